@@ -1,0 +1,36 @@
+# wamr-mpy: the two commands in README.md are `make run` and `make test`.
+# Both set everything up first (tools/setup is idempotent and quick once done).
+
+VENV        ?= .venv
+MICROPYTHON := $(VENV)/bin/micropython
+PYTEST      := $(VENV)/bin/python -m pytest
+# parallel pytest workers (pytest-xdist); `make test JOBS=1` runs serially
+JOBS        ?= auto
+PYTEST_ARGS ?=
+
+.PHONY: help setup setup-test run test test-fast spec
+
+help:
+	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
+	@echo "make test       set up (also test tools), then run the whole test suite"
+	@echo "make test-fast  the test suite without the spec tests"
+	@echo "make spec       only the WebAssembly spec tests (tools/spectest)"
+	@echo "make setup      only the .venv (tools/setup)"
+
+setup:
+	@VENV=$(VENV) tools/setup
+
+setup-test:
+	@VENV=$(VENV) tools/setup --test
+
+run: setup
+	$(MICROPYTHON) -m wamr_mpy samples/hello/hello.wasm
+
+test: setup-test
+	$(PYTEST) -n $(JOBS) --durations=15 $(PYTEST_ARGS) tests
+
+test-fast: setup-test
+	$(PYTEST) -n $(JOBS) -m "not spec" $(PYTEST_ARGS) tests
+
+spec: setup
+	tools/spectest

@@ -1,0 +1,2 @@
+/* WAMR 2019 (early) spelling */
+#include "attr_container.h"

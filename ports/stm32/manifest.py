@@ -1,0 +1,5 @@
+# Base of the frozen-module manifest for wamr-mpy on the stm32 port: the
+# port's own frozen modules.  build/BOARD/manifest.py (tools/build) includes
+# this file, then freezes the board's selected wamr_mpy modules and port
+# glue.  Add port-wide extras here (e.g. require("aioble")).
+include("$(PORT_DIR)/boards/manifest.py")

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Build the sensor app-framework sample with the app SDK (WAMR 2019 app API).
+# Usage: build.sh [OUTDIR]   (default: this directory)
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here}
+for app in sensor; do
+    "$here/../../tools/wasm-cc" --framework "$here/$app.c" -o "$out/$app.wasm"
+done

@@ -1,0 +1,771 @@
+"""App framework acceptance tests, end to end.
+
+The device is the MicroPython unix port running `micropython -m
+wamr_mpy.app` (a separate process); the host is tools/host_tool.py
+(CPython), talking over TCP or over a pty pair.  Apps are C programs
+written against WAMR's 2019 app API, built with tools/wasm-cc --framework:
+the framework samples (samples/request_response, samples/pubsub, ...) and
+a few test apps whose sources are below.
+"""
+import os
+import random
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from mp import MICROPYTHON, ROOT, need_tool
+
+sys.path.insert(0, ROOT)
+from wamr_mpy.app import protocol as P  # noqa: E402
+from wamr_mpy.app import attr  # noqa: E402
+
+HOST_TOOL = os.path.join(ROOT, "tools", "host_tool.py")
+WASM_CC = os.path.join(ROOT, "tools", "wasm-cc")
+SAMPLES = os.path.join(ROOT, "samples")
+
+# A periodic 100 ms timer that counts; every 5th tick it publishes
+# "alert/overheat" (like the pubsub sample's publisher); GET /ticks returns
+# the count; at start it asks request_handler's /url1 (app to app).
+TICKER_C = r"""
+#include "wasm_app.h"
+
+static int ticks = 0;
+
+static void on_tick(user_timer_t timer)
+{
+    ticks++;
+    if (ticks % 5 == 0) {
+        attr_container_t *ev = attr_container_create("event");
+        attr_container_set_string(&ev, "warning", "temperature is over high");
+        attr_container_set_int(&ev, "count", ticks / 5);
+        api_publish_event("alert/overheat", FMT_ATTR_CONTAINER, ev,
+                          attr_container_get_serialize_length(ev));
+        attr_container_destroy(ev);
+    }
+}
+
+static void ticks_handler(request_t *request)
+{
+    response_t response[1];
+    attr_container_t *p = attr_container_create("ticker");
+    attr_container_set_int(&p, "ticks", ticks);
+    make_response_for_request(request, response);
+    set_response(response, CONTENT_2_05, FMT_ATTR_CONTAINER, (const char *)p,
+                 attr_container_get_serialize_length(p));
+    api_response_send(response);
+    attr_container_destroy(p);
+}
+
+static void on_url1(response_t *response, void *user_data)
+{
+    if (response == NULL) {
+        printf("[ticker] url1 timeout\n");
+        return;
+    }
+    printf("[ticker] url1 -> %d %s\n", response->status,
+           attr_container_get_as_string(response->payload, "key1"));
+}
+
+void on_init()
+{
+    request_t request[1];
+    api_register_resource_handler("/ticks", ticks_handler);
+    api_timer_create(100, true, true, on_tick);
+    init_request(request, "/app/request_handler/url1", COAP_GET, 0, NULL, 0);
+    api_send_request(request, on_url1, NULL);
+}
+"""
+
+# on_request for /spin never returns; /alive answers 2.05.
+SPIN_C = r"""
+#include "wasm_app.h"
+
+static volatile int spin = 0;
+
+static void spin_handler(request_t *request)
+{
+    for (;;)
+        spin++;
+}
+
+static void alive_handler(request_t *request)
+{
+    response_t response[1];
+    make_response_for_request(request, response);
+    set_response(response, CONTENT_2_05, 0, NULL, 0);
+    api_response_send(response);
+}
+
+void on_init()
+{
+    api_register_resource_handler("/spin", spin_handler);
+    api_register_resource_handler("/alive", alive_handler);
+}
+"""
+
+# Asks a resource nobody serves, then one that never answers: the first
+# gets 4.04, the second the library's 5 s timeout (a NULL response).
+ASKER_C = r"""
+#include "wasm_app.h"
+
+static void on_resp(response_t *response, void *user_data)
+{
+    if (response == NULL)
+        printf("[asker] %s: timeout\n", (char *)user_data);
+    else
+        printf("[asker] %s: status %d\n", (char *)user_data,
+               response->status);
+}
+
+void on_init()
+{
+    request_t r[1];
+    init_request(r, "/nobody/here", COAP_GET, 0, NULL, 0);
+    api_send_request(r, on_resp, "nobody");
+    init_request(r, "/app/silent/quiet", COAP_GET, 0, NULL, 0);
+    api_send_request(r, on_resp, "silent");
+}
+"""
+
+# Registers /quiet and never answers.
+SILENT_C = r"""
+#include "wasm_app.h"
+
+static void quiet(request_t *request)
+{
+    printf("[silent] got %s\n", request->url);
+}
+
+void on_init()
+{
+    api_register_resource_handler("/quiet", quiet);
+}
+"""
+
+
+# ---- building apps -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory):
+    """name -> path of a freshly built .wasm (samples from source too)."""
+    need_tool("clang-14")
+    need_tool("wasm-ld-14")
+    d = tmp_path_factory.mktemp("apps")
+    out = {}
+    for name, src in (("ticker", TICKER_C), ("spin", SPIN_C),
+                      ("asker", ASKER_C), ("silent", SILENT_C)):
+        c = d / (name + ".c")
+        c.write_text(src)
+        wasm = d / (name + ".wasm")
+        r = subprocess.run([sys.executable, WASM_CC, "--framework", str(c),
+                            "-o", str(wasm)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        out[name] = str(wasm)
+    for sample in ("timer", "request_response", "pubsub", "sensor"):
+        sd = d / sample
+        sd.mkdir()
+        r = subprocess.run(["sh", os.path.join(SAMPLES, sample, "build.sh"),
+                            str(sd)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        for f in os.listdir(sd):
+            if f.endswith(".wasm"):
+                out[f[:-5]] = str(sd / f)
+    return out
+
+
+def prebuilt(name):
+    for sample in ("timer", "request_response", "pubsub", "sensor"):
+        p = os.path.join(SAMPLES, sample, name + ".wasm")
+        if os.path.exists(p):
+            return p
+    raise KeyError(name)
+
+
+# ---- the device ------------------------------------------------------------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class PtyPair:
+    """Two raw ptys joined by socat: the device opens one, the host tool the
+    other."""
+
+    def __init__(self, tmp):
+        need_tool("socat")
+        self.dev = str(tmp / "dev-pty")
+        self.host = str(tmp / "host-pty")
+        self.proc = subprocess.Popen(
+            ["socat", "PTY,link=%s,rawer" % self.dev,
+             "PTY,link=%s,rawer" % self.host],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not (os.path.exists(self.dev) and os.path.exists(self.host)):
+            assert time.monotonic() < deadline, "socat made no ptys"
+            time.sleep(0.05)
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Device:
+    count = 0
+
+    def __init__(self, tmp, transport="tcp", store=None, env=None,
+                 heapsize=None):
+        self.tmp = tmp
+        self.transport = transport
+        Device.count += 1
+        self.store = store if store is not None else \
+            str(tmp / ("store%d" % Device.count))
+        self.pty = None
+        cmd = [MICROPYTHON]
+        if heapsize:
+            cmd += ["-X", "heapsize=%s" % heapsize]
+        cmd += ["-m", "wamr_mpy.app", "--store", self.store]
+        if transport == "tcp":
+            self.port = free_port()
+            cmd += ["--tcp", "127.0.0.1:%d" % self.port]
+            ready = "listening on"
+        else:
+            self.pty = PtyPair(tmp)
+            cmd += ["--uart", self.pty.dev]
+            ready = "serving on"
+        e = dict(os.environ)
+        e["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen",
+                                            "~/.micropython/lib"])
+        e.update(env or {})
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=e,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.out = []
+        self.err = []
+        self._lock = threading.Lock()
+        for stream, sink in ((self.proc.stdout, self.out),
+                             (self.proc.stderr, self.err)):
+            threading.Thread(target=self._reader, args=(stream, sink),
+                             daemon=True).start()
+        self.wait_err(ready, 30)
+
+    def _reader(self, stream, sink):
+        for line in iter(stream.readline, b""):
+            with self._lock:
+                sink.append(line.decode("utf-8", "replace"))
+
+    def stdout(self):
+        with self._lock:
+            return "".join(self.out)
+
+    def stderr(self):
+        with self._lock:
+            return "".join(self.err)
+
+    def _wait(self, get, pattern, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            text = get()
+            m = re.search(pattern, text)
+            if m:
+                return m
+            if self.proc.poll() is not None and not re.search(pattern,
+                                                              get()):
+                raise AssertionError("device exited (%s) waiting for %r:\n"
+                                     "%s\n%s" % (self.proc.returncode,
+                                                 pattern, self.stdout(),
+                                                 self.stderr()))
+            if time.monotonic() > deadline:
+                raise AssertionError("timeout waiting for %r:\nstdout:\n%s\n"
+                                     "stderr:\n%s" % (pattern, self.stdout(),
+                                                      self.stderr()))
+            time.sleep(0.05)
+
+    def wait_out(self, pattern, timeout=20):
+        return self._wait(self.stdout, pattern, timeout)
+
+    def wait_err(self, pattern, timeout=20):
+        return self._wait(self.stderr, pattern, timeout)
+
+    def conn_args(self):
+        if self.transport == "tcp":
+            return ["-S", "127.0.0.1", "-P", str(self.port)]
+        return ["-D", self.pty.host]
+
+    def tool(self, *args, timeout_ms=20000):
+        cmd = [sys.executable, HOST_TOOL] + self.conn_args() + \
+            ["-t", str(timeout_ms)] + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=timeout_ms / 1000 + 60)
+        return r.returncode, r.stdout
+
+    def tool_bg(self, *args, timeout_ms=20000):
+        cmd = [sys.executable, HOST_TOOL] + self.conn_args() + \
+            ["-t", str(timeout_ms)] + list(args)
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        if self.pty:
+            self.pty.close()
+            self.pty = None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
+
+@pytest.fixture
+def device_factory(tmp_path):
+    made = []
+
+    def make(**kw):
+        d = Device(tmp_path, **kw)
+        made.append(d)
+        return d
+    yield make
+    for d in made:
+        d.stop()
+
+
+def json_of(text):
+    """The JSON object host_tool printed after 'response status N'."""
+    import json
+    start = text.find("{")
+    return json.loads(text[start:text.rfind("}") + 1]) if start >= 0 else {}
+
+
+# ---- acceptance: install / query / request / events / timer / uninstall ---------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("transport", ["tcp", "pty"])
+def test_framework_end_to_end(device_factory, apps, transport):
+    dev = device_factory(transport=transport)
+
+    # install three apps
+    rc, out = dev.tool("-i", "request_handler", "-f", apps["request_handler"])
+    assert rc == 65, out
+    rc, out = dev.tool("-i", "event_subscriber", "-f",
+                       apps["event_subscriber"], "--heap", "8192")
+    assert rc == 65, out
+    rc, out = dev.tool("-i", "ticker", "-f", apps["ticker"], "--timers", "4")
+    assert rc == 65, out
+
+    # query them
+    rc, out = dev.tool("-q")
+    assert rc == 69, out
+    info = json_of(out)
+    assert info["num"] == 3
+    assert sorted(info["applet%d" % i] for i in (1, 2, 3)) == [
+        "event_subscriber", "request_handler", "ticker"]
+    rc, out = dev.tool("-q", "event_subscriber")
+    assert rc == 69 and json_of(out)["heap"] == 8192, out
+
+    # a host request to an app resource, by app name and by resource
+    rc, out = dev.tool("-r", "/app/request_handler/url1", "-A", "GET")
+    assert rc == 69, out
+    assert json_of(out) == {"key1": "value1", "key2": "value2"}
+    rc, out = dev.tool("-r", "/url2", "-A", "DELETE")
+    assert rc == 66, out
+
+    # the ticker's request to request_handler (app to app) got its answer
+    dev.wait_out(r"\[ticker\] url1 -> 69 value1")
+
+    # published events reach the subscribed app and the subscribed host
+    rc, out = dev.tool("-s", "/alert/overheat", "-a", "2500")
+    assert rc == 69, out
+    events = re.findall(r"received an event alert/overheat", out)
+    assert events, out
+    counts = [int(c) for c in re.findall(r'"count":\s*(\d+)', out)]
+    assert counts == sorted(counts) and len(set(counts)) == len(counts)
+    dev.wait_out(r"\[subscriber\] overheat event #\d+: temperature is over "
+                 r"high")
+    rc, out = dev.tool("-d", "/alert/overheat")
+    assert rc == 69, out
+
+    # the 100 ms periodic timer fires the expected number of times
+    rc, out = dev.tool("-r", "/app/ticker/ticks", "-A", "GET")
+    assert rc == 69, out
+    t0 = time.monotonic()
+    n0 = json_of(out)["ticks"]
+    time.sleep(3)
+    rc, out = dev.tool("-r", "/app/ticker/ticks", "-A", "GET")
+    elapsed = time.monotonic() - t0
+    assert rc == 69, out
+    n1 = json_of(out)["ticks"]
+    expected = elapsed / 0.1
+    # generous: the two host_tool round trips are inside `elapsed`
+    assert 0.6 * expected <= n1 - n0 <= expected + 3, (n0, n1, elapsed)
+
+    # uninstall, query again
+    rc, out = dev.tool("-u", "ticker")
+    assert rc == 66, out
+    rc, out = dev.tool("-q")
+    assert rc == 69, out
+    info = json_of(out)
+    assert info["num"] == 2
+    assert "ticker" not in (info["applet1"], info["applet2"])
+    rc, out = dev.tool("-r", "/app/ticker/ticks", "-A", "GET")
+    assert rc == 132, out
+    rc, out = dev.tool("-u", "ticker")
+    assert rc == 132, out
+
+    # requests to the remaining apps still work
+    rc, out = dev.tool("-r", "/url1", "-A", "PUT")
+    assert rc == 69, out
+
+
+# ---- the watchdog ------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_runaway_app_is_stopped_and_others_keep_answering(device_factory,
+                                                          apps):
+    dev = device_factory()
+    rc, out = dev.tool("-i", "request_handler", "-f", apps["request_handler"])
+    assert rc == 65, out
+    rc, out = dev.tool("-i", "spin", "-f", apps["spin"], "--watchdog", "300")
+    assert rc == 65, out
+    rc, out = dev.tool("-q", "spin")
+    budget = json_of(out)["fuel"]
+    assert budget > 0
+
+    # fire the runaway request and, meanwhile, requests to the other app
+    spin = dev.tool_bg("-r", "/app/spin/spin", "-A", "GET", timeout_ms=60000)
+    others = [dev.tool_bg("-r", "/app/request_handler/url1", "-A", "GET",
+                          timeout_ms=60000) for _ in range(3)]
+    sout, _ = spin.communicate(timeout=120)
+    assert spin.returncode == 160, sout
+    assert "watchdog" in json_of(sout)["error message"]
+    for p in others:
+        o, _ = p.communicate(timeout=120)
+        assert p.returncode == 69, o
+        assert json_of(o)["key1"] == "value1"
+    dev.wait_err(r"watchdog: spin stopped in on_request \(fuel budget %d\)"
+                 % budget)
+
+    # policy "restart": the app is back with a fresh instance and serves
+    rc, out = dev.tool("-r", "/app/spin/alive", "-A", "GET")
+    assert rc == 69, out
+    rc, out = dev.tool("-q", "spin")
+    assert rc == 69 and json_of(out)["restarts"] == 1, out
+
+    # the host can watch for trips
+    watcher = dev.tool_bg("-s", "/watchdog", "-a", "8000", timeout_ms=60000)
+    time.sleep(1.0)
+    rc, out = dev.tool("-r", "/app/spin/spin", "-A", "POST")
+    assert rc == 160, out
+    wout, _ = watcher.communicate(timeout=120)
+    assert "received an event /watchdog" in wout, wout
+    ev = json_of(wout[wout.find("received an event"):])
+    assert ev == {"name": "spin", "handler": "on_request",
+                  "action": "restarted", "trips": 2}
+    rc, out = dev.tool("-r", "/url1", "-A", "GET")
+    assert rc == 69, out
+
+
+# ---- fuzzed link input -------------------------------------------------------------
+
+def _frame(t, payload):
+    return P.encode_frame(t, payload)
+
+
+def _fuzz_frames(rnd, wasm, count):
+    valid = [
+        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+            "/applet", P.GET, P.FMT_ATTR, b"", 1))),
+        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+            "/app/request_handler/url1", P.GET, 0, b"", 2))),
+        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+            "/url2", P.DELETE, P.FMT_ATTR, attr.encode("", {"a": 1.5}), 3))),
+        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+            "/event/fuzz", P.PUT, P.FMT_ATTR, b"", 4))),
+        _frame(P.TYPE_RESPONSE, P.pack_response(P.Response(69, 0, b"x", 5,
+                                                           6))),
+    ]
+    install = P.pack_request(P.Request("/applet?name=fz", P.PUT, P.FMT_RAW,
+                                       wasm, 7))
+    out = []
+    for i in range(count):
+        k = rnd.randrange(9)
+        if k == 0:      # random bytes
+            out.append(bytes(rnd.randrange(256)
+                             for _ in range(rnd.randrange(1, 64))))
+        elif k == 1:    # mutated valid frame
+            v = bytearray(rnd.choice(valid))
+            for _ in range(rnd.randrange(1, 5)):
+                v[rnd.randrange(len(v))] = rnd.randrange(256)
+            out.append(bytes(v))
+        elif k == 2:    # truncated frame
+            v = rnd.choice(valid)
+            out.append(v[:rnd.randrange(1, len(v))])
+        elif k == 3:    # bad version
+            v = bytearray(rnd.choice(valid))
+            v[8] = rnd.choice([0, 2, 255])
+            out.append(bytes(v))
+        elif k == 4:    # length that lies (short), followed by a real frame
+            v = rnd.choice(valid)
+            body = v[8:]
+            lie = len(body) + rnd.randrange(1, 200)
+            out.append(P.LEADING + struct.pack(">HI", P.TYPE_REQUEST, lie) +
+                       body)
+        elif k == 5:    # oversized payload claim
+            out.append(P.LEADING + struct.pack(
+                ">HI", rnd.choice([2, 3, 4]),
+                rnd.randrange(P.MAX_FRAME + 1, 1 << 32)))
+        elif k == 6:    # request with garbage URL / payload
+            url = bytes(rnd.randrange(1, 256)
+                        for _ in range(rnd.randrange(0, 30)))
+            pl = bytes(rnd.randrange(256) for _ in range(rnd.randrange(20)))
+            body = struct.pack(P.REQ_HEADER, 1, rnd.randrange(256),
+                               rnd.randrange(65536), rnd.randrange(1 << 32),
+                               0, len(url) + 1, len(pl)) + url + b"\0" + pl
+            out.append(_frame(rnd.choice([2, 4]), body))
+        elif k == 7:    # garbage attr container payload
+            a = bytearray(attr.encode("t", {"k": "v", "n": 3}))
+            for _ in range(rnd.randrange(1, 4)):
+                a[rnd.randrange(len(a))] = rnd.randrange(256)
+            out.append(_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+                "/app/request_handler/url1", P.POST, P.FMT_ATTR, bytes(a),
+                9))))
+        else:           # a valid frame (some mutated installs, rarely)
+            if rnd.randrange(100) == 0:
+                v = bytearray(install)
+                v[rnd.randrange(18 + 20, len(v))] ^= 0xFF
+                out.append(_frame(P.TYPE_INSTALL, bytes(v)))
+            else:
+                out.append(rnd.choice(valid))
+    return out
+
+
+@pytest.mark.slow
+def test_fuzzed_link_input(device_factory, apps):
+    dev = device_factory()
+    rc, out = dev.tool("-i", "request_handler", "-f", apps["request_handler"])
+    assert rc == 65, out
+    wasm = open(apps["request_handler"], "rb").read()
+    rnd = random.Random(20190601)
+    frames = _fuzz_frames(rnd, wasm, 6000)
+    assert len(frames) >= 5000
+
+    s = socket.create_connection(("127.0.0.1", dev.port), timeout=30)
+    got = []
+    done = threading.Event()
+
+    def drain():
+        fr = P.Framer()
+
+        def on_frame(t, p):
+            if t == P.TYPE_RESPONSE:
+                try:
+                    got.append(P.unpack_response(p))
+                except P.ProtocolError:
+                    return False
+            return True
+        while not done.is_set():
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not d:
+                break
+            fr.feed(d, on_frame)
+    s.settimeout(0.5)
+    t = threading.Thread(target=drain, daemon=True)
+    t.start()
+    for i in range(0, len(frames), 50):
+        s.sendall(b"".join(frames[i:i + 50]))
+    # valid frames after the garbage are still served
+    # (a garbage header whose length lies holds the frame open until the
+    # line is quiet for a moment, then its bytes are rescanned; and the app
+    # may still be busy with its queue of fuzz requests (5.03) - so probe
+    # like a host tool does: send, wait quietly, retry)
+    def answered():
+        return [r for r in got if (r.mid >> 16) == 0x5EED]
+    deadline = time.monotonic() + 120
+    mid = 0x5EED0000
+    while not any(r.status == 69 for r in answered()):
+        assert time.monotonic() < deadline, "probe not answered"
+        assert dev.proc.poll() is None, dev.stderr()
+        mid += 1
+        s.sendall(_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+            "/app/request_handler/url1", P.GET, 0, b"", mid))))
+        wait = time.monotonic() + 5
+        while time.monotonic() < wait and \
+                not any(r.mid == mid for r in got):
+            time.sleep(0.1)
+    done.set()
+    s.close()
+    t.join(5)
+    r = [r for r in answered() if r.status == 69][0]
+    assert attr.to_dict(r.payload)["key1"] == "value1"
+    assert all(r.status in (69, 163) for r in answered())
+    assert len(got) > 100       # plenty of fuzz frames were answered
+    assert dev.proc.poll() is None
+    rc, out = dev.tool("-r", "/app/request_handler/url1", "-A", "GET")
+    assert rc == 69, out
+    assert "Traceback" not in dev.stderr() + dev.stdout()
+
+
+# ---- power loss during install -----------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point,committed", [
+    ("mid-transfer", False),
+    ("app-half-written", False),
+    ("app-written", False),
+    ("app-renamed", False),
+    ("index-written", False),
+    ("committed", True),
+])
+def test_kill_during_install_keeps_previous_apps(device_factory, apps,
+                                                 tmp_path, point, committed):
+    store = str(tmp_path / "store")
+    dev = device_factory(store=store)
+    rc, out = dev.tool("-i", "request_handler", "-f", apps["request_handler"])
+    assert rc == 65, out
+    rc, out = dev.tool("-i", "event_subscriber", "-f",
+                       apps["event_subscriber"])
+    assert rc == 65, out
+    dev.stop()
+
+    wasm = open(apps["timer"], "rb").read()
+    if point == "mid-transfer":
+        dev = device_factory(store=store)
+        s = socket.create_connection(("127.0.0.1", dev.port), timeout=10)
+        frame = _frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+            "/applet?name=timer", P.PUT, P.FMT_RAW, wasm, 77)))
+        s.sendall(frame[:len(frame) // 2])
+        time.sleep(0.5)
+        dev.kill()
+        s.close()
+    else:
+        dev = device_factory(store=store,
+                             env={"WAMR_APP_STORE_PAUSE": point})
+        p = dev.tool_bg("-i", "timer", "-f", apps["timer"], timeout_ms=60000)
+        dev.wait_err("STORE-PAUSE %s" % point, 60)
+        dev.kill()
+        p.communicate(timeout=60)
+
+    dev = device_factory(store=store)
+    rc, out = dev.tool("-q")
+    assert rc == 69, out
+    info = json_of(out)
+    names = sorted(info["applet%d" % i] for i in range(1, info["num"] + 1))
+    want = ["event_subscriber", "request_handler"] + (
+        ["timer"] if committed else [])
+    assert names == sorted(want)
+    rc, out = dev.tool("-r", "/app/request_handler/url1", "-A", "GET")
+    assert rc == 69, out
+    if committed:
+        dev.wait_out(r"Timer update 0")
+    leftovers = [f for f in os.listdir(store)
+                 if f.endswith(".tmp") or (f.startswith("timer") and
+                                           not committed)]
+    assert leftovers == []
+
+
+# ---- the samples, built from source and prebuilt, run unchanged -------------------
+
+def _install(dev, name, path, *extra):
+    rc, out = dev.tool("-i", name, "-f", path, *extra)
+    assert rc == 65, out
+
+
+def _expected(sample, app):
+    with open(os.path.join(SAMPLES, sample, app + ".expected.txt")) as f:
+        return f.read()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["source", "prebuilt"])
+def test_samples_run_unchanged(device_factory, apps, which):
+    def wasm(name):
+        return apps[name] if which == "source" else prebuilt(name)
+
+    # request_response: the sender asks the handler at start
+    dev = device_factory()
+    _install(dev, "request_handler", wasm("request_handler"))
+    _install(dev, "request_sender", wasm("request_sender"))
+    dev.wait_out(r"to the resource: status")
+    time.sleep(0.3)
+    assert dev.stdout() == _expected("request_response", "request_sender")
+    dev.stop()
+
+    # timer: two updates, then uninstall
+    dev = device_factory()
+    _install(dev, "timer", wasm("timer"))
+    dev.wait_out("Timer update 1\n")
+    rc, out = dev.tool("-u", "timer")
+    assert rc == 66, out
+    assert dev.stdout() == _expected("timer", "timer")
+    dev.stop()
+
+    # pubsub: two events reach the subscriber
+    dev = device_factory()
+    _install(dev, "event_subscriber", wasm("event_subscriber"))
+    _install(dev, "event_publisher", wasm("event_publisher"))
+    dev.wait_out(r"#2: ")
+    rc, out = dev.tool("-u", "event_publisher")
+    assert rc == 66, out
+    time.sleep(0.3)
+    assert dev.stdout() == _expected("pubsub", "event_subscriber")
+    dev.stop()
+
+    # sensor: two readings of the simulated sensor, then uninstall
+    dev = device_factory()
+    _install(dev, "sensor", wasm("sensor"))
+    dev.wait_out(r"event 2 from")
+    dev.wait_out(r"seq, type: int, value: 0x2\n\n")
+    rc, out = dev.tool("-u", "sensor")
+    assert rc == 66, out
+    assert dev.stdout() == _expected("sensor", "sensor")
+
+
+@pytest.mark.slow
+def test_request_timeout_and_not_found(device_factory, apps):
+    dev = device_factory()
+    _install(dev, "silent", apps["silent"])
+    _install(dev, "asker", apps["asker"])
+    dev.wait_out(r"\[asker\] nobody: status 132")
+    dev.wait_out(r"\[silent\] got quiet")
+    t0 = time.monotonic()
+    dev.wait_out(r"\[asker\] silent: timeout", timeout=30)
+    assert time.monotonic() - t0 > 2     # the 5 s timeout, not an error
+
+
+@pytest.mark.slow
+def test_sensor_values_controlled_by_host(device_factory, apps, tmp_path):
+    dev = device_factory()
+    v = tmp_path / "v.json"
+    v.write_text('{"name": "hot sensor", "level": 7}')
+    rc, out = dev.tool("-r", "/sim/sensor?name=sensor_test", "-A", "PUT",
+                       "-p", str(v))
+    assert rc == 68, out
+    _install(dev, "sensor", apps["sensor"])
+    dev.wait_out(r"key: name, type: string, value: hot sensor\n"
+                 r"  key: level, type: double, value: 7\.000000\n")
+    rc, out = dev.tool("-r", "/sim/sensor?name=sensor_test", "-A", "GET")
+    assert rc == 69, out
+    assert json_of(out)["config.interval"] == 1000

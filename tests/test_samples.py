@@ -1,0 +1,245 @@
+"""Every sample builds from source and prints exactly its expected output.
+
+For each sample in samples/ (see samples/README.md for the file conventions):
+- `build.sh OUTDIR` rebuilds it from source into a temporary directory (skipped,
+  naming the missing package, only when its toolchain is not installed);
+- the fresh build and the committed prebuilt .wasm both run on the MicroPython
+  unix port (`micropython -m wamr_mpy ...`, or the sample's embedder script)
+  from a temporary copy of the repository layout, and stdout (plus any file the
+  app must write) is compared byte for byte with the expected files;
+- the committed .wasm also runs under wasmtime (CPython) as an independent
+  check that the app itself is right.
+"""
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from mp import ROOT, run_mp, tool_path
+
+SAMPLES_DIR = os.path.join(ROOT, "samples")
+
+# sample -> its apps (wasm files without .wasm)
+SAMPLES = {
+    "hello": ["hello"],
+    "cpp": ["app"],
+    "rust": ["app_nostd", "app_wasi"],
+    "assemblyscript": ["app"],
+    "wat": ["app"],
+    "wasi_files": ["app"],
+    "customized": ["customized"],
+}
+
+# files an app must write: sample -> {path relative to the sample dir:
+# expected content file in the sample dir}
+WRITTEN = {
+    "wasi_files": {"data/report.txt": "expected_report.txt"},
+}
+
+APT = ("apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 "
+       "wabt rustc libstd-rust-dev-wasm32 nodejs npm")
+
+
+def sample_file(sample, app, suffix):
+    """NAME.<suffix> if present, else <suffix> (single-app samples)."""
+    d = os.path.join(SAMPLES_DIR, sample)
+    for name in (app + "." + suffix, suffix):
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def _which(*names):
+    for n in names:
+        p = tool_path(n)
+        if p:
+            return p
+    return None
+
+
+def missing_toolchain(sample):
+    """None when `sample` can be built here, else what is missing."""
+    clang = _which("clang-14", "clang")
+    lld = _which("wasm-ld-14", "wasm-ld")
+    if sample in ("hello", "cpp", "customized", "wasi_files"):
+        if not clang or not lld:
+            return "clang-14 / lld-14"
+        if sample == "cpp" and not _which("clang++-14", "clang++"):
+            return "clang++-14"
+        if sample == "wasi_files":
+            if not os.path.exists("/usr/lib/wasm32-wasi/libc.a"):
+                return "wasi-libc"
+            res = subprocess.run([clang, "-print-resource-dir"],
+                                 capture_output=True, text=True).stdout.strip()
+            if not os.path.exists(os.path.join(
+                    res, "lib", "wasi", "libclang_rt.builtins-wasm32.a")):
+                return "libclang-rt-14-dev-wasm32"
+    elif sample == "rust":
+        rustc = os.environ.get("RUSTC", "/usr/bin/rustc")
+        if not os.path.exists(rustc):
+            return "rustc (Debian)"
+        sysroot = subprocess.run([rustc, "--print", "sysroot"],
+                                 capture_output=True, text=True).stdout.strip()
+        for t in ("wasm32-unknown-unknown", "wasm32-wasi"):
+            if not os.path.isdir(os.path.join(sysroot, "lib", "rustlib", t)):
+                return "libstd-rust-dev-wasm32 (%s)" % t
+    elif sample == "wat":
+        if not _which("wat2wasm"):
+            return "wabt"
+    elif sample == "assemblyscript":
+        if not _which("node") or not _which("npm"):
+            return "nodejs / npm"
+        d = os.path.join(SAMPLES_DIR, sample)
+        if not os.path.exists(os.path.join(d, "node_modules", ".bin", "asc")):
+            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund",
+                                "--loglevel=error"], cwd=d,
+                               capture_output=True, text=True, timeout=600)
+            if r.returncode:
+                return "assemblyscript from npm (npm install failed: %s)" % (
+                    r.stderr.strip()[-300:])
+    return None
+
+
+_builds = {}
+
+
+def build(sample, tmp_factory):
+    """Build `sample` once per session; returns the output directory."""
+    if sample not in _builds:
+        missing = missing_toolchain(sample)
+        if missing:
+            _builds[sample] = ("skip", "%s: toolchain not installed: %s (%s)"
+                               % (sample, missing, APT))
+        else:
+            out = str(tmp_factory.mktemp("build_" + sample))
+            r = subprocess.run(["sh", os.path.join(SAMPLES_DIR, sample, "build.sh"),
+                                out], capture_output=True, text=True, timeout=900)
+            _builds[sample] = ("ok" if r.returncode == 0 else "fail",
+                               out if r.returncode == 0 else
+                               "build.sh failed (%d):\n%s\n%s" % (
+                                   r.returncode, r.stdout, r.stderr))
+    state, value = _builds[sample]
+    if state == "skip":
+        pytest.skip(value)
+    assert state == "ok", value
+    return value
+
+
+def is_valid_wasm(path):
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head != b"\0asm\x01\0\0\0":
+        return False
+    validate = _which("wasm-validate")
+    if validate:
+        return subprocess.run([validate, path], capture_output=True).returncode == 0
+    return True
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+def test_build(sample, tmp_path_factory):
+    out = build(sample, tmp_path_factory)
+    for app in SAMPLES[sample]:
+        path = os.path.join(out, app + ".wasm")
+        assert os.path.exists(path), "%s: build.sh made no %s.wasm" % (sample, app)
+        assert is_valid_wasm(path), "%s: %s.wasm is not valid" % (sample, app)
+
+
+def mirror(sample, app, wasm, tmp_path):
+    """A copy of the repo layout holding the sample (its data, its embedder)
+    with `wasm` as samples/<sample>/<app>.wasm.  Returns (cwd, wasm arg)."""
+    src = os.path.join(SAMPLES_DIR, sample)
+    dst = os.path.join(str(tmp_path), "samples", sample)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+        "node_modules", "*.wasm", "report.txt", "*.tmp"))
+    rel = "samples/%s/%s.wasm" % (sample, app)
+    shutil.copyfile(wasm, os.path.join(str(tmp_path), rel))
+    return str(tmp_path), rel
+
+
+def command(sample, app, rel):
+    args_file = sample_file(sample, app, "run.args")
+    line = "{wasm}"
+    if args_file:
+        with open(args_file) as f:
+            line = f.read().strip()
+    args = [a.replace("{wasm}", rel) for a in shlex.split(line)]
+    return args
+
+
+def run_on_micropython(sample, app, wasm, tmp_path):
+    cwd, rel = mirror(sample, app, wasm, tmp_path)
+    args = command(sample, app, rel)
+    if args[0].endswith(".py"):
+        r = run_mp(script=args[0], args=args[1:], cwd=cwd, timeout=300)
+    else:
+        # run_mp appends `script` to the command line: "-m" + module name
+        r = run_mp(script="-m", args=["wamr_mpy"] + args, cwd=cwd, timeout=300)
+    return cwd, r
+
+
+def check_run(sample, app, wasm, tmp_path):
+    cwd, r = run_on_micropython(sample, app, wasm, tmp_path)
+    with open(sample_file(sample, app, "expected.txt"), "rb") as f:
+        expected = f.read()
+    detail = "%s/%s.wasm exited %d\n--- stdout\n%s\n--- stderr\n%s" % (
+        sample, app, r.returncode, r.stdout.decode("utf-8", "replace"),
+        r.stderr.decode("utf-8", "replace"))
+    assert r.returncode == 0, detail
+    assert r.stdout == expected, detail
+    for rel, exp in WRITTEN.get(sample, {}).items():
+        written = os.path.join(cwd, "samples", sample, rel)
+        assert os.path.exists(written), "%s: app did not write %s" % (sample, rel)
+        with open(written, "rb") as f, \
+                open(os.path.join(SAMPLES_DIR, sample, exp), "rb") as g:
+            assert f.read() == g.read(), "%s: %s differs from %s" % (sample, rel, exp)
+
+
+APPS = [(s, a) for s in sorted(SAMPLES) for a in SAMPLES[s]]
+IDS = ["%s-%s" % sa for sa in APPS]
+
+
+@pytest.mark.parametrize("sample,app", APPS, ids=IDS)
+def test_committed_wasm_runs(sample, app, tmp_path):
+    wasm = os.path.join(SAMPLES_DIR, sample, app + ".wasm")
+    assert os.path.exists(wasm), "prebuilt %s is not committed" % wasm
+    check_run(sample, app, wasm, tmp_path)
+
+
+@pytest.mark.parametrize("sample,app", APPS, ids=IDS)
+def test_fresh_build_runs(sample, app, tmp_path, tmp_path_factory):
+    out = build(sample, tmp_path_factory)
+    check_run(sample, app, os.path.join(out, app + ".wasm"), tmp_path)
+
+
+@pytest.mark.parametrize("sample,app", APPS, ids=IDS)
+def test_reference_wasmtime(sample, app, tmp_path):
+    """The committed app under wasmtime + a CPython libc-builtin: checks the
+    app, independently of wamr_mpy.  Heap addresses differ there, and the
+    `customized` natives come from its embedder, so those lines are left out."""
+    pytest.importorskip("wasmtime")
+    cwd, rel = mirror(sample, app, os.path.join(SAMPLES_DIR, sample, app + ".wasm"),
+                      tmp_path)
+    args = command(sample, app, rel)
+    if args[0].endswith(".py"):   # an embedder: stub its natives instead
+        args = ["--stub", "customized=41", "--stub", "vendor_log=4"] + args[1:]
+    r = subprocess.run([sys.executable, os.path.join(SAMPLES_DIR, "wasmtime_run.py")]
+                       + args, cwd=cwd, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")
+    with open(sample_file(sample, app, "expected.txt"), "rb") as f:
+        expected = f.read().splitlines()
+    got = r.stdout.splitlines()
+    if sample == "hello":
+        assert got[1].startswith(b"buf ptr: 0x") and len(got[1]) == 19, got
+        got[1] = expected[1]
+    if sample == "customized":
+        expected = [b"customized() returned 41"] * 2
+    assert got == expected
+    for rel_out, exp in WRITTEN.get(sample, {}).items():
+        with open(os.path.join(cwd, "samples", sample, rel_out), "rb") as f, \
+                open(os.path.join(SAMPLES_DIR, sample, exp), "rb") as g:
+            assert f.read() == g.read()

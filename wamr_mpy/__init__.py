@@ -1,0 +1,152 @@
+# wamr-mpy: a WebAssembly micro runtime for MicroPython.  This is the
+# embedding API (see docs/embedding.md); WAMR's C names map to the
+# functions at the bottom.
+
+from .errors import WasmError, LoadError, ValidationError, LinkError, Trap, ProcExit
+from .func import FuncType, Func, HostFunc
+from .memory import Memory, Table, Global
+
+__version__ = "0.1.0"
+
+
+class Module:
+    """A loaded and validated module (WAMR's wasm_module_t)."""
+
+    def __init__(self, m):
+        self._m = m
+
+    @property
+    def imports(self):
+        return [(i.module, i.name, ("func", "table", "memory", "global")[i.kind])
+                for i in self._m.imports]
+
+    @property
+    def exports(self):
+        return [(n, ("func", "table", "memory", "global")[k]) for n, k, i in self._m.exports]
+
+    @property
+    def custom_sections(self):
+        return self._m.custom_sections
+
+    def instantiate(self, imports=None, stack_size=None, heap_size=None,
+                    max_memory_pages=None, tier=None):
+        """tier: "interp" (portable), "fast" (viper), "jit"; default from
+        config.DEFAULT_TIER."""
+        if self._m is None:
+            raise WasmError("module was unloaded")
+        from .instance import Instance
+        return Instance(self._m, imports, stack_size, heap_size, max_memory_pages, tier)
+
+    def unload(self):
+        self._m = None
+
+
+def load(data):
+    """bytes of a .wasm -> Module.  Raises LoadError / ValidationError."""
+    from .loader import load as _load
+    return Module(_load(data))
+
+
+# --- WAMR-style surface -------------------------------------------------
+
+def init():
+    return True
+
+
+def destroy():
+    import gc
+    gc.collect()
+
+
+def unload(module):
+    module.unload()
+
+
+def instantiate(module, stack_size=None, heap_size=None, imports=None):
+    return module.instantiate(imports, stack_size, heap_size)
+
+
+def deinstantiate(inst):
+    inst.deinstantiate()
+
+
+def lookup_function(inst, name, signature=None):
+    return inst.lookup_function(name)
+
+
+class ExecEnv:
+    def __init__(self, inst, stack_size=None):
+        self.inst = inst
+        self.stack_size = stack_size
+
+
+def create_exec_env(inst, stack_size=None):
+    if stack_size and inst.env is None:
+        inst.stack_size = stack_size
+    return ExecEnv(inst, stack_size)
+
+
+def destroy_exec_env(env):
+    env.inst = None
+
+
+def _cells_to_vals(types, argv):
+    """WAMR's argv: 32-bit cells, 64-bit values take two (low word first)."""
+    from .func import I64, F64
+    vals = []
+    i = 0
+    for t in types:
+        if t == I64 or t == F64:
+            vals.append((argv[i] & 0xFFFFFFFF) | ((argv[i + 1] & 0xFFFFFFFF) << 32))
+            i += 2
+        else:
+            vals.append(argv[i] & 0xFFFFFFFF if isinstance(argv[i], int) else argv[i])
+            i += 1
+    return vals
+
+
+def _vals_to_cells(types, vals, argv):
+    from .func import I64, F64
+    i = 0
+    for t, v in zip(types, vals):
+        if t == I64 or t == F64:
+            lo, hi = v & 0xFFFFFFFF, (v >> 32) & 0xFFFFFFFF
+            for j, c in ((i, lo), (i + 1, hi)):
+                if j < len(argv):
+                    argv[j] = c
+                else:
+                    argv.append(c)
+            i += 2
+        else:
+            if i < len(argv):
+                argv[i] = v
+            else:
+                argv.append(v)
+            i += 1
+
+
+def call_wasm(inst, env, func, argv):
+    """Like wasm_runtime_call_wasm: argv holds the arguments as 32-bit
+    cells and receives the results the same way.  Returns False on a trap
+    (see get_exception)."""
+    if isinstance(func, str):
+        func = inst.lookup_function(func)
+    t = func.type
+    try:
+        res = inst.call_raw(func, _cells_to_vals(t.params, argv))
+    except Trap as e:
+        inst.exception = e.message
+        return False
+    except ProcExit as e:
+        inst.exception = "exit(%d)" % e.code
+        return False
+    _vals_to_cells(t.results, res, argv)
+    return True
+
+
+def get_exception(inst):
+    return inst.exception
+
+
+def clear_exception(inst):
+    inst.exception = None

@@ -1,0 +1,184 @@
+# The device: micropython -m wamr_mpy.app [--tcp HOST:PORT | --uart DEV |
+# --stdio] [--store DIR] [--quiet]
+#
+# Default transport: TCP 127.0.0.1:8888 (WAMR host_tool's default).  With
+# --stdio the link is the process's stdin/stdout and app output (printf)
+# goes to stderr.  Port-specific drivers (sensors, ...) come from a module
+# named `app_port` (ports/<port>/app_port.py, found on sys.path or in the
+# repository next to wamr_mpy) whose setup(manager) is called at start.
+
+import sys
+
+import asyncio
+
+USAGE = """usage: micropython -m wamr_mpy.app [--tcp HOST:PORT | --uart DEV |
+                                     --stdio] [--store DIR] [--quiet]
+  --tcp HOST:PORT   listen for host tools (default 127.0.0.1:8888)
+  --uart DEV        serve one host over a serial device or pty
+  --stdio           serve one host over stdin/stdout (app output -> stderr)
+  --store DIR       keep installed apps in DIR and reinstall them at start
+  --no-port         do not load the port's drivers (app_port)
+  --quiet           no manager log on stderr"""
+
+_PORT_DIRS = {"linux": "unix", "darwin": "unix", "freebsd": "unix"}
+
+
+def parse_args(argv):
+    o = {"mode": "tcp", "host": "127.0.0.1", "port": 8888, "dev": None,
+         "store": None, "quiet": False, "port_module": True}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+
+        def val():
+            if i + 1 >= len(argv):
+                raise ValueError("%s needs a value" % a)
+            return argv[i + 1]
+        if a == "--tcp":
+            hp = val()
+            i += 1
+            cut = hp.rfind(":")
+            if cut < 0:
+                raise ValueError("--tcp wants HOST:PORT, got %r" % hp)
+            o["mode"] = "tcp"
+            o["host"] = hp[:cut] or "0.0.0.0"
+            o["port"] = int(hp[cut + 1:])
+        elif a == "--uart":
+            o["mode"] = "uart"
+            o["dev"] = val()
+            i += 1
+        elif a == "--stdio":
+            o["mode"] = "stdio"
+        elif a == "--store":
+            o["store"] = val()
+            i += 1
+        elif a == "--quiet":
+            o["quiet"] = True
+        elif a == "--no-port":
+            o["port_module"] = False
+        elif a in ("-h", "--help"):
+            print(USAGE)
+            raise SystemExit(0)
+        else:
+            raise ValueError("unknown option %r" % a)
+        i += 1
+    return o
+
+
+def load_port(mgr):
+    """Import app_port (the port's drivers) and run its setup(mgr)."""
+    try:
+        import app_port
+    except ImportError:
+        app_port = None
+        d = _PORT_DIRS.get(sys.platform, sys.platform)
+        try:
+            import wamr_mpy
+            parts = wamr_mpy.__file__.split("/")
+            root = "/".join(parts[:-2]) or "."
+            path = root + "/ports/" + d
+            if path not in sys.path:
+                sys.path.append(path)
+            import app_port
+        except (ImportError, AttributeError, IndexError):
+            return None
+    app_port.setup(mgr)
+    return app_port
+
+
+def make_manager(store_dir=None, quiet=False, port_module=True):
+    from .manager import Manager
+    from . import natives
+    log = None
+    if quiet:
+        def log(msg):
+            pass
+    store = None
+    if store_dir:
+        from .store import Store
+        store = Store(store_dir, log=log)
+    mgr = Manager(store=store, log=log)
+    natives.register(mgr)
+    if port_module:
+        load_port(mgr)
+    return mgr
+
+
+async def serve(o):
+    from . import transport
+    mgr = make_manager(o["store"], o["quiet"], o["port_module"])
+    if o["mode"] == "stdio":
+        from .. import native
+        native.set_stdout(native.write_stderr)
+    mgr.start()
+    mgr.boot()
+    if o["mode"] == "tcp":
+        await transport.serve_tcp(mgr, o["host"], o["port"])
+        mgr.log("listening on %s:%d" % (o["host"], o["port"]))
+        while True:
+            await asyncio.sleep(3600)
+    elif o["mode"] == "uart":
+        f = transport.open_device(o["dev"])
+        mgr.log("serving on %s" % o["dev"])
+        await transport.serve_file(mgr, f, f, o["dev"])
+    else:
+        rf, wf = transport.stdio_files()
+        mgr.log("serving on stdio")
+        await transport.serve_file(mgr, rf, wf, "stdio")
+    mgr.shutdown()
+
+
+def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    try:
+        o = parse_args(argv)
+    except ValueError as e:
+        sys.stderr.write("wamr_mpy.app: %s\n%s\n" % (e, USAGE))
+        return 2
+    try:
+        asyncio.run(serve(o))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def run_from_config():
+    """Boards (main.py): transport and store from config.py.  Names read
+    (with defaults): APP_TRANSPORT ("uart" or "tcp"; default uart when
+    TRANSPORT_UART else tcp), APP_UART_ID (0), APP_UART_BAUD (115200),
+    APP_UART_TX / APP_UART_RX (pins or None), APP_TCP_HOST ("0.0.0.0"),
+    APP_TCP_PORT (8888), APP_STORE_DIR ("/apps", None to disable)."""
+    from .. import config
+    g = getattr
+    mode = g(config, "APP_TRANSPORT", None) or (
+        "uart" if g(config, "TRANSPORT_UART", False) else "tcp")
+    store = g(config, "APP_STORE_DIR", "/apps") \
+        if g(config, "APP_STORE", True) else None
+
+    async def run():
+        from . import transport
+        mgr = make_manager(store)
+        mgr.start()
+        mgr.boot()
+        if mode == "uart":
+            import machine
+            kw = {"baudrate": g(config, "APP_UART_BAUD", 115200),
+                  "timeout": 0}
+            if g(config, "APP_UART_TX", None) is not None:
+                kw["tx"] = config.APP_UART_TX
+                kw["rx"] = config.APP_UART_RX
+            uart = machine.UART(g(config, "APP_UART_ID", 0), **kw)
+            while True:
+                await transport.serve_uart(mgr, uart)
+        else:
+            await transport.serve_tcp(mgr, g(config, "APP_TCP_HOST",
+                                             "0.0.0.0"),
+                                      g(config, "APP_TCP_PORT", 8888))
+            while True:
+                await asyncio.sleep(3600)
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,767 @@
+# The app manager: WAMR's 2019 app-mgr on asyncio.
+#
+# Host links deliver frames (feed); requests from the host are handled here:
+# /applet (install PUT, uninstall DELETE, query GET), /event/<url>
+# (host subscribes PUT / unsubscribes DELETE), /app/<name>/<url> (to one
+# app), anything else by the resource table.  Every app has its own bounded
+# queue and task; its handlers run to completion one at a time, each under
+# a fuel budget (the watchdog), so a runaway handler traps instead of
+# hanging the device.  A tripped app is reported (event "watchdog") and
+# restarted or uninstalled per configuration.
+
+import sys
+
+try:
+    import asyncio
+except ImportError:             # pragma: no cover
+    asyncio = None
+
+from .. import config
+from . import protocol as P
+from . import attr
+from .messaging import Resources, Events
+from .timers import TimerSet
+from .sensors import Sensors
+from .clock import ticks_ms, ticks_diff, tick32, sleep_ms
+from .runner import WasmRunner, InstallError, HandlerError, fuel_supported
+from .store import valid_name
+
+
+def cfg(name, default):
+    return getattr(config, name, default)
+
+
+def _log_stderr(msg):
+    try:
+        sys.stderr.write("app-mgr: %s\n" % msg)
+    except Exception:
+        print("app-mgr:", msg)
+
+
+class AppQueue:
+    """Bounded FIFO with an awaitable get (MicroPython has no
+    asyncio.Queue)."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.items = []
+        self.ev = asyncio.Event()
+        self.dropped = 0
+
+    def put(self, item, force=False):
+        if len(self.items) >= self.limit and not force:
+            self.dropped += 1
+            return False
+        self.items.append(item)
+        self.ev.set()
+        return True
+
+    async def get(self):
+        while not self.items:
+            self.ev.clear()
+            await self.ev.wait()
+        return self.items.pop(0)
+
+    def keep(self, pred):
+        self.items = [i for i in self.items if pred(i)]
+
+    def __len__(self):
+        return len(self.items)
+
+
+class App:
+    def __init__(self, mgr, aid, name, heap, timers, wd, fuel):
+        self.mgr = mgr
+        self.id = aid
+        self.name = name
+        self.heap = heap
+        self.timers_max = timers
+        self.wd = wd
+        self.fuel = fuel
+        self.queue = AppQueue(cfg("APP_QUEUE_LEN", 16))
+        self.timers = TimerSet(aid, timers, mgr._timer_fired)
+        self.pending_timers = {}
+        self.task = None
+        self.alive = True
+        self.runner = None
+        self.wasm = None        # kept when there is no store to reload from
+        self.trips = 0
+        self.handled = 0
+        self.traps = 0
+        self.sent_mids = None   # response mids sent during a request handler
+
+
+class Manager:
+    def __init__(self, store=None, log=None, runner=WasmRunner):
+        self.log = log or _log_stderr
+        self.store = store
+        self.runner_factory = runner
+        self.apps = []
+        self.links = []
+        self._by_inst = {}
+        self._next_id = 1
+        self._mid = 0
+        self._host_mids = []    # [(mid, link)] for routing responses back
+        self.resources = Resources(cfg("APP_MAX_RESOURCES", 16))
+        self.events = Events(cfg("APP_MAX_EVENTS", 16))
+        self.sensors = Sensors(self._sensor_event, self.log)
+        self.max_apps = cfg("APP_MAX_APPS", 8)
+        self.heap_default = cfg("APP_HEAP_SIZE", cfg("HEAP_SIZE", 16384))
+        self.heap_min = cfg("APP_HEAP_SIZE_MIN", 1024)
+        self.heap_max = cfg("APP_HEAP_SIZE_MAX", 1024 * 1024)
+        self.timers_max = cfg("APP_MAX_TIMERS", 8)
+        # wasm operand/frame stack per app (the VM's STACK_SIZE default is
+        # sized for big programs; framework apps are event handlers)
+        self.stack_size = cfg("APP_STACK_SIZE", 16384)
+        self.max_app_size = cfg("APP_MAX_APP_SIZE", P.MAX_FRAME)
+        self.watchdog = cfg("APP_WATCHDOG", True)
+        self.fuel_default = cfg("APP_WATCHDOG_FUEL", 5000000)
+        self.fuel_per_ms = cfg("APP_FUEL_PER_MS", 2000)
+        self.policy = cfg("APP_WATCHDOG_POLICY", "restart")
+        self.max_restarts = cfg("APP_WATCHDOG_MAX_RESTARTS", 3)
+        self.link_quiet_ms = cfg("APP_LINK_TIMEOUT_MS", 1000)
+        self.stats = {"frames": 0, "bad_frames": 0, "requests": 0,
+                      "trips": 0}
+        self._mgr_handlers = {}
+        self._house = None
+
+    # ------------------------------------------------------------------ ids
+
+    def next_mid(self):
+        self._mid = (self._mid + 1) & 0xFFFFFFFF
+        return self._mid
+
+    def app_by_id(self, aid):
+        aid &= 0xFFFFFFFF
+        for a in self.apps:
+            if a.id == aid:
+                return a
+        return None
+
+    def app_by_name(self, name):
+        for a in self.apps:
+            if a.name == name:
+                return a
+        return None
+
+    def bind_instance(self, inst, app):
+        self._by_inst[id(inst)] = app
+
+    def unbind_instance(self, inst):
+        self._by_inst.pop(id(inst), None)
+
+    def app_of(self, inst):
+        app = self._by_inst.get(id(inst))
+        if app is None:
+            raise ValueError("app framework: the calling instance is not an "
+                             "installed app")
+        return app
+
+    # ---------------------------------------------------------------- links
+
+    def add_link(self, link):
+        link.framer = P.Framer(cfg("APP_MAX_FRAME", P.MAX_FRAME))
+        link.last_rx = ticks_ms()
+        self.links.append(link)
+
+    def remove_link(self, link):
+        link.alive = False
+        if link in self.links:
+            self.links.remove(link)
+        self._host_mids = [m for m in self._host_mids if m[1] is not link]
+
+    def feed(self, link, data):
+        """Bytes from a host link."""
+        link.last_rx = ticks_ms()
+
+        def on_frame(t, payload):
+            return self.on_frame(link, t, payload)
+        try:
+            link.framer.feed(data, on_frame)
+        except Exception as e:
+            # e.g. MemoryError building a response: drop the partial frame
+            # state and keep the link
+            self.log("link %s: %r" % (link.name, e))
+            link.framer = P.Framer(link.framer.max_size)
+
+    def _expire_links(self):
+        now = ticks_ms()
+        for link in list(self.links):
+            fr = link.framer
+            if fr.busy() and ticks_diff(now, link.last_rx) > \
+                    self.link_quiet_ms:
+                self.log("link %s: dropping an unfinished frame" % link.name)
+
+                def on_frame(t, payload, link=link):
+                    return self.on_frame(link, t, payload)
+                fr.expire(on_frame)
+
+    def on_frame(self, link, t, payload):
+        """One complete frame from the host; False when it is malformed (the
+        framer then rescans its bytes)."""
+        self.stats["frames"] += 1
+        if t == P.TYPE_REQUEST or t == P.TYPE_INSTALL:
+            try:
+                req = P.unpack_request(payload)
+            except P.ProtocolError:
+                self.stats["bad_frames"] += 1
+                return False
+            req.sender = P.ID_HOST
+            try:
+                if t == P.TYPE_INSTALL and not (
+                        P.check_url_start(req.url, "/applet") and
+                        req.action == P.PUT):
+                    self.respond(req, P.BAD_REQUEST,
+                                 msg="install frame must be PUT /applet")
+                else:
+                    self.host_request(req, link)
+            except Exception as e:   # never let one request kill the link
+                self.log("internal error on %s: %r" % (req.url, e))
+                try:
+                    self.respond(req, P.INTERNAL_ERROR,
+                                 msg="internal error: %s" % e)
+                except Exception:
+                    pass
+            return True
+        if t == P.TYPE_RESPONSE:
+            try:
+                P.unpack_response(payload)
+            except P.ProtocolError:
+                self.stats["bad_frames"] += 1
+                return False
+            return True         # responses from the host are not used
+        self.stats["bad_frames"] += 1
+        return False
+
+    def _remember_mid(self, mid, link):
+        self._host_mids.append((mid, link))
+        if len(self._host_mids) > 32:
+            self._host_mids.pop(0)
+
+    def to_host(self, msg_type, payload, mid=None):
+        data = P.encode_frame(msg_type, payload)
+        if mid is not None:
+            for i in range(len(self._host_mids) - 1, -1, -1):
+                m, link = self._host_mids[i]
+                if m == mid:
+                    del self._host_mids[i]
+                    if link.alive:
+                        self._send(link, data)
+                        return
+                    break
+        for link in list(self.links):
+            self._send(link, data)
+
+    def _send(self, link, data):
+        try:
+            link.send(data)
+        except Exception as e:
+            self.log("link %s: send failed: %s" % (link.name, e))
+            self.remove_link(link)
+
+    # ------------------------------------------------------- host requests
+
+    def host_request(self, req, link=None):
+        self.stats["requests"] += 1
+        if link is not None:
+            self._remember_mid(req.mid, link)
+        url = req.url
+        if P.check_url_start(url, "/applet") > 0:
+            self._applet(req)
+        elif P.check_url_start(url, "/event/") > 0:
+            self._host_event_reg(req)
+        else:
+            self.dispatch(req)
+
+    def _applet(self, req):
+        q = P.query_of(req.url, "/applet")
+        mtype = P.find_key_value(q, "type")
+        if mtype not in (None, "", "wasm"):
+            self.respond(req, P.BAD_REQUEST,
+                         msg="Applet Management failed: invalid module type.")
+        elif req.action == P.PUT:
+            self.install(req)
+        elif req.action == P.DELETE:
+            self.uninstall(req)
+        elif req.action == P.GET:
+            self.query(req, P.find_key_value(q, "name") or None)
+        else:
+            self.respond(req, P.METHOD_NOT_ALLOWED,
+                         msg="Invalid request of applet: invalid action")
+
+    def _host_event_reg(self, req):
+        off = P.check_url_start(req.url, "/event/")
+        url = req.url[off:]
+        if req.action == P.PUT:
+            ok = self.events.subscribe(url, P.ID_HOST)
+        elif req.action == P.DELETE:
+            ok = self.events.unsubscribe(url, P.ID_HOST)
+        else:
+            self.respond(req, P.METHOD_NOT_ALLOWED,
+                         msg="Handle event request failed: invalid action")
+            return
+        if ok:
+            self.respond(req, P.CONTENT)
+        else:
+            self.respond(req, P.BAD_REQUEST,
+                         msg="Handle event request failed.")
+
+    # ---------------------------------------------------------- app admin
+
+    def _int_param(self, q, key):
+        v = P.find_key_value(q, key)
+        if v is None or v == "":
+            return None
+        try:
+            return int(v)
+        except ValueError:
+            raise InstallError(P.BAD_REQUEST, "invalid %s=%s" % (key, v))
+
+    def install(self, req):
+        try:
+            app = self._install(req.url, req.payload)
+        except InstallError as e:
+            self.respond(req, e.status,
+                         msg="Install WASM app failed: %s" % e.message)
+            return
+        self.log("installed %s (id %d)" % (app.name, app.id))
+        self.respond(req, P.CREATED)
+        self.post_applets_event()
+
+    def _install(self, url, wasm, persist=True, entry=None):
+        q = P.query_of(url, "/applet")
+        name = P.find_key_value(q, "name")
+        if not name:
+            raise InstallError(P.BAD_REQUEST, "invalid app name.")
+        if not valid_name(name):
+            raise InstallError(P.BAD_REQUEST, "invalid app name %r." % name)
+        if self.app_by_name(name) is not None:
+            raise InstallError(P.BAD_REQUEST, "app already installed.")
+        if len(self.apps) >= self.max_apps:
+            raise InstallError(P.INTERNAL_ERROR,
+                               "exceed max app installations.")
+        if not wasm:
+            raise InstallError(P.BAD_REQUEST, "invalid wasm file.")
+        if len(wasm) > self.max_app_size:
+            raise InstallError(P.ENTITY_TOO_LARGE, "app is %d bytes, limit %d"
+                               % (len(wasm), self.max_app_size))
+        if bytes(wasm[:4]) != b"\0asm":
+            if bytes(wasm[:4]) == b"\0aot":
+                raise InstallError(P.UNSUPPORTED_MEDIA_TYPE,
+                                   "AOT packages are not supported.")
+            raise InstallError(P.BAD_REQUEST, "invalid wasm package type.")
+        heap = self._int_param(q, "heap")
+        heap = self.heap_default if heap is None else \
+            min(max(heap, self.heap_min), self.heap_max)
+        timers = self._int_param(q, "timers")
+        timers = self.timers_max if timers is None or timers <= 0 else \
+            min(timers, self.timers_max)
+        wd = self._int_param(q, "wd")
+        if wd is not None and wd <= 0:
+            wd = None
+        app = self._new_app(name, heap, timers, wd)
+        try:
+            self._start_app(app, wasm)
+        except BaseException:
+            self._drop_app(app)
+            raise
+        if persist and self.store is not None:
+            try:
+                self.store.save(name, wasm, heap, timers, wd)
+            except Exception as e:
+                self._stop_app(app)
+                raise InstallError(P.INTERNAL_ERROR,
+                                   "saving the app failed: %s" % e)
+        if self.store is None:
+            app.wasm = bytes(wasm)
+        app.task = asyncio.create_task(self._app_loop(app))
+        return app
+
+    def _new_app(self, name, heap, timers, wd):
+        aid = self._next_id
+        self._next_id += 1
+        if self._next_id >= 0xFFFFFFF0:
+            self._next_id = 1
+        fuel = None
+        if self.watchdog:
+            fuel = self.fuel_default if wd is None else wd * self.fuel_per_ms
+        app = App(self, aid, name, heap, timers, wd, fuel)
+        self.apps.append(app)
+        return app
+
+    def _start_app(self, app, wasm):
+        app.runner = self.runner_factory(self, app)
+        try:
+            app.runner.start(wasm)
+        except HandlerError as e:
+            if e.fuel:
+                self.stats["trips"] += 1
+                raise InstallError(P.INTERNAL_ERROR,
+                                   "watchdog: %s ran out of fuel" % e.handler)
+            raise InstallError(P.INTERNAL_ERROR, "%s trapped: %s" % (
+                e.handler, e.message))
+        except InstallError:
+            raise
+        except Exception as e:
+            raise InstallError(P.INTERNAL_ERROR, "start failed: %r" % (e,))
+        if self.watchdog and app.fuel is not None and \
+                app.runner.inst is not None and \
+                not fuel_supported(app.runner.inst):
+            self.log("warning: the VM has no fuel counter; the watchdog "
+                     "cannot stop %s" % app.name)
+
+    def _cleanup_app(self, app):
+        """Forget everything the app registered (its instance stays)."""
+        self.resources.unregister_owner(app.id)
+        self.events.unsubscribe(None, app.id)
+        self.sensors.close_all(app.id)
+        app.timers.close()
+        app.pending_timers = {}
+
+    def _drop_app(self, app):
+        """Remove an app whose start failed (no on_destroy)."""
+        self._cleanup_app(app)
+        if app.runner is not None:
+            app.runner.stop(call_destroy=False)
+        if app in self.apps:
+            self.apps.remove(app)
+
+    def _stop_app(self, app):
+        """Stop a running app: on_destroy, then drop it."""
+        app.alive = False
+        cur = None
+        try:
+            cur = asyncio.current_task()
+        except Exception:
+            pass
+        if app.task is not None and app.task is not cur:
+            app.task.cancel()
+        app.task = None
+        app.queue.put(None, force=True)     # wake the loop if it is ours
+        self._cleanup_app(app)
+        if app.runner is not None:
+            err = app.runner.stop()
+            if err is not None:
+                self.log("%s: %s" % (app.name, err))
+        if app in self.apps:
+            self.apps.remove(app)
+
+    def uninstall(self, req):
+        name = P.find_key_value(P.query_of(req.url, "/applet"), "name")
+        if not name:
+            self.respond(req, P.BAD_REQUEST,
+                         msg="Uninstall WASM app failed: invalid app name.")
+            return
+        app = self.app_by_name(name)
+        if app is None:
+            self.respond(req, P.NOT_FOUND,
+                         msg="Uninstall WASM app failed: no app found.")
+            return
+        self._stop_app(app)
+        if self.store is not None:
+            try:
+                self.store.remove(name)
+            except Exception as e:
+                self.log("store: removing %s failed: %s" % (name, e))
+        self.log("uninstalled %s" % name)
+        self.respond(req, P.DELETED)
+        self.post_applets_event()
+
+    def query(self, req, name=None):
+        items = []
+        if name is None:
+            items.append(("num", attr.INT, len(self.apps)))
+            i = 0
+            for a in self.apps:
+                i += 1
+                items.append(("applet%d" % i, attr.STRING, a.name))
+                items.append(("heap%d" % i, attr.INT, a.heap))
+        else:
+            a = self.app_by_name(name)
+            if a is None:
+                self.respond(req, P.NOT_FOUND,
+                             msg="Query Applet failed: the app is not found.")
+                return
+            items.append(("name", attr.STRING, a.name))
+            items.append(("heap", attr.INT, a.heap))
+            items.append(("timers", attr.INT, a.timers_max))
+            items.append(("wd", attr.INT, a.wd or 0))
+            items.append(("fuel", attr.INT64, a.fuel or 0))
+            items.append(("restarts", attr.INT, a.trips))
+            items.append(("queued", attr.INT, len(a.queue)))
+        self.respond(req, P.CONTENT, attr.encode("Applets Info", items),
+                     P.FMT_ATTR)
+
+    def applets_payload(self, tag="All Applets"):
+        items = [("num", attr.INT, len(self.apps))]
+        i = 0
+        for a in self.apps:
+            i += 1
+            items.append(("applet%d" % i, attr.STRING, a.name))
+            items.append(("heap%d" % i, attr.INT, a.heap))
+        return attr.encode(tag, items)
+
+    def post_applets_event(self):
+        if self.events.is_registered("/applets"):
+            self.post_event("/applets", self.applets_payload())
+
+    def post_event(self, url, payload, fmt=P.FMT_ATTR):
+        ev = P.Request(url, P.EVENT, fmt, payload, self.next_mid(),
+                       P.ID_APP_MGR)
+        self.publish(ev)
+
+    # ------------------------------------------------------------- routing
+
+    def register_resource(self, url, handler):
+        """A manager-side resource: handler(request) is called for requests
+        to `url` from the host or apps; it replies with mgr.respond()."""
+        return self.resources.register(url, P.ID_APP_MGR, handler)
+
+    def respond(self, req, status, payload=b"", fmt=P.FMT_ATTR, msg=None):
+        """Reply to `req`'s sender (nothing for events)."""
+        if req.action == P.EVENT:
+            return
+        if msg is not None:
+            payload = attr.encode("", [("error message", attr.STRING, msg)])
+            fmt = P.FMT_ATTR
+        self.send_response(P.Response(status, fmt, payload, req.mid,
+                                      req.sender))
+
+    def send_response(self, resp):
+        rcv = resp.receiver & 0xFFFFFFFF
+        if rcv == P.ID_HOST:
+            self.to_host(P.TYPE_RESPONSE, P.pack_response(resp), resp.mid)
+            return
+        app = self.app_by_id(rcv)
+        if app is None:
+            self.log("dropping a response for unknown receiver %d" % rcv)
+            return
+        if not app.queue.put(("resp", resp)):
+            self.log("%s: queue full, response dropped" % app.name)
+
+    def dispatch(self, req):
+        """Route a request (or event) from the host or an app."""
+        url = req.url
+        off = P.check_url_start(url, "/app/")
+        if off > 0:
+            rest = url[off:]
+            cut = rest.find("/")
+            name = rest if cut < 0 else rest[:cut]
+            app = self.app_by_name(name) if cut > 0 else None
+            if app is None:
+                self.respond(req, P.NOT_FOUND, msg="Send request to applet "
+                             "failed: invalid applet name")
+                return
+            fwd = P.Request(rest[cut + 1:], req.action, req.fmt, req.payload,
+                            req.mid, req.sender)
+            self.post_request(app, fwd)
+            return
+        if req.action == P.EVENT:
+            self.publish(req)
+            return
+        r = self.resources.lookup(url)
+        if r is None:
+            self.respond(req, P.NOT_FOUND,
+                         msg="no resource for %s" % url)
+            return
+        owner = r[1]
+        if owner == P.ID_APP_MGR:
+            try:
+                r[2](req)
+            except Exception as e:
+                self.log("resource %s failed: %r" % (r[0], e))
+                self.respond(req, P.INTERNAL_ERROR, msg=str(e))
+            return
+        app = self.app_by_id(owner)
+        if app is None:
+            self.respond(req, P.NOT_FOUND, msg="no resource for %s" % url)
+            return
+        self.post_request(app, req)
+
+    def post_request(self, app, req):
+        if not app.alive or not app.queue.put(("req", req)):
+            self.respond(req, P.SERVICE_UNAVAILABLE,
+                         msg="app %s cannot take requests now" % app.name)
+
+    def publish(self, ev):
+        for sub in self.events.subscribers(ev.url):
+            if sub == P.ID_HOST:
+                self.to_host(P.TYPE_REQUEST, P.pack_request(ev))
+            else:
+                app = self.app_by_id(sub)
+                if app is not None and app.alive:
+                    if not app.queue.put(("req", ev)):
+                        self.log("%s: queue full, event dropped" % app.name)
+
+    # ------------------------------------------------- calls from natives
+
+    def app_post_request(self, app, req):
+        req.sender = app.id
+        if P.check_url_start(req.url, "/applet") > 0 or \
+                P.check_url_start(req.url, "/event/") > 0:
+            if req.action == P.GET and \
+                    P.check_url_start(req.url, "/applet") > 0:
+                self.query(req, P.find_key_value(
+                    P.query_of(req.url, "/applet"), "name") or None)
+            else:
+                self.respond(req, P.FORBIDDEN,
+                             msg="apps cannot manage apps or host events")
+            return
+        self.dispatch(req)
+
+    def app_send_response(self, app, resp):
+        if app.sent_mids is not None:
+            app.sent_mids.append(resp.mid)
+        self.send_response(resp)
+
+    def _timer_fired(self, owner, tid):
+        app = self.app_by_id(owner)
+        if app is None or not app.alive or tid in app.pending_timers:
+            return
+        if app.queue.put(("timer", tid)):
+            app.pending_timers[tid] = True
+
+    def _sensor_event(self, owner, sid, payload):
+        app = self.app_by_id(owner)
+        if app is not None and app.alive:
+            app.queue.put(("sensor", sid, payload))
+
+    # ------------------------------------------------------------ app loop
+
+    async def _app_loop(self, app):
+        q = app.queue
+        while app.alive:
+            item = await q.get()
+            if item is None or not app.alive:
+                break
+            try:
+                self._handle(app, item)
+            except Exception as e:
+                self.log("%s: internal error: %r" % (app.name, e))
+            await sleep_ms(0)
+
+    def _handle(self, app, item):
+        kind = item[0]
+        app.handled += 1
+        req = None
+        try:
+            if kind == "req":
+                req = item[1]
+                app.sent_mids = []
+                app.runner.request(P.pack_request(req))
+            elif kind == "resp":
+                app.runner.response(P.pack_response(item[1]))
+            elif kind == "timer":
+                app.pending_timers.pop(item[1], None)
+                if app.timers.get(item[1]) is not None:
+                    app.runner.timer(item[1])
+            elif kind == "sensor":
+                app.runner.sensor(item[1], item[2])
+        except HandlerError as e:
+            app.traps += 1
+            if e.fuel:
+                self._trip(app, e, req)
+            else:
+                self.log("%s: %s" % (app.name, e))
+                if req is not None and req.mid not in (app.sent_mids or ()):
+                    self.respond(req, P.INTERNAL_ERROR, msg="app %s: %s" % (
+                        app.name, e))
+        finally:
+            app.sent_mids = None
+
+    def _trip(self, app, err, req=None):
+        app.trips += 1
+        self.stats["trips"] += 1
+        self.log("watchdog: %s stopped in %s (fuel budget %s)" % (
+            app.name, err.handler, app.fuel))
+        if req is not None and req.mid not in (app.sent_mids or ()):
+            self.respond(req, P.INTERNAL_ERROR,
+                         msg="watchdog: app %s ran out of fuel in %s" % (
+                             app.name, err.handler))
+        restart = self.policy == "restart" and \
+            app.trips <= self.max_restarts
+        action = "restarted" if restart else "uninstalled"
+        if restart and not self._restart_app(app):
+            action = "uninstalled"
+            restart = False
+        if not restart:
+            self._stop_app(app)
+            if self.store is not None:
+                try:
+                    self.store.remove(app.name)
+                except Exception as e:
+                    self.log("store: %s" % e)
+            self.post_applets_event()
+        if self.events.is_registered("/watchdog"):
+            self.post_event("/watchdog", attr.encode("watchdog", [
+                ("name", attr.STRING, app.name),
+                ("handler", attr.STRING, err.handler),
+                ("action", attr.STRING, action),
+                ("trips", attr.INT, app.trips)]))
+
+    def _restart_app(self, app):
+        wasm = app.wasm
+        if wasm is None and self.store is not None:
+            try:
+                wasm = self.store.read(app.name)
+            except Exception as e:
+                self.log("restart %s: %s" % (app.name, e))
+        if wasm is None:
+            return False
+        err = app.runner.stop()
+        if err is not None:
+            self.log("%s: %s" % (app.name, err))
+        self._cleanup_app(app)
+        # requests can be served by the new instance; responses, timer and
+        # sensor events belonged to the old one
+        app.queue.keep(lambda i: i is not None and i[0] == "req")
+        try:
+            self._start_app(app, wasm)
+        except InstallError as e:
+            self.log("restart %s failed: %s" % (app.name, e.message))
+            return False
+        self.log("watchdog: %s restarted" % app.name)
+        return True
+
+    # ----------------------------------------------------------------- boot
+
+    def boot(self):
+        """Reinstall the apps saved in the store."""
+        if self.store is None:
+            return []
+        done = []
+        for e, wasm in self.store.load():
+            url = "/applet?name=%s&heap=%d&timers=%d" % (e.name, e.heap,
+                                                         e.timers)
+            if e.wd is not None:
+                url += "&wd=%d" % e.wd
+            try:
+                self._install(url, wasm, persist=False)
+                done.append(e.name)
+                self.log("restored %s" % e.name)
+            except InstallError as ex:
+                self.log("restoring %s failed: %s" % (e.name, ex.message))
+        if done:
+            self.post_applets_event()
+        return done
+
+    def start(self):
+        if self._house is None:
+            self._house = asyncio.create_task(self._housekeeping())
+
+    async def _housekeeping(self):
+        while True:
+            await sleep_ms(200)
+            tick32()
+            try:
+                self._expire_links()
+            except Exception as e:
+                self.log("housekeeping: %r" % (e,))
+
+    def shutdown(self):
+        for app in list(self.apps):
+            self._stop_app(app)
+        self.sensors.stop()
+        if self._house is not None:
+            self._house.cancel()
+            self._house = None

@@ -1,0 +1,417 @@
+# `micropython -m wamr_mpy [options] app.wasm [args...]`, like WAMR's iwasm.
+# See docs/cli.md.
+
+import sys
+
+USAGE = """Usage: micropython -m wamr_mpy [options] app.wasm [args...]
+options:
+  -f FUNC, --function=FUNC  call FUNC with the args (parsed by its types)
+                            instead of _start/main, print its results
+  --stack-size=N            wasm stack size in bytes (default %d)
+  --heap-size=N             app heap for libc malloc in bytes (default %d)
+  --dir=DIR                 give WASI access to host directory DIR
+  --map-dir=GUEST::HOST     ... to HOST, seen by the app as GUEST
+  --env=KEY=VALUE           set a WASI environment variable
+  --tier=NAME               execution tier: %s
+  --version                 print the version and the available tiers
+  -h, --help                this text"""
+
+# Execution tiers: name -> a function giving the extra instantiate()
+# keyword arguments, or None when the tier is not in this build.  Adding a
+# tier is one entry here.
+TIERS = (
+    ("interp", lambda: {}),
+    ("fast", None),
+    ("jit", None),
+)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _config():
+    from . import config
+    return config
+
+
+def available_tiers():
+    cfg = _config()
+    out = []
+    for name, make in TIERS:
+        flag = getattr(cfg, "TIER_" + name.upper(), True)
+        if make is not None and flag:
+            out.append(name)
+    return out
+
+
+def _err(msg):
+    try:
+        sys.stderr.write("wamr_mpy: " + msg + "\n")
+    except AttributeError:
+        print("wamr_mpy: " + msg)
+
+
+def _out(s):
+    from . import native
+    native.write_stdout(s.encode())
+
+
+def _int_opt(name, v):
+    try:
+        n = int(v, 0)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise UsageError("%s needs a byte count, got %r" % (name, v))
+    return n
+
+
+def parse_args(argv):
+    o = {"func": None, "stack": None, "heap": None, "dirs": [], "env": [],
+         "tier": None, "version": False, "help": False, "file": None,
+         "args": []}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if not a.startswith("-") or a == "-":
+            break
+        name, eq, val = a.partition("=")
+        takes = name in ("-f", "--function", "--stack-size", "--heap-size",
+                         "--dir", "--map-dir", "--env", "--tier")
+        if takes and not eq:
+            i += 1
+            if i >= len(argv):
+                raise UsageError("%s needs a value" % name)
+            val = argv[i]
+        if name in ("-f", "--function"):
+            o["func"] = val
+        elif name == "--stack-size":
+            o["stack"] = _int_opt(name, val)
+        elif name == "--heap-size":
+            o["heap"] = _int_opt(name, val)
+        elif name == "--dir":
+            if not val:
+                raise UsageError("--dir needs a directory")
+            o["dirs"].append(val)
+        elif name == "--map-dir":
+            guest, sep, host = val.partition("::")
+            if not sep or not guest or not host:
+                raise UsageError("--map-dir needs GUEST::HOST, got %r" % val)
+            o["dirs"].append((guest, host))
+        elif name == "--env":
+            k, sep, v = val.partition("=")
+            if not sep or not k:
+                raise UsageError('--env needs "key=value", got %r' % val)
+            o["env"].append(val)
+        elif name == "--tier":
+            o["tier"] = val
+        elif name == "--version":
+            o["version"] = True
+        elif name in ("-h", "--help"):
+            o["help"] = True
+        elif name == "--":
+            i += 1
+            break
+        else:
+            raise UsageError("unknown option %s" % a)
+        i += 1
+    if i < len(argv):
+        o["file"] = argv[i]
+        o["args"] = argv[i + 1:]
+    return o
+
+
+def _tier_kwargs(tier):
+    names = [n for n, m in TIERS]
+    if tier is None:
+        return {}
+    if tier not in names:
+        raise UsageError("unknown tier %r (tiers: %s)" % (tier, ", ".join(names)))
+    if tier not in available_tiers():
+        raise UsageError("tier %r is not available in this build (available: %s)"
+                         % (tier, ", ".join(available_tiers())))
+    for n, make in TIERS:
+        if n == tier:
+            return make()
+    return {}
+
+
+def main(argv=None):
+    """Runs the CLI; returns the process exit code."""
+    if argv is None:
+        argv = sys.argv[1:]
+    cfg = _config()
+    try:
+        o = parse_args(argv)
+        if o["version"]:
+            import wamr_mpy
+            _out("wamr_mpy %s (tiers: %s)\n" % (wamr_mpy.__version__,
+                                                 ", ".join(available_tiers())))
+            return 0
+        if o["help"] or o["file"] is None:
+            _out(USAGE % (cfg.STACK_SIZE, cfg.HEAP_SIZE,
+                          "|".join(n for n, m in TIERS)) + "\n")
+            return 0 if o["help"] else 2
+        kw = _tier_kwargs(o["tier"])
+    except UsageError as e:
+        _err(str(e))
+        return 2
+    return run(o, kw)
+
+
+def _load(path):
+    import wamr_mpy
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        _err("cannot open %s: %s" % (path, _oserr(e)))
+        return None
+    try:
+        data = f.read()
+    finally:
+        f.close()
+    try:
+        return wamr_mpy.load(data)
+    except wamr_mpy.WasmError as e:
+        _err("%s: %s" % (path, e))
+    except MemoryError:
+        _err("%s: out of memory while loading" % path)
+    return None
+
+
+def _oserr(e):
+    n = getattr(e, "errno", None)
+    try:
+        import errno
+        name = errno.errorcode.get(n)
+    except (ImportError, AttributeError):
+        name = None
+    if n == 2:
+        return "no such file"
+    return name or str(e)
+
+
+def _imports_wasi(mod):
+    for m, n, k in mod.imports:
+        if m == "wasi_snapshot_preview1":
+            return True
+    return False
+
+
+def run(o, kw=None):
+    import wamr_mpy
+    from .errors import Trap, ProcExit, LinkError, WasmError
+    from . import dylink
+    import gc
+    path = o["file"]
+    # Import what instantiation needs before the module's big allocations,
+    # and collect before the linear memory (one contiguous block) is made:
+    # on a small heap fragmentation decides whether that block fits.
+    from . import instance, native, heap  # noqa: F401
+    mod = _load(path)
+    if mod is None:
+        return 1
+    ctx = None
+    if _imports_wasi(mod):
+        from . import wasi
+        ctx = wasi.WasiCtx([path] + o["args"], o["env"], o["dirs"])
+        wasi.set_next(ctx)
+    gc.collect()
+    try:
+        if dylink.is_side_module(mod):
+            inst = dylink.instantiate(mod, None, o["stack"], o["heap"])
+        else:
+            inst = mod.instantiate(None, o["stack"], o["heap"], **(kw or {}))
+    except LinkError as e:
+        _err("%s: %s" % (path, e))
+        return 1
+    except Trap as e:
+        _out("Exception: %s\n" % e.message)
+        return 1
+    except ProcExit as e:
+        return e.code & 0xFF
+    except WasmError as e:
+        _err("%s: %s" % (path, e))
+        return 1
+    except MemoryError:
+        _err("%s: out of memory while instantiating" % path)
+        return 1
+    if ctx is not None:
+        ctx.bind(inst)
+    try:
+        if o["func"] is not None:
+            return _call_func(inst, o["func"], o["args"])
+        return _run_main(inst, [path] + o["args"])
+    except ProcExit as e:
+        return e.code & 0xFF
+    except Trap as e:
+        _out("Exception: %s\n" % e.message)
+        return 1
+    except MemoryError:
+        _out("Exception: out of memory\n")
+        return 1
+    finally:
+        if ctx is not None:
+            ctx.close_all()
+
+
+class _AppError(Exception):
+    pass
+
+
+def _run_main(inst, args):
+    from . import native
+    from .errors import Trap
+    f = inst.lookup_function("_start")
+    if f is not None:
+        inst.call(f)
+        return 0
+    for name in ("main", "__main_argc_argv", "_main"):
+        f = inst.lookup_function(name)
+        if f is not None:
+            break
+    if f is None:
+        raise Trap("lookup the entry point symbol (like _start, main, _main, "
+                   "__main_argc_argv) failed")
+    t = f.type
+    if len(t.params) not in (0, 2) or len(t.results) > 1 or \
+            t.sig not in ("()", "()i", "(ii)", "(ii)i"):
+        raise Trap("invalid function type of main function")
+    if t.params:
+        argv = _put_argv(inst, args, native)
+        if argv is None:
+            raise Trap("allocate memory failed")
+        r = inst.call(f, len(args), argv)
+    else:
+        r = inst.call(f)
+    return (r or 0) & 0xFF
+
+
+def _put_argv(inst, args, native):
+    """argv strings then the pointer array, in the app heap (like WAMR)."""
+    bs = [a.encode() + b"\0" for a in args]
+    strsize = (sum(len(b) for b in bs) + 3) & ~3
+    base = native.module_malloc(inst, strsize + 4 * (len(bs) + 1))
+    if not base:
+        return None
+    data = inst.memory.data
+    p = base
+    ptrs = base + strsize
+    for i, b in enumerate(bs):
+        data[p:p + len(b)] = b
+        data[ptrs + 4 * i:ptrs + 4 * i + 4] = p.to_bytes(4, "little")
+        p += len(b)
+    data[ptrs + 4 * len(bs):ptrs + 4 * len(bs) + 4] = bytes(4)
+    return ptrs
+
+
+# ---- -f FUNC ----------------------------------------------------------------
+
+def _call_func(inst, name, args):
+    from .errors import Trap
+    from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+    f = inst.lookup_function(name)
+    if f is None:
+        raise Trap("lookup function %s failed" % name)
+    t = f.type
+    if len(args) != len(t.params):
+        raise Trap("invalid input argument count")
+    raw = []
+    for i in range(len(args)):
+        raw.append(_parse_arg(t.params[i], args[i], i))
+    res = inst.call_raw(f, raw)
+    parts = []
+    for i in range(len(t.results)):
+        parts.append(_format_result(t.results[i], res[i]))
+    _out(",".join(parts) + "\n")
+    return 0
+
+
+def _strtoul(s, bits):
+    """C strtoul(s, &end, 0) for the whole string; None if not a number."""
+    t = s.strip()
+    neg = False
+    if t[:1] in ("-", "+"):
+        neg = t[0] == "-"
+        t = t[1:]
+    if not t:
+        return None
+    try:
+        if t[:2] in ("0x", "0X"):
+            v = int(t[2:], 16)
+        elif len(t) > 1 and t[0] == "0":
+            v = int(t[1:], 8)
+        else:
+            v = int(t, 10)
+    except ValueError:
+        return None
+    m = (1 << bits) - 1
+    if v > m:
+        v = m
+    return (-v) & m if neg else v
+
+
+def _parse_float(s, bits):
+    """strtof/strtod, plus iwasm's "nan:0xPAYLOAD" and "-nan" forms.
+    Returns the raw bit pattern or None."""
+    from . import fmode
+    t = s.strip()
+    payload = None
+    if ":" in t:
+        t, _, p = t.partition(":")
+        payload = _strtoul(p, 64)
+        if payload is None:
+            return None
+    try:
+        x = float(t)
+    except ValueError:
+        return None
+    if bits == 32:
+        b = fmode.f32_to_bits(fmode.f32_from_py(x))
+        if x != x:
+            b = (0xFF800000 if t.startswith("-") else 0x7F800000) | \
+                (0x400000 if payload is None else payload & 0x7FFFFF)
+    else:
+        b = fmode.f64_to_bits(fmode.f64_from_py(x))
+        if x != x:
+            b = (0xFFF0000000000000 if t.startswith("-") else 0x7FF0000000000000) | \
+                (0x8000000000000 if payload is None else payload & 0xFFFFFFFFFFFFF)
+    return b
+
+
+def _parse_arg(t, s, i):
+    from .errors import Trap
+    from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+    if s == "":
+        raise Trap("invalid input argument %d" % i)
+    if t == I32 or t == I64:
+        v = _strtoul(s, 32 if t == I32 else 64)
+    elif t == F32 or t == F64:
+        v = _parse_float(s, 32 if t == F32 else 64)
+    elif t in (FUNCREF, EXTERNREF) and s in ("null", "NULL"):
+        return None
+    else:
+        v = None
+    if v is None:
+        raise Trap("invalid input argument %d: %s" % (i, s))
+    return v
+
+
+def _format_result(t, v):
+    from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+    from .libc_printf import format_float_bits
+    if t == I32:
+        return "0x%x:i32" % (v & 0xFFFFFFFF)
+    if t == I64:
+        return "0x%x:i64" % (v & 0xFFFFFFFFFFFFFFFF)
+    if t == F32:
+        return format_float_bits(v, 4, "g", 7) + ":f32"
+    if t == F64:
+        return format_float_bits(v, 8, "g", 7) + ":f64"
+    if t == FUNCREF:
+        return "func:ref.null" if v is None else "%s:ref.func" % (
+            getattr(v, "idx", "?"),)
+    if v is None:
+        return "extern:ref.null"
+    return "%r:ref.extern" % (v,)

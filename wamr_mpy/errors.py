@@ -1,0 +1,84 @@
+# Error hierarchy shared by every tier.  Messages use the WebAssembly spec
+# reference interpreter's wording so the spec runner can compare them.
+
+
+class WasmError(Exception):
+    """Base class.  `message` is the bare spec wording, `offset` the byte
+    offset in the module (or -1), `where` names the module/function."""
+
+    def __init__(self, message, offset=-1, where=None):
+        self.message = message
+        self.offset = offset
+        self.where = where
+        text = message
+        if where:
+            text = where + ": " + text
+        if offset >= 0:
+            text += " (at offset 0x%x)" % offset
+        super().__init__(text)
+
+
+class LoadError(WasmError):
+    """Malformed binary (the spec's assert_malformed)."""
+
+
+class ValidationError(WasmError):
+    """Well-formed but invalid module (assert_invalid)."""
+
+
+class LinkError(WasmError):
+    """Import resolution failed (assert_unlinkable)."""
+
+
+# Trap kinds: a small int per spec message so embedders can switch on it.
+UNREACHABLE = 1
+DIV_ZERO = 2
+INT_OVERFLOW = 3
+INVALID_CONV = 4
+OOB_MEMORY = 5
+OOB_TABLE = 6
+INDIRECT_MISMATCH = 7
+UNINIT_ELEMENT = 8
+UNDEF_ELEMENT = 9
+STACK_EXHAUSTED = 10
+OUT_OF_FUEL = 11
+HOST = 12
+NULL_REF = 13
+EXIT = 14
+OTHER = 15
+
+_KIND_MESSAGES = (
+    (UNREACHABLE, "unreachable"),
+    (DIV_ZERO, "integer divide by zero"),
+    (INT_OVERFLOW, "integer overflow"),
+    (INVALID_CONV, "invalid conversion to integer"),
+    (OOB_MEMORY, "out of bounds memory access"),
+    (OOB_TABLE, "out of bounds table access"),
+    (INDIRECT_MISMATCH, "indirect call type mismatch"),
+    (UNINIT_ELEMENT, "uninitialized element"),
+    (UNDEF_ELEMENT, "undefined element"),
+    (STACK_EXHAUSTED, "call stack exhausted"),
+    (OUT_OF_FUEL, "out of fuel"),
+)
+
+
+class Trap(WasmError):
+    """A runtime trap.  `kind` is one of the constants above."""
+
+    def __init__(self, message, kind=0, offset=-1, where=None):
+        if not kind:
+            kind = OTHER
+            for k, m in _KIND_MESSAGES:
+                if m == message:
+                    kind = k
+                    break
+        self.kind = kind
+        WasmError.__init__(self, message, offset, where)
+
+
+class ProcExit(Exception):
+    """Raised by WASI proc_exit / libc exit(); carries the exit code."""
+
+    def __init__(self, code):
+        self.code = code
+        super().__init__("exit(%d)" % code)

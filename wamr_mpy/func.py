@@ -1,0 +1,102 @@
+# Function types and function instances (wasm-defined and host).
+
+I32 = 0x7F
+I64 = 0x7E
+F32 = 0x7D
+F64 = 0x7C
+V128 = 0x7B
+FUNCREF = 0x70
+EXTERNREF = 0x6F
+
+_LETTERS = {I32: "i", I64: "I", F32: "f", F64: "F", FUNCREF: "r", EXTERNREF: "e"}
+_CODES = {"i": I32, "I": I64, "f": F32, "F": F64, "r": FUNCREF, "e": EXTERNREF}
+
+
+def type_letters(types):
+    return "".join(_LETTERS[t] for t in types)
+
+
+def letter_types(letters):
+    try:
+        return bytes(_CODES[c] for c in letters)
+    except KeyError:
+        raise ValueError("func: bad type letters %r" % (letters,))
+
+
+def type_name(t):
+    return {I32: "i32", I64: "i64", F32: "f32", F64: "f64", FUNCREF: "funcref",
+            EXTERNREF: "externref"}.get(t, "0x%02x" % t)
+
+
+class FuncType:
+    """params/results are bytes of value-type codes; `key` is a short string
+    used for the fast structural comparison call_indirect needs."""
+
+    def __init__(self, params, results):
+        self.params = bytes(params)
+        self.results = bytes(results)
+        self.key = type_letters(self.params) + ">" + type_letters(self.results)
+
+    @property
+    def sig(self):
+        return "(" + type_letters(self.params) + ")" + type_letters(self.results)
+
+    def __eq__(self, other):
+        return isinstance(other, FuncType) and self.key == other.key
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __repr__(self):
+        return "FuncType%s" % self.sig
+
+
+class Func:
+    """A function instance.  Wasm functions have `inst` (the owning
+    Instance) and `idx` (index among the module's defined functions);
+    host functions have `host` set instead."""
+
+    host = None
+    tc = None      # interpreter call tuple, set when the body is pre-decoded
+
+    def __init__(self, ftype, inst, idx):
+        self.type = ftype
+        self.inst = inst
+        self.idx = idx
+        self.code = None   # pre-decoded body, filled on first call
+
+    def __call__(self, *args):
+        return self.inst.call(self, *args)
+
+    def __repr__(self):
+        return "<wasm function %d %s>" % (self.idx, self.type.sig)
+
+
+class HostFunc(Func):
+    """A Python callable made callable from wasm.  `params`/`results` are
+    type-letter strings (i I f F r e) or FuncType.  With raw=False the
+    callable sees Python values (floats as float, results signed); with
+    raw=True it sees the VM's internal values.  With pass_instance=True the
+    calling Instance is passed first."""
+
+    def __init__(self, fn, params="", results="", raw=False, pass_instance=False,
+                 name=None):
+        if isinstance(params, FuncType):
+            ftype = params
+        else:
+            ftype = FuncType(letter_types(params), letter_types(results))
+        Func.__init__(self, ftype, None, -1)
+        self.host = fn
+        self.raw = raw
+        self.pass_instance = pass_instance
+        self.name = name or getattr(fn, "__name__", "host")
+
+    def __call__(self, *args):
+        from .instance import call_host_py
+        return call_host_py(self, args)
+
+    def __repr__(self):
+        return "<host function %s %s>" % (self.name, self.type.sig)

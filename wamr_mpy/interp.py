@@ -1,0 +1,743 @@
+# The portable interpreter: one dispatch loop over the slot-addressed code
+# that interp_code.Emitter produces.  Wasm calls push a frame onto a flat
+# preallocated list instead of recursing in Python, so call depth is bounded
+# by the exec env's stack and ends in "call stack exhausted".
+#
+# Memory bounds are checked by the buffer operations themselves (struct and
+# bytearray indexing raise on an out-of-range offset; addresses are made
+# non-negative first), and the one exception handler around the loop turns
+# that into the spec trap: no per-access comparison in the hot path.
+
+import struct
+
+from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
+from . import numeric as N
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+# Internal opcodes, in dispatch groups (see execute()): 0-9 the hottest,
+# 10-19 fused compare-and-jump, 20-38 binary ops on two slots, 39-48 the
+# next most frequent, then the rest.
+MOV = const(0)
+ADD = const(1)
+LD32 = const(2)
+BRNZ = const(3)
+BR = const(4)
+ST32 = const(5)
+CALL = const(6)
+RET = const(7)
+SUB = const(8)
+BRZ = const(9)
+JEQ = const(10)
+JNE = const(11)
+JLT_S = const(12)
+JLT_U = const(13)
+JGT_S = const(14)
+JGT_U = const(15)
+JLE_S = const(16)
+JLE_U = const(17)
+JGE_S = const(18)
+JGE_U = const(19)
+AND = const(20)
+SHL = const(21)
+OR = const(22)
+SHR_U = const(23)
+XOR = const(24)
+SHR_S = const(25)
+MUL = const(26)
+EQ = const(27)
+NE = const(28)
+LT_S = const(29)
+LT_U = const(30)
+GT_S = const(31)
+GT_U = const(32)
+LE_S = const(33)
+LE_U = const(34)
+GE_S = const(35)
+GE_U = const(36)
+ADD64 = const(37)
+SUB64 = const(38)
+LD8U = const(39)
+ST8 = const(40)
+EQZ = const(41)
+GGET = const(42)
+GSET = const(43)
+SELECT = const(44)
+LD8S = const(45)
+LD16U = const(46)
+LD16S = const(47)
+ST16 = const(48)
+F2 = const(49)
+F1 = const(50)
+LD64 = const(51)
+ST64 = const(52)
+LD32U = const(53)
+ST32W = const(54)
+LDF = const(55)
+STF = const(56)
+BRT = const(57)
+CALLI = const(58)
+EXT = const(59)
+CONST = const(60)
+UNREACH = const(61)
+
+# Ops whose Python-level failure means an out-of-bounds linear memory access.
+_MEM_OPS = (LD32, ST32, LD8U, LD8S, LD16U, LD16S, LD32U, LD64, ST8, ST16, ST64,
+            ST32W, LDF, STF)
+
+_BIG_FUEL = const(0x3FFFFFFF)   # "unlimited": refilled silently, small int everywhere
+
+unpack_from = struct.unpack_from
+pack_into = struct.pack_into
+
+
+class ExecEnv:
+    """Operand/locals stack and frame stack for one thread of execution
+    (WAMR's exec_env).  stack_size is in bytes; a slot counts 8."""
+
+    def __init__(self, stack_size=65536):
+        n = stack_size // 8
+        if n < 64:
+            n = 64
+        self.s = [0] * n
+        self.fr = [None] * (n // 2)
+        self.top = 0     # first free slot (re-entrant calls start here)
+        self.ftop = 0    # first free frame entry
+        self.fuel = None
+        self.depth = 0   # Python-level re-entries (host -> wasm)
+
+
+def compile_func(f):
+    """Pre-decodes a wasm function's body on first call; returns the call
+    tuple (code, nparams, ninit, inits, nslots, inst) the CALL op unpacks."""
+    from .interp_code import Emitter
+    from .validator import walk_body
+    m = f.inst.module
+    c = m.codes[f.idx]
+    if c is None:
+        c = walk_body(m, f.idx, Emitter())
+        m.codes[f.idx] = c
+    f.code = c
+    f.tc = (c.code, c.nparams, c.ninit, c.inits, c.nslots, f.inst)
+    return f.tc
+
+
+def _trap(msg, kind=0):
+    raise Trap(msg, kind)
+
+
+def call_host(env, f, s, nfp, caller):
+    """Calls host function f (or a wasm function of an instance running on
+    another tier) with its arguments in s[nfp:]; stores the results back at
+    s[nfp:]."""
+    from .instance import host_args, host_results
+    np = len(f.type.params)
+    save_top = env.top
+    env.top = nfp + np + 1
+    try:
+        if f.host is None:
+            res = f.inst.run(f.inst, f, s[nfp:nfp + np])
+        else:
+            args = host_args(f, s[nfp:nfp + np])
+            if f.pass_instance:
+                args.insert(0, caller)
+            try:
+                r = f.host(*args)
+            except (Trap, ProcExit):
+                raise
+            except Exception as e:
+                raise Trap("%s: %s" % (f.name, e) if str(e) else "%s: %s" % (
+                    f.name, type(e).__name__), 0, -1, "host")
+            res = host_results(f, r)
+    finally:
+        env.top = save_top
+    for i in range(len(res)):
+        s[nfp + i] = res[i]
+
+
+def execute(env, func, fp):
+    """Runs wasm function `func` whose arguments and initial locals are
+    already in env.s[fp:]; results end up at env.s[fp:]."""
+    inst = func.inst
+    code = func.tc[0]
+    s = env.s
+    fr = env.fr
+    fsp = env.ftop
+    fbase = fsp
+    frlim = len(fr) - 4
+    slim = len(s)
+    mem = inst.mem
+    gl = inst.globals
+    funcs = inst.funcs
+    limited = env.fuel is not None
+    fuel = env.fuel if limited else _BIG_FUEL
+    pc = 0
+    try:
+        while True:
+            op = code[pc]
+            if op < 10:
+                if op == MOV:
+                    s[fp + code[pc + 1]] = s[fp + code[pc + 2]]
+                    pc += 3
+                elif op == ADD:
+                    v = s[fp + code[pc + 2]] + s[fp + code[pc + 3]]
+                    if v > 0x7FFFFFFF:
+                        v -= 0x100000000
+                    elif v < -0x80000000:
+                        v += 0x100000000
+                    s[fp + code[pc + 1]] = v
+                    pc += 4
+                elif op == LD32:
+                    a = s[fp + code[pc + 2]]
+                    if a < 0:
+                        a += 0x100000000
+                    s[fp + code[pc + 1]] = unpack_from("<i", mem, a + code[pc + 3])[0]
+                    pc += 4
+                elif op == BRNZ:
+                    if s[fp + code[pc + 1]]:
+                        t = code[pc + 2]
+                        if t <= pc:
+                            fuel -= 1
+                            if fuel <= 0:
+                                if limited:
+                                    fuel = 0
+                                    _trap("out of fuel", OUT_OF_FUEL)
+                                fuel = _BIG_FUEL
+                        pc = t
+                    else:
+                        pc += 3
+                elif op == BR:
+                    t = code[pc + 1]
+                    if t <= pc:
+                        fuel -= 1
+                        if fuel <= 0:
+                            if limited:
+                                fuel = 0
+                                _trap("out of fuel", OUT_OF_FUEL)
+                            fuel = _BIG_FUEL
+                    pc = t
+                elif op == ST32:
+                    a = s[fp + code[pc + 1]]
+                    if a < 0:
+                        a += 0x100000000
+                    pack_into("<i", mem, a + code[pc + 3], s[fp + code[pc + 2]])
+                    pc += 4
+                elif op == CALL:
+                    f = funcs[code[pc + 1]]
+                    nfp = fp + code[pc + 2]
+                    tc = f.tc
+                    if tc is None:
+                        if f.host is not None or f.inst.tier != "interp":
+                            env.ftop = fsp
+                            if limited:
+                                env.fuel = fuel
+                            call_host(env, f, s, nfp, inst)
+                            if limited:
+                                fuel = env.fuel
+                            mem = inst.mem
+                            pc += 3
+                            continue
+                        tc = compile_func(f)
+                    fcode, np, ni, ins, ns, finst = tc
+                    if fsp >= frlim or nfp + ns > slim:
+                        _trap("call stack exhausted", STACK_EXHAUSTED)
+                    fuel -= 1
+                    if fuel <= 0:
+                        if limited:
+                            fuel = 0
+                            _trap("out of fuel", OUT_OF_FUEL)
+                        fuel = _BIG_FUEL
+                    fr[fsp] = pc + 3
+                    fr[fsp + 1] = fp
+                    fr[fsp + 2] = code
+                    fr[fsp + 3] = inst
+                    fsp += 4
+                    if ni > np:
+                        s[nfp + np:nfp + ni] = ins
+                    fp = nfp
+                    code = fcode
+                    pc = 0
+                    if finst is not inst:
+                        inst = finst
+                        mem = inst.mem
+                        gl = inst.globals
+                        funcs = inst.funcs
+                elif op == RET:
+                    n = code[pc + 2]
+                    if n:
+                        src = fp + code[pc + 1]
+                        if n == 1:
+                            s[fp] = s[src]
+                        elif src != fp:
+                            s[fp:fp + n] = s[src:src + n]
+                    if fsp == fbase:
+                        break
+                    fsp -= 4
+                    pc = fr[fsp]
+                    fp = fr[fsp + 1]
+                    code = fr[fsp + 2]
+                    i2 = fr[fsp + 3]
+                    if i2 is not inst:
+                        inst = i2
+                        mem = inst.mem
+                        gl = inst.globals
+                        funcs = inst.funcs
+                elif op == SUB:
+                    v = s[fp + code[pc + 2]] - s[fp + code[pc + 3]]
+                    if v > 0x7FFFFFFF:
+                        v -= 0x100000000
+                    elif v < -0x80000000:
+                        v += 0x100000000
+                    s[fp + code[pc + 1]] = v
+                    pc += 4
+                else:  # BRZ
+                    if s[fp + code[pc + 1]]:
+                        pc += 3
+                    else:
+                        t = code[pc + 2]
+                        if t <= pc:
+                            fuel -= 1
+                            if fuel <= 0:
+                                if limited:
+                                    fuel = 0
+                                    _trap("out of fuel", OUT_OF_FUEL)
+                                fuel = _BIG_FUEL
+                        pc = t
+            elif op < 20:
+                # Fused compare-and-jump: J<cmp> a b target.
+                a = s[fp + code[pc + 1]]
+                b = s[fp + code[pc + 2]]
+                if op == JNE:
+                    j = a != b
+                elif op == JEQ:
+                    j = a == b
+                elif op == JLT_S:
+                    j = a < b
+                elif op == JGE_S:
+                    j = a >= b
+                elif op == JGT_S:
+                    j = a > b
+                elif op == JLE_S:
+                    j = a <= b
+                elif op == JLT_U:
+                    j = (a ^ -0x80000000) < (b ^ -0x80000000)
+                elif op == JGE_U:
+                    j = (a ^ -0x80000000) >= (b ^ -0x80000000)
+                elif op == JGT_U:
+                    j = (a ^ -0x80000000) > (b ^ -0x80000000)
+                else:
+                    j = (a ^ -0x80000000) <= (b ^ -0x80000000)
+                if j:
+                    t = code[pc + 3]
+                    if t <= pc:
+                        fuel -= 1
+                        if fuel <= 0:
+                            if limited:
+                                fuel = 0
+                                _trap("out of fuel", OUT_OF_FUEL)
+                            fuel = _BIG_FUEL
+                    pc = t
+                else:
+                    pc += 4
+            elif op < 30:
+                a = s[fp + code[pc + 2]]
+                b = s[fp + code[pc + 3]]
+                if op == AND:
+                    v = a & b
+                elif op == SHL:
+                    v = (a << (b & 31)) & 0xFFFFFFFF
+                    if v > 0x7FFFFFFF:
+                        v -= 0x100000000
+                elif op == OR:
+                    v = a | b
+                elif op == SHR_U:
+                    if a < 0:
+                        a += 0x100000000
+                    v = a >> (b & 31)
+                    if v > 0x7FFFFFFF:
+                        v -= 0x100000000
+                elif op == XOR:
+                    v = a ^ b
+                elif op == SHR_S:
+                    v = a >> (b & 31)
+                elif op == MUL:
+                    v = a * b
+                    if v > 0x7FFFFFFF or v < -0x80000000:
+                        v = ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+                elif op == EQ:
+                    v = 1 if a == b else 0
+                elif op == NE:
+                    v = 1 if a != b else 0
+                else:  # LT_S
+                    v = 1 if a < b else 0
+                s[fp + code[pc + 1]] = v
+                pc += 4
+            elif op < 39:
+                a = s[fp + code[pc + 2]]
+                b = s[fp + code[pc + 3]]
+                if op == LT_U:
+                    v = 1 if (a ^ -0x80000000) < (b ^ -0x80000000) else 0
+                elif op == GT_S:
+                    v = 1 if a > b else 0
+                elif op == GT_U:
+                    v = 1 if (a ^ -0x80000000) > (b ^ -0x80000000) else 0
+                elif op == LE_S:
+                    v = 1 if a <= b else 0
+                elif op == LE_U:
+                    v = 1 if (a ^ -0x80000000) <= (b ^ -0x80000000) else 0
+                elif op == GE_S:
+                    v = 1 if a >= b else 0
+                elif op == GE_U:
+                    v = 1 if (a ^ -0x80000000) >= (b ^ -0x80000000) else 0
+                elif op == ADD64:
+                    v = a + b
+                    if v > 0x7FFFFFFFFFFFFFFF or v < -0x8000000000000000:
+                        v = N.wrap64(v)
+                else:  # SUB64
+                    v = a - b
+                    if v > 0x7FFFFFFFFFFFFFFF or v < -0x8000000000000000:
+                        v = N.wrap64(v)
+                s[fp + code[pc + 1]] = v
+                pc += 4
+            elif op < 49:
+                if op == LD8U:
+                    a = s[fp + code[pc + 2]]
+                    if a < 0:
+                        a += 0x100000000
+                    s[fp + code[pc + 1]] = mem[a + code[pc + 3]]
+                    pc += 4
+                elif op == ST8:
+                    a = s[fp + code[pc + 1]]
+                    if a < 0:
+                        a += 0x100000000
+                    mem[a + code[pc + 3]] = s[fp + code[pc + 2]] & 0xFF
+                    pc += 4
+                elif op == EQZ:
+                    s[fp + code[pc + 1]] = 0 if s[fp + code[pc + 2]] else 1
+                    pc += 3
+                elif op == GGET:
+                    s[fp + code[pc + 1]] = gl[code[pc + 2]].v
+                    pc += 3
+                elif op == GSET:
+                    gl[code[pc + 2]].v = s[fp + code[pc + 1]]
+                    pc += 3
+                elif op == SELECT:
+                    if s[fp + code[pc + 4]]:
+                        s[fp + code[pc + 1]] = s[fp + code[pc + 2]]
+                    else:
+                        s[fp + code[pc + 1]] = s[fp + code[pc + 3]]
+                    pc += 5
+                elif op == LD8S:
+                    a = s[fp + code[pc + 2]]
+                    if a < 0:
+                        a += 0x100000000
+                    v = mem[a + code[pc + 3]]
+                    s[fp + code[pc + 1]] = v - 256 if v > 127 else v
+                    pc += 4
+                elif op == LD16U:
+                    a = s[fp + code[pc + 2]]
+                    if a < 0:
+                        a += 0x100000000
+                    s[fp + code[pc + 1]] = unpack_from("<H", mem, a + code[pc + 3])[0]
+                    pc += 4
+                elif op == LD16S:
+                    a = s[fp + code[pc + 2]]
+                    if a < 0:
+                        a += 0x100000000
+                    s[fp + code[pc + 1]] = unpack_from("<h", mem, a + code[pc + 3])[0]
+                    pc += 4
+                else:  # ST16
+                    a = s[fp + code[pc + 1]]
+                    if a < 0:
+                        a += 0x100000000
+                    pack_into("<H", mem, a + code[pc + 3], s[fp + code[pc + 2]] & 0xFFFF)
+                    pc += 4
+            elif op == F2:
+                s[fp + code[pc + 1]] = code[pc + 2](s[fp + code[pc + 3]], s[fp + code[pc + 4]])
+                pc += 5
+            elif op == F1:
+                s[fp + code[pc + 1]] = code[pc + 2](s[fp + code[pc + 3]])
+                pc += 4
+            elif op == LD64:
+                a = s[fp + code[pc + 2]]
+                if a < 0:
+                    a += 0x100000000
+                s[fp + code[pc + 1]] = unpack_from("<q", mem, a + code[pc + 3])[0]
+                pc += 4
+            elif op == ST64:
+                a = s[fp + code[pc + 1]]
+                if a < 0:
+                    a += 0x100000000
+                pack_into("<q", mem, a + code[pc + 3], s[fp + code[pc + 2]])
+                pc += 4
+            elif op == LD32U:
+                a = s[fp + code[pc + 2]]
+                if a < 0:
+                    a += 0x100000000
+                s[fp + code[pc + 1]] = unpack_from("<I", mem, a + code[pc + 3])[0]
+                pc += 4
+            elif op == ST32W:
+                a = s[fp + code[pc + 1]]
+                if a < 0:
+                    a += 0x100000000
+                pack_into("<I", mem, a + code[pc + 3], s[fp + code[pc + 2]] & 0xFFFFFFFF)
+                pc += 4
+            elif op == LDF:
+                a = s[fp + code[pc + 2]]
+                if a < 0:
+                    a += 0x100000000
+                s[fp + code[pc + 1]] = code[pc + 4](mem, a + code[pc + 3])
+                pc += 5
+            elif op == STF:
+                a = s[fp + code[pc + 1]]
+                if a < 0:
+                    a += 0x100000000
+                code[pc + 4](mem, a + code[pc + 3], s[fp + code[pc + 2]])
+                pc += 5
+            elif op == BRT:
+                i = s[fp + code[pc + 1]]
+                n = code[pc + 2]
+                if i < 0 or i >= n:
+                    i = n
+                t = code[pc + 3 + i]
+                if t <= pc:
+                    fuel -= 1
+                    if fuel <= 0:
+                        if limited:
+                            fuel = 0
+                            _trap("out of fuel", OUT_OF_FUEL)
+                        fuel = _BIG_FUEL
+                pc = t
+            elif op == CALLI:
+                tab = inst.tables[code[pc + 2]].elems
+                i = s[fp + code[pc + 3]]
+                if i < 0 or i >= len(tab):
+                    _trap("undefined element")
+                f = tab[i]
+                if f is None:
+                    _trap("uninitialized element")
+                if f.type.key != code[pc + 1]:
+                    _trap("indirect call type mismatch")
+                nfp = fp + code[pc + 4]
+                tc = f.tc
+                if tc is None:
+                    if f.host is not None or f.inst.tier != "interp":
+                        env.ftop = fsp
+                        if limited:
+                            env.fuel = fuel
+                        call_host(env, f, s, nfp, inst)
+                        if limited:
+                            fuel = env.fuel
+                        mem = inst.mem
+                        pc += 5
+                        continue
+                    tc = compile_func(f)
+                fcode, np, ni, ins, ns, finst = tc
+                if fsp >= frlim or nfp + ns > slim:
+                    _trap("call stack exhausted", STACK_EXHAUSTED)
+                fuel -= 1
+                if fuel <= 0:
+                    if limited:
+                        fuel = 0
+                        _trap("out of fuel", OUT_OF_FUEL)
+                    fuel = _BIG_FUEL
+                fr[fsp] = pc + 5
+                fr[fsp + 1] = fp
+                fr[fsp + 2] = code
+                fr[fsp + 3] = inst
+                fsp += 4
+                if ni > np:
+                    s[nfp + np:nfp + ni] = ins
+                fp = nfp
+                code = fcode
+                pc = 0
+                if finst is not inst:
+                    inst = finst
+                    mem = inst.mem
+                    gl = inst.globals
+                    funcs = inst.funcs
+            elif op == EXT:
+                code[pc + 2](inst, s, fp, code[pc + 3], code[pc + 1], code[pc + 4],
+                              code[pc + 5], code[pc + 6])
+                mem = inst.mem
+                pc += 7
+            elif op == CONST:
+                s[fp + code[pc + 1]] = code[pc + 2]
+                pc += 3
+            elif op == UNREACH:
+                _trap("unreachable")
+            else:
+                raise Trap("interp: bad opcode %d at %d" % (op, pc))
+    except Exception as e:
+        env.ftop = fbase
+        if limited:
+            env.fuel = fuel
+        if isinstance(e, (Trap, ProcExit)):
+            raise
+        raise _classify(e, code[pc] if pc < len(code) else -1)
+    env.ftop = fbase
+    if limited:
+        env.fuel = fuel
+
+
+def _classify(e, op):
+    if op in _MEM_OPS:
+        return Trap("out of bounds memory access")
+    if isinstance(e, ZeroDivisionError):
+        return Trap("integer divide by zero")
+    if isinstance(e, MemoryError):
+        return Trap("out of memory: " + str(e))
+    if isinstance(e, RuntimeError) and "recursion" in str(e):
+        return Trap("call stack exhausted", STACK_EXHAUSTED)
+    return Trap("interp: internal error: %s: %s" % (type(e).__name__, e))
+
+
+# --- EXT helpers: the rarely executed instructions ----------------------
+# Each is fn(inst, s, fp, imm, d, a, b, c) with a/b/c/d frame-relative slots.
+
+def _mem_size(inst, s, fp, imm, d, a, b, c):
+    s[fp + d] = inst.memory.size
+
+
+def _mem_grow(inst, s, fp, imm, d, a, b, c):
+    n = s[fp + a]
+    if n < 0:
+        n += 0x100000000
+    s[fp + d] = inst.memory.grow(n)
+    inst.mem = inst.memory.data
+
+
+def _u32(v):
+    return v + 0x100000000 if v < 0 else v
+
+
+def _mem_fill(inst, s, fp, imm, d, a, b, c):
+    dst = _u32(s[fp + a])
+    val = s[fp + b] & 0xFF
+    n = _u32(s[fp + c])
+    mem = inst.mem
+    if dst + n > len(mem):
+        _trap("out of bounds memory access")
+    if n:
+        mem[dst:dst + n] = bytes((val,)) * n
+
+
+def _mem_copy(inst, s, fp, imm, d, a, b, c):
+    dst = _u32(s[fp + a])
+    src = _u32(s[fp + b])
+    n = _u32(s[fp + c])
+    mem = inst.mem
+    ln = len(mem)
+    if src + n > ln or dst + n > ln:
+        _trap("out of bounds memory access")
+    if n:
+        mem[dst:dst + n] = mem[src:src + n]
+
+
+def _mem_init(inst, s, fp, imm, d, a, b, c):
+    dst = _u32(s[fp + a])
+    src = _u32(s[fp + b])
+    n = _u32(s[fp + c])
+    seg = inst.datas[imm]
+    mem = inst.mem
+    if src + n > len(seg) or dst + n > len(mem):
+        _trap("out of bounds memory access")
+    if n:
+        mem[dst:dst + n] = seg[src:src + n]
+
+
+def _data_drop(inst, s, fp, imm, d, a, b, c):
+    inst.datas[imm] = b""
+
+
+def _table_get(inst, s, fp, imm, d, a, b, c):
+    t = inst.tables[imm].elems
+    i = s[fp + a]
+    if i < 0 or i >= len(t):
+        _trap("out of bounds table access")
+    s[fp + d] = t[i]
+
+
+def _table_set(inst, s, fp, imm, d, a, b, c):
+    t = inst.tables[imm].elems
+    i = s[fp + a]
+    if i < 0 or i >= len(t):
+        _trap("out of bounds table access")
+    t[i] = s[fp + b]
+
+
+def _table_size(inst, s, fp, imm, d, a, b, c):
+    s[fp + d] = len(inst.tables[imm].elems)
+
+
+def _table_grow(inst, s, fp, imm, d, a, b, c):
+    n = _u32(s[fp + b])
+    s[fp + d] = inst.tables[imm].grow(n, s[fp + a])
+
+
+def _table_fill(inst, s, fp, imm, d, a, b, c):
+    t = inst.tables[imm].elems
+    i = _u32(s[fp + a])
+    v = s[fp + b]
+    n = _u32(s[fp + c])
+    if i + n > len(t):
+        _trap("out of bounds table access")
+    for k in range(i, i + n):
+        t[k] = v
+
+
+def _table_copy(inst, s, fp, imm, d, a, b, c):
+    td = inst.tables[imm[0]].elems
+    ts = inst.tables[imm[1]].elems
+    dst = _u32(s[fp + a])
+    src = _u32(s[fp + b])
+    n = _u32(s[fp + c])
+    if src + n > len(ts) or dst + n > len(td):
+        _trap("out of bounds table access")
+    if n:
+        td[dst:dst + n] = ts[src:src + n]
+
+
+def _table_init(inst, s, fp, imm, d, a, b, c):
+    seg = inst.elem_segs[imm[0]]
+    t = inst.tables[imm[1]].elems
+    dst = _u32(s[fp + a])
+    src = _u32(s[fp + b])
+    n = _u32(s[fp + c])
+    if src + n > len(seg) or dst + n > len(t):
+        _trap("out of bounds table access")
+    if n:
+        t[dst:dst + n] = seg[src:src + n]
+
+
+def _elem_drop(inst, s, fp, imm, d, a, b, c):
+    inst.elem_segs[imm] = ()
+
+
+def _ref_null(inst, s, fp, imm, d, a, b, c):
+    s[fp + d] = None
+
+
+def _ref_is_null(inst, s, fp, imm, d, a, b, c):
+    s[fp + d] = 1 if s[fp + a] is None else 0
+
+
+def _ref_func(inst, s, fp, imm, d, a, b, c):
+    s[fp + d] = inst.funcs[imm]
+
+
+_EXT = {
+    0x3F: _mem_size, 0x40: _mem_grow, 0x25: _table_get, 0x26: _table_set,
+    0xD0: _ref_null, 0xD1: _ref_is_null, 0xD2: _ref_func,
+    0xFC08: _mem_init, 0xFC09: _data_drop, 0xFC0A: _mem_copy, 0xFC0B: _mem_fill,
+    0xFC0C: _table_init, 0xFC0D: _elem_drop, 0xFC0E: _table_copy,
+    0xFC0F: _table_grow, 0xFC10: _table_size, 0xFC11: _table_fill,
+}
+
+
+def ext_fn(op):
+    return _EXT[op]

@@ -1,0 +1,329 @@
+# Binary module -> Module: section walking, types, imports, definitions,
+# exports, segments.  Function bodies are only located here; validator.py
+# checks them (and later pre-decodes them for the interpreter).
+
+from .errors import LoadError, ValidationError
+from .reader import Reader, valtype as _valtype, reftype as _reftype
+from .func import FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
+
+# Import/export kinds.
+K_FUNC = 0
+K_TABLE = 1
+K_MEM = 2
+K_GLOBAL = 3
+
+# Canonical order of the non-custom sections (data count sits before code).
+_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+
+MAX_PAGES = 65536
+
+
+def _bad(msg, pos):
+    raise LoadError(msg, pos, "loader")
+
+
+class Import:
+    def __init__(self, module, name, kind, desc):
+        self.module = module
+        self.name = name
+        self.kind = kind
+        # func: type index; table: (elem_type, min, max); mem: (min, max);
+        # global: (valtype, mutable)
+        self.desc = desc
+
+
+class Elem:
+    # mode: 0 active, 1 passive, 2 declarative.  `inits` is a list of const
+    # exprs (each a list of (op, imm)), or of ints (function indices).
+    def __init__(self, mode, table, offset, elem_type, inits, funcidx):
+        self.mode = mode
+        self.table = table
+        self.offset = offset
+        self.elem_type = elem_type
+        self.inits = inits
+        self.funcidx = funcidx
+
+
+class Data:
+    def __init__(self, mode, mem, offset, data):
+        self.mode = mode
+        self.mem = mem
+        self.offset = offset
+        self.data = data
+
+
+class Module:
+    def __init__(self):
+        self.types = []
+        self.imports = []
+        self.func_types = []     # type index for every function, imports first
+        self.n_func_imports = 0
+        self.tables = []         # (elem_type, min, max) for every table, imports first
+        self.n_table_imports = 0
+        self.mems = []           # (min, max), imports first
+        self.n_mem_imports = 0
+        self.globals = []        # (valtype, mutable), imports first
+        self.n_global_imports = 0
+        self.global_inits = []   # const expr per defined global
+        self.exports = []        # (name, kind, index)
+        self.start = None
+        self.elems = []
+        self.datas = []
+        self.data_count = None
+        self.bodies = []         # (start, end) byte range of each defined function's body
+        self.codes = []          # pre-decoded bodies (validator.Code), lazily
+        self.custom_sections = []
+        self.declared_funcs = None   # set of indices usable by ref.func
+        self.data = None         # the module bytes (bodies are decoded lazily)
+
+    def export_map(self):
+        return dict((n, (k, i)) for n, k, i in self.exports)
+
+
+def _limits(r, kind):
+    p = r.pos
+    flag = r.u8()
+    if flag == 0:
+        return r.u32(), None
+    if flag == 1:
+        lo = r.u32()
+        return lo, r.u32()
+    _bad("integer too large" if flag & 0x80 == 0 and flag > 3 else
+         "malformed limits flags", p)
+
+
+def _table_type(r):
+    et = _reftype(r)
+    lo, hi = _limits(r, "table")
+    return (et, lo, hi)
+
+
+def _global_type(r):
+    t = _valtype(r)
+    p = r.pos
+    m = r.u8()
+    if m > 1:
+        _bad("malformed mutability", p)
+    return (t, m)
+
+
+def const_expr(r):
+    """Reads a constant expression up to its `end`; validation of what is
+    allowed happens in validator.check_const."""
+    ops = []
+    while True:
+        p = r.pos
+        op = r.u8()
+        if op == 0x0B:
+            return ops
+        if op == 0x41:
+            ops.append((op, r.s32(), p))
+        elif op == 0x42:
+            ops.append((op, r.s64(), p))
+        elif op == 0x43:
+            ops.append((op, r.u32_le(), p))
+        elif op == 0x44:
+            ops.append((op, r.u64_le(), p))
+        elif op == 0x23:
+            ops.append((op, r.u32(), p))
+        elif op == 0xD0:
+            ops.append((op, _reftype(r), p))
+        elif op == 0xD2:
+            ops.append((op, r.u32(), p))
+        elif op == 0xFC or op == 0xFD:
+            ops.append((op, r.u32(), p))
+        else:
+            # Anything else is a (non-constant) instruction; the validator
+            # reports it.  Unknown opcodes are malformed.
+            from .validator import skip_instr
+            skip_instr(r, op, p)
+            ops.append((op, None, p))
+
+
+def load(data):
+    """Decodes a binary module; raises LoadError when malformed and
+    ValidationError when invalid."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("loader: module must be bytes")
+    data = bytes(data)
+    r = Reader(data)
+    if len(data) < 4:
+        r.bytes(4)
+    if data[:4] != b"\0asm":
+        _bad("magic header not detected", 0)
+    r.pos = 4
+    if len(data) < 8:
+        r.bytes(4)
+    if data[4:8] != b"\x01\0\0\0":
+        _bad("unknown binary version", 4)
+    r.pos = 8
+    m = Module()
+    m.data = data
+    last = 0
+    n_funcs_declared = None
+    n = len(data)
+    while r.pos < n:
+        sp = r.pos
+        sid = r.u8()
+        size = r.u32()
+        start = r.pos
+        if size > n - start:
+            _bad("length out of bounds", start)
+        end = start + size
+        if sid == 0:
+            sub = Reader(data, start, end)
+            name = sub.name()
+            m.custom_sections.append((name, data[sub.pos:end]))
+            r.pos = end
+            continue
+        order = _ORDER.get(sid)
+        if order is None:
+            _bad("malformed section id", sp)
+        if order <= last:
+            _bad("unexpected content after last section", sp)
+        last = order
+        r.eof_msg = "unexpected end of section or function"
+        if sid == 1:
+            for _ in range(r.u32()):
+                p = r.pos
+                if r.u8() != 0x60:
+                    _bad("integer representation too long", p)
+                params = bytes(_valtype(r) for _ in range(r.u32()))
+                results = bytes(_valtype(r) for _ in range(r.u32()))
+                m.types.append(FuncType(params, results))
+        elif sid == 2:
+            for _ in range(r.u32()):
+                mod = r.name()
+                fld = r.name()
+                p = r.pos
+                kind = r.u8()
+                if kind == K_FUNC:
+                    ti = r.u32()
+                    if ti >= len(m.types):
+                        raise ValidationError("unknown type %d" % ti, p, "loader")
+                    desc = ti
+                    m.func_types.append(ti)
+                    m.n_func_imports += 1
+                elif kind == K_TABLE:
+                    desc = _table_type(r)
+                    m.tables.append(desc)
+                    m.n_table_imports += 1
+                elif kind == K_MEM:
+                    desc = _limits(r, "memory")
+                    m.mems.append(desc)
+                    m.n_mem_imports += 1
+                elif kind == K_GLOBAL:
+                    desc = _global_type(r)
+                    m.globals.append(desc)
+                    m.n_global_imports += 1
+                else:
+                    _bad("malformed import kind", p)
+                m.imports.append(Import(mod, fld, kind, desc))
+        elif sid == 3:
+            cnt = r.u32()
+            n_funcs_declared = cnt
+            for _ in range(cnt):
+                p = r.pos
+                ti = r.u32()
+                if ti >= len(m.types):
+                    raise ValidationError("unknown type %d" % ti, p, "loader")
+                m.func_types.append(ti)
+        elif sid == 4:
+            for _ in range(r.u32()):
+                m.tables.append(_table_type(r))
+        elif sid == 5:
+            for _ in range(r.u32()):
+                m.mems.append(_limits(r, "memory"))
+        elif sid == 6:
+            for _ in range(r.u32()):
+                m.globals.append(_global_type(r))
+                m.global_inits.append(const_expr(r))
+        elif sid == 7:
+            for _ in range(r.u32()):
+                name = r.name()
+                p = r.pos
+                kind = r.u8()
+                if kind > 3:
+                    _bad("malformed export kind", p)
+                m.exports.append((name, kind, r.u32()))
+        elif sid == 8:
+            m.start = r.u32()
+        elif sid == 9:
+            for _ in range(r.u32()):
+                m.elems.append(_elem(r))
+        elif sid == 12:
+            m.data_count = r.u32()
+        elif sid == 10:
+            cnt = r.u32()
+            if cnt != (n_funcs_declared or 0):
+                _bad("function and code section have inconsistent lengths", start)
+            for _ in range(cnt):
+                bsize = r.u32()
+                bstart = r.pos
+                if bsize > n - bstart:
+                    _bad("unexpected end of section or function", bstart)
+                m.bodies.append((bstart, bstart + bsize))
+                r.pos = bstart + bsize
+        elif sid == 11:
+            cnt = r.u32()
+            if m.data_count is not None and cnt != m.data_count:
+                _bad("data count and data section have inconsistent lengths", start)
+            for _ in range(cnt):
+                m.datas.append(_data(r))
+        if r.pos != end:
+            _bad("section size mismatch", end)
+        r.eof_msg = None
+    if n_funcs_declared and not m.bodies:
+        _bad("function and code section have inconsistent lengths", n)
+    if m.data_count is not None and m.data_count and not m.datas:
+        _bad("data count and data section have inconsistent lengths", n)
+    from .validator import validate_module
+    validate_module(m)
+    return m
+
+
+def _elem(r):
+    p = r.pos
+    flag = r.u32()
+    if flag > 7:
+        _bad("malformed elements segment kind", p)
+    table = 0
+    offset = None
+    mode = 0
+    if flag & 1:
+        mode = 2 if flag & 2 else 1
+    else:
+        if flag & 2:
+            table = r.u32()
+        offset = const_expr(r)
+    et = FUNCREF
+    if flag & 4:
+        # Expressions.
+        if flag & 3:
+            et = _reftype(r)
+        inits = [const_expr(r) for _ in range(r.u32())]
+        return Elem(mode, table, offset, et, inits, False)
+    if flag & 3:
+        kp = r.pos
+        if r.u8() != 0:
+            _bad("malformed element kind", kp)
+    inits = [r.u32() for _ in range(r.u32())]
+    return Elem(mode, table, offset, et, inits, True)
+
+
+def _data(r):
+    p = r.pos
+    flag = r.u32()
+    mem = 0
+    offset = None
+    mode = 0
+    if flag == 1:
+        mode = 1
+    elif flag == 0 or flag == 2:
+        if flag == 2:
+            mem = r.u32()
+        offset = const_expr(r)
+    else:
+        _bad("malformed data segment kind", p)
+    n = r.u32()
+    return Data(mode, mem, offset, r.bytes(n))

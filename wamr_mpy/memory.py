@@ -1,0 +1,203 @@
+# Linear memories, tables and globals: the mutable state an instance owns
+# or imports.  Memory grows in place (the bytearray object never changes),
+# so every instance sharing it sees the new size.
+
+from .errors import Trap
+from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF, letter_types, type_letters
+from . import config
+
+PAGE = 65536
+
+
+class Memory:
+    """`size` is in pages.  With `alloc_pages` below `min_pages` (an
+    embedder squeezing a module onto a small board) only that much is
+    allocated; accesses past it trap and the memory cannot grow."""
+
+    def __init__(self, min_pages, max_pages=None, alloc_pages=None):
+        self.min = min_pages
+        self.max = max_pages
+        self.size = min_pages
+        n = min_pages if alloc_pages is None or alloc_pages > min_pages else alloc_pages
+        self.capped = n < min_pages
+        try:
+            self.data = bytearray(n * PAGE)
+        except MemoryError:
+            raise Trap("memory: cannot allocate %d pages" % n)
+
+    def limit(self):
+        cap = 65536 if self.max is None else self.max
+        return min(cap, config.MAX_MEMORY_PAGES)
+
+    def grow(self, n):
+        old = self.size
+        if n == 0:
+            return old
+        if self.capped or old + n > self.limit():
+            return -1
+        try:
+            self.data.extend(bytes(n * PAGE))
+        except MemoryError:
+            return -1
+        self.size = old + n
+        return old
+
+    def __repr__(self):
+        return "<Memory %d pages>" % self.size
+
+
+def _elem_code(t):
+    if t in ("funcref", FUNCREF, "r"):
+        return FUNCREF
+    if t in ("externref", EXTERNREF, "e"):
+        return EXTERNREF
+    raise ValueError("memory: bad table element type %r" % (t,))
+
+
+class Table:
+    def __init__(self, elem_type, min_size, max_size=None, init=None):
+        self.type = _elem_code(elem_type)
+        self.min = min_size
+        self.max = max_size
+        if min_size > config.MAX_TABLE_SIZE:
+            raise Trap("table: %d elements exceed the configured limit" % min_size)
+        self.elems = [init] * min_size
+
+    @property
+    def elem_type(self):
+        return "funcref" if self.type == FUNCREF else "externref"
+
+    @property
+    def size(self):
+        return len(self.elems)
+
+    def grow(self, n, init=None):
+        old = len(self.elems)
+        cap = 0xFFFFFFFF if self.max is None else self.max
+        if old + n > cap or old + n > config.MAX_TABLE_SIZE:
+            return -1
+        if n:
+            try:
+                self.elems.extend([init] * n)
+            except MemoryError:
+                return -1
+        return old
+
+    def get(self, i):
+        if i < 0 or i >= len(self.elems):
+            raise Trap("out of bounds table access")
+        return self.elems[i]
+
+    def set(self, i, v):
+        if i < 0 or i >= len(self.elems):
+            raise Trap("out of bounds table access")
+        self.elems[i] = v
+
+    def __repr__(self):
+        return "<Table %s %d>" % (self.elem_type, len(self.elems))
+
+
+_MISSING = object()
+
+
+class Global:
+    """`v` holds the VM's internal value; `value` the Python view of it and
+    `raw` the bit-pattern view (see docs/internals.md)."""
+
+    def __init__(self, vtype, value=None, mutable=False, raw=_MISSING):
+        if isinstance(vtype, str):
+            vtype = letter_types(vtype)[0]
+        self.t = vtype
+        self.mutable = bool(mutable)
+        if raw is not _MISSING:
+            self.v = from_raw(vtype, raw)
+        else:
+            self.v = from_py(vtype, value)
+
+    @property
+    def type(self):
+        return type_letters((self.t,))
+
+    @property
+    def value(self):
+        return to_py(self.t, self.v)
+
+    @value.setter
+    def value(self, x):
+        if not self.mutable:
+            raise AttributeError("global is immutable")
+        self.v = from_py(self.t, x)
+
+    @property
+    def raw(self):
+        return to_raw(self.t, self.v)
+
+    @raw.setter
+    def raw(self, x):
+        if not self.mutable:
+            raise AttributeError("global is immutable")
+        self.v = from_raw(self.t, x)
+
+    def __repr__(self):
+        return "<Global %s%s %r>" % ("mut " if self.mutable else "", self.type, self.value)
+
+
+# --- value conversions between the API and the VM -------------------------
+
+def _fm():
+    from . import fmode
+    return fmode
+
+
+def wrap32(x):
+    x &= 0xFFFFFFFF
+    return x - 0x100000000 if x & 0x80000000 else x
+
+
+def wrap64(x):
+    x &= 0xFFFFFFFFFFFFFFFF
+    return x - 0x10000000000000000 if x & 0x8000000000000000 else x
+
+
+def from_py(t, x):
+    if t == I32:
+        return wrap32(int(x or 0))
+    if t == I64:
+        return wrap64(int(x or 0))
+    if t == F32:
+        return _fm().f32_from_py(float(x or 0.0))
+    if t == F64:
+        return _fm().f64_from_py(float(x or 0.0))
+    return x
+
+
+def to_py(t, v):
+    if t == F32:
+        return _fm().f32_to_py(v)
+    if t == F64:
+        return _fm().f64_to_py(v)
+    return v
+
+
+def from_raw(t, x):
+    if t == I32:
+        return wrap32(x)
+    if t == I64:
+        return wrap64(x)
+    if t == F32:
+        return _fm().f32_from_bits(x & 0xFFFFFFFF)
+    if t == F64:
+        return _fm().f64_from_bits(x & 0xFFFFFFFFFFFFFFFF)
+    return x
+
+
+def to_raw(t, v):
+    if t == I32:
+        return v & 0xFFFFFFFF
+    if t == I64:
+        return v & 0xFFFFFFFFFFFFFFFF
+    if t == F32:
+        return _fm().f32_to_bits(v)
+    if t == F64:
+        return _fm().f64_to_bits(v)
+    return v

@@ -1,0 +1,757 @@
+# Spec validation of a decoded Module and of every function body.
+#
+# The body walk is also the front end of every execution tier: it calls an
+# emitter (interp_code.Emitter for the interpreter, other tiers bring their
+# own) with each instruction, its operand/result types and the control
+# structure, but only for code that is reachable; a NullEmitter is used when
+# only validating.  See docs/internals.md, "Emitters".
+
+from .errors import ValidationError, LoadError
+from .reader import Reader, valtype, reftype
+from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+
+UNKNOWN = 0   # the polymorphic stack type after unreachable code
+
+_REF = (FUNCREF, EXTERNREF)
+_NUM = (I32, I64, F32, F64)
+
+
+def _inv(msg, pos):
+    raise ValidationError(msg, pos, "validator")
+
+
+def _mal(msg, pos):
+    raise LoadError(msg, pos, "validator")
+
+
+# --- operator type table for the plain numeric instructions -------------
+
+def _sig_table():
+    t = {}
+
+    def rng(lo, hi, pops, push):
+        for op in range(lo, hi + 1):
+            t[op] = (pops, push)
+
+    i, I, f, F = I32, I64, F32, F64
+    rng(0x45, 0x45, (i,), i)
+    rng(0x46, 0x4F, (i, i), i)
+    rng(0x50, 0x50, (I,), i)
+    rng(0x51, 0x5A, (I, I), i)
+    rng(0x5B, 0x60, (f, f), i)
+    rng(0x61, 0x66, (F, F), i)
+    rng(0x67, 0x69, (i,), i)
+    rng(0x6A, 0x78, (i, i), i)
+    rng(0x79, 0x7B, (I,), I)
+    rng(0x7C, 0x8A, (I, I), I)
+    rng(0x8B, 0x91, (f,), f)
+    rng(0x92, 0x98, (f, f), f)
+    rng(0x99, 0x9F, (F,), F)
+    rng(0xA0, 0xA6, (F, F), F)
+    conv = (
+        (0xA7, I, i), (0xA8, f, i), (0xA9, f, i), (0xAA, F, i), (0xAB, F, i),
+        (0xAC, i, I), (0xAD, i, I), (0xAE, f, I), (0xAF, f, I), (0xB0, F, I),
+        (0xB1, F, I), (0xB2, i, f), (0xB3, i, f), (0xB4, I, f), (0xB5, I, f),
+        (0xB6, F, f), (0xB7, i, F), (0xB8, i, F), (0xB9, I, F), (0xBA, I, F),
+        (0xBB, f, F), (0xBC, f, i), (0xBD, F, I), (0xBE, i, f), (0xBF, I, F),
+        (0xC0, i, i), (0xC1, i, i), (0xC2, I, I), (0xC3, I, I), (0xC4, I, I),
+    )
+    for op, a, r in conv:
+        t[op] = ((a,), r)
+    # 0xFC 0..7: saturating truncations, keyed as 0xFC00 + sub-opcode.
+    for sub, a, r in ((0, f, i), (1, f, i), (2, F, i), (3, F, i),
+                      (4, f, I), (5, f, I), (6, F, I), (7, F, I)):
+        t[0xFC00 + sub] = ((a,), r)
+    return t
+
+
+SIGS = None
+
+
+def sigs():
+    global SIGS
+    if SIGS is None:
+        SIGS = _sig_table()
+    return SIGS
+
+
+# loads: op -> (result type, natural alignment log2); stores: op -> (type, align)
+LOADS = {0x28: (I32, 2), 0x29: (I64, 3), 0x2A: (F32, 2), 0x2B: (F64, 3),
+         0x2C: (I32, 0), 0x2D: (I32, 0), 0x2E: (I32, 1), 0x2F: (I32, 1),
+         0x30: (I64, 0), 0x31: (I64, 0), 0x32: (I64, 1), 0x33: (I64, 1),
+         0x34: (I64, 2), 0x35: (I64, 2)}
+STORES = {0x36: (I32, 2), 0x37: (I64, 3), 0x38: (F32, 2), 0x39: (F64, 3),
+          0x3A: (I32, 0), 0x3B: (I32, 1), 0x3C: (I64, 0), 0x3D: (I64, 1),
+          0x3E: (I64, 2)}
+
+
+class NullEmitter:
+    """Receives the validator's events and does nothing (validation only)."""
+
+    def begin(self, module, fidx, ftype, local_types):
+        pass
+
+    def op(self, op, imm, pops, push):
+        pass
+
+    def block(self, op, params, results):
+        pass
+
+    def else_(self):
+        pass
+
+    def end(self):
+        pass
+
+    def br(self, depth):
+        pass
+
+    def br_if(self, depth):
+        pass
+
+    def br_table(self, depths, default):
+        pass
+
+    def ret(self):
+        pass
+
+    def unreachable(self):
+        pass
+
+    def call(self, fidx, ftype):
+        pass
+
+    def call_indirect(self, typeidx, tableidx, ftype):
+        pass
+
+    def finish(self):
+        return None
+
+
+_NULL = NullEmitter()
+
+
+class _Ctrl:
+    def __init__(self, op, params, results, height, live):
+        self.op = op
+        self.params = params
+        self.results = results
+        self.height = height
+        self.unreachable = False
+        self.live = live          # events of this frame go to the emitter
+        self.seen_else = False
+
+    def labels(self):
+        return self.params if self.op == 0x03 else self.results
+
+
+def skip_instr(r, op, pos):
+    """Skips the immediates of a non-constant instruction inside a constant
+    expression (so the validator can report 'constant expression required'
+    rather than a decoding error)."""
+    if op in (0x20, 0x21, 0x22, 0x24, 0x10, 0x0C, 0x0D, 0x25, 0x26):
+        r.u32()
+    elif op in LOADS or op in STORES:
+        r.u32()
+        r.u32()
+    elif op == 0x3F or op == 0x40:
+        r.u8()
+    elif op in (0x00, 0x01, 0x1A, 0x1B, 0x0F) or 0x45 <= op <= 0xC4:
+        pass
+    elif op == 0x11:
+        r.u32()
+        r.u32()
+    elif op == 0x02 or op == 0x03 or op == 0x04:
+        r.s33()
+    else:
+        _mal("illegal opcode", pos)
+
+
+# --- module-level validation ---------------------------------------------
+
+def check_const(m, expr, want, pos, nglobals_visible):
+    """Validates a constant expression producing one value of type `want`."""
+    stack = []
+    for op, imm, p in expr:
+        if op == 0x41:
+            stack.append(I32)
+        elif op == 0x42:
+            stack.append(I64)
+        elif op == 0x43:
+            stack.append(F32)
+        elif op == 0x44:
+            stack.append(F64)
+        elif op == 0xD0:
+            stack.append(imm)
+        elif op == 0xD2:
+            if imm >= len(m.func_types):
+                _inv("unknown function %d" % imm, p)
+            stack.append(FUNCREF)
+        elif op == 0x23:
+            if imm >= nglobals_visible:
+                _inv("unknown global %d" % imm, p)
+            t, mut = m.globals[imm]
+            if mut:
+                _inv("constant expression required", p)
+            stack.append(t)
+        else:
+            _inv("constant expression required", p)
+    if len(stack) != 1 or stack[0] != want:
+        _inv("type mismatch", pos)
+
+
+def validate_module(m):
+    ntypes = len(m.types)
+    nfuncs = len(m.func_types)
+    if len(m.mems) > 1:
+        _inv("multiple memories", 0)
+    for lo, hi in m.mems:
+        if lo > 65536 or (hi is not None and hi > 65536):
+            _inv("memory size must be at most 65536 pages (4GiB)", 0)
+        if hi is not None and lo > hi:
+            _inv("size minimum must not be greater than maximum", 0)
+    for et, lo, hi in m.tables:
+        if hi is not None and lo > hi:
+            _inv("size minimum must not be greater than maximum", 0)
+    # Functions referable by ref.func: those named in elements, exports and
+    # global initialisers ("declared" in the spec's terms).
+    declared = set()
+    nglob_imp = m.n_global_imports
+    for i, expr in enumerate(m.global_inits):
+        t = m.globals[nglob_imp + i][0]
+        check_const(m, expr, t, expr[0][2] if expr else 0, nglob_imp)
+        for op, imm, p in expr:
+            if op == 0xD2:
+                declared.add(imm)
+    seen = set()
+    for name, kind, idx in m.exports:
+        if name in seen:
+            _inv("duplicate export name", 0)
+        seen.add(name)
+        if kind == 0:
+            if idx >= nfuncs:
+                _inv("unknown function %d" % idx, 0)
+            declared.add(idx)
+        elif kind == 1:
+            if idx >= len(m.tables):
+                _inv("unknown table %d" % idx, 0)
+        elif kind == 2:
+            if idx >= len(m.mems):
+                _inv("unknown memory %d" % idx, 0)
+        elif idx >= len(m.globals):
+            _inv("unknown global %d" % idx, 0)
+    if m.start is not None:
+        if m.start >= nfuncs:
+            _inv("unknown function %d" % m.start, 0)
+        ft = m.types[m.func_types[m.start]]
+        if ft.params or ft.results:
+            _inv("start function", 0)
+    nglob = len(m.globals)
+    for e in m.elems:
+        if e.mode == 0:
+            if e.table >= len(m.tables):
+                _inv("unknown table %d" % e.table, 0)
+            check_const(m, e.offset, I32, 0, nglob)
+            if m.tables[e.table][0] != e.elem_type:
+                _inv("type mismatch", 0)
+        if e.funcidx:
+            for fi in e.inits:
+                if fi >= nfuncs:
+                    _inv("unknown function %d" % fi, 0)
+                declared.add(fi)
+        else:
+            for expr in e.inits:
+                check_const(m, expr, e.elem_type, 0, nglob)
+                for op, imm, p in expr:
+                    if op == 0xD2:
+                        declared.add(imm)
+    for d in m.datas:
+        if d.mode == 0:
+            if d.mem >= len(m.mems):
+                _inv("unknown memory %d" % d.mem, 0)
+            check_const(m, d.offset, I32, 0, nglob)
+    m.declared_funcs = declared
+    for i in range(len(m.bodies)):
+        walk_body(m, i, _NULL)
+    m.codes = [None] * len(m.bodies)
+
+
+# --- function bodies -----------------------------------------------------
+
+def _block_type(m, r):
+    p = r.pos
+    b = r.data[p] if p < r.end else -1
+    if b == 0x40:
+        r.pos = p + 1
+        return b"", b""
+    if b in (I32, I64, F32, F64, FUNCREF, EXTERNREF):
+        r.pos = p + 1
+        return b"", bytes((b,))
+    idx = r.s33()
+    if idx < 0:
+        _mal("malformed value type", p)
+    if idx >= len(m.types):
+        _inv("unknown type %d" % idx, p)
+    ft = m.types[idx]
+    return ft.params, ft.results
+
+
+def walk_body(m, defidx, em):
+    """Validates defined function `defidx` and feeds `em`; returns
+    em.finish()."""
+    fidx = m.n_func_imports + defidx
+    ftype = m.types[m.func_types[fidx]]
+    start, end = m.bodies[defidx]
+    r = Reader(m.data, start)
+    r.eof_msg = "unexpected end of section or function"
+    # Locals.
+    locals_ = bytearray(ftype.params)
+    total = len(locals_)
+    for _ in range(r.u32()):
+        p = r.pos
+        n = r.u32()
+        total += n
+        if total > 50000:
+            # The spec's bound is 2**32-1; frames here are real lists, so
+            # refuse absurd counts early (still 'too many locals').
+            _mal("too many locals", p)
+        t = valtype(r)
+        locals_.extend(bytes((t,)) * n)
+    locals_ = bytes(locals_)
+    em.begin(m, fidx, ftype, locals_)
+
+    S = sigs()
+    vals = []
+    ctrls = []
+    nlocals = len(locals_)
+    nfuncs = len(m.func_types)
+    nglobals = len(m.globals)
+    ntables = len(m.tables)
+    nmems = len(m.mems)
+    types = m.types
+    pos = start
+
+    def push_ctrl(op, params, results, live):
+        c = _Ctrl(op, params, results, len(vals), live)
+        ctrls.append(c)
+        vals.extend(params)
+        return c
+
+    def pop_val(expect=UNKNOWN):
+        c = ctrls[-1]
+        if len(vals) == c.height:
+            if c.unreachable:
+                return expect
+            _inv("type mismatch", pos)
+        t = vals.pop()
+        if expect and t and t != expect:
+            _inv("type mismatch", pos)
+        return t or expect
+
+    def pop_vals(ts):
+        for i in range(len(ts) - 1, -1, -1):
+            pop_val(ts[i])
+
+    def pop_ctrl():
+        c = ctrls[-1]
+        pop_vals(c.results)
+        if len(vals) != c.height:
+            _inv("type mismatch", pos)
+        ctrls.pop()
+        return c
+
+    def set_unreachable():
+        c = ctrls[-1]
+        del vals[c.height:]
+        c.unreachable = True
+
+    def live():
+        c = ctrls[-1]
+        return c.live and not c.unreachable
+
+    def label(depth):
+        if depth >= len(ctrls):
+            _inv("unknown label", pos)
+        return ctrls[-1 - depth].labels()
+
+    def memarg(natural):
+        p = r.pos
+        align = r.u32()
+        off = r.u32()
+        if nmems == 0:
+            _inv("unknown memory 0", p)
+        if align > natural:
+            _inv("alignment must not be larger than natural", p)
+        return off
+
+    def need_mem(p):
+        if nmems == 0:
+            _inv("unknown memory 0", p)
+
+    def zero_byte():
+        p = r.pos
+        if r.u8() != 0:
+            _mal("zero byte expected", p)
+
+    push_ctrl(0x02, b"", ftype.results, True)
+    while True:
+        pos = r.pos
+        op = r.u8()
+        if op in S:
+            pops, push = S[op]
+            pop_vals(pops)
+            vals.append(push)
+            if live():
+                em.op(op, None, pops, push)
+            continue
+        if op == 0x20 or op == 0x21 or op == 0x22:
+            x = r.u32()
+            if x >= nlocals:
+                _inv("unknown local %d" % x, pos)
+            t = locals_[x]
+            if op == 0x20:
+                vals.append(t)
+                if live():
+                    em.op(op, x, (), t)
+            elif op == 0x21:
+                pop_val(t)
+                if live():
+                    em.op(op, x, (t,), None)
+            else:
+                pop_val(t)
+                vals.append(t)
+                if live():
+                    em.op(op, x, (t,), t)
+        elif op == 0x41:
+            v = r.s32()
+            vals.append(I32)
+            if live():
+                em.op(op, v, (), I32)
+        elif op == 0x42:
+            v = r.s64()
+            vals.append(I64)
+            if live():
+                em.op(op, v, (), I64)
+        elif op == 0x43:
+            v = r.u32_le()
+            vals.append(F32)
+            if live():
+                em.op(op, v, (), F32)
+        elif op == 0x44:
+            v = r.u64_le()
+            vals.append(F64)
+            if live():
+                em.op(op, v, (), F64)
+        elif op in LOADS:
+            t, nat = LOADS[op]
+            off = memarg(nat)
+            pop_val(I32)
+            vals.append(t)
+            if live():
+                em.op(op, off, (I32,), t)
+        elif op in STORES:
+            t, nat = STORES[op]
+            off = memarg(nat)
+            pop_val(t)
+            pop_val(I32)
+            if live():
+                em.op(op, off, (I32, t), None)
+        elif op == 0x0B:
+            c = pop_ctrl()
+            if c.op == 0x04 and not c.seen_else and c.params != c.results:
+                _inv("type mismatch", pos)
+            vals.extend(c.results)
+            if c.live:
+                em.end()
+            if not ctrls:
+                break
+        elif op == 0x02 or op == 0x03:
+            params, results = _block_type(m, r)
+            pop_vals(params)
+            lv = live()
+            push_ctrl(op, params, results, lv)
+            if lv:
+                em.block(op, params, results)
+        elif op == 0x04:
+            params, results = _block_type(m, r)
+            pop_val(I32)
+            pop_vals(params)
+            lv = live()
+            push_ctrl(op, params, results, lv)
+            if lv:
+                em.block(op, params, results)
+        elif op == 0x05:
+            c = ctrls[-1]
+            if c.op != 0x04 or c.seen_else:
+                _mal("END opcode expected" if c.op != 0x04 else "illegal opcode", pos)
+            pop_ctrl()
+            c2 = push_ctrl(0x04, c.params, c.results, c.live)
+            c2.seen_else = True
+            if c.live:
+                em.else_()
+        elif op == 0x0C:
+            d = r.u32()
+            pop_vals(label(d))
+            if live():
+                em.br(d)
+            set_unreachable()
+        elif op == 0x0D:
+            d = r.u32()
+            pop_val(I32)
+            lt = label(d)
+            pop_vals(lt)
+            vals.extend(lt)
+            if live():
+                em.br_if(d)
+        elif op == 0x0E:
+            n = r.u32()
+            if n > r.end - r.pos:
+                # Each target takes at least one byte.
+                _mal("unexpected end of section or function", pos)
+            depths = [r.u32() for _ in range(n)]
+            dflt = r.u32()
+            pop_val(I32)
+            arity = len(label(dflt))
+            for d in depths:
+                lt = label(d)
+                if len(lt) != arity:
+                    _inv("type mismatch", pos)
+                # Check each label against the (possibly polymorphic) stack
+                # without consuming it.
+                saved = list(vals)
+                pop_vals(lt)
+                vals[:] = saved
+            pop_vals(label(dflt))
+            if live():
+                em.br_table(depths, dflt)
+            set_unreachable()
+        elif op == 0x0F:
+            pop_vals(ftype.results)
+            if live():
+                em.ret()
+            set_unreachable()
+        elif op == 0x00:
+            if live():
+                em.unreachable()
+            set_unreachable()
+        elif op == 0x01:
+            pass
+        elif op == 0x10:
+            x = r.u32()
+            if x >= nfuncs:
+                _inv("unknown function %d" % x, pos)
+            ft = types[m.func_types[x]]
+            pop_vals(ft.params)
+            vals.extend(ft.results)
+            if live():
+                em.call(x, ft)
+        elif op == 0x11:
+            y = r.u32()
+            x = r.u32()
+            if x >= ntables:
+                _inv("unknown table %d" % x, pos)
+            if y >= len(types):
+                _inv("unknown type %d" % y, pos)
+            if m.tables[x][0] != FUNCREF:
+                _inv("type mismatch", pos)
+            ft = types[y]
+            pop_val(I32)
+            pop_vals(ft.params)
+            vals.extend(ft.results)
+            if live():
+                em.call_indirect(y, x, ft)
+        elif op == 0x1A:
+            t = pop_val()
+            if live():
+                em.op(op, None, (t,), None)
+        elif op == 0x1B or op == 0x1C:
+            if op == 0x1C:
+                n = r.u32()
+                if n != 1:
+                    _inv("invalid result arity", pos)
+                want = valtype(r)
+                pop_val(I32)
+                pop_val(want)
+                pop_val(want)
+                t = want
+            else:
+                pop_val(I32)
+                t1 = pop_val()
+                t2 = pop_val()
+                if t1 in _REF or t2 in _REF:
+                    _inv("type mismatch", pos)
+                if t1 and t2 and t1 != t2:
+                    _inv("type mismatch", pos)
+                t = t1 or t2
+            vals.append(t)
+            if live():
+                em.op(0x1B, None, (t, t, I32), t)
+        elif op == 0x23:
+            x = r.u32()
+            if x >= nglobals:
+                _inv("unknown global %d" % x, pos)
+            t = m.globals[x][0]
+            vals.append(t)
+            if live():
+                em.op(op, x, (), t)
+        elif op == 0x24:
+            x = r.u32()
+            if x >= nglobals:
+                _inv("unknown global %d" % x, pos)
+            t, mut = m.globals[x]
+            if not mut:
+                _inv("global is immutable", pos)
+            pop_val(t)
+            if live():
+                em.op(op, x, (t,), None)
+        elif op == 0x25 or op == 0x26:
+            x = r.u32()
+            if x >= ntables:
+                _inv("unknown table %d" % x, pos)
+            et = m.tables[x][0]
+            if op == 0x25:
+                pop_val(I32)
+                vals.append(et)
+                if live():
+                    em.op(op, x, (I32,), et)
+            else:
+                pop_val(et)
+                pop_val(I32)
+                if live():
+                    em.op(op, x, (I32, et), None)
+        elif op == 0x3F:
+            need_mem(pos)
+            zero_byte()
+            vals.append(I32)
+            if live():
+                em.op(op, 0, (), I32)
+        elif op == 0x40:
+            need_mem(pos)
+            zero_byte()
+            pop_val(I32)
+            vals.append(I32)
+            if live():
+                em.op(op, 0, (I32,), I32)
+        elif op == 0xD0:
+            t = reftype(r)
+            vals.append(t)
+            if live():
+                em.op(op, t, (), t)
+        elif op == 0xD1:
+            t = pop_val()
+            if t and t not in _REF:
+                _inv("type mismatch", pos)
+            vals.append(I32)
+            if live():
+                em.op(op, None, (t,), I32)
+        elif op == 0xD2:
+            x = r.u32()
+            if x >= nfuncs:
+                _inv("unknown function %d" % x, pos)
+            if x not in m.declared_funcs:
+                _inv("undeclared function reference", pos)
+            vals.append(FUNCREF)
+            if live():
+                em.op(op, x, (), FUNCREF)
+        elif op == 0xFC:
+            sub = r.u32()
+            key = 0xFC00 + sub
+            if sub <= 7:
+                pops, push = S[key]
+                pop_vals(pops)
+                vals.append(push)
+                if live():
+                    em.op(key, None, pops, push)
+            elif sub == 8:       # memory.init
+                x = r.u32()
+                if m.data_count is None:
+                    _mal("data count section required", pos)
+                zero_byte()
+                need_mem(pos)
+                if x >= m.data_count:
+                    _inv("unknown data segment %d" % x, pos)
+                pop_vals((I32, I32, I32))
+                if live():
+                    em.op(key, x, (I32, I32, I32), None)
+            elif sub == 9:       # data.drop
+                x = r.u32()
+                if m.data_count is None:
+                    _mal("data count section required", pos)
+                if x >= m.data_count:
+                    _inv("unknown data segment %d" % x, pos)
+                if live():
+                    em.op(key, x, (), None)
+            elif sub == 10:      # memory.copy
+                zero_byte()
+                zero_byte()
+                need_mem(pos)
+                pop_vals((I32, I32, I32))
+                if live():
+                    em.op(key, None, (I32, I32, I32), None)
+            elif sub == 11:      # memory.fill
+                zero_byte()
+                need_mem(pos)
+                pop_vals((I32, I32, I32))
+                if live():
+                    em.op(key, None, (I32, I32, I32), None)
+            elif sub == 12:      # table.init elem table
+                y = r.u32()
+                x = r.u32()
+                if x >= ntables:
+                    _inv("unknown table %d" % x, pos)
+                if y >= len(m.elems):
+                    _inv("unknown elem segment %d" % y, pos)
+                if m.elems[y].elem_type != m.tables[x][0]:
+                    _inv("type mismatch", pos)
+                pop_vals((I32, I32, I32))
+                if live():
+                    em.op(key, (y, x), (I32, I32, I32), None)
+            elif sub == 13:      # elem.drop
+                y = r.u32()
+                if y >= len(m.elems):
+                    _inv("unknown elem segment %d" % y, pos)
+                if live():
+                    em.op(key, y, (), None)
+            elif sub == 14:      # table.copy dst src
+                x = r.u32()
+                y = r.u32()
+                if x >= ntables:
+                    _inv("unknown table %d" % x, pos)
+                if y >= ntables:
+                    _inv("unknown table %d" % y, pos)
+                if m.tables[x][0] != m.tables[y][0]:
+                    _inv("type mismatch", pos)
+                pop_vals((I32, I32, I32))
+                if live():
+                    em.op(key, (x, y), (I32, I32, I32), None)
+            elif sub == 15:      # table.grow
+                x = r.u32()
+                if x >= ntables:
+                    _inv("unknown table %d" % x, pos)
+                et = m.tables[x][0]
+                pop_vals((et, I32))
+                vals.append(I32)
+                if live():
+                    em.op(key, x, (et, I32), I32)
+            elif sub == 16:      # table.size
+                x = r.u32()
+                if x >= ntables:
+                    _inv("unknown table %d" % x, pos)
+                vals.append(I32)
+                if live():
+                    em.op(key, x, (), I32)
+            elif sub == 17:      # table.fill
+                x = r.u32()
+                if x >= ntables:
+                    _inv("unknown table %d" % x, pos)
+                et = m.tables[x][0]
+                pop_vals((I32, et, I32))
+                if live():
+                    em.op(key, x, (I32, et, I32), None)
+            else:
+                _mal("illegal opcode", pos)
+        else:
+            _mal("illegal opcode", pos)
+    if r.pos != end:
+        _mal("section size mismatch", r.pos)
+    return em.finish()
