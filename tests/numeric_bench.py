@@ -29,7 +29,7 @@ def _loop(mode, name, n):
     import wamr_mpy.config as cfg
     cfg.SOFT_FLOAT = 1 if mode == "soft" else 0
     from wamr_mpy import fmode as M
-    vals = {"f64": M.f64_from_py(1.2345678901234), "f32": M.f32_from_py(-7.654321e-3),
+    vals = {"f64": M.f64_from_py(1.2345678901234), "f32": M.f32_from_py(7.654321e-3),
             "i": -123456789, "I": -123456789123, "d": 1000, "s": 7}
     args = [vals["f64"], vals["f64"]]
     if name.startswith("nop"):

@@ -155,28 +155,33 @@ void on_init()
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory):
     """name -> path of a freshly built .wasm (samples from source too)."""
+    from concurrent.futures import ThreadPoolExecutor
     need_tool("clang-14")
     need_tool("wasm-ld-14")
     d = tmp_path_factory.mktemp("apps")
-    out = {}
+    jobs = []
     for name, src in (("ticker", TICKER_C), ("spin", SPIN_C),
                       ("asker", ASKER_C), ("silent", SILENT_C)):
         c = d / (name + ".c")
         c.write_text(src)
-        wasm = d / (name + ".wasm")
-        r = subprocess.run([sys.executable, WASM_CC, "--framework", str(c),
-                            "-o", str(wasm)], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        out[name] = str(wasm)
+        jobs.append([sys.executable, WASM_CC, "--framework", str(c),
+                     "-o", str(d / (name + ".wasm"))])
     for sample in ("timer", "request_response", "pubsub", "sensor"):
         sd = d / sample
         sd.mkdir()
-        r = subprocess.run(["sh", os.path.join(SAMPLES, sample, "build.sh"),
-                            str(sd)], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        for f in os.listdir(sd):
+        jobs.append(["sh", os.path.join(SAMPLES, sample, "build.sh"),
+                     str(sd)])
+
+    def build(cmd):
+        return subprocess.run(cmd, capture_output=True, text=True)
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as ex:
+        for r in ex.map(build, jobs):
+            assert r.returncode == 0, r.stderr
+    out = {}
+    for root, _, files in os.walk(d):
+        for f in files:
             if f.endswith(".wasm"):
-                out[f[:-5]] = str(sd / f)
+                out[f[:-5]] = os.path.join(root, f)
     return out
 
 
@@ -199,25 +204,67 @@ def free_port():
 
 
 class PtyPair:
-    """Two raw ptys joined by socat: the device opens one, the host tool the
-    other."""
+    """Two raw ptys joined back to back: the device opens one, the host tool
+    the other (socat when installed, else a relay thread over os.openpty)."""
 
     def __init__(self, tmp):
-        need_tool("socat")
         self.dev = str(tmp / "dev-pty")
         self.host = str(tmp / "host-pty")
-        self.proc = subprocess.Popen(
-            ["socat", "PTY,link=%s,rawer" % self.dev,
-             "PTY,link=%s,rawer" % self.host],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not (os.path.exists(self.dev) and os.path.exists(self.host)):
-            assert time.monotonic() < deadline, "socat made no ptys"
-            time.sleep(0.05)
+        self.proc = None
+        self._stop = None
+        if need_socat():
+            self.proc = subprocess.Popen(
+                ["socat", "PTY,link=%s,rawer" % self.dev,
+                 "PTY,link=%s,rawer" % self.host],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 10
+            while not (os.path.exists(self.dev) and
+                       os.path.exists(self.host)):
+                assert time.monotonic() < deadline, "socat made no ptys"
+                time.sleep(0.05)
+        else:
+            self._relay()
+
+    def _relay(self):
+        import select
+        import tty
+        ends = []
+        for link in (self.dev, self.host):
+            m, sl = os.openpty()
+            tty.setraw(sl)
+            tty.setraw(m)
+            os.symlink(os.ttyname(sl), link)
+            ends.append((m, sl))
+        self._stop = threading.Event()
+        (ma, _), (mb, _) = ends
+        self._ends = ends
+
+        def pump():
+            peer = {ma: mb, mb: ma}
+            while not self._stop.is_set():
+                r, _, _ = select.select([ma, mb], [], [], 0.2)
+                for fd in r:
+                    try:
+                        os.write(peer[fd], os.read(fd, 4096))
+                    except OSError:
+                        pass
+        threading.Thread(target=pump, daemon=True).start()
 
     def close(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        if self._stop is not None:
+            self._stop.set()
+            time.sleep(0.3)
+            for m, sl in self._ends:
+                os.close(m)
+                os.close(sl)
+
+
+def need_socat():
+    import shutil
+    return shutil.which("socat") is not None
 
 
 class Device:
@@ -360,6 +407,8 @@ def json_of(text):
 @pytest.mark.slow
 @pytest.mark.parametrize("transport", ["tcp", "pty"])
 def test_framework_end_to_end(device_factory, apps, transport):
+    if transport == "pty":
+        pytest.importorskip("serial")   # host_tool -D needs pyserial
     dev = device_factory(transport=transport)
 
     # install three apps
@@ -470,8 +519,9 @@ def test_runaway_app_is_stopped_and_others_keep_answering(device_factory,
     assert rc == 69 and json_of(out)["restarts"] == 1, out
 
     # the host can watch for trips
-    watcher = dev.tool_bg("-s", "/watchdog", "-a", "8000", timeout_ms=60000)
-    time.sleep(1.0)
+    watcher = dev.tool_bg("-s", "/watchdog", "-a", "10000", timeout_ms=60000)
+    first = watcher.stdout.readline() + watcher.stdout.readline()
+    assert "response status 69" in first    # subscribed
     rc, out = dev.tool("-r", "/app/spin/spin", "-A", "POST")
     assert rc == 160, out
     wout, _ = watcher.communicate(timeout=120)
@@ -769,3 +819,38 @@ def test_sensor_values_controlled_by_host(device_factory, apps, tmp_path):
     rc, out = dev.tool("-r", "/sim/sensor?name=sensor_test", "-A", "GET")
     assert rc == 69, out
     assert json_of(out)["config.interval"] == 1000
+
+
+@pytest.mark.slow
+def test_stdio_transport(apps):
+    """--stdio: frames on stdin/stdout, app output on stderr, EOF stops the
+    device (apps get on_destroy)."""
+    e = dict(os.environ)
+    e["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen",
+                                        "~/.micropython/lib"])
+    p = subprocess.Popen([MICROPYTHON, "-m", "wamr_mpy.app", "--stdio"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=ROOT, env=e)
+    wasm = open(apps["request_handler"], "rb").read()
+    p.stdin.write(_frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+        "/applet?name=rh", P.PUT, P.FMT_RAW, wasm, 1))))
+    p.stdin.write(b"noise" + _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+        "/app/rh/url1", P.GET, 0, b"", 2))))
+    p.stdin.flush()
+    got = []
+    fr = P.Framer()
+    os.set_blocking(p.stdout.fileno(), False)
+    deadline = time.monotonic() + 60
+    while len(got) < 2 and time.monotonic() < deadline:
+        d = p.stdout.read()
+        if d:
+            fr.feed(d, lambda t, pl: got.append(P.unpack_response(pl)) or
+                    True)
+        time.sleep(0.05)
+    p.stdin.close()
+    p.wait(30)
+    err = p.stderr.read().decode()
+    assert [(r.mid, r.status) for r in got] == [(1, 65), (2, 69)], err
+    assert attr.to_dict(got[1].payload)["key1"] == "value1"
+    assert "[handler] url1 called" in err       # app output on stderr
+    assert p.returncode == 0

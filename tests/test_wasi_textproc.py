@@ -57,17 +57,19 @@ for args in %r:
 """ % (commands, wasm)
     r = run_mp(code, cwd=str(cwd), heapsize=heapsize, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
-    out = {}
+    text = {}
+    rcs = {}
     cur = None
-    for ln in r.stdout.decode().split("\n"):
+    for ln in r.stdout.decode().splitlines():
         if ln.startswith("@@@ rc="):
-            out[cur] = (out[cur][0], int(ln[7:]))
+            rcs[cur] = int(ln[7:])
+            cur = None
         elif ln.startswith("@@@ "):
             cur = ln[4:]
-            out[cur] = ("", None)
+            text[cur] = ""
         elif cur is not None:
-            out[cur] = (out[cur][0] + ln + "\n", None)
-    return out
+            text[cur] += ln + "\n"
+    return dict((k, (text[k], rcs.get(k))) for k in text)
 
 
 def test_textproc_matches_wasmtime(tmp_path_factory):

@@ -29,13 +29,15 @@ class Module:
         return self._m.custom_sections
 
     def instantiate(self, imports=None, stack_size=None, heap_size=None,
-                    max_memory_pages=None, tier=None):
+                    memory_limit=None, tier=None):
         """tier: "interp" (portable), "fast" (viper), "jit"; default from
-        config.DEFAULT_TIER."""
+        config.DEFAULT_TIER.  memory_limit: allocate at most this many bytes
+        of linear memory (for boards whose RAM cannot hold the pages a
+        module declares; accesses beyond trap and memory.grow fails)."""
         if self._m is None:
             raise WasmError("module was unloaded")
         from .instance import Instance
-        return Instance(self._m, imports, stack_size, heap_size, max_memory_pages, tier)
+        return Instance(self._m, imports, stack_size, heap_size, memory_limit, tier)
 
     def unload(self):
         self._m = None

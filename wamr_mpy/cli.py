@@ -240,6 +240,7 @@ def run(o, kw=None):
     if ctx is not None:
         ctx.bind(inst)
     try:
+        _init_app(inst)
         if o["func"] is not None:
             return _call_func(inst, o["func"], o["args"])
         return _run_main(inst, [path] + o["args"])
@@ -258,6 +259,20 @@ def run(o, kw=None):
 
 class _AppError(Exception):
     pass
+
+
+def _init_app(inst):
+    """A module without _start (built with --no-entry, or a WASI reactor)
+    gets its C/C++ constructors run once before anything else, as a
+    command's _start would: _initialize when exported, else
+    __wasm_call_ctors."""
+    if inst.lookup_function("_start") is not None:
+        return
+    for name in ("_initialize", "__wasm_call_ctors"):
+        f = inst.lookup_function(name)
+        if f is not None and not f.type.params and not f.type.results:
+            inst.call(f)
+            return
 
 
 def _run_main(inst, args):

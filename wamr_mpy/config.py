@@ -111,3 +111,4 @@ def _override():
 
 _override()
 del _override
+CODE_CACHE_WORDS = 0        # bound on decoded function bodies (0: none)

@@ -104,7 +104,7 @@ def eval_const(inst, expr):
 
 class Instance:
     def __init__(self, module, imports=None, stack_size=None, heap_size=None,
-                 max_memory_pages=None, tier=None):
+                 memory_limit=None, tier=None):
         self.module = module
         self.tier = tier or config.DEFAULT_TIER
         self.run = tier_runner(self.tier)
@@ -130,7 +130,7 @@ class Instance:
             else:
                 self.globals.append(v)
         types = m.types
-        for i in range(len(m.bodies)):
+        for i in range(m.n_bodies):
             self.funcs.append(Func(types[m.func_types[m.n_func_imports + i]], self, i))
         for i, expr in enumerate(m.global_inits):
             t, mut = m.globals[m.n_global_imports + i]
@@ -143,7 +143,7 @@ class Instance:
             if lo > config.MAX_MEMORY_PAGES:
                 raise LinkError("memory: %d pages exceed the configured limit %d"
                                 % (lo, config.MAX_MEMORY_PAGES))
-            self.memories.append(Memory(lo, hi, max_memory_pages))
+            self.memories.append(Memory(lo, hi, memory_limit))
         self.memory = self.memories[0] if self.memories else None
         self.mem = self.memory.data if self.memory else None
         self.exports = {}

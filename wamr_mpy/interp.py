@@ -11,7 +11,6 @@
 import struct
 
 from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
-from . import numeric as N
 
 try:
     from micropython import const
@@ -111,18 +110,39 @@ class ExecEnv:
         self.depth = 0   # Python-level re-entries (host -> wasm)
 
 
+# Decoded bodies cost RAM (a list word per operand); on boards the total is
+# bounded by config.CODE_CACHE_WORDS and the oldest bodies are dropped (and
+# decoded again when next called).  0 means no bound.
+_cache = []
+_cache_words = [0]
+
+
 def compile_func(f):
     """Pre-decodes a wasm function's body on first call; returns the call
     tuple (code, nparams, ninit, inits, nslots, inst) the CALL op unpacks."""
     from .interp_code import Emitter
     from .validator import walk_body
+    from . import config
     m = f.inst.module
     c = m.codes[f.idx]
+    words = 0
     if c is None:
         c = walk_body(m, f.idx, Emitter())
         m.codes[f.idx] = c
+        words = len(c.code) + len(c.inits) + 16
     f.code = c
     f.tc = (c.code, c.nparams, c.ninit, c.inits, c.nslots, f.inst)
+    limit = getattr(config, "CODE_CACHE_WORDS", 0)
+    if limit:
+        _cache.append((f, words))
+        _cache_words[0] += words
+        while _cache_words[0] > limit and len(_cache) > 1:
+            g, w = _cache.pop(0)
+            _cache_words[0] -= w
+            g.tc = None
+            g.code = None
+            if w and g.inst is not None and g.inst.module is not None:
+                g.inst.module.codes[g.idx] = None
     return f.tc
 
 
@@ -396,11 +416,11 @@ def execute(env, func, fp):
                 elif op == ADD64:
                     v = a + b
                     if v > 0x7FFFFFFFFFFFFFFF or v < -0x8000000000000000:
-                        v = N.wrap64(v)
+                        v = ((v + 0x8000000000000000) & 0xFFFFFFFFFFFFFFFF) - 0x8000000000000000
                 else:  # SUB64
                     v = a - b
                     if v > 0x7FFFFFFFFFFFFFFF or v < -0x8000000000000000:
-                        v = N.wrap64(v)
+                        v = ((v + 0x8000000000000000) & 0xFFFFFFFFFFFFFFFF) - 0x8000000000000000
                 s[fp + code[pc + 1]] = v
                 pc += 4
             elif op < 49:

@@ -370,9 +370,12 @@ class Emitter:
         if not self.dead:
             self.materialize()
         if not self.frames:
-            if not self.dead:
-                n = f.nresults
-                self.code += (I.RET, HBASE + len(self.stk) - n, n)
+            # Function end: branches to the outermost label arrive here with
+            # the results at the bottom of the operand stack, like fallthrough.
+            for p in f.fixups:
+                self.code[p] = len(self.code)
+            if f.fixups or not self.dead:
+                self.code += (I.RET, HBASE, f.nresults)
             return
         here = len(self.code)
         if f.else_fix >= 0:

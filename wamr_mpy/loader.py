@@ -2,6 +2,8 @@
 # exports, segments.  Function bodies are only located here; validator.py
 # checks them (and later pre-decodes them for the interpreter).
 
+from array import array
+
 from .errors import LoadError, ValidationError
 from .reader import Reader, valtype as _valtype, reftype as _reftype
 from .func import FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
@@ -70,11 +72,18 @@ class Module:
         self.elems = []
         self.datas = []
         self.data_count = None
-        self.bodies = []         # (start, end) byte range of each defined function's body
+        self.bodies = array("I")  # start, end byte offsets of each defined function's body
         self.codes = []          # pre-decoded bodies (validator.Code), lazily
         self.custom_sections = []
         self.declared_funcs = None   # set of indices usable by ref.func
         self.data = None         # the module bytes (bodies are decoded lazily)
+
+    @property
+    def n_bodies(self):
+        return len(self.bodies) // 2
+
+    def body(self, defidx):
+        return self.bodies[2 * defidx], self.bodies[2 * defidx + 1]
 
     def export_map(self):
         return dict((n, (k, i)) for n, k, i in self.exports)
@@ -88,8 +97,8 @@ def _limits(r, kind):
     if flag == 1:
         lo = r.u32()
         return lo, r.u32()
-    _bad("integer too large" if flag & 0x80 == 0 and flag > 3 else
-         "malformed limits flags", p)
+    # The flag is a one-bit LEB128 to the spec's decoder.
+    _bad("integer representation too long" if flag & 0x80 else "integer too large", p)
 
 
 def _table_type(r):
@@ -143,9 +152,10 @@ def const_expr(r):
 def load(data):
     """Decodes a binary module; raises LoadError when malformed and
     ValidationError when invalid."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError("loader: module must be bytes")
-    data = bytes(data)
+    if not isinstance(data, bytes):
+        if not isinstance(data, (bytearray, memoryview)):
+            raise TypeError("loader: module must be bytes")
+        data = bytes(data)
     r = Reader(data)
     if len(data) < 4:
         r.bytes(4)
@@ -262,7 +272,8 @@ def load(data):
                 bstart = r.pos
                 if bsize > n - bstart:
                     _bad("unexpected end of section or function", bstart)
-                m.bodies.append((bstart, bstart + bsize))
+                m.bodies.append(bstart)
+                m.bodies.append(bstart + bsize)
                 r.pos = bstart + bsize
         elif sid == 11:
             cnt = r.u32()

@@ -10,20 +10,22 @@ PAGE = 65536
 
 
 class Memory:
-    """`size` is in pages.  With `alloc_pages` below `min_pages` (an
+    """`size` is in pages.  With `limit` (bytes) below the declared size (an
     embedder squeezing a module onto a small board) only that much is
     allocated; accesses past it trap and the memory cannot grow."""
 
-    def __init__(self, min_pages, max_pages=None, alloc_pages=None):
+    def __init__(self, min_pages, max_pages=None, limit=None):
         self.min = min_pages
         self.max = max_pages
         self.size = min_pages
-        n = min_pages if alloc_pages is None or alloc_pages > min_pages else alloc_pages
-        self.capped = n < min_pages
+        n = min_pages * PAGE
+        self.capped = limit is not None and limit < n
+        if self.capped:
+            n = limit
         try:
-            self.data = bytearray(n * PAGE)
+            self.data = bytearray(n)
         except MemoryError:
-            raise Trap("memory: cannot allocate %d pages" % n)
+            raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
 
     def limit(self):
         cap = 65536 if self.max is None else self.max

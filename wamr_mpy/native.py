@@ -137,7 +137,8 @@ def _load_lib(module):
     if lib == "libc" and getattr(config, "LIBC_BUILTIN", True):
         from . import libc  # noqa: F401  (registers itself)
     elif lib == "wasi" and getattr(config, "LIBC_WASI", True):
-        from . import wasi  # noqa: F401
+        from . import wasi
+        wasi.register()
 
 
 def _find(module, name):
@@ -244,9 +245,15 @@ def _convert(inst, args, checks, pass_addr):
     n = len(data)
     out = list(args)
     for i, kind in checks:
-        a = out[i] & _M32
+        # i32 arguments arrive signed; unsigned without bigint masking
+        # (0xFFFFFFFF is not a small int on 32-bit ports)
+        a = out[i]
+        if a < 0:
+            a += 0x100000000
         if kind == 2:
-            ln = out[i + 1] & _M32
+            ln = out[i + 1]
+            if ln < 0:
+                ln += 0x100000000
             if a + ln > n:
                 raise Trap(_OOB)
             out[i + 1] = ln

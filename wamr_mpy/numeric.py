@@ -14,7 +14,8 @@
 # result of + - * / sqrt to binary32 gives the correctly rounded binary32
 # result because 53 >= 2*24 + 2.
 import struct as _struct
-from .errors import Trap as _Trap
+from .errors import Trap as _Trap, DIV_ZERO as _K_DIVZ, INT_OVERFLOW as _K_OVF, \
+    INVALID_CONV as _K_INVC
 try:
     # only the native float part needs these; a port without them can still
     # import the integer helpers (soft float mode)
@@ -32,11 +33,11 @@ _INVC = "invalid conversion to integer"
 
 
 def _trap_divz():
-    return _Trap(_DIVZ, 2)
+    return _Trap(_DIVZ, _K_DIVZ)
 
 
 def _trap_ovf():
-    return _Trap(_OVF, 3)
+    return _Trap(_OVF, _K_OVF)
 
 
 # ---------------------------------------------------------------- integers
@@ -620,8 +621,8 @@ f32_ge = f64_ge
 
 def _bad_trunc(a):
     if a != a:
-        return _Trap(_INVC, 4)
-    return _Trap(_OVF, 3)
+        return _Trap(_INVC, _K_INVC)
+    return _Trap(_OVF, _K_OVF)
 
 
 def i32_trunc_f64_s(a):

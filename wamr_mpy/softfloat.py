@@ -15,7 +15,7 @@
 # the exact m, or an m whose bit 0 is a "sticky" bit standing for a nonzero
 # remainder, with at least two bits below the rounding point.
 import struct as _struct
-from .errors import Trap as _Trap
+from .errors import Trap as _Trap, INT_OVERFLOW as _K_OVF, INVALID_CONV as _K_INVC
 
 _pack_into = _struct.pack_into
 _unpack_from = _struct.unpack_from
@@ -829,34 +829,34 @@ def _int64(a):
 
 def _to_i32_s(r):
     if r is None:
-        raise _trap(_INVC, 4)
+        raise _Trap(_INVC, _K_INVC)
     if -0x80000000 <= r <= 0x7fffffff:
         return r
-    raise _trap(_OVF, 3)
+    raise _Trap(_OVF, _K_OVF)
 
 
 def _to_i32_u(r):
     if r is None:
-        raise _trap(_INVC, 4)
+        raise _Trap(_INVC, _K_INVC)
     if 0 <= r <= 0xffffffff:
         return r - 0x100000000 if r > 0x7fffffff else r
-    raise _trap(_OVF, 3)
+    raise _Trap(_OVF, _K_OVF)
 
 
 def _to_i64_s(r):
     if r is None:
-        raise _trap(_INVC, 4)
+        raise _Trap(_INVC, _K_INVC)
     if -0x8000000000000000 <= r <= 0x7fffffffffffffff:
         return r
-    raise _trap(_OVF, 3)
+    raise _Trap(_OVF, _K_OVF)
 
 
 def _to_i64_u(r):
     if r is None:
-        raise _trap(_INVC, 4)
+        raise _Trap(_INVC, _K_INVC)
     if 0 <= r <= 0xffffffffffffffff:
         return r - 0x10000000000000000 if r > 0x7fffffffffffffff else r
-    raise _trap(_OVF, 3)
+    raise _Trap(_OVF, _K_OVF)
 
 
 def _sat_i32_s(r):
@@ -893,10 +893,6 @@ def _sat_i64_u(r):
     if r > 0xffffffffffffffff:
         return -1
     return r - 0x10000000000000000 if r > 0x7fffffffffffffff else r
-
-
-def _trap(msg, kind):
-    return _Trap(msg, kind)
 
 
 def i32_trunc_f32_s(a):

@@ -246,7 +246,7 @@ def validate_module(m):
         ft = m.types[m.func_types[m.start]]
         if ft.params or ft.results:
             _inv("start function", 0)
-    nglob = len(m.globals)
+    nglob = m.n_global_imports   # constant expressions see imported globals only
     for e in m.elems:
         if e.mode == 0:
             if e.table >= len(m.tables):
@@ -271,12 +271,96 @@ def validate_module(m):
                 _inv("unknown memory %d" % d.mem, 0)
             check_const(m, d.offset, I32, 0, nglob)
     m.declared_funcs = declared
-    for i in range(len(m.bodies)):
-        walk_body(m, i, _NULL)
-    m.codes = [None] * len(m.bodies)
+    for i in range(m.n_bodies):
+        try:
+            walk_body(m, i, _NULL)
+        except ValidationError:
+            # The spec decodes the whole module before validating it, so a
+            # malformed encoding anywhere in the body is reported instead.
+            check_encoding(m, i)
+            raise
+    m.codes = [None] * m.n_bodies
 
 
 # --- function bodies -----------------------------------------------------
+
+_IMM_NONE = 0
+_IMM_U32 = 1
+_IMM_2U32 = 2
+_IMM_BLOCK = 3
+
+
+def _imm_kind(op):
+    if op in (0x0C, 0x0D, 0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2):
+        return _IMM_U32
+    if op in LOADS or op in STORES or op == 0x11:
+        return _IMM_2U32
+    if op == 0x02 or op == 0x03 or op == 0x04:
+        return _IMM_BLOCK
+    return _IMM_NONE
+
+
+def check_encoding(m, defidx):
+    """Decodes a body without validating it; raises LoadError if it is
+    malformed."""
+    start, end = m.body(defidx)
+    r = Reader(m.data, start)
+    r.eof_msg = "unexpected end of section or function"
+    for _ in range(r.u32()):
+        r.u32()
+        valtype(r)
+    depth = 1
+    while depth:
+        pos = r.pos
+        op = r.u8()
+        k = _imm_kind(op)
+        if k == _IMM_U32:
+            r.u32()
+        elif k == _IMM_2U32:
+            r.u32()
+            r.u32()
+        elif k == _IMM_BLOCK:
+            r.s33()
+            depth += 1
+        elif op == 0x0B:
+            depth -= 1
+        elif op == 0x0E:
+            for _ in range(r.u32() + 1):
+                r.u32()
+        elif op == 0x1C:
+            for _ in range(r.u32()):
+                valtype(r)
+        elif op == 0x41:
+            r.s32()
+        elif op == 0x42:
+            r.s64()
+        elif op == 0x43:
+            r.bytes(4)
+        elif op == 0x44:
+            r.bytes(8)
+        elif op == 0x3F or op == 0x40:
+            if r.u8() != 0:
+                _mal("zero byte expected", pos)
+        elif op == 0xD0:
+            reftype(r)
+        elif op == 0xFC:
+            sub = r.u32()
+            if sub <= 7:
+                pass
+            elif sub in (9, 13, 15, 16, 17):
+                r.u32()
+            elif sub in (8, 10, 12, 14):
+                r.u32()
+                r.u32()
+            elif sub == 11:
+                r.u32()
+            else:
+                _mal("illegal opcode", pos)
+        elif op not in (0x00, 0x01, 0x05, 0x0F, 0x1A, 0x1B, 0xD1) and not 0x45 <= op <= 0xC4:
+            _mal("illegal opcode", pos)
+    if r.pos != end:
+        _mal("section size mismatch", r.pos)
+
 
 def _block_type(m, r):
     p = r.pos
@@ -301,7 +385,7 @@ def walk_body(m, defidx, em):
     em.finish()."""
     fidx = m.n_func_imports + defidx
     ftype = m.types[m.func_types[fidx]]
-    start, end = m.bodies[defidx]
+    start, end = m.body(defidx)
     r = Reader(m.data, start)
     r.eof_msg = "unexpected end of section or function"
     # Locals.
@@ -387,6 +471,15 @@ def walk_body(m, defidx, em):
     def need_mem(p):
         if nmems == 0:
             _inv("unknown memory 0", p)
+
+    def data_index(x):
+        n = m.data_count
+        if n is None:
+            if x < len(m.datas):
+                _mal("data count section required", pos)
+            n = 0
+        if x >= n:
+            _inv("unknown data segment %d" % x, pos)
 
     def zero_byte():
         p = r.pos
@@ -664,21 +757,15 @@ def walk_body(m, defidx, em):
                     em.op(key, None, pops, push)
             elif sub == 8:       # memory.init
                 x = r.u32()
-                if m.data_count is None:
-                    _mal("data count section required", pos)
                 zero_byte()
                 need_mem(pos)
-                if x >= m.data_count:
-                    _inv("unknown data segment %d" % x, pos)
+                data_index(x)
                 pop_vals((I32, I32, I32))
                 if live():
                     em.op(key, x, (I32, I32, I32), None)
             elif sub == 9:       # data.drop
                 x = r.u32()
-                if m.data_count is None:
-                    _mal("data count section required", pos)
-                if x >= m.data_count:
-                    _inv("unknown data segment %d" % x, pos)
+                data_index(x)
                 if live():
                     em.op(key, x, (), None)
             elif sub == 10:      # memory.copy

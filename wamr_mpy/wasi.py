@@ -697,7 +697,9 @@ def _enosys(name):
     return f
 
 
-def _register():
+def register():
+    """Registers every preview1 function with native.py (called by
+    native.lookup on first use of the module name)."""
     from . import wasi_fs
     impl = dict(IMPLEMENTED)
     impl.update(wasi_fs.FUNCTIONS)
@@ -707,6 +709,3 @@ def _register():
         fn = impl.get(name) or _enosys(name)
         table.append((name, fn, sig))
     native.register_builtin(MODULE, table)
-
-
-_register()

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,7 +28,7 @@ KNOWN_FAILURES = os.path.join(HERE, "known_failures.txt")
 BASELINE = os.path.join(HERE, "baseline.json")
 DEFAULT_SPEC_DIR = os.path.join(os.path.dirname(ROOT), "shared", "spec")
 DEFAULT_HEAPSIZE = "128M"
-DEFAULT_TIMEOUT = 900
+DEFAULT_TIMEOUT = 300
 
 
 class SpecDataMissing(Exception):
@@ -156,27 +157,46 @@ def parse_stream(path, text, status):
     return res
 
 
+_live = set()
+_live_lock = threading.Lock()
+
+
+def _kill_live():
+    """Kill every runner process still going (driver interrupted)."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+
 def run_one(path, python=False, heapsize=DEFAULT_HEAPSIZE, timeout=DEFAULT_TIMEOUT):
     cmd = runner_command(path, python, heapsize)
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen"])
     t0 = time.monotonic()
     with tempfile.TemporaryFile() as out:
+        # Same process group as the driver (no new session): a `timeout` or
+        # Ctrl-C that stops the driver stops the runners too.  The runner is
+        # one process (the micropython command runs the VM in-process).
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=ROOT, env=env,
-                                start_new_session=True)
+                                stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
+        with _live_lock:
+            _live.add(proc)
         status = None
         try:
             rc = proc.wait(timeout=timeout)
             if rc != 0:
                 status = "crashed (exit %d)" % rc
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            proc.kill()
             proc.wait()
             status = "timeout after %ds" % timeout
+        finally:
+            with _live_lock:
+                _live.discard(proc)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     res = parse_stream(path, text, status)
@@ -194,12 +214,19 @@ def run_suite(files, python=False, jobs=None, heapsize=DEFAULT_HEAPSIZE,
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = {ex.submit(run_one, p, python, heapsize, timeout): p for p in order}
-        for n, fut in enumerate(concurrent.futures.as_completed(futs), 1):
-            r = fut.result()
-            results[futs[fut]] = r
-            if progress:
-                progress("[%d/%d] %-28s %5d/%-5d %6.1fs %s" % (
-                    n, len(files), r.name, r.passed, r.total, r.seconds, r.error or ""))
+        try:
+            for n, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+                r = fut.result()
+                results[futs[fut]] = r
+                if progress:
+                    progress("[%d/%d] %-28s %5d/%-5d %6.1fs %s" % (
+                        n, len(files), r.name, r.passed, r.total, r.seconds, r.error or ""))
+        except BaseException:
+            # interrupted: do not leave runners behind (the pool waits for them)
+            for f in futs:
+                f.cancel()
+            _kill_live()
+            raise
     return [results[p] for p in files]
 
 
@@ -329,6 +356,8 @@ def main(argv=None):
                     help="rewrite tests/spec/baseline.json and known_failures.txt from this run")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     a = ap.parse_args(argv)
+    # SIGTERM (e.g. from `kill`) unwinds like Ctrl-C so the runners are killed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         files = list_files(a.files)
     except SpecDataMissing as e:

@@ -19,17 +19,18 @@ WAT2WASM = "wat2wasm"
 
 FREE = ["--target=wasm32", "-O2", "-nostdlib", "-Wno-format",
         "-Wl,--no-entry", "-Wl,--export-dynamic", "-Wl,--allow-undefined"]
-WASI = ["--target=wasm32-wasi", "-O2", "-Wno-format"]
-SMALL = ["-Wl,-z,stack-size=16384", "-Wl,--strip-debug"]
+WASI = ["--target=wasm32-wasi", "-O2", "-Wno-format", "-Wl,--strip-debug"]
+SMALL = ["-Wl,-z,stack-size=16384"]
 
 # output name -> (kind, source, extra flags)
 RECIPES = {
     "native_calls.wasm": ("wat", "native_calls.wat", []),
     "cli_funcs.wasm": ("wat", "cli_funcs.wat", []),
+    "cli_main.wasm": ("cc", "cli_main.c", FREE + ["-Wl,--export=__main_argc_argv"]),
     "printf_cases.wasm": ("cc", "printf_cases.c", FREE + ["-Wl,--export=main"]),
     "printf_cases_wasi.wasm": ("cc", "printf_cases.c", WASI),
-    "libc_cases.wasm": ("cc", "libc_cases.c", FREE + ["-Wl,--export=main"]),
-    "libc_cases_wasi.wasm": ("cc", "libc_cases.c", WASI),
+    "libc_cases.wasm": ("cc", "libc_cases.c", FREE + ["-fno-builtin", "-Wl,--export=main"]),
+    "libc_cases_wasi.wasm": ("cc", "libc_cases.c", WASI + ["-fno-builtin"]),
     "heap_app.wasm": ("cc", "heap_app.c", FREE + ["-Wl,--export=__heap_base"]),
     "wasi_confine.wasm": ("cc", "wasi_confine.c", WASI),
     "wasi_misc.wasm": ("cc", "wasi_misc.c", WASI),
@@ -91,6 +92,9 @@ class Fixtures:
         return p
 
 
+_WT_CACHE = {}
+
+
 def run_wasmtime(path, args=(), dirs=(), env=(), cwd=None, stdin=b""):
     """Run a WASI module under wasmtime (PyPI): (stdout bytes, exit code)."""
     import tempfile
@@ -109,12 +113,14 @@ def run_wasmtime(path, args=(), dirs=(), env=(), cwd=None, stdin=b""):
     with open(inp, "wb") as f:
         f.write(stdin)
     cfg.stdin_file = inp
-    engine = wasmtime.Engine()
+    if path not in _WT_CACHE:
+        engine = wasmtime.Engine()
+        _WT_CACHE[path] = (engine, wasmtime.Module.from_file(engine, path))
+    engine, module = _WT_CACHE[path]
     store = wasmtime.Store(engine)
     store.set_wasi(cfg)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
-    module = wasmtime.Module.from_file(engine, path)
     inst = linker.instantiate(store, module)
     code = 0
     try:

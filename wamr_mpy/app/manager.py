@@ -116,7 +116,9 @@ class Manager:
         self.max_app_size = cfg("APP_MAX_APP_SIZE", P.MAX_FRAME)
         self.watchdog = cfg("APP_WATCHDOG", True)
         self.fuel_default = cfg("APP_WATCHDOG_FUEL", 5000000)
-        self.fuel_per_ms = cfg("APP_FUEL_PER_MS", 2000)
+        # fuel units per millisecond of `wd=`: measured ~150 on the unix
+        # port (a tight loop, one unit per back-edge); boards are slower
+        self.fuel_per_ms = cfg("APP_FUEL_PER_MS", 150)
         self.policy = cfg("APP_WATCHDOG_POLICY", "restart")
         self.max_restarts = cfg("APP_WATCHDOG_MAX_RESTARTS", 3)
         self.link_quiet_ms = cfg("APP_LINK_TIMEOUT_MS", 1000)
@@ -438,11 +440,13 @@ class Manager:
             app.task.cancel()
         app.task = None
         app.queue.put(None, force=True)     # wake the loop if it is ours
-        self._cleanup_app(app)
+        # on_destroy first (it may still close sensors, cancel timers...),
+        # then forget whatever the app left registered
         if app.runner is not None:
             err = app.runner.stop()
             if err is not None:
                 self.log("%s: %s" % (app.name, err))
+        self._cleanup_app(app)
         if app in self.apps:
             self.apps.remove(app)
 
