@@ -492,7 +492,7 @@ def test_runaway_app_is_stopped_and_others_keep_answering(device_factory,
     dev = device_factory()
     rc, out = dev.tool("-i", "request_handler", "-f", apps["request_handler"])
     assert rc == 65, out
-    rc, out = dev.tool("-i", "spin", "-f", apps["spin"], "--watchdog", "300")
+    rc, out = dev.tool("-i", "spin", "-f", apps["spin"], "--watchdog", "20")
     assert rc == 65, out
     rc, out = dev.tool("-q", "spin")
     budget = json_of(out)["fuel"]
@@ -519,7 +519,7 @@ def test_runaway_app_is_stopped_and_others_keep_answering(device_factory,
     assert rc == 69 and json_of(out)["restarts"] == 1, out
 
     # the host can watch for trips
-    watcher = dev.tool_bg("-s", "/watchdog", "-a", "10000", timeout_ms=60000)
+    watcher = dev.tool_bg("-s", "/watchdog", "-a", "6000", timeout_ms=60000)
     first = watcher.stdout.readline() + watcher.stdout.readline()
     assert "response status 69" in first    # subscribed
     rc, out = dev.tool("-r", "/app/spin/spin", "-A", "POST")

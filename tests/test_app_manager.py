@@ -2,7 +2,6 @@
 runner stands in for the VM so routing, queues, events, the watchdog
 policy, timers, sensors and the store are checked on their own.  (The same
 paths with real wasm apps: test_app_e2e.py.)"""
-import pytest
 
 from mp import check_mp
 

@@ -3,8 +3,6 @@ directory on the host filesystem and a LittleFS volume (what boards use)
 on a RAM block device.  Every state an interrupted install or uninstall can
 leave behind loads as the old or the new set of apps, never a partial
 one."""
-import os
-
 from mp import check_mp
 
 PRELUDE = r"""

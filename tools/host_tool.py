@@ -36,7 +36,6 @@ import os
 import random
 import select
 import socket
-import struct
 import sys
 import time
 

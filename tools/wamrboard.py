@@ -412,9 +412,10 @@ RUNTIME_MODULES = (
     ("interp_code.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_fast*.py", "TIER_FAST"),
     ("vx/*", "TIER_FAST"),
-    ("compiler*.py", "TIER_JIT or (TIER_AOT and PORT == 'unix')"),
+    ("compiler_mpy.py", "PORT == 'unix' and (TIER_JIT or TIER_AOT)"),
+    ("compiler*.py", "TIER_JIT"),
     ("jit*.py", "TIER_JIT"),
-    ("aot*.py", "TIER_AOT"),
+    ("aot*.py", "TIER_AOT or TIER_JIT"),
     # libraries
     ("libc.py", "LIBC_BUILTIN"),
     ("libc_*.py", "LIBC_BUILTIN"),
@@ -567,13 +568,15 @@ def module_imports(source, rel):
     return found
 
 
-def select_modules(values, runtime_dir=RUNTIME_DIR, ports_dir=PORTS_DIR):
+def select_modules(values, runtime_dir=None, ports_dir=None):
     """Which files to build.  Returns dict with
     runtime: [rel] selected under wamr_mpy/ (config.py included),
     dropped: [rel] not selected, unmapped: [rel] built by default,
     kept: [(rel, by)] not selected by the table but imported at module level
     by a selected module (so built anyway), port: [rel] selected under
     ports/<port>/, port_dropped: [rel], templates: {name: path}."""
+    runtime_dir = runtime_dir or RUNTIME_DIR
+    ports_dir = ports_dir or PORTS_DIR
     vals = dict(values)
     res = {"runtime": [], "dropped": [], "unmapped": [], "kept": [], "port": [],
            "port_dropped": [], "templates": {}}
@@ -640,6 +643,14 @@ def fold_config(source, values):
     return out
 
 
+def ast_literal(text):
+    import ast
+    v = ast.literal_eval(text)
+    if not isinstance(v, str):
+        raise ValueError
+    return v
+
+
 def _fold_config(source, values):
     """Replace `config.NAME` (and aliases such as `_config.NAME`) by the
     literal value, so that `if config.X:` becomes `if False:` and
@@ -650,13 +661,39 @@ def _fold_config(source, values):
     aliases = {"config"}
     aliases.update(re.findall(r"from\s+(?:\.|wamr_mpy)\s+import\s+config\s+as\s+(\w+)", source))
     aliases.update(re.findall(r"import\s+wamr_mpy\.config\s+as\s+(\w+)", source))
-    if not re.search(r"\b(?:%s)\s*\." % "|".join(sorted(aliases)), source):
+    if not re.search(r"\b(?:%s)\s*[.,]" % "|".join(sorted(aliases)), source):
         return source
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return source
     edits = []
+    for i in range(len(toks) - 5):
+        # getattr(config, "NAME", default) -> the value
+        t = toks[i:i + 6]
+        if not (t[0].type == tokenize.NAME and t[0].string == "getattr" and t[1].string == "("
+                and t[2].type == tokenize.NAME and t[2].string in aliases and t[3].string == ","
+                and t[4].type == tokenize.STRING and t[5].string in (",", ")")):
+            continue
+        if i > 0 and toks[i - 1].string == ".":
+            continue
+        try:
+            name = ast_literal(t[4].string)
+        except ValueError:
+            continue
+        if name not in vals or not isinstance(vals[name], (bool, int, str)):
+            continue
+        depth, j = 0, i + 1
+        while j < len(toks):
+            if toks[j].string in ("(", "[", "{"):
+                depth += 1
+            elif toks[j].string in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j < len(toks) and toks[j].end[0] == t[0].start[0]:
+            edits.append((t[0].start, toks[j].end, repr(vals[name])))
     for i in range(len(toks) - 2):
         a, b, c = toks[i], toks[i + 1], toks[i + 2]
         if not (a.type == tokenize.NAME and a.string in aliases and b.type == tokenize.OP
@@ -677,6 +714,7 @@ def _fold_config(source, values):
         edits.append((a.start, c.end, repr(v)))
     if not edits:
         return source
+    edits.sort()
     lines = source.splitlines(True)
     for (r0, c0), (r1, c1), text in reversed(edits):
         line = lines[r0 - 1]

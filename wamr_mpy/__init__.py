@@ -44,7 +44,12 @@ class Module:
 
 
 def load(data):
-    """bytes of a .wasm -> Module.  Raises LoadError / ValidationError."""
+    """bytes of a .wasm -> Module.  Raises LoadError / ValidationError.
+    A module compiled by tools/wamrc (a .mpy, starting with 'M') loads too
+    and runs on the "aot" tier (docs/aot.md)."""
+    if len(data) > 1 and data[0] == 0x4D:
+        from .aot import load as _aot_load
+        return _aot_load(data)
     from .loader import load as _load
     return Module(_load(data))
 

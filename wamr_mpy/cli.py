@@ -200,7 +200,6 @@ def _imports_wasi(mod):
 
 
 def run(o, kw=None):
-    import wamr_mpy
     from .errors import Trap, ProcExit, LinkError, WasmError
     from . import dylink
     import gc
@@ -218,8 +217,9 @@ def run(o, kw=None):
         ctx = wasi.WasiCtx([path] + o["args"], o["env"], o["dirs"])
         wasi.set_next(ctx)
     gc.collect()
+    side = dylink.is_side_module(mod)
     try:
-        if dylink.is_side_module(mod):
+        if side:
             inst = dylink.instantiate(mod, None, o["stack"], o["heap"])
         else:
             inst = mod.instantiate(None, o["stack"], o["heap"], **(kw or {}))
@@ -238,9 +238,11 @@ def run(o, kw=None):
         _err("%s: out of memory while instantiating" % path)
         return 1
     if ctx is not None:
+        wasi.set_next(None)
         ctx.bind(inst)
     try:
-        _init_app(inst)
+        if not side:            # dylink.instantiate ran the constructors
+            _init_app(inst)
         if o["func"] is not None:
             return _call_func(inst, o["func"], o["args"])
         return _run_main(inst, [path] + o["args"])
@@ -255,10 +257,6 @@ def run(o, kw=None):
     finally:
         if ctx is not None:
             ctx.close_all()
-
-
-class _AppError(Exception):
-    pass
 
 
 def _init_app(inst):
@@ -325,7 +323,6 @@ def _put_argv(inst, args, native):
 
 def _call_func(inst, name, args):
     from .errors import Trap
-    from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
     f = inst.lookup_function(name)
     if f is None:
         raise Trap("lookup function %s failed" % name)

@@ -38,6 +38,7 @@ STACK_SIZE = 65536          # Wasm operand stack + frames per exec env (bytes)
 HEAP_SIZE = 16384           # Default app heap for libc malloc (bytes, 0 = none)
 MAX_MEMORY_PAGES = 65536    # Maximum pages (64 KiB) of any linear memory
 MAX_TABLE_SIZE = 10000000   # Maximum entries of any table
+CODE_CACHE_WORDS = 0        # Bound on decoded function bodies (words, 0 = none)
 
 # Application framework
 APP_MANAGER = True          # Application framework
@@ -111,4 +112,3 @@ def _override():
 
 _override()
 del _override
-CODE_CACHE_WORDS = 0        # bound on decoded function bodies (0: none)

@@ -452,8 +452,12 @@ class Emitter:
 
     def ret(self):
         n = self.nresults
-        self.materialize(len(self.stk) - n)
-        self.code += (I.RET, HBASE + len(self.stk) - n, n)
+        if n == 1:
+            # RET copies from any slot: a local or constant needs no move.
+            self.code += (I.RET, self.stk[-1], 1)
+        else:
+            self.materialize(len(self.stk) - n)
+            self.code += (I.RET, HBASE + len(self.stk) - n, n)
         self.dead = True
 
     def unreachable(self):

@@ -11,7 +11,7 @@
 
 import os
 from struct import pack_into
-from .wasi import (ctx_of, mem, check, put32, put64, get_bytes, host_errno,
+from .wasi import (ctx_of, mem, check, put32, get_bytes, host_errno,
                    join, Fd, SUCCESS, EBADF, EEXIST, EINVAL, EISDIR, ELOOP,
                    ENOENT, ENOTDIR, ENOTCAPABLE, FT_CHAR, FT_DIR, FT_FILE,
                    FT_SYMLINK, FT_UNKNOWN, R_FD_READ, R_FD_WRITE)

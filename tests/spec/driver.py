@@ -310,10 +310,13 @@ def update_baseline(results, runner_name, known_path=KNOWN_FAILURES, baseline_pa
             if k not in entries:
                 entries[k] = known.get(k) or run_spec.one_line(
                     "TODO (%s: %s)" % (kind, reason), 200)
-    base["passed"] = sum(f["passed"] for f in base["files"].values())
-    base["total"] = sum(f["total"] for f in base["files"].values())
-    base["runner"] = runner_name
-    base["files"] = collections.OrderedDict(sorted(base["files"].items()))
+    files = base["files"]
+    base = collections.OrderedDict([
+        ("passed", sum(f["passed"] for f in files.values())),
+        ("total", sum(f["total"] for f in files.values())),
+        ("runner", runner_name),
+        ("files", collections.OrderedDict(sorted(files.items()))),
+    ])
 
     def sort_key(k):
         f, ln = k.rsplit(":", 1)

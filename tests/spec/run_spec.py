@@ -31,6 +31,14 @@ COUNTED = ("module", "register", "action", "assert_return", "assert_trap",
 
 STREAM_PREFIX = "@@"
 
+# Execution tier from $WAMR_TIER (interp, fast, jit, aot; default: the
+# config's).  "aot" compiles every module to a native .mpy first.
+try:
+    from os import getenv as _getenv
+    TIER = _getenv("WAMR_TIER")
+except ImportError:
+    TIER = None
+
 MASK32 = 0xFFFFFFFF
 MASK64 = 0xFFFFFFFFFFFFFFFF
 
@@ -393,7 +401,12 @@ class SpecFile:
             raise _Fail("message: expected %r, got %r" % (text, got), True)
 
     def _load(self, filename):
-        return self.w.load(self._read(filename))
+        data = self._read(filename)
+        if TIER == "aot":
+            # compile with wamrc's generator + mpy-cross, load the .mpy
+            from wamr_mpy.compiler_mpy import wasm_to_mpy
+            data = wasm_to_mpy(data)
+        return self.w.load(data)
 
     # -- commands
 
@@ -573,6 +586,9 @@ def main(argv):
         _out(usage)
         return 2
     import wamr_mpy
+    if TIER and TIER != "aot":
+        import wamr_mpy.config
+        wamr_mpy.config.DEFAULT_TIER = TIER
     results = []
     for p in files:
         r = run_file(p, wamr_mpy, _out if stream else None)

@@ -163,7 +163,7 @@ def run_from_config():
         mgr.boot()
         if mode == "uart":
             import machine
-            kw = {"baudrate": g(config, "APP_UART_BAUD", 115200),
+            kw = {"baudrate": g(config, "APP_UART_BAUD", 0) or 115200,
                   "timeout": 0}
             if g(config, "APP_UART_TX", None) is not None:
                 kw["tx"] = config.APP_UART_TX

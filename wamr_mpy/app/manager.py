@@ -124,7 +124,6 @@ class Manager:
         self.link_quiet_ms = cfg("APP_LINK_TIMEOUT_MS", 1000)
         self.stats = {"frames": 0, "bad_frames": 0, "requests": 0,
                       "trips": 0}
-        self._mgr_handlers = {}
         self._house = None
 
     # ------------------------------------------------------------------ ids
@@ -682,6 +681,7 @@ class Manager:
             self.respond(req, P.INTERNAL_ERROR,
                          msg="watchdog: app %s ran out of fuel in %s" % (
                              app.name, err.handler))
+        # policy "restart", or anything else ("stop", "uninstall"): remove
         restart = self.policy == "restart" and \
             app.trips <= self.max_restarts
         action = "restarted" if restart else "uninstalled"

@@ -1,0 +1,597 @@
+# The AOT tier ("aot"): modules compiled ahead of time by tools/wamrc into a
+# native .mpy (see compiler.py and docs/aot.md), and the run-time support
+# the generated code imports.  The JIT tier (jit.py) runs the same generated
+# code and shares everything here except loading.
+#
+# A compiled module carries the original module's bytes with the compiled
+# bodies stripped (WASM); loader.load() rebuilds the Module from them, so
+# types, imports, exports, tables, globals, elements and data come through
+# the ordinary loader and instance.py instantiates it like any module.
+
+import sys
+from array import array
+
+from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL
+from . import config
+
+ABI = 1              # must match compiler.ABI
+_BIG = 0x3FFFFFFF    # fuel chunk / "unlimited" (a small int everywhere)
+MAX_REENTRY = 16     # host -> wasm nesting, as in instance.py
+# Wasm call depth (each wasm call is a Python call here; MicroPython's own
+# recursion limit is the backstop and maps onto the same trap).
+MAX_DEPTH = getattr(config, "AOT_MAX_DEPTH", 250)
+
+# mpy native architecture numbers (the .mpy header) -> -march name
+_MPY_ARCH = {1: "x86", 2: "x64", 3: "armv6", 4: "armv6m", 5: "armv7m", 6: "armv7em",
+             7: "armv7emsp", 8: "armv7emdp", 9: "xtensa", 10: "xtensawin",
+             11: "rv32imc", 12: "rv64imc"}
+
+ZERO = 0
+NULL = None
+
+
+def _zeros():
+    from .fmode import f32_from_bits, f64_from_bits
+    return f32_from_bits(0), f64_from_bits(0)
+
+
+ZF32, ZF64 = _zeros()
+
+
+# --- the per-instance context (X in generated code) ------------------------
+
+class Ctx:
+    """What compiled functions of one instance share: M memory bytes, W
+    context words (fuel, memory size, depth limit, globals), fns the
+    callables by defined-function index."""
+
+    def __init__(self, inst, fns, gwords, nwords):
+        self.inst = inst
+        self.fns = fns
+        mem = inst.memory
+        self.M = mem.data if mem is not None else bytearray(0)
+        self.W = array("i", [0] * nwords)
+        self.W[2] = MAX_DEPTH
+        self.G = inst.globals
+        self.funcs = inst.funcs
+        self.tabs = inst.tables
+        self.nimp = inst.module.n_func_imports
+        self.gw = gwords
+        self.res = None       # fuel held back from W[0] (None: unlimited)
+        self.depth = 0
+        _gin(self)
+
+
+def _s32(x):
+    x &= 0xFFFFFFFF
+    return x - 0x100000000 if x & 0x80000000 else x
+
+
+def _gin(X):
+    """Globals: Global objects -> W words."""
+    W = X.W
+    G = X.G
+    for g, slot, t in X.gw:
+        v = G[g].v
+        W[slot] = _s32(v)
+        if t == 0x7E:
+            W[slot + 1] = _s32(v >> 32)
+
+
+def _gout(X):
+    """Globals: W words -> Global objects (before other code may read them)."""
+    W = X.W
+    G = X.G
+    for g, slot, t in X.gw:
+        if t == 0x7E:
+            G[g].v = (W[slot] & 0xFFFFFFFF) | (W[slot + 1] << 32)
+        else:
+            G[g].v = W[slot]
+
+
+def _fuel_in(X):
+    fuel = X.inst.fuel
+    if fuel is None:
+        X.res = None
+        X.W[0] = _BIG
+    else:
+        if fuel < 0:
+            fuel = 0
+        take = fuel if fuel < _BIG else _BIG
+        X.res = fuel - take
+        X.W[0] = take
+
+
+def _fuel_out(X):
+    if X.res is not None:
+        w = X.W[0]
+        X.inst.fuel = X.res + (w if w > 0 else 0)
+
+
+def _ret(r):
+    n = len(r)
+    if n == 0:
+        return None
+    if n == 1:
+        return r[0]
+    return tuple(r)
+
+
+def run_ctx(X, f, vals):
+    """Calls wasm function f of X's instance with internal values; returns
+    the list of results."""
+    W = X.W
+    W[1] = len(X.M)
+    if X.depth >= MAX_REENTRY:
+        raise Trap("call stack exhausted", STACK_EXHAUSTED)
+    outer = X.depth == 0
+    if outer:
+        _fuel_in(X)
+    X.depth += 1
+    try:
+        r = X.fns[f.idx](X.M, W, X, 0, *vals)
+    except RuntimeError as e:
+        if "recursion" in str(e):
+            raise Trap("call stack exhausted", STACK_EXHAUSTED)
+        raise
+    finally:
+        X.depth -= 1
+        if outer:
+            _fuel_out(X)
+    n = len(f.type.results)
+    if n == 0:
+        return []
+    if n == 1:
+        return [r]
+    return list(r)
+
+
+def _ctx(inst):
+    m = inst.module
+    pm = getattr(m, "aot", None)
+    if pm is None:
+        raise WasmError("aot: module was not compiled by wamrc (load its .mpy)")
+    X = Ctx(inst, pm.FUNCS, pm.GWORDS, pm.NWORDS)
+    inst._aotx = X
+    return X
+
+
+def run(inst, f, vals):
+    """The "aot" tier's entry (instance.tier_runner)."""
+    X = getattr(inst, "_aotx", None)
+    if X is None:
+        X = _ctx(inst)
+    return run_ctx(X, f, vals)
+
+
+# --- run-time helpers the generated code imports ---------------------------
+
+def _oob():
+    raise Trap("out of bounds memory access")
+
+
+def _unreach():
+    raise Trap("unreachable")
+
+
+def _divz():
+    raise Trap("integer divide by zero")
+
+
+def _ovf():
+    raise Trap("integer overflow")
+
+
+def _stk():
+    raise Trap("call stack exhausted", STACK_EXHAUSTED)
+
+
+def _fuel(X):
+    """W[0] ran out: the next chunk, or the trap."""
+    r = X.res
+    if r is None:
+        return _BIG
+    if r > 0:
+        take = r if r < _BIG else _BIG
+        X.res = r - take
+        return take
+    X.W[0] = 0
+    raise Trap("out of fuel", OUT_OF_FUEL)
+
+
+def _invoke(X, f, a):
+    """Calls f (host, or wasm of another instance or tier) from compiled
+    code of X's instance; returns None, a value or a tuple."""
+    from .instance import host_args, host_results
+    try:
+        if f.host is not None:
+            args = host_args(f, list(a))
+            if f.pass_instance:
+                args.insert(0, X.inst)
+            try:
+                r = f.host(*args)
+            except (Trap, ProcExit):
+                raise
+            except Exception as e:
+                msg = str(e)
+                raise Trap("%s: %s" % (f.name, msg if msg else type(e).__name__),
+                           0, -1, "host")
+            res = host_results(f, r)
+        else:
+            res = f.inst.run(f.inst, f, list(a))
+    finally:
+        X.W[1] = len(X.M)
+    return _ret(res)
+
+
+def _call(X, k, *a):
+    return _invoke(X, X.funcs[k], a)
+
+
+def _adapter(f):
+    def ad(M, W, X, d, *a):
+        return _invoke(X, f, a)
+    return ad
+
+
+def _cind(X, t, key, i):
+    tab = X.tabs[t].elems
+    if i < 0 or i >= len(tab):
+        raise Trap("undefined element")
+    f = tab[i]
+    if f is None:
+        raise Trap("uninitialized element")
+    if f.type.key != key:
+        raise Trap("indirect call type mismatch")
+    if f.inst is X.inst:
+        return X.fns[f.idx]
+    ad = getattr(f, "_aot_ad", None)
+    if ad is None:
+        ad = _adapter(f)
+        f._aot_ad = ad
+    return ad
+
+
+def _interp(X, i, a):
+    """A function of this instance run by the portable interpreter (not
+    compiled, or over the JIT budget)."""
+    from .instance import run_interp
+    inst = X.inst
+    f = inst.funcs[X.nimp + i]
+    _gout(X)
+    limited = X.res is not None
+    if limited:
+        _fuel_out(X)
+    try:
+        r = run_interp(inst, f, list(a))
+    finally:
+        if limited:
+            _fuel_in(X)
+        _gin(X)
+        X.W[1] = len(X.M)
+    return _ret(r)
+
+
+def _u(x):
+    return x + 0x100000000 if x < 0 else x
+
+
+def _mgrow(X, n):
+    mem = X.inst.memory
+    r = mem.grow(_u(n))
+    X.inst.mem = mem.data
+    X.W[1] = len(X.M)
+    return r
+
+
+def _mfill(X, imm, d, v, n):
+    d = _u(d)
+    n = _u(n)
+    M = X.M
+    if d + n > len(M):
+        _oob()
+    if n:
+        M[d:d + n] = bytes((v & 0xFF,)) * n
+
+
+def _mcopy(X, imm, d, s, n):
+    d = _u(d)
+    s = _u(s)
+    n = _u(n)
+    M = X.M
+    if s + n > len(M) or d + n > len(M):
+        _oob()
+    if n:
+        M[d:d + n] = M[s:s + n]
+
+
+def _minit(X, seg, d, s, n):
+    d = _u(d)
+    s = _u(s)
+    n = _u(n)
+    data = X.inst.datas[seg]
+    M = X.M
+    if s + n > len(data) or d + n > len(M):
+        _oob()
+    if n:
+        M[d:d + n] = data[s:s + n]
+
+
+def _ddrop(X, seg):
+    X.inst.datas[seg] = b""
+
+
+def _toob():
+    raise Trap("out of bounds table access")
+
+
+def _tget(X, t, i):
+    e = X.tabs[t].elems
+    if i < 0 or i >= len(e):
+        _toob()
+    return e[i]
+
+
+def _tset(X, t, i, v):
+    e = X.tabs[t].elems
+    if i < 0 or i >= len(e):
+        _toob()
+    e[i] = v
+
+
+def _tsize(X, t):
+    return len(X.tabs[t].elems)
+
+
+def _tgrow(X, t, v, n):
+    return X.tabs[t].grow(_u(n), v)
+
+
+def _tfill(X, t, i, v, n):
+    e = X.tabs[t].elems
+    i = _u(i)
+    n = _u(n)
+    if i + n > len(e):
+        _toob()
+    for k in range(i, i + n):
+        e[k] = v
+
+
+def _tcopy(X, dt, st, d, s, n):
+    td = X.tabs[dt].elems
+    ts = X.tabs[st].elems
+    d = _u(d)
+    s = _u(s)
+    n = _u(n)
+    if s + n > len(ts) or d + n > len(td):
+        _toob()
+    if n:
+        td[d:d + n] = ts[s:s + n]
+
+
+def _tinit(X, seg, t, d, s, n):
+    sg = X.inst.elem_segs[seg]
+    e = X.tabs[t].elems
+    d = _u(d)
+    s = _u(s)
+    n = _u(n)
+    if s + n > len(sg) or d + n > len(e):
+        _toob()
+    if n:
+        e[d:d + n] = sg[s:s + n]
+
+
+def _edrop(X, seg):
+    X.inst.elem_segs[seg] = ()
+
+
+def _rfunc(X, k):
+    return X.funcs[k]
+
+
+def _ld64(M, ea):
+    from struct import unpack_from
+    return unpack_from("<q", M, ea)[0]
+
+
+def _st64(M, ea, v):
+    from struct import pack_into
+    pack_into("<q", M, ea, v)
+
+
+# --- loading compiled modules ----------------------------------------------
+
+def native_arch():
+    """The -march name of this port's native code (None without one)."""
+    v = getattr(sys.implementation, "_mpy", None)
+    if v is None:
+        return None
+    return _MPY_ARCH.get((v >> 10) & 0x3F)
+
+
+def check_header(data):
+    """Raises LoadError unless `data` is a .mpy this port can import."""
+    if len(data) < 4 or data[0] != 0x4D:
+        raise LoadError("magic header not detected", 0, "aot")
+    if data[1] != 6:
+        raise LoadError("unsupported .mpy version %d (this runtime reads 6)" % data[1],
+                        1, "aot")
+    if data[2] >> 2 == 0:
+        return          # no native code (a module without functions)
+    arch = _MPY_ARCH.get(data[2] >> 2)
+    here = native_arch()
+    if here is None:
+        raise LoadError("compiled for %s; this port runs no native code" % arch, 2, "aot")
+    if arch != here and not (arch == "armv6m" and here.startswith("armv7")):
+        raise LoadError("compiled for %s; this port is %s (run wamrc -march=%s)"
+                        % (arch, here, here), 2, "aot")
+
+
+try:
+    from io import IOBase as _IOBase
+except ImportError:
+    _IOBase = object
+
+
+class _MemFile(_IOBase):
+    def __init__(self, data):
+        self.data = data
+        self.off = 0
+
+    def readinto(self, buf):
+        n = len(self.data) - self.off
+        if n > len(buf):
+            n = len(buf)
+        buf[:n] = self.data[self.off:self.off + n]
+        self.off += n
+        return n
+
+    def read(self, n=-1):
+        if n < 0:
+            n = len(self.data) - self.off
+        b = self.data[self.off:self.off + n]
+        self.off += len(b)
+        return b
+
+    def ioctl(self, req, arg):
+        return 0
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        pass
+
+
+class _MemFS:
+    """A read-only filesystem of in-memory files, mounted so that `import`
+    can load a .mpy held in a bytes object."""
+
+    def __init__(self):
+        self.files = {}
+
+    def mount(self, readonly, mkfs):
+        pass
+
+    def umount(self):
+        pass
+
+    def stat(self, path):
+        d = self.files.get(path.lstrip("/"))
+        if d is None:
+            raise OSError(2)
+        return (0x8000, 0, 0, 0, 0, 0, len(d), 0, 0, 0)
+
+    def ilistdir(self, path):
+        for n in self.files:
+            yield (n, 0x8000, 0, len(self.files[n]))
+
+    def open(self, path, mode):
+        d = self.files.get(path.lstrip("/"))
+        if d is None:
+            raise OSError(2)
+        return _MemFile(d)
+
+    def chdir(self, path):
+        pass
+
+    def getcwd(self):
+        return "/"
+
+
+_FS = None
+_MOUNT = "/__wamr_aot"
+_count = 0
+
+
+def import_mpy(data):
+    """Imports .mpy bytes as a fresh Python module (not kept in sys.modules)."""
+    global _FS, _count
+    try:
+        import vfs
+    except ImportError:
+        try:
+            import os as vfs
+        except ImportError:
+            vfs = None
+    if vfs is None or not hasattr(vfs, "mount"):
+        raise LoadError("this port cannot import .mpy from memory (no vfs.mount)", 0, "aot")
+    if _FS is None:
+        _FS = _MemFS()
+        vfs.mount(_FS, _MOUNT)
+    _count += 1
+    name = "wamr_aot_%d" % _count
+    _FS.files[name + ".mpy"] = bytes(data)
+    sys.path.insert(0, _MOUNT)
+    try:
+        pm = __import__(name)
+    except (ValueError, ImportError) as e:
+        raise LoadError("cannot import compiled module: %s" % e, 0, "aot")
+    finally:
+        del _FS.files[name + ".mpy"]
+        if sys.path and sys.path[0] == _MOUNT:
+            sys.path.pop(0)
+        if name in sys.modules:
+            del sys.modules[name]
+    return pm
+
+
+def load_module(pm):
+    """Module from an imported wamrc output (e.g. frozen into firmware, where
+    its native code runs from flash); returns a wamr_mpy Module."""
+    if getattr(pm, "ABI", None) != ABI or not hasattr(pm, "WASM"):
+        raise LoadError("not a wamrc module of ABI %d" % ABI, 0, "aot")
+    wbits = 64 if sys.maxsize > 0x7FFFFFFF else 32
+    if pm.WBITS != wbits:
+        raise LoadError("compiled for %d-bit words; this port has %d" % (pm.WBITS, wbits),
+                        0, "aot")
+    if pm.FLOAT:
+        from . import fmode
+        if fmode.SOFT_FLOAT:
+            raise LoadError("compiled for native double floats; this port uses soft "
+                            "floats", 0, "aot")
+    from .loader import load as _wload
+    m = _wload(pm.WASM)
+    m.aot = pm
+    return AotModule(m)
+
+
+def load(data):
+    """bytes of a wamrc .mpy -> Module (the `\\0aot` path of wamr_mpy.load)."""
+    check_header(data)
+    return load_module(import_mpy(data))
+
+
+def load_compiled(path):
+    """Module from a wamrc .mpy file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return load(data)
+
+
+def _module_class():
+    from . import Module
+
+    class AotModule(Module):
+        """A module compiled by wamrc: it instantiates on tier "aot" only."""
+
+        def instantiate(self, imports=None, stack_size=None, heap_size=None,
+                        max_memory_pages=None, tier=None):
+            if tier not in (None, "aot"):
+                raise WasmError("aot: a compiled module runs on tier 'aot', not %r" % (tier,))
+            return Module.instantiate(self, imports, stack_size, heap_size,
+                                      max_memory_pages, "aot")
+    return AotModule
+
+
+_AotModule = None
+
+
+def AotModule(m):
+    global _AotModule
+    if _AotModule is None:
+        _AotModule = _module_class()
+    return _AotModule(m)

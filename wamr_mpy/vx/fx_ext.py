@@ -1,0 +1,393 @@
+# Python handlers of the fast interpreter's XOP instruction: the rarely
+# executed instructions (floats, i64 division, bulk memory, tables,
+# references, non-i32 globals, memory.size/grow, huge memarg offsets).
+#
+# A handler is h(env, fp, d, a, b, c, imm, imm2): d/a/b/c are frame-relative
+# cell slots, imm/imm2 signed immediates.  Values are read from and written
+# to env.cells (array('i'), 32-bit cells; i64/f64 as two cells, low word
+# first) and env.R (references), converting to the VM's internal values
+# (docs/internals.md) so the numeric helpers of numeric.py / fmode work
+# unchanged.  Handlers are made once per distinct operation (cached) and
+# registered per program by index.
+
+import struct
+
+from ..errors import Trap
+from ..func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from .. import numeric as N
+from .. import fmode as F
+
+_pack_into = struct.pack_into
+_unpack_from = struct.unpack_from
+_M32 = 0xFFFFFFFF
+
+
+def _oob():
+    raise Trap("out of bounds memory access")
+
+
+def _oob_table():
+    raise Trap("out of bounds table access")
+
+
+# -- cell readers / writers ---------------------------------------------------
+
+def rd_i32(env, i):
+    return env.cells[i]
+
+
+def wr_i32(env, i, v):
+    env.cells[i] = v
+
+
+def rd_i64(env, i):
+    S = env.cells
+    return (S[i + 1] << 32) | (S[i] & _M32)
+
+
+def wr_i64(env, i, v):
+    S = env.cells
+    S[i] = v
+    S[i + 1] = v >> 32
+
+
+def rd_ref(env, i):
+    return env.R[i]
+
+
+def wr_ref(env, i, v):
+    env.R[i] = v
+
+
+if F.SOFT_FLOAT:
+    # soft floats are their own bit patterns in signed canonical form
+    rd_f32 = rd_i32
+    wr_f32 = wr_i32
+    rd_f64 = rd_i64
+    wr_f64 = wr_i64
+else:
+    _f32_from_bits = F.f32_from_bits
+    _f32_to_bits = F.f32_to_bits
+
+    def rd_f32(env, i):
+        return _f32_from_bits(env.cells[i] & _M32)
+
+    def wr_f32(env, i, v):
+        env.cells[i] = _f32_to_bits(v)
+
+    def rd_f64(env, i):
+        return _unpack_from("<d", env.cells, i << 2)[0]
+
+    def wr_f64(env, i, v):
+        _pack_into("<d", env.cells, i << 2, v)
+
+_RD = {I32: rd_i32, I64: rd_i64, F32: rd_f32, F64: rd_f64, FUNCREF: rd_ref,
+       EXTERNREF: rd_ref}
+_WR = {I32: wr_i32, I64: wr_i64, F32: wr_f32, F64: wr_f64, FUNCREF: wr_ref,
+       EXTERNREF: wr_ref}
+
+
+def read(env, t, i):
+    return _RD[t](env, i)
+
+
+def write(env, t, i, v):
+    _WR[t](env, i, v)
+
+
+# -- numeric operations through numeric.py / fmode -----------------------------
+
+_FN = {
+    0x7F: "i64_div_s", 0x80: "i64_div_u", 0x81: "i64_rem_s", 0x82: "i64_rem_u",
+    0x89: "i64_rotl", 0x8A: "i64_rotr", 0x79: "i64_clz", 0x7A: "i64_ctz",
+    0x7B: "i64_popcnt", 0x7E: "i64_mul",
+    0x5B: "f32_eq", 0x5C: "f32_ne", 0x5D: "f32_lt", 0x5E: "f32_gt", 0x5F: "f32_le",
+    0x60: "f32_ge", 0x61: "f64_eq", 0x62: "f64_ne", 0x63: "f64_lt", 0x64: "f64_gt",
+    0x65: "f64_le", 0x66: "f64_ge",
+    0x92: "f32_add", 0x93: "f32_sub", 0x94: "f32_mul", 0x95: "f32_div",
+    0x96: "f32_min", 0x97: "f32_max", 0x98: "f32_copysign",
+    0xA0: "f64_add", 0xA1: "f64_sub", 0xA2: "f64_mul", 0xA3: "f64_div",
+    0xA4: "f64_min", 0xA5: "f64_max", 0xA6: "f64_copysign",
+    0x8B: "f32_abs", 0x8C: "f32_neg", 0x8D: "f32_ceil", 0x8E: "f32_floor",
+    0x8F: "f32_trunc", 0x90: "f32_nearest", 0x91: "f32_sqrt",
+    0x99: "f64_abs", 0x9A: "f64_neg", 0x9B: "f64_ceil", 0x9C: "f64_floor",
+    0x9D: "f64_trunc", 0x9E: "f64_nearest", 0x9F: "f64_sqrt",
+    0xA8: "i32_trunc_f32_s", 0xA9: "i32_trunc_f32_u",
+    0xAA: "i32_trunc_f64_s", 0xAB: "i32_trunc_f64_u",
+    0xAE: "i64_trunc_f32_s", 0xAF: "i64_trunc_f32_u", 0xB0: "i64_trunc_f64_s",
+    0xB1: "i64_trunc_f64_u",
+    0xB2: "f32_convert_i32_s", 0xB3: "f32_convert_i32_u",
+    0xB4: "f32_convert_i64_s", 0xB5: "f32_convert_i64_u", 0xB6: "f32_demote_f64",
+    0xB7: "f64_convert_i32_s", 0xB8: "f64_convert_i32_u",
+    0xB9: "f64_convert_i64_s", 0xBA: "f64_convert_i64_u", 0xBB: "f64_promote_f32",
+    0xFC00: "i32_trunc_sat_f32_s", 0xFC01: "i32_trunc_sat_f32_u",
+    0xFC02: "i32_trunc_sat_f64_s", 0xFC03: "i32_trunc_sat_f64_u",
+    0xFC04: "i64_trunc_sat_f32_s", 0xFC05: "i64_trunc_sat_f32_u",
+    0xFC06: "i64_trunc_sat_f64_s", 0xFC07: "i64_trunc_sat_f64_u",
+}
+
+
+def _fn(name):
+    f = getattr(F, name, None)
+    if f is None:
+        f = getattr(N, name)
+    return f
+
+
+def _num1(fn, ra, wd):
+    def h(env, fp, d, a, b, c, imm, imm2):
+        wd(env, fp + d, fn(ra(env, fp + a)))
+    return h
+
+
+def _num2(fn, ra, rb, wd):
+    def h(env, fp, d, a, b, c, imm, imm2):
+        wd(env, fp + d, fn(ra(env, fp + a), rb(env, fp + b)))
+    return h
+
+
+# -- memory ---------------------------------------------------------------------
+
+def _u32(v):
+    return v & _M32
+
+
+def _mem_size(env, fp, d, a, b, c, imm, imm2):
+    env.cells[fp + d] = env.inst.memory.size
+
+
+def _mem_grow(env, fp, d, a, b, c, imm, imm2):
+    m = env.inst.memory
+    env.cells[fp + d] = m.grow(_u32(env.cells[fp + a]))
+    env.mem = m.data
+
+
+def _mem_fill(env, fp, d, a, b, c, imm, imm2):
+    S = env.cells
+    dst = _u32(S[fp + a])
+    val = S[fp + b] & 0xFF
+    n = _u32(S[fp + c])
+    mem = env.mem
+    if dst + n > len(mem):
+        _oob()
+    if n:
+        mem[dst:dst + n] = bytes((val,)) * n
+
+
+def _mem_copy(env, fp, d, a, b, c, imm, imm2):
+    S = env.cells
+    dst = _u32(S[fp + a])
+    src = _u32(S[fp + b])
+    n = _u32(S[fp + c])
+    mem = env.mem
+    ln = len(mem)
+    if src + n > ln or dst + n > ln:
+        _oob()
+    if n:
+        mem[dst:dst + n] = mem[src:src + n]
+
+
+def _mem_init(env, fp, d, a, b, c, imm, imm2):
+    S = env.cells
+    dst = _u32(S[fp + a])
+    src = _u32(S[fp + b])
+    n = _u32(S[fp + c])
+    seg = env.inst.datas[imm]
+    mem = env.mem
+    if src + n > len(seg) or dst + n > len(mem):
+        _oob()
+    if n:
+        mem[dst:dst + n] = seg[src:src + n]
+
+
+def _data_drop(env, fp, d, a, b, c, imm, imm2):
+    env.inst.datas[imm] = b""
+
+
+# loads/stores with a memarg offset of 2**30 or more: wasm op -> (struct
+# format, size, result type)
+_FAR_LOAD = {0x28: ("<i", 4, I32), 0x29: ("<q", 8, I64), 0x2A: ("<i", 4, I32),
+             0x2B: ("<q", 8, I64), 0x2C: ("<b", 1, I32), 0x2D: ("<B", 1, I32),
+             0x2E: ("<h", 2, I32), 0x2F: ("<H", 2, I32), 0x30: ("<b", 1, I64),
+             0x31: ("<B", 1, I64), 0x32: ("<h", 2, I64), 0x33: ("<H", 2, I64),
+             0x34: ("<i", 4, I64), 0x35: ("<I", 4, I64)}
+_FAR_STORE = {0x36: ("<I", 4, I32), 0x38: ("<I", 4, I32), 0x3E: ("<I", 4, I32),
+              0x37: ("<Q", 8, I64), 0x39: ("<Q", 8, I64), 0x3A: ("<B", 1, I32),
+              0x3C: ("<B", 1, I32), 0x3B: ("<H", 2, I32), 0x3D: ("<H", 2, I32)}
+_MASK = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
+
+
+def _far_load(fmt, size, rt):
+    wd = _WR[rt]
+
+    def h(env, fp, d, a, b, c, imm, imm2):
+        ea = _u32(env.cells[fp + a]) + (imm | (imm2 << 30))
+        mem = env.mem
+        if ea + size > len(mem):
+            _oob()
+        wd(env, fp + d, _unpack_from(fmt, mem, ea)[0])
+    return h
+
+
+def _far_store(fmt, size, vt):
+    rv = rd_i64 if vt == I64 else rd_i32
+    mask = _MASK[size]
+
+    def h(env, fp, d, a, b, c, imm, imm2):
+        ea = _u32(env.cells[fp + a]) + (imm | (imm2 << 30))
+        mem = env.mem
+        if ea + size > len(mem):
+            _oob()
+        _pack_into(fmt, mem, ea, rv(env, fp + b) & mask)
+    return h
+
+
+# -- tables and references --------------------------------------------------------
+
+def _table_get(env, fp, d, a, b, c, imm, imm2):
+    t = env.inst.tables[imm].elems
+    i = env.cells[fp + a]
+    if i < 0 or i >= len(t):
+        _oob_table()
+    env.R[fp + d] = t[i]
+
+
+def _table_set(env, fp, d, a, b, c, imm, imm2):
+    t = env.inst.tables[imm].elems
+    i = env.cells[fp + a]
+    if i < 0 or i >= len(t):
+        _oob_table()
+    t[i] = env.R[fp + b]
+
+
+def _table_size(env, fp, d, a, b, c, imm, imm2):
+    env.cells[fp + d] = len(env.inst.tables[imm].elems)
+
+
+def _table_grow(env, fp, d, a, b, c, imm, imm2):
+    n = _u32(env.cells[fp + b])
+    env.cells[fp + d] = env.inst.tables[imm].grow(n, env.R[fp + a])
+
+
+def _table_fill(env, fp, d, a, b, c, imm, imm2):
+    t = env.inst.tables[imm].elems
+    i = _u32(env.cells[fp + a])
+    v = env.R[fp + b]
+    n = _u32(env.cells[fp + c])
+    if i + n > len(t):
+        _oob_table()
+    for k in range(i, i + n):
+        t[k] = v
+
+
+def _table_copy(env, fp, d, a, b, c, imm, imm2):
+    S = env.cells
+    td = env.inst.tables[imm].elems
+    ts = env.inst.tables[imm2].elems
+    dst = _u32(S[fp + a])
+    src = _u32(S[fp + b])
+    n = _u32(S[fp + c])
+    if src + n > len(ts) or dst + n > len(td):
+        _oob_table()
+    if n:
+        td[dst:dst + n] = ts[src:src + n]
+
+
+def _table_init(env, fp, d, a, b, c, imm, imm2):
+    S = env.cells
+    seg = env.inst.elem_segs[imm]
+    t = env.inst.tables[imm2].elems
+    dst = _u32(S[fp + a])
+    src = _u32(S[fp + b])
+    n = _u32(S[fp + c])
+    if src + n > len(seg) or dst + n > len(t):
+        _oob_table()
+    if n:
+        t[dst:dst + n] = seg[src:src + n]
+
+
+def _elem_drop(env, fp, d, a, b, c, imm, imm2):
+    env.inst.elem_segs[imm] = ()
+
+
+def _ref_is_null(env, fp, d, a, b, c, imm, imm2):
+    env.cells[fp + d] = 1 if env.R[fp + a] is None else 0
+
+
+def _ref_func(env, fp, d, a, b, c, imm, imm2):
+    env.R[fp + d] = env.inst.funcs[imm]
+
+
+_SPECIAL = {
+    0x3F: _mem_size, 0x40: _mem_grow, 0x25: _table_get, 0x26: _table_set,
+    0xD1: _ref_is_null, 0xD2: _ref_func,
+    0xFC08: _mem_init, 0xFC09: _data_drop, 0xFC0A: _mem_copy, 0xFC0B: _mem_fill,
+    0xFC0C: _table_init, 0xFC0D: _elem_drop, 0xFC0E: _table_copy,
+    0xFC0F: _table_grow, 0xFC10: _table_size, 0xFC11: _table_fill,
+}
+
+_CACHE = {}
+
+
+def handler(op, pops, push):
+    """The handler for wasm instruction `op` with operand types `pops`
+    and result type `push` (as the validator reports them)."""
+    h = _SPECIAL.get(op)
+    if h is not None:
+        return h
+    key = (op, bytes(pops), push)
+    h = _CACHE.get(key)
+    if h is None:
+        name = _FN.get(op)
+        if name is None:
+            raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
+        fn = _fn(name)
+        wd = _WR[push]
+        if len(pops) == 1:
+            h = _num1(fn, _RD[pops[0]], wd)
+        else:
+            h = _num2(fn, _RD[pops[0]], _RD[pops[1]], wd)
+        _CACHE[key] = h
+    return h
+
+
+def far_load(op):
+    key = ("L", op)
+    h = _CACHE.get(key)
+    if h is None:
+        fmt, size, rt = _FAR_LOAD[op]
+        h = _CACHE[key] = _far_load(fmt, size, rt)
+    return h
+
+
+def far_store(op):
+    key = ("S", op)
+    h = _CACHE.get(key)
+    if h is None:
+        fmt, size, vt = _FAR_STORE[op]
+        h = _CACHE[key] = _far_store(fmt, size, vt)
+    return h
+
+
+def gget(t):
+    key = ("G", t)
+    h = _CACHE.get(key)
+    if h is None:
+        wd = _WR[t]
+
+        def h(env, fp, d, a, b, c, imm, imm2):
+            wd(env, fp + d, env.inst.globals[imm].v)
+        _CACHE[key] = h
+    return h
+
+
+def gset(t):
+    key = ("g", t)
+    h = _CACHE.get(key)
+    if h is None:
+        rd = _RD[t]
+
+        def h(env, fp, d, a, b, c, imm, imm2):
+            env.inst.globals[imm].v = rd(env, fp + a)
+        _CACHE[key] = h
+    return h

@@ -1,0 +1,885 @@
+# The fast interpreter's dispatch loop (docs/fast-interp.md): one
+# @micropython.viper function over the 32-bit code words fx_emit produces,
+# with the operand stack and locals in 32-bit cells.  Importing this module
+# fails on a port without the native emitter; interp_fast then falls back
+# to the portable interpreter.
+#
+# Word-size rules (viper int is 64-bit on unix, 32-bit on boards): cells and
+# code words load zero-extended on 64-bit and as-is on 32-bit, so signed
+# compares use uint(x ^ SB), sign extension is (x ^ SB) - SB, unsigned ones
+# use uint(), and every store truncates to 32 bits.  Constants of 2**30 or
+# more are built at run time.  Divisions are guarded; 32-bit memory accesses
+# are word accesses only when aligned.
+
+import micropython
+from micropython import const
+
+from .fx_rt import trap, refuel, grow, compile_fn, callx, calli
+
+_MOV = const(0)
+_ADD = const(1)
+_ADDI = const(2)
+_LD32 = const(3)
+_ST32 = const(4)
+_BR = const(5)
+_BRZ = const(6)
+_BRNZ = const(7)
+_CALL = const(8)
+_RET = const(9)
+_LD8U = const(10)
+_ST8 = const(11)
+_SUB = const(12)
+_AND = const(13)
+_ANDI = const(14)
+_CONST = const(15)
+_JEQ = const(16)
+_JNE = const(17)
+_JLT_S = const(18)
+_JLT_U = const(19)
+_JGT_S = const(20)
+_JGT_U = const(21)
+_JLE_S = const(22)
+_JLE_U = const(23)
+_JGE_S = const(24)
+_JGE_U = const(25)
+_JEQI = const(26)
+_JNEI = const(27)
+_JLT_SI = const(28)
+_JLT_UI = const(29)
+_JGT_SI = const(30)
+_JGT_UI = const(31)
+_OR = const(32)
+_XOR = const(33)
+_SHL = const(34)
+_SHR_S = const(35)
+_SHR_U = const(36)
+_MUL = const(37)
+_ORI = const(38)
+_XORI = const(39)
+_SHLI = const(40)
+_SHR_SI = const(41)
+_SHR_UI = const(42)
+_MULI = const(43)
+_EQZ = const(44)
+_EQ = const(45)
+_NE = const(46)
+_LT_S = const(47)
+_LT_U = const(48)
+_GT_S = const(49)
+_GT_U = const(50)
+_LE_S = const(51)
+_LE_U = const(52)
+_GE_S = const(53)
+_GE_U = const(54)
+_EQI = const(55)
+_NEI = const(56)
+_LT_SI = const(57)
+_LT_UI = const(58)
+_GT_SI = const(59)
+_GT_UI = const(60)
+_SELECT = const(61)
+_GGET = const(62)
+_GSET = const(63)
+_LD8S = const(64)
+_LD16U = const(65)
+_LD16S = const(66)
+_ST16 = const(67)
+_LD64 = const(68)
+_ST64 = const(69)
+_LD64_8S = const(70)
+_LD64_8U = const(71)
+_LD64_16S = const(72)
+_LD64_16U = const(73)
+_LD64_32S = const(74)
+_LD64_32U = const(75)
+_MOV2 = const(76)
+_CONST2 = const(77)
+_BRT = const(78)
+_CALLI = const(79)
+_ROTL = const(80)
+_ROTR = const(81)
+_DIV_S = const(82)
+_DIV_U = const(83)
+_REM_S = const(84)
+_REM_U = const(85)
+_CLZ = const(86)
+_CTZ = const(87)
+_POPCNT = const(88)
+_EXT8S = const(89)
+_EXT16S = const(90)
+_SELECT2 = const(91)
+_SELECTR = const(92)
+_MOVR = const(93)
+_RNULL = const(94)
+_CALLX = const(95)
+_ADD64 = const(96)
+_SUB64 = const(97)
+_AND64 = const(98)
+_OR64 = const(99)
+_XOR64 = const(100)
+_EQ64 = const(101)
+_NE64 = const(102)
+_LT_S64 = const(103)
+_LT_U64 = const(104)
+_GT_S64 = const(105)
+_GT_U64 = const(106)
+_LE_S64 = const(107)
+_LE_U64 = const(108)
+_GE_S64 = const(109)
+_GE_U64 = const(110)
+_EQZ64 = const(111)
+_EXTS64 = const(112)
+_EXTU64 = const(113)
+_EXT8S64 = const(114)
+_EXT16S64 = const(115)
+_EXT32S64 = const(116)
+_SHL64 = const(117)
+_SHR_S64 = const(118)
+_SHR_U64 = const(119)
+_MUL64 = const(120)
+_F32ABS = const(121)
+_F32NEG = const(122)
+_F32COPYSIGN = const(123)
+_F64ABS = const(124)
+_F64NEG = const(125)
+_F64COPYSIGN = const(126)
+_UNREACH = const(127)
+_XOP = const(128)
+
+
+@micropython.viper
+def loop(env) -> int:
+    I = ptr32(env.st)           # I and F first: they get machine registers
+    F = ptr32(env.st)
+    P = ptr32(env.st)
+    code = env.code
+    C = ptr32(code)
+    cb = int(C)
+    cells = env.cells
+    S = ptr32(cells)
+    sb = int(S)
+    ncells = int(len(cells))
+    frames = env.frames
+    FR = ptr32(frames)
+    flim = int(len(frames)) - 2
+    ENT = ptr32(env.ent)
+    mem = env.mem
+    M8 = ptr8(mem)
+    M32 = ptr32(mem)
+    mlen = int(len(mem))
+    gl = env.gl
+    xh = env.xh
+    SB = 1
+    SB = SB << 31               # the i32 sign bit
+    NS = SB - 1                 # 0x7fffffff
+    fuel = P[0]
+    fp = P[2]
+    fsp = P[3]
+    fbase = P[4]
+    I = ptr32(cb + (P[1] << 2))
+    F = ptr32(sb + (fp << 2))
+    j = False
+    while True:
+        op = I[0]
+        if op < 16:
+            if op == _MOV:
+                F[I[1]] = F[I[2]]
+                I = ptr32(int(I) + 12)
+            elif op == _ADD:
+                F[I[1]] = F[I[2]] + F[I[3]]
+                I = ptr32(int(I) + 16)
+            elif op == _ADDI:
+                F[I[1]] = F[I[2]] + I[3]
+                I = ptr32(int(I) + 16)
+            elif op == _LD32:
+                a = F[I[2]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 4) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                if ea & 3 == 0:
+                    F[I[1]] = M32[ea >> 2]
+                else:
+                    F[I[1]] = M8[ea] | (M8[ea + 1] << 8) | (M8[ea + 2] << 16) | (M8[ea + 3] << 24)
+                I = ptr32(int(I) + 16)
+            elif op == _ST32:
+                a = F[I[1]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 4) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                v = F[I[2]]
+                if ea & 3 == 0:
+                    M32[ea >> 2] = v
+                else:
+                    M8[ea] = v
+                    M8[ea + 1] = v >> 8
+                    M8[ea + 2] = v >> 16
+                    M8[ea + 3] = v >> 24
+                I = ptr32(int(I) + 16)
+            elif op == _BR:
+                t = cb + (I[1] << 2)
+                if uint(t) <= uint(int(I)):
+                    fuel -= 1
+                    if fuel <= 0:
+                        P[0] = 0
+                        fuel = int(refuel(env))
+                I = ptr32(t)
+            elif op == _BRZ:
+                if F[I[1]] == 0:
+                    t = cb + (I[2] << 2)
+                    if uint(t) <= uint(int(I)):
+                        fuel -= 1
+                        if fuel <= 0:
+                            P[0] = 0
+                            fuel = int(refuel(env))
+                    I = ptr32(t)
+                else:
+                    I = ptr32(int(I) + 12)
+            elif op == _BRNZ:
+                if F[I[1]] != 0:
+                    t = cb + (I[2] << 2)
+                    if uint(t) <= uint(int(I)):
+                        fuel -= 1
+                        if fuel <= 0:
+                            P[0] = 0
+                            fuel = int(refuel(env))
+                    I = ptr32(t)
+                else:
+                    I = ptr32(int(I) + 12)
+            elif op == _CALL:
+                fi = I[1]
+                e = ENT[fi]
+                if e & SB:
+                    # not compiled yet (-1; loads zero-extended on 64-bit)
+                    P[0] = fuel
+                    pc = (int(I) - cb) >> 2
+                    compile_fn(env, fi)
+                    C = ptr32(code)
+                    cb = int(C)
+                    I = ptr32(cb + (pc << 2))
+                    e = ENT[fi]
+                nfp = fp + I[2]
+                if fsp >= flim or nfp + C[e] > ncells:
+                    P[0] = fuel
+                    grow(env, nfp + C[e], fsp)
+                    S = ptr32(cells)
+                    sb = int(S)
+                    ncells = int(len(cells))
+                    F = ptr32(sb + (fp << 2))
+                fuel -= 1
+                if fuel <= 0:
+                    P[0] = 0
+                    fuel = int(refuel(env))
+                FR[fsp] = ((int(I) - cb) >> 2) + 3
+                FR[fsp + 1] = fp
+                fsp += 2
+                k = nfp + C[e + 1]
+                n = k + C[e + 2]
+                while k < n:
+                    S[k] = 0
+                    k += 1
+                x = C[e + 4]
+                n = k + C[e + 3]
+                while k < n:
+                    S[k] = C[x]
+                    k += 1
+                    x += 1
+                fp = nfp
+                F = ptr32(sb + (fp << 2))
+                I = ptr32(cb + ((e + 5) << 2))
+            elif op == _RET:
+                x = I[1]
+                if x != 0:
+                    n = I[2]
+                    k = 0
+                    while k < n:
+                        F[k] = F[x + k]
+                        k += 1
+                if fsp == fbase:
+                    P[0] = fuel
+                    return 0
+                fsp -= 2
+                fp = FR[fsp + 1]
+                I = ptr32(cb + (FR[fsp] << 2))
+                F = ptr32(sb + (fp << 2))
+            elif op == _LD8U:
+                a = F[I[2]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                F[I[1]] = M8[ea]
+                I = ptr32(int(I) + 16)
+            elif op == _ST8:
+                a = F[I[1]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                M8[ea] = F[I[2]]
+                I = ptr32(int(I) + 16)
+            elif op == _SUB:
+                F[I[1]] = F[I[2]] - F[I[3]]
+                I = ptr32(int(I) + 16)
+            elif op == _AND:
+                F[I[1]] = F[I[2]] & F[I[3]]
+                I = ptr32(int(I) + 16)
+            elif op == _ANDI:
+                F[I[1]] = F[I[2]] & I[3]
+                I = ptr32(int(I) + 16)
+            else:  # CONST
+                F[I[1]] = I[2]
+                I = ptr32(int(I) + 12)
+        elif op < 32:
+            # fused compare-and-jump: J<cmp> a b target, J<cmp>I a imm target
+            a = F[I[1]]
+            if op >= _JEQI:
+                b = I[2]
+                op -= 10
+            else:
+                b = F[I[2]]
+            if op == _JNE:
+                j = a != b
+            elif op == _JEQ:
+                j = a == b
+            elif op == _JLT_S:
+                j = uint(a ^ SB) < uint(b ^ SB)
+            elif op == _JLT_U:
+                j = uint(a) < uint(b)
+            elif op == _JGT_S:
+                j = uint(a ^ SB) > uint(b ^ SB)
+            elif op == _JGT_U:
+                j = uint(a) > uint(b)
+            elif op == _JLE_S:
+                j = uint(a ^ SB) <= uint(b ^ SB)
+            elif op == _JLE_U:
+                j = uint(a) <= uint(b)
+            elif op == _JGE_S:
+                j = uint(a ^ SB) >= uint(b ^ SB)
+            else:
+                j = uint(a) >= uint(b)
+            if j:
+                t = cb + (I[3] << 2)
+                if uint(t) <= uint(int(I)):
+                    fuel -= 1
+                    if fuel <= 0:
+                        P[0] = 0
+                        fuel = int(refuel(env))
+                I = ptr32(t)
+            else:
+                I = ptr32(int(I) + 16)
+        elif op < 45:
+            a = F[I[2]]
+            if op == _OR:
+                F[I[1]] = a | F[I[3]]
+            elif op == _XOR:
+                F[I[1]] = a ^ F[I[3]]
+            elif op == _SHL:
+                F[I[1]] = a << (F[I[3]] & 31)
+            elif op == _SHR_S:
+                F[I[1]] = ((a ^ SB) - SB) >> (F[I[3]] & 31)
+            elif op == _SHR_U:
+                F[I[1]] = int(uint(a) >> uint(F[I[3]] & 31))
+            elif op == _MUL:
+                F[I[1]] = a * F[I[3]]
+            elif op == _ORI:
+                F[I[1]] = a | I[3]
+            elif op == _XORI:
+                F[I[1]] = a ^ I[3]
+            elif op == _SHLI:
+                F[I[1]] = a << I[3]
+            elif op == _SHR_SI:
+                F[I[1]] = ((a ^ SB) - SB) >> I[3]
+            elif op == _SHR_UI:
+                F[I[1]] = int(uint(a) >> uint(I[3]))
+            elif op == _MULI:
+                F[I[1]] = a * I[3]
+            else:  # EQZ d a
+                if a == 0:
+                    F[I[1]] = 1
+                else:
+                    F[I[1]] = 0
+                I = ptr32(int(I) + 12)
+                continue
+            I = ptr32(int(I) + 16)
+        elif op < 61:
+            # compare to a value: <cmp> d a b, <cmp>I d a imm
+            a = F[I[2]]
+            if op >= _EQI:
+                b = I[3]
+                op -= 10
+            else:
+                b = F[I[3]]
+            if op == _EQ:
+                j = a == b
+            elif op == _NE:
+                j = a != b
+            elif op == _LT_S:
+                j = uint(a ^ SB) < uint(b ^ SB)
+            elif op == _LT_U:
+                j = uint(a) < uint(b)
+            elif op == _GT_S:
+                j = uint(a ^ SB) > uint(b ^ SB)
+            elif op == _GT_U:
+                j = uint(a) > uint(b)
+            elif op == _LE_S:
+                j = uint(a ^ SB) <= uint(b ^ SB)
+            elif op == _LE_U:
+                j = uint(a) <= uint(b)
+            elif op == _GE_S:
+                j = uint(a ^ SB) >= uint(b ^ SB)
+            else:
+                j = uint(a) >= uint(b)
+            if j:
+                F[I[1]] = 1
+            else:
+                F[I[1]] = 0
+            I = ptr32(int(I) + 16)
+        elif op < 80:
+            if op == _SELECT:
+                if F[I[4]] != 0:
+                    F[I[1]] = F[I[2]]
+                else:
+                    F[I[1]] = F[I[3]]
+                I = ptr32(int(I) + 20)
+            elif op == _GGET:
+                F[I[1]] = int(gl[I[2]].v)
+                I = ptr32(int(I) + 12)
+            elif op == _GSET:
+                gl[I[2]].v = (F[I[1]] ^ SB) - SB
+                I = ptr32(int(I) + 12)
+            elif op == _MOV2:
+                a = I[2]
+                d = I[1]
+                F[d] = F[a]
+                F[d + 1] = F[a + 1]
+                I = ptr32(int(I) + 12)
+            elif op == _CONST2:
+                d = I[1]
+                F[d] = I[2]
+                F[d + 1] = I[3]
+                I = ptr32(int(I) + 16)
+            elif op == _BRT:
+                a = F[I[1]]
+                n = I[2]
+                if uint(a) >= uint(n):
+                    a = n
+                t = cb + (I[3 + a] << 2)
+                if uint(t) <= uint(int(I)):
+                    fuel -= 1
+                    if fuel <= 0:
+                        P[0] = 0
+                        fuel = int(refuel(env))
+                I = ptr32(t)
+            elif op == _CALLI:
+                P[0] = fuel
+                pc = (int(I) - cb) >> 2
+                fi = int(calli(env, pc, fp, fsp))
+                C = ptr32(code)
+                cb = int(C)
+                S = ptr32(cells)
+                sb = int(S)
+                ncells = int(len(cells))
+                mem = env.mem
+                M8 = ptr8(mem)
+                M32 = ptr32(mem)
+                mlen = int(len(mem))
+                fuel = P[0]
+                I = ptr32(cb + (pc << 2))
+                F = ptr32(sb + (fp << 2))
+                if fi < 0:
+                    I = ptr32(int(I) + 20)
+                    continue
+                e = ENT[fi]
+                nfp = fp + I[4]
+                if fsp >= flim or nfp + C[e] > ncells:
+                    grow(env, nfp + C[e], fsp)
+                    S = ptr32(cells)
+                    sb = int(S)
+                    ncells = int(len(cells))
+                    F = ptr32(sb + (fp << 2))
+                fuel -= 1
+                if fuel <= 0:
+                    P[0] = 0
+                    fuel = int(refuel(env))
+                FR[fsp] = pc + 5
+                FR[fsp + 1] = fp
+                fsp += 2
+                k = nfp + C[e + 1]
+                n = k + C[e + 2]
+                while k < n:
+                    S[k] = 0
+                    k += 1
+                x = C[e + 4]
+                n = k + C[e + 3]
+                while k < n:
+                    S[k] = C[x]
+                    k += 1
+                    x += 1
+                fp = nfp
+                F = ptr32(sb + (fp << 2))
+                I = ptr32(cb + ((e + 5) << 2))
+            elif op == _ST16 or op == _ST64:
+                a = F[I[1]]
+                ea = a + I[3]
+                if op == _ST16:
+                    n = 2
+                else:
+                    n = 8
+                if a < 0 or uint(ea + n) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                x = I[2]
+                v = F[x]
+                M8[ea] = v
+                M8[ea + 1] = v >> 8
+                if n == 8:
+                    if ea & 3 == 0:
+                        M32[ea >> 2] = v
+                        M32[(ea >> 2) + 1] = F[x + 1]
+                    else:
+                        M8[ea + 2] = v >> 16
+                        M8[ea + 3] = v >> 24
+                        v = F[x + 1]
+                        M8[ea + 4] = v
+                        M8[ea + 5] = v >> 8
+                        M8[ea + 6] = v >> 16
+                        M8[ea + 7] = v >> 24
+                I = ptr32(int(I) + 16)
+            else:
+                # loads: LD8S LD16U LD16S LD64 LD64_8S ... LD64_32U  d a off
+                a = F[I[2]]
+                ea = a + I[3]
+                if op == _LD8S or op == _LD64_8S or op == _LD64_8U:
+                    n = 1
+                elif op == _LD16U or op == _LD16S or op == _LD64_16S or op == _LD64_16U:
+                    n = 2
+                elif op == _LD64:
+                    n = 8
+                else:
+                    n = 4
+                if a < 0 or uint(ea + n) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                d = I[1]
+                if n == 1:
+                    v = M8[ea]
+                    if op != _LD64_8U:
+                        v = (v ^ 128) - 128
+                elif n == 2:
+                    v = M8[ea] | (M8[ea + 1] << 8)
+                    if op == _LD16S or op == _LD64_16S:
+                        v = (v ^ 0x8000) - 0x8000
+                elif ea & 3 == 0:
+                    v = M32[ea >> 2]
+                    if n == 8:
+                        F[d + 1] = M32[(ea >> 2) + 1]
+                else:
+                    v = M8[ea] | (M8[ea + 1] << 8) | (M8[ea + 2] << 16) | (M8[ea + 3] << 24)
+                    if n == 8:
+                        F[d + 1] = M8[ea + 4] | (M8[ea + 5] << 8) | (M8[ea + 6] << 16) | (M8[ea + 7] << 24)
+                F[d] = v
+                if op >= _LD64_8S:
+                    # i64 results of narrow loads: sign/zero-extend into the high cell
+                    if op == _LD64_8U or op == _LD64_16U or op == _LD64_32U:
+                        F[d + 1] = 0
+                    else:
+                        F[d + 1] = ((v ^ SB) - SB) >> 31
+                I = ptr32(int(I) + 16)
+        elif op < 96:
+            if op == _CALLX:
+                P[0] = fuel
+                pc = (int(I) - cb) >> 2
+                callx(env, pc, fp, fsp)
+                C = ptr32(code)
+                cb = int(C)
+                S = ptr32(cells)
+                sb = int(S)
+                ncells = int(len(cells))
+                mem = env.mem
+                M8 = ptr8(mem)
+                M32 = ptr32(mem)
+                mlen = int(len(mem))
+                fuel = P[0]
+                I = ptr32(cb + ((pc + 3) << 2))
+                F = ptr32(sb + (fp << 2))
+            elif op == _MOVR:
+                R = env.R
+                R[fp + I[1]] = R[fp + I[2]]
+                I = ptr32(int(I) + 12)
+            elif op == _RNULL:
+                R = env.R
+                R[fp + I[1]] = None
+                I = ptr32(int(I) + 8)
+            elif op == _SELECTR:
+                R = env.R
+                if F[I[4]] != 0:
+                    R[fp + I[1]] = R[fp + I[2]]
+                else:
+                    R[fp + I[1]] = R[fp + I[3]]
+                I = ptr32(int(I) + 20)
+            elif op == _SELECT2:
+                d = I[1]
+                if F[I[4]] != 0:
+                    a = I[2]
+                else:
+                    a = I[3]
+                F[d] = F[a]
+                F[d + 1] = F[a + 1]
+                I = ptr32(int(I) + 20)
+            elif op <= _REM_U:
+                # ROTL ROTR DIV_S DIV_U REM_S REM_U  d a b
+                a = F[I[2]]
+                b = F[I[3]]
+                if op == _ROTL or op == _ROTR:
+                    n = b & 31
+                    if op == _ROTR:
+                        n = (32 - n) & 31
+                    v = (a << n) | int(uint(a) >> uint((32 - n) & 31))
+                elif op == _DIV_U or op == _REM_U:
+                    if b == 0:
+                        P[0] = fuel
+                        trap(env, 2)
+                    if b < 0:
+                        # 32-bit words only: b >= 2**31
+                        if uint(a) >= uint(b):
+                            q = 1
+                        else:
+                            q = 0
+                    elif a < 0:
+                        q = (int(uint(a) >> uint(1)) // b) << 1
+                        r = a - q * b
+                        if uint(r) >= uint(b):
+                            q += 1
+                    else:
+                        q = a // b
+                    if op == _DIV_U:
+                        v = q
+                    else:
+                        v = a - q * b
+                else:
+                    a = (a ^ SB) - SB
+                    b = (b ^ SB) - SB
+                    if b == 0:
+                        P[0] = fuel
+                        trap(env, 2)
+                    if b == -1:
+                        if op == _DIV_S:
+                            if a == 0 - SB:
+                                P[0] = fuel
+                                trap(env, 3)
+                            v = 0 - a
+                        else:
+                            v = 0
+                    else:
+                        q = a // b
+                        r = a - q * b
+                        if r != 0 and (r ^ a) < 0:
+                            # floor division: round toward zero instead
+                            q += 1
+                            r -= b
+                        if op == _DIV_S:
+                            v = q
+                        else:
+                            v = r
+                F[I[1]] = v
+                I = ptr32(int(I) + 16)
+            else:
+                # CLZ CTZ POPCNT EXT8S EXT16S  d a
+                a = F[I[2]]
+                if op == _CLZ:
+                    if a == 0:
+                        v = 32
+                    else:
+                        v = 0
+                        x = SB
+                        while (a & x) == 0:
+                            v += 1
+                            x = int(uint(x) >> uint(1))
+                elif op == _CTZ:
+                    if a == 0:
+                        v = 32
+                    else:
+                        v = 0
+                        while (a & 1) == 0:
+                            v += 1
+                            a = int(uint(a) >> uint(1))
+                elif op == _POPCNT:
+                    v = 0
+                    while a != 0:
+                        v += a & 1
+                        a = int(uint(a) >> uint(1))
+                elif op == _EXT8S:
+                    v = ((a & 255) ^ 128) - 128
+                else:
+                    v = ((a & 0xFFFF) ^ 0x8000) - 0x8000
+                F[I[1]] = v
+                I = ptr32(int(I) + 12)
+        elif op < 112:
+            # i64 in two cells: ADD64 ... GE_U64 d a b, EQZ64 d a
+            d = I[1]
+            a = I[2]
+            alo = F[a]
+            ahi = F[a + 1]
+            if op == _EQZ64:
+                if alo == 0 and ahi == 0:
+                    F[d] = 1
+                else:
+                    F[d] = 0
+                I = ptr32(int(I) + 12)
+                continue
+            b = I[3]
+            blo = F[b]
+            bhi = F[b + 1]
+            if op == _ADD64:
+                lo = alo + blo
+                v = ahi + bhi
+                if uint(lo & (SB | NS)) < uint(alo):
+                    v += 1
+                F[d] = lo
+                F[d + 1] = v
+            elif op == _SUB64:
+                v = ahi - bhi
+                if uint(alo) < uint(blo):
+                    v -= 1
+                F[d] = alo - blo
+                F[d + 1] = v
+            elif op == _AND64:
+                F[d] = alo & blo
+                F[d + 1] = ahi & bhi
+            elif op == _OR64:
+                F[d] = alo | blo
+                F[d + 1] = ahi | bhi
+            elif op == _XOR64:
+                F[d] = alo ^ blo
+                F[d + 1] = ahi ^ bhi
+            else:
+                if op == _EQ64:
+                    j = alo == blo and ahi == bhi
+                elif op == _NE64:
+                    j = alo != blo or ahi != bhi
+                else:
+                    if ahi == bhi:
+                        x = alo
+                        v = blo
+                    elif op == _LT_S64 or op == _GT_S64 or op == _LE_S64 or op == _GE_S64:
+                        x = ahi ^ SB
+                        v = bhi ^ SB
+                    else:
+                        x = ahi
+                        v = bhi
+                    if op == _LT_S64 or op == _LT_U64:
+                        j = uint(x) < uint(v)
+                    elif op == _GT_S64 or op == _GT_U64:
+                        j = uint(x) > uint(v)
+                    elif op == _LE_S64 or op == _LE_U64:
+                        j = uint(x) <= uint(v)
+                    else:
+                        j = uint(x) >= uint(v)
+                if j:
+                    F[d] = 1
+                else:
+                    F[d] = 0
+            I = ptr32(int(I) + 16)
+        elif op < _UNREACH:
+            d = I[1]
+            a = I[2]
+            if op <= _EXT32S64:
+                # EXTS64 EXTU64 EXT8S64 EXT16S64 EXT32S64  d a
+                v = F[a]
+                if op == _EXTU64:
+                    F[d] = v
+                    F[d + 1] = 0
+                else:
+                    if op == _EXT8S64:
+                        v = ((v & 255) ^ 128) - 128
+                    elif op == _EXT16S64:
+                        v = ((v & 0xFFFF) ^ 0x8000) - 0x8000
+                    else:
+                        v = (v ^ SB) - SB
+                    F[d] = v
+                    F[d + 1] = v >> 31
+                I = ptr32(int(I) + 12)
+            elif op <= _MUL64:
+                alo = F[a]
+                ahi = F[a + 1]
+                b = I[3]
+                if op == _MUL64:
+                    blo = F[b]
+                    bhi = F[b + 1]
+                    x = alo & 0xFFFF
+                    y = int(uint(alo) >> uint(16))
+                    q = blo & 0xFFFF
+                    r = int(uint(blo) >> uint(16))
+                    p00 = x * q
+                    p01 = x * r
+                    p10 = y * q
+                    mid = int(uint(p00) >> uint(16)) + (p01 & 0xFFFF) + (p10 & 0xFFFF)
+                    F[d] = (p00 & 0xFFFF) | (mid << 16)
+                    F[d + 1] = (y * r + int(uint(p01) >> uint(16)) + int(uint(p10) >> uint(16))
+                                + int(uint(mid) >> uint(16)) + alo * bhi + ahi * blo)
+                else:
+                    n = F[b] & 63
+                    if n == 0:
+                        lo = alo
+                        v = ahi
+                    elif op == _SHL64:
+                        if n < 32:
+                            v = (ahi << n) | int(uint(alo) >> uint(32 - n))
+                            lo = alo << n
+                        else:
+                            v = alo << (n - 32)
+                            lo = 0
+                    elif op == _SHR_U64:
+                        if n < 32:
+                            lo = int(uint(alo) >> uint(n)) | (ahi << (32 - n))
+                            v = int(uint(ahi) >> uint(n))
+                        else:
+                            lo = int(uint(ahi) >> uint(n - 32))
+                            v = 0
+                    else:
+                        x = (ahi ^ SB) - SB
+                        if n < 32:
+                            lo = int(uint(alo) >> uint(n)) | (x << (32 - n))
+                            v = x >> n
+                        else:
+                            lo = x >> (n - 32)
+                            v = x >> 31
+                    F[d] = lo
+                    F[d + 1] = v
+                I = ptr32(int(I) + 16)
+            elif op == _F32ABS:
+                F[d] = F[a] & NS
+                I = ptr32(int(I) + 12)
+            elif op == _F32NEG:
+                F[d] = F[a] ^ SB
+                I = ptr32(int(I) + 12)
+            elif op == _F32COPYSIGN:
+                F[d] = (F[a] & NS) | (F[I[3]] & SB)
+                I = ptr32(int(I) + 16)
+            elif op == _F64COPYSIGN:
+                F[d] = F[a]
+                F[d + 1] = (F[a + 1] & NS) | (F[I[3] + 1] & SB)
+                I = ptr32(int(I) + 16)
+            else:
+                v = F[a + 1]
+                F[d] = F[a]
+                if op == _F64ABS:
+                    F[d + 1] = v & NS
+                else:
+                    F[d + 1] = v ^ SB
+                I = ptr32(int(I) + 12)
+        elif op == _XOP:
+            P[0] = fuel
+            h = xh[I[1]]
+            h(env, fp, I[2], I[3], I[4], I[5], (I[6] ^ SB) - SB, (I[7] ^ SB) - SB)
+            mem = env.mem
+            M8 = ptr8(mem)
+            M32 = ptr32(mem)
+            mlen = int(len(mem))
+            I = ptr32(int(I) + 32)
+        else:  # UNREACH
+            P[0] = fuel
+            trap(env, 1)
+    return 0

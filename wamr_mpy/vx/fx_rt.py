@@ -1,0 +1,310 @@
+# Run-time support of the fast interpreter (pure Python): the per-module
+# program (pre-decoded code of every function compiled so far), the
+# per-instance exec env (32-bit cell stack, frame stack, state words) and
+# the functions the viper loop calls out to: compiling a function on its
+# first call, growing the cell stack, fuel refills, traps, calls to host
+# functions and other instances, call_indirect.
+
+from array import array
+
+from ..errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
+from ..func import I32, I64, F64, FUNCREF, EXTERNREF
+from . import fx_ext
+from .fx_ext import read, write
+
+FUEL_CHUNK = 0x3FFFFFFF      # largest fuel the loop holds at once (small int on boards)
+MAX_REENTRY = 16             # host -> wasm nesting on one env (Python stack)
+INITIAL_CELLS = 512
+
+# st words shared with the viper loop
+ST_FUEL = 0
+ST_PC = 1
+ST_FP = 2
+ST_FSP = 3
+ST_FBASE = 4
+
+_TRAPS = {
+    1: "unreachable", 2: "integer divide by zero", 3: "integer overflow",
+    5: "out of bounds memory access", 10: "call stack exhausted",
+}
+
+
+def _zeros(n):
+    a = array("i", bytes(4 * n))
+    if len(a) != n:          # CPython: bytes are not a raw initialiser
+        a = array("i")
+        a.frombytes(bytes(4 * n))
+    return a
+
+
+def _width(t):
+    return 2 if t == I64 or t == F64 else 1
+
+
+class Prog:
+    """Pre-decoded code of one module, shared by its instances."""
+
+    def __init__(self, module):
+        self.module = module
+        self.code = array("i")
+        self.ent = array("i", [-1] * max(1, module.n_bodies))
+        self.xh = []
+        self.xix = {}
+        self.refs = False
+
+    def xop_index(self, h):
+        i = self.xix.get(h)
+        if i is None:
+            i = len(self.xh)
+            self.xh.append(h)
+            self.xix[h] = i
+        return i
+
+    def compile(self, defidx):
+        from ..validator import walk_body
+        from .fx_emit import Emitter
+        if self.ent[defidx] >= 0:
+            return self.ent[defidx]
+        words = walk_body(self.module, defidx, Emitter(self, fx_ext))
+        e = len(self.code)
+        self.code.extend(array("i", words))
+        self.ent[defidx] = e
+        return e
+
+
+def prog_of(module):
+    p = getattr(module, "_fx_prog", None)
+    if p is None:
+        p = Prog(module)
+        module._fx_prog = p
+    return p
+
+
+class Env:
+    """Cell stack, frame stack and loop state for one instance (WAMR's
+    exec_env of the fast interpreter)."""
+
+    def __init__(self, inst, prog):
+        self.inst = inst
+        self.prog = prog
+        self.code = prog.code
+        self.ent = prog.ent
+        self.xh = prog.xh
+        ss = inst.stack_size
+        self.maxcells = max(ss // 4, 256)
+        self.cells = _zeros(min(INITIAL_CELLS, self.maxcells))
+        self.frames = _zeros(2 * max(ss // 64, 16) + 2)
+        self.R = None
+        self.st = _zeros(8)
+        self.mem = inst.memory.data if inst.memory is not None else bytearray(8)
+        self.gl = inst.globals
+        self.top = 0
+        self.ftop = 0
+        self.depth = 0
+        self.limited = False
+        self.reserve = 0
+        if prog.refs:
+            self.alloc_refs()
+
+    def alloc_refs(self):
+        self.R = [None] * len(self.cells)
+
+    def ensure(self, need):
+        """Makes the cell stack at least `need` cells; False past the limit."""
+        n = len(self.cells)
+        if need <= n:
+            return True
+        if need > self.maxcells:
+            return False
+        m = n * 2
+        while m < need:
+            m *= 2
+        if m > self.maxcells:
+            m = self.maxcells
+        try:
+            self.cells.extend(_zeros(m - n))
+            if self.R is not None:
+                self.R.extend([None] * (m - n))
+        except MemoryError:
+            return False
+        return True
+
+
+def get_env(inst):
+    env = getattr(inst, "_fx", None)
+    if env is None:
+        env = Env(inst, prog_of(inst.module))
+        inst._fx = env
+    return env
+
+
+# -- call-outs from the viper loop ---------------------------------------------
+
+def trap(env, kind):
+    raise Trap(_TRAPS.get(kind, "trap"), kind)
+
+
+def refuel(env):
+    """The loop's fuel counter reached 0: next chunk, or the fuel trap."""
+    r = env.reserve
+    if r > 0:
+        n = r if r < FUEL_CHUNK else FUEL_CHUNK
+        env.reserve = r - n
+        return n
+    if env.limited:
+        env.st[ST_FUEL] = 0
+        raise Trap("out of fuel", OUT_OF_FUEL)
+    return FUEL_CHUNK
+
+
+def grow(env, need, fsp):
+    """A call needs `need` cells or one more frame than the stack holds."""
+    if fsp + 4 > len(env.frames) or not env.ensure(need):
+        raise Trap("call stack exhausted", STACK_EXHAUSTED)
+    return 0
+
+
+def compile_fn(env, defidx):
+    env.prog.compile(defidx)
+    if env.prog.refs and env.R is None:
+        env.alloc_refs()
+    return 0
+
+
+def _call_out(env, f, base, fsp):
+    """Calls host function f, or wasm function f of another instance, with
+    its arguments at cells[base:]; stores the results there."""
+    from ..instance import host_args, host_results
+    params = f.type.params
+    vals = []
+    off = 0
+    for t in params:
+        vals.append(read(env, t, base + off))
+        off += _width(t)
+    save_top = env.top
+    save_ftop = env.ftop
+    env.top = base + off + 1
+    env.ftop = fsp
+    try:
+        if f.host is None:
+            res = f.inst.run(f.inst, f, vals)
+        else:
+            args = host_args(f, vals)
+            if f.pass_instance:
+                args.insert(0, env.inst)
+            try:
+                r = f.host(*args)
+            except (Trap, ProcExit):
+                raise
+            except Exception as e:
+                raise Trap("%s: %s" % (f.name, e) if str(e) else "%s: %s" % (
+                    f.name, type(e).__name__), 0, -1, "host")
+            res = host_results(f, r)
+    finally:
+        env.top = save_top
+        env.ftop = save_ftop
+    if env.prog.refs and env.R is None:
+        env.alloc_refs()
+    off = 0
+    rt = f.type.results
+    for i in range(len(rt)):
+        write(env, rt[i], base + off, res[i])
+        off += _width(rt[i])
+    env.mem = env.inst.memory.data if env.inst.memory is not None else env.mem
+    return 0
+
+
+def callx(env, pc, fp, fsp):
+    code = env.code
+    f = env.inst.funcs[code[pc + 1]]
+    return _call_out(env, f, fp + code[pc + 2], fsp)
+
+
+def calli(env, pc, fp, fsp):
+    """call_indirect: returns the defined-function index when the callee
+    runs in this loop, else -1 after calling it from Python."""
+    code = env.code
+    inst = env.inst
+    i = env.cells[fp + code[pc + 3]]
+    elems = inst.tables[code[pc + 2]].elems
+    if i < 0 or i >= len(elems):
+        raise Trap("undefined element")
+    f = elems[i]
+    if f is None:
+        raise Trap("uninitialized element")
+    if f.type.key != inst.module.types[code[pc + 1]].key:
+        raise Trap("indirect call type mismatch")
+    if f.host is None and f.inst is inst:
+        if env.ent[f.idx] < 0:
+            compile_fn(env, f.idx)
+        return f.idx
+    _call_out(env, f, fp + code[pc + 4], fsp)
+    return -1
+
+
+# -- entry from Python ---------------------------------------------------------
+
+def run(inst, f, vals, loop):
+    fi = f.inst
+    env = get_env(fi)
+    prog = env.prog
+    e = prog.ent[f.idx]
+    if e < 0:
+        e = prog.compile(f.idx)
+    if prog.refs and env.R is None:
+        env.alloc_refs()
+    code = prog.code
+    base = env.top
+    fsp = env.ftop
+    if env.depth >= MAX_REENTRY or fsp + 4 > len(env.frames) \
+            or not env.ensure(base + code[e]):
+        raise Trap("call stack exhausted", STACK_EXHAUSTED)
+    S = env.cells
+    off = 0
+    params = f.type.params
+    for i in range(len(params)):
+        write(env, params[i], base + off, vals[i])
+        off += _width(params[i])
+    k = base + code[e + 1]
+    for _ in range(code[e + 2]):
+        S[k] = 0
+        k += 1
+    cp = code[e + 4]
+    for j in range(code[e + 3]):
+        S[k] = code[cp + j]
+        k += 1
+    st = env.st
+    outer = env.depth == 0
+    if outer:
+        fuel = inst.fuel
+        if fuel is None:
+            env.limited = False
+            env.reserve = 0
+            st[ST_FUEL] = FUEL_CHUNK
+        else:
+            env.limited = True
+            n = fuel if fuel < FUEL_CHUNK else FUEL_CHUNK
+            if n < 0:
+                n = 0
+            st[ST_FUEL] = n
+            env.reserve = fuel - n if fuel > n else 0
+    st[ST_PC] = e + 5
+    st[ST_FP] = base
+    st[ST_FSP] = fsp
+    st[ST_FBASE] = fsp
+    env.mem = fi.memory.data if fi.memory is not None else env.mem
+    env.depth += 1
+    try:
+        loop(env)
+    finally:
+        env.depth -= 1
+        env.top = base
+        env.ftop = fsp
+        if outer and env.limited:
+            inst.fuel = st[ST_FUEL] + env.reserve
+    out = []
+    off = 0
+    for t in f.type.results:
+        out.append(read(env, t, base + off))
+        off += _width(t)
+    return out
