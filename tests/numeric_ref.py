@@ -532,3 +532,32 @@ def interface_names(doc_path):
             for s in ("s", "u"):
                 names.add("%s_trunc_sat_%s_%s" % (i, p, s))
     return sorted(names)
+
+
+# ---------------------------------------------------------- running checks
+
+CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "numeric_check.py")
+
+
+def run_checker(interp, mode, table):
+    """Run tests/numeric_check.py under "micropython" (the unix port, via
+    tests/mp.py) or "cpython"; returns (ok, output)."""
+    import subprocess
+    import sys
+    from mp import ROOT, run_mp
+    if interp == "micropython":
+        r = run_mp(script=CHECKER, args=(mode, table, "30"), timeout=900)
+    else:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = ROOT
+        r = subprocess.run([sys.executable, CHECKER, mode, table, "30"],
+                           capture_output=True, timeout=900, env=env)
+    out = (r.stdout + r.stderr).decode("utf-8", "replace")
+    return r.returncode == 0 and "failed 0" in out, out
+
+
+def checked_count(out):
+    for line in out.splitlines():
+        if line.startswith("checked "):
+            return int(line.split()[1])
+    return 0

@@ -172,7 +172,7 @@ def test_native_module_gets_the_board_arch(tmp_path):
         info = build(name, out, "--runtime-dir", rt)
         native = check_mpy_headers(board, out, info)
         if board.native_emitter:
-            assert native == ["lib/wamr_mpy/vx/probe.mpy"], name
+            assert "lib/wamr_mpy/vx/probe.mpy" in native, name
         else:
             assert "vx/probe.py" in info["dropped"] and native == []
 

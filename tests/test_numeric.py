@@ -5,41 +5,21 @@ and from the spec's JSON files; tests/numeric_check.py checks a mode against
 a table under MicroPython (the target) and under CPython."""
 import os
 import random
-import subprocess
 import sys
 
 import pytest
 
 import numeric_ref as R
 from mp import ROOT, check_mp, run_mp
+from numeric_ref import CHECKER, checked_count, run_checker
 
-CHECKER = os.path.join(ROOT, "tests", "numeric_check.py")
 DOC = os.path.join(ROOT, "docs", "internals.md")
 sys.path.insert(0, ROOT)
 
 
-def run_checker(interp, mode, table):
-    """Run tests/numeric_check.py; returns (ok, output)."""
-    if interp == "micropython":
-        r = run_mp(script=CHECKER, args=(mode, table, "30"), timeout=900)
-    else:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = ROOT
-        r = subprocess.run([sys.executable, CHECKER, mode, table, "30"],
-                           capture_output=True, timeout=900, env=env)
-    out = (r.stdout + r.stderr).decode("utf-8", "replace")
-    return r.returncode == 0 and "failed 0" in out, out
-
-
-def checked_count(out):
-    for line in out.splitlines():
-        if line.startswith("checked "):
-            return int(line.split()[1])
-    return 0
-
-
 # ------------------------------------------------------- against wasmtime
 
+@pytest.mark.slow
 @pytest.mark.parametrize("interp", ["micropython", "cpython"])
 def test_native_against_wasmtime(interp):
     pytest.importorskip("wasmtime")

@@ -10,12 +10,13 @@ import pytest
 
 import numeric_ref as R
 from mp import ROOT, check_mp
-from test_numeric import checked_count, run_checker
+from numeric_ref import checked_count, run_checker
 
 SOFT = os.path.join(ROOT, "wamr_mpy", "softfloat.py")
 sys.path.insert(0, ROOT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("interp", ["micropython", "cpython"])
 def test_soft_against_wasmtime(interp):
     pytest.importorskip("wasmtime")

@@ -45,9 +45,15 @@ class Module:
 
 def load(data):
     """bytes of a .wasm -> Module.  Raises LoadError / ValidationError.
+    `data` may also be the path of a .wasm file: then only the module's
+    metadata stays in RAM and function bodies are read back from the file
+    when first called (what a board with little RAM wants).
     A module compiled by tools/wamrc (a .mpy, starting with 'M') loads too
     and runs on the "aot" tier (docs/aot.md)."""
-    if len(data) > 1 and data[0] == 0x4D:
+    if isinstance(data, str) and data.endswith(".mpy"):
+        with open(data, "rb") as f:
+            data = f.read()
+    if not isinstance(data, str) and len(data) > 1 and data[0] == 0x4D:
         from .aot import load as _aot_load
         return _aot_load(data)
     from .loader import load as _load

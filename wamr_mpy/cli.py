@@ -3,7 +3,7 @@
 
 import sys
 
-USAGE = """Usage: micropython -m wamr_mpy [options] app.wasm [args...]
+USAGE = """Usage: micropython -m wamr_mpy [options] app.wasm|app.mpy [args...]
 options:
   -f FUNC, --function=FUNC  call FUNC with the args (parsed by its types)
                             instead of _start/main, print its results
@@ -18,12 +18,33 @@ options:
 
 # Execution tiers: name -> a function giving the extra instantiate()
 # keyword arguments, or None when the tier is not in this build.  Adding a
-# tier is one entry here.
+# tier is one entry here.  "aot" runs wamrc output (an .mpy file): loading
+# one selects it.
 TIERS = (
-    ("interp", lambda: {}),
-    ("fast", None),
-    ("jit", None),
+    ("interp", lambda: {"tier": "interp"}),
+    ("fast", lambda: {"tier": "fast"}),
+    ("jit", lambda: {"tier": "jit"}),
+    ("aot", lambda: {}),
 )
+# Without --tier a .wasm runs on the first of these the port has (the JIT
+# is not among them: compiling on first call makes short runs slower).
+DEFAULT_TIERS = ("fast", "interp")
+
+
+def _tier_ok(name):
+    """The tier's module is in this build and the port can run it."""
+    try:
+        if name == "fast":
+            __import__("wamr_mpy.interp_fast")
+        elif name == "jit":
+            from . import jit
+            return jit.available()
+        elif name == "aot":
+            from . import aot
+            return aot.native_arch() is not None
+    except ImportError:
+        return False
+    return True
 
 
 class UsageError(Exception):
@@ -40,7 +61,7 @@ def available_tiers():
     out = []
     for name, make in TIERS:
         flag = getattr(cfg, "TIER_" + name.upper(), True)
-        if make is not None and flag:
+        if make is not None and flag and _tier_ok(name):
             out.append(name)
     return out
 
@@ -125,6 +146,10 @@ def parse_args(argv):
 def _tier_kwargs(tier):
     names = [n for n, m in TIERS]
     if tier is None:
+        have = available_tiers()
+        for n in DEFAULT_TIERS:
+            if n in have:
+                return _tier_kwargs(n)
         return {}
     if tier not in names:
         raise UsageError("unknown tier %r (tiers: %s)" % (tier, ", ".join(names)))
@@ -211,6 +236,16 @@ def run(o, kw=None):
     mod = _load(path)
     if mod is None:
         return 1
+    if getattr(mod._m, "aot", None) is not None:
+        # wamrc output runs on the aot tier only
+        if o.get("tier") not in (None, "aot"):
+            _err("%s: a compiled module (.mpy) runs on tier aot, not %s"
+                 % (path, o["tier"]))
+            return 2
+        kw = {}
+    elif o.get("tier") == "aot":
+        _err("%s: tier aot runs modules compiled by tools/wamrc (.mpy)" % path)
+        return 2
     ctx = None
     if _imports_wasi(mod):
         from . import wasi

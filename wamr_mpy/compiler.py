@@ -506,7 +506,8 @@ class FuncGen:
             else:
                 ea, eb = _par(a.e, a.atom), _par(b.e, b.atom)
                 nrm = True
-            e = "%s if %s else %s" % (ea, self.cond(c), eb)
+            cc = self.cond(c)
+            e = "%s if %s else %s" % (ea, cc if (c.atom and not c.b) else "(" + cc + ")", eb)
             self.push(self.mkv(e, a.t, nrm, _deps(a, b, c),
                                depth=max(a.depth, b.depth, c.depth) + 1, k=a.k))
             return
@@ -518,6 +519,11 @@ class FuncGen:
             return self.glob(op, imm)
         if op in _EXT:
             return self.ext(op, imm, pops, push)
+        if op == 0xD1:       # ref.is_null
+            a = self.pop()
+            self.push(self.mkv("%s is NULL" % _par(a.e, a.atom), I32, True, a.deps, True,
+                               a.depth + 1))
+            return
         if op == 0x45 or op == 0x50:
             a = self.pop()
             if a.k == "i":

@@ -66,7 +66,6 @@ class Func:
         self.type = ftype
         self.inst = inst
         self.idx = idx
-        self.code = None   # pre-decoded body, filled on first call
 
     def __call__(self, *args):
         return self.inst.call(self, *args)

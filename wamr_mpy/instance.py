@@ -288,17 +288,17 @@ def invoke(inst, f, vals):
 def run_interp(inst, f, vals):
     """The portable interpreter's entry (the "interp" tier)."""
     env = get_env(f.inst)
-    if f.tc is None:
-        interp.compile_func(f)
-    c = f.code
+    tc = f.tc
+    if tc is None:
+        tc = interp.compile_func(f)
     s = env.s
     base = env.top
-    if base + c.nslots > len(s) or env.depth >= MAX_REENTRY:
+    if base + tc[4] > len(s) or env.depth >= MAX_REENTRY:
         raise Trap("call stack exhausted", STACK_EXHAUSTED)
     n = len(vals)
     s[base:base + n] = vals
-    if c.ninit > n:
-        s[base + n:base + c.ninit] = c.inits
+    if tc[2] > n:
+        s[base + n:base + tc[2]] = tc[3]
     outer = env.depth == 0
     if outer:
         env.fuel = inst.fuel
@@ -314,7 +314,7 @@ def run_interp(inst, f, vals):
         env.depth -= 1
         if outer and inst.fuel is not None:
             inst.fuel = env.fuel
-    return s[base:base + c.nresults]
+    return s[base:base + len(f.type.results)]
 
 
 # --- host functions ----------------------------------------------------------

@@ -81,12 +81,16 @@ STF = const(56)
 BRT = const(57)
 CALLI = const(58)
 EXT = const(59)
-CONST = const(60)
-UNREACH = const(61)
+UNREACH = const(60)
 
 # Ops whose Python-level failure means an out-of-bounds linear memory access.
 _MEM_OPS = (LD32, ST32, LD8U, LD8S, LD16U, LD16S, LD32U, LD64, ST8, ST16, ST64,
             ST32W, LDF, STF)
+
+# Helpers (numeric functions, EXT handlers) and call_indirect type keys are
+# referenced from code by index into these tables (code words are ints).
+FUNCS = []
+KEYS = []
 
 _BIG_FUEL = const(0x3FFFFFFF)   # "unlimited": refilled silently, small int everywhere
 
@@ -130,7 +134,6 @@ def compile_func(f):
         c = walk_body(m, f.idx, Emitter())
         m.codes[f.idx] = c
         words = len(c.code) + len(c.inits) + 16
-    f.code = c
     f.tc = (c.code, c.nparams, c.ninit, c.inits, c.nslots, f.inst)
     limit = getattr(config, "CODE_CACHE_WORDS", 0)
     if limit:
@@ -140,7 +143,6 @@ def compile_func(f):
             g, w = _cache.pop(0)
             _cache_words[0] -= w
             g.tc = None
-            g.code = None
             if w and g.inst is not None and g.inst.module is not None:
                 g.inst.module.codes[g.idx] = None
     return f.tc
@@ -193,6 +195,7 @@ def execute(env, func, fp):
     mem = inst.mem
     gl = inst.globals
     funcs = inst.funcs
+    fns = FUNCS
     limited = env.fuel is not None
     fuel = env.fuel if limited else _BIG_FUEL
     pc = 0
@@ -477,10 +480,10 @@ def execute(env, func, fp):
                     pack_into("<H", mem, a + code[pc + 3], s[fp + code[pc + 2]] & 0xFFFF)
                     pc += 4
             elif op == F2:
-                s[fp + code[pc + 1]] = code[pc + 2](s[fp + code[pc + 3]], s[fp + code[pc + 4]])
+                s[fp + code[pc + 1]] = fns[code[pc + 2]](s[fp + code[pc + 3]], s[fp + code[pc + 4]])
                 pc += 5
             elif op == F1:
-                s[fp + code[pc + 1]] = code[pc + 2](s[fp + code[pc + 3]])
+                s[fp + code[pc + 1]] = fns[code[pc + 2]](s[fp + code[pc + 3]])
                 pc += 4
             elif op == LD64:
                 a = s[fp + code[pc + 2]]
@@ -510,13 +513,13 @@ def execute(env, func, fp):
                 a = s[fp + code[pc + 2]]
                 if a < 0:
                     a += 0x100000000
-                s[fp + code[pc + 1]] = code[pc + 4](mem, a + code[pc + 3])
+                s[fp + code[pc + 1]] = fns[code[pc + 4]](mem, a + code[pc + 3])
                 pc += 5
             elif op == STF:
                 a = s[fp + code[pc + 1]]
                 if a < 0:
                     a += 0x100000000
-                code[pc + 4](mem, a + code[pc + 3], s[fp + code[pc + 2]])
+                fns[code[pc + 4]](mem, a + code[pc + 3], s[fp + code[pc + 2]])
                 pc += 5
             elif op == BRT:
                 i = s[fp + code[pc + 1]]
@@ -540,7 +543,7 @@ def execute(env, func, fp):
                 f = tab[i]
                 if f is None:
                     _trap("uninitialized element")
-                if f.type.key != code[pc + 1]:
+                if f.type.key != KEYS[code[pc + 1]]:
                     _trap("indirect call type mismatch")
                 nfp = fp + code[pc + 4]
                 tc = f.tc
@@ -581,13 +584,10 @@ def execute(env, func, fp):
                     gl = inst.globals
                     funcs = inst.funcs
             elif op == EXT:
-                code[pc + 2](inst, s, fp, code[pc + 3], code[pc + 1], code[pc + 4],
-                              code[pc + 5], code[pc + 6])
+                fns[code[pc + 2]](inst, s, fp, code[pc + 3], code[pc + 4], code[pc + 1],
+                                  code[pc + 5], code[pc + 6], code[pc + 7])
                 mem = inst.mem
-                pc += 7
-            elif op == CONST:
-                s[fp + code[pc + 1]] = code[pc + 2]
-                pc += 3
+                pc += 8
             elif op == UNREACH:
                 _trap("unreachable")
             else:
@@ -614,150 +614,3 @@ def _classify(e, op):
     if isinstance(e, RuntimeError) and "recursion" in str(e):
         return Trap("call stack exhausted", STACK_EXHAUSTED)
     return Trap("interp: internal error: %s: %s" % (type(e).__name__, e))
-
-
-# --- EXT helpers: the rarely executed instructions ----------------------
-# Each is fn(inst, s, fp, imm, d, a, b, c) with a/b/c/d frame-relative slots.
-
-def _mem_size(inst, s, fp, imm, d, a, b, c):
-    s[fp + d] = inst.memory.size
-
-
-def _mem_grow(inst, s, fp, imm, d, a, b, c):
-    n = s[fp + a]
-    if n < 0:
-        n += 0x100000000
-    s[fp + d] = inst.memory.grow(n)
-    inst.mem = inst.memory.data
-
-
-def _u32(v):
-    return v + 0x100000000 if v < 0 else v
-
-
-def _mem_fill(inst, s, fp, imm, d, a, b, c):
-    dst = _u32(s[fp + a])
-    val = s[fp + b] & 0xFF
-    n = _u32(s[fp + c])
-    mem = inst.mem
-    if dst + n > len(mem):
-        _trap("out of bounds memory access")
-    if n:
-        mem[dst:dst + n] = bytes((val,)) * n
-
-
-def _mem_copy(inst, s, fp, imm, d, a, b, c):
-    dst = _u32(s[fp + a])
-    src = _u32(s[fp + b])
-    n = _u32(s[fp + c])
-    mem = inst.mem
-    ln = len(mem)
-    if src + n > ln or dst + n > ln:
-        _trap("out of bounds memory access")
-    if n:
-        mem[dst:dst + n] = mem[src:src + n]
-
-
-def _mem_init(inst, s, fp, imm, d, a, b, c):
-    dst = _u32(s[fp + a])
-    src = _u32(s[fp + b])
-    n = _u32(s[fp + c])
-    seg = inst.datas[imm]
-    mem = inst.mem
-    if src + n > len(seg) or dst + n > len(mem):
-        _trap("out of bounds memory access")
-    if n:
-        mem[dst:dst + n] = seg[src:src + n]
-
-
-def _data_drop(inst, s, fp, imm, d, a, b, c):
-    inst.datas[imm] = b""
-
-
-def _table_get(inst, s, fp, imm, d, a, b, c):
-    t = inst.tables[imm].elems
-    i = s[fp + a]
-    if i < 0 or i >= len(t):
-        _trap("out of bounds table access")
-    s[fp + d] = t[i]
-
-
-def _table_set(inst, s, fp, imm, d, a, b, c):
-    t = inst.tables[imm].elems
-    i = s[fp + a]
-    if i < 0 or i >= len(t):
-        _trap("out of bounds table access")
-    t[i] = s[fp + b]
-
-
-def _table_size(inst, s, fp, imm, d, a, b, c):
-    s[fp + d] = len(inst.tables[imm].elems)
-
-
-def _table_grow(inst, s, fp, imm, d, a, b, c):
-    n = _u32(s[fp + b])
-    s[fp + d] = inst.tables[imm].grow(n, s[fp + a])
-
-
-def _table_fill(inst, s, fp, imm, d, a, b, c):
-    t = inst.tables[imm].elems
-    i = _u32(s[fp + a])
-    v = s[fp + b]
-    n = _u32(s[fp + c])
-    if i + n > len(t):
-        _trap("out of bounds table access")
-    for k in range(i, i + n):
-        t[k] = v
-
-
-def _table_copy(inst, s, fp, imm, d, a, b, c):
-    td = inst.tables[imm[0]].elems
-    ts = inst.tables[imm[1]].elems
-    dst = _u32(s[fp + a])
-    src = _u32(s[fp + b])
-    n = _u32(s[fp + c])
-    if src + n > len(ts) or dst + n > len(td):
-        _trap("out of bounds table access")
-    if n:
-        td[dst:dst + n] = ts[src:src + n]
-
-
-def _table_init(inst, s, fp, imm, d, a, b, c):
-    seg = inst.elem_segs[imm[0]]
-    t = inst.tables[imm[1]].elems
-    dst = _u32(s[fp + a])
-    src = _u32(s[fp + b])
-    n = _u32(s[fp + c])
-    if src + n > len(seg) or dst + n > len(t):
-        _trap("out of bounds table access")
-    if n:
-        t[dst:dst + n] = seg[src:src + n]
-
-
-def _elem_drop(inst, s, fp, imm, d, a, b, c):
-    inst.elem_segs[imm] = ()
-
-
-def _ref_null(inst, s, fp, imm, d, a, b, c):
-    s[fp + d] = None
-
-
-def _ref_is_null(inst, s, fp, imm, d, a, b, c):
-    s[fp + d] = 1 if s[fp + a] is None else 0
-
-
-def _ref_func(inst, s, fp, imm, d, a, b, c):
-    s[fp + d] = inst.funcs[imm]
-
-
-_EXT = {
-    0x3F: _mem_size, 0x40: _mem_grow, 0x25: _table_get, 0x26: _table_set,
-    0xD0: _ref_null, 0xD1: _ref_is_null, 0xD2: _ref_func,
-    0xFC08: _mem_init, 0xFC09: _data_drop, 0xFC0A: _mem_copy, 0xFC0B: _mem_fill,
-    0xFC0C: _table_init, 0xFC0D: _elem_drop, 0xFC0E: _table_copy,
-    0xFC0F: _table_grow, 0xFC10: _table_size, 0xFC11: _table_fill,
-}
-
-
-def ext_fn(op):
-    return _EXT[op]

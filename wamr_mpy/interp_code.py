@@ -13,13 +13,14 @@
 # Operand-stack slots are numbered from HBASE while emitting (the number of
 # constants is not known yet) and relocated in finish().
 
+from array import array
+
 from . import interp as I
 from . import numeric as N
 from . import fmode as F
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
 HBASE = 1 << 24
-MAX_CONSTS = 255
 
 
 class Code:
@@ -44,58 +45,51 @@ def zero_of(t):
     return 0
 
 
-# wasm opcode -> (internal op, function name) for ops run through a helper.
-_F2 = {
-    0x6D: "i32_div_s", 0x6E: "i32_div_u", 0x6F: "i32_rem_s", 0x70: "i32_rem_u",
-    0x77: "i32_rotl", 0x78: "i32_rotr",
-    0x7E: "i64_mul", 0x7F: "i64_div_s", 0x80: "i64_div_u", 0x81: "i64_rem_s",
-    0x82: "i64_rem_u", 0x86: "i64_shl", 0x87: "i64_shr_s", 0x88: "i64_shr_u",
-    0x89: "i64_rotl", 0x8A: "i64_rotr",
-    0x54: "i64_lt_u", 0x56: "i64_gt_u", 0x58: "i64_le_u", 0x5A: "i64_ge_u",
-    0x5B: "f32_eq", 0x5C: "f32_ne", 0x5D: "f32_lt", 0x5E: "f32_gt", 0x5F: "f32_le",
-    0x60: "f32_ge", 0x61: "f64_eq", 0x62: "f64_ne", 0x63: "f64_lt", 0x64: "f64_gt",
-    0x65: "f64_le", 0x66: "f64_ge",
-    0x92: "f32_add", 0x93: "f32_sub", 0x94: "f32_mul", 0x95: "f32_div",
-    0x96: "f32_min", 0x97: "f32_max", 0x98: "f32_copysign",
-    0xA0: "f64_add", 0xA1: "f64_sub", 0xA2: "f64_mul", 0xA3: "f64_div",
-    0xA4: "f64_min", 0xA5: "f64_max", 0xA6: "f64_copysign",
-}
-_F1 = {
-    0x67: "i32_clz", 0x68: "i32_ctz", 0x69: "i32_popcnt",
-    0x79: "i64_clz", 0x7A: "i64_ctz", 0x7B: "i64_popcnt",
-    0x8B: "f32_abs", 0x8C: "f32_neg", 0x8D: "f32_ceil", 0x8E: "f32_floor",
-    0x8F: "f32_trunc", 0x90: "f32_nearest", 0x91: "f32_sqrt",
-    0x99: "f64_abs", 0x9A: "f64_neg", 0x9B: "f64_ceil", 0x9C: "f64_floor",
-    0x9D: "f64_trunc", 0x9E: "f64_nearest", 0x9F: "f64_sqrt",
-    0xA7: "i32_wrap_i64", 0xA8: "i32_trunc_f32_s", 0xA9: "i32_trunc_f32_u",
-    0xAA: "i32_trunc_f64_s", 0xAB: "i32_trunc_f64_u",
-    0xAD: "i64_extend_i32_u", 0xAE: "i64_trunc_f32_s",
-    0xAF: "i64_trunc_f32_u", 0xB0: "i64_trunc_f64_s", 0xB1: "i64_trunc_f64_u",
-    0xB2: "f32_convert_i32_s", 0xB3: "f32_convert_i32_u",
-    0xB4: "f32_convert_i64_s", 0xB5: "f32_convert_i64_u", 0xB6: "f32_demote_f64",
-    0xB7: "f64_convert_i32_s", 0xB8: "f64_convert_i32_u",
-    0xB9: "f64_convert_i64_s", 0xBA: "f64_convert_i64_u", 0xBB: "f64_promote_f32",
-    0xBC: "i32_reinterpret_f32", 0xBD: "i64_reinterpret_f64",
-    0xBE: "f32_reinterpret_i32", 0xBF: "f64_reinterpret_i64",
-    0xC0: "extend8_s", 0xC1: "extend16_s", 0xC2: "extend8_s",
-    0xC3: "extend16_s", 0xC4: "i64_extend32_s",
-    0xFC00: "i32_trunc_sat_f32_s", 0xFC01: "i32_trunc_sat_f32_u",
-    0xFC02: "i32_trunc_sat_f64_s", 0xFC03: "i32_trunc_sat_f64_u",
-    0xFC04: "i64_trunc_sat_f32_s", 0xFC05: "i64_trunc_sat_f32_u",
-    0xFC06: "i64_trunc_sat_f64_s", 0xFC07: "i64_trunc_sat_f64_u",
-}
-# Ops the interpreter runs inline: wasm opcode -> internal op.  Signed
-# comparisons and bitwise ops do not depend on the width in signed
-# canonical form, so i64 shares them.
-_BIN = {
-    0x6A: I.ADD, 0x6B: I.SUB, 0x6C: I.MUL, 0x71: I.AND, 0x72: I.OR, 0x73: I.XOR,
-    0x74: I.SHL, 0x75: I.SHR_S, 0x76: I.SHR_U,
-    0x46: I.EQ, 0x47: I.NE, 0x48: I.LT_S, 0x49: I.LT_U, 0x4A: I.GT_S,
-    0x4B: I.GT_U, 0x4C: I.LE_S, 0x4D: I.LE_U, 0x4E: I.GE_S, 0x4F: I.GE_U,
-    0x7C: I.ADD64, 0x7D: I.SUB64, 0x83: I.AND, 0x84: I.OR, 0x85: I.XOR,
-    0x51: I.EQ, 0x52: I.NE, 0x53: I.LT_S, 0x55: I.GT_S, 0x57: I.LE_S, 0x59: I.GE_S,
-}
-_UN = {0x45: I.EQZ, 0x50: I.EQZ, 0xAC: I.MOV}   # i64.extend_i32_s is a copy
+# Plain numeric opcodes 0x45..0xC4, then 0xFC 0..7, indexed from 0: the
+# internal op run inline (255: none) and otherwise the helper's name in
+# numeric/fmode.  Signed comparisons and bitwise ops do not depend on the
+# width in signed canonical form, so i64 shares them; i64.extend_i32_s is
+# a copy.  (Flat literals: dicts would cost kilobytes of RAM on a board.)
+def _inline_table():
+    # Built at run time from interp's op names, so renumbering ops there
+    # cannot silently break it.
+    ops = (b"\x6a\x6b\x6c\x71\x72\x73\x74\x75\x76\x46\x47\x48\x49\x4a\x4b\x4c"
+           b"\x4d\x4e\x4f\x7c\x7d\x83\x84\x85\x51\x52\x53\x55\x57\x59\x45\x50\xac")
+    iops = (I.ADD, I.SUB, I.MUL, I.AND, I.OR, I.XOR, I.SHL, I.SHR_S, I.SHR_U,
+            I.EQ, I.NE, I.LT_S, I.LT_U, I.GT_S, I.GT_U, I.LE_S, I.LE_U, I.GE_S,
+            I.GE_U, I.ADD64, I.SUB64, I.AND, I.OR, I.XOR, I.EQ, I.NE, I.LT_S,
+            I.GT_S, I.LE_S, I.GE_S, I.EQZ, I.EQZ, I.MOV)
+    t = bytearray(b"\xff" * 136)
+    for k in range(len(ops)):
+        t[ops[k] - 0x45] = iops[k]
+    return bytes(t)
+
+
+_INLINE = _inline_table()
+_HELPER = (
+    "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "i64_lt_u", "",
+    "i64_gt_u", "", "i64_le_u", "", "i64_ge_u", "f32_eq", "f32_ne", "f32_lt", "f32_gt",
+    "f32_le", "f32_ge", "f64_eq", "f64_ne", "f64_lt", "f64_gt", "f64_le", "f64_ge",
+    "i32_clz", "i32_ctz", "i32_popcnt", "", "", "", "i32_div_s", "i32_div_u",
+    "i32_rem_s", "i32_rem_u", "", "", "", "", "", "", "i32_rotl", "i32_rotr",
+    "i64_clz", "i64_ctz", "i64_popcnt", "", "", "i64_mul", "i64_div_s", "i64_div_u",
+    "i64_rem_s", "i64_rem_u", "", "", "", "i64_shl", "i64_shr_s", "i64_shr_u",
+    "i64_rotl", "i64_rotr", "f32_abs", "f32_neg", "f32_ceil", "f32_floor", "f32_trunc",
+    "f32_nearest", "f32_sqrt", "f32_add", "f32_sub", "f32_mul", "f32_div", "f32_min",
+    "f32_max", "f32_copysign", "f64_abs", "f64_neg", "f64_ceil", "f64_floor",
+    "f64_trunc", "f64_nearest", "f64_sqrt", "f64_add", "f64_sub", "f64_mul", "f64_div",
+    "f64_min", "f64_max", "f64_copysign", "i32_wrap_i64", "i32_trunc_f32_s",
+    "i32_trunc_f32_u", "i32_trunc_f64_s", "i32_trunc_f64_u", "", "i64_extend_i32_u",
+    "i64_trunc_f32_s", "i64_trunc_f32_u", "i64_trunc_f64_s", "i64_trunc_f64_u",
+    "f32_convert_i32_s", "f32_convert_i32_u", "f32_convert_i64_s", "f32_convert_i64_u",
+    "f32_demote_f64", "f64_convert_i32_s", "f64_convert_i32_u", "f64_convert_i64_s",
+    "f64_convert_i64_u", "f64_promote_f32", "i32_reinterpret_f32",
+    "i64_reinterpret_f64", "f32_reinterpret_i32", "f64_reinterpret_i64", "extend8_s",
+    "extend16_s", "extend8_s", "extend16_s", "i64_extend32_s", "i32_trunc_sat_f32_s",
+    "i32_trunc_sat_f32_u", "i32_trunc_sat_f64_s", "i32_trunc_sat_f64_u",
+    "i64_trunc_sat_f32_s", "i64_trunc_sat_f32_u", "i64_trunc_sat_f64_s",
+    "i64_trunc_sat_f64_u",
+)
 # compare op -> (jump-if-true op, jump-if-false op)
 _JUMPS = {
     I.EQ: (I.JEQ, I.JNE), I.NE: (I.JNE, I.JEQ),
@@ -112,11 +106,37 @@ _STORE = {0x36: I.ST32, 0x37: I.ST64, 0x3A: I.ST8, 0x3B: I.ST16, 0x3C: I.ST8,
           0x3D: I.ST16, 0x3E: I.ST32W, 0x38: "f32_store", 0x39: "f64_store"}
 
 
+_fn_index = {}
+
+
 def _fn(name):
-    f = getattr(N, name, None)
-    if f is None:
-        f = getattr(F, name)
-    return f
+    """Index of a helper in interp.FUNCS (code words are ints, so helpers
+    and other objects are referenced through global tables)."""
+    i = _fn_index.get(name)
+    if i is None:
+        f = getattr(F, name, None)
+        if f is None:
+            f = getattr(N, name)
+        i = _fn_index[name] = len(I.FUNCS)
+        I.FUNCS.append(f)
+    return i
+
+
+def _ext(op):
+    i = _fn_index.get(op)
+    if i is None:
+        i = _fn_index[op] = len(I.FUNCS)
+        from .interp_ext import ext_fn
+        I.FUNCS.append(ext_fn(op))
+    return i
+
+
+def _key(key):
+    try:
+        return I.KEYS.index(key)
+    except ValueError:
+        I.KEYS.append(key)
+        return len(I.KEYS) - 1
 
 
 class _Frame:
@@ -186,8 +206,6 @@ class Emitter:
     def const_slot(self, key, value):
         c = self.consts.get(key)
         if c is None:
-            if len(self.consts) >= MAX_CONSTS:
-                return -1
             c = self.nloc + len(self.consts)
             self.consts[key] = c
             self.inits.append(value)
@@ -224,35 +242,27 @@ class Emitter:
                 v = None
             else:
                 v = imm
-            c = self.const_slot((op, imm), v)
-            if c >= 0:
-                self.push_slot(c)
-                self.last = -1
-            else:
+            self.push_slot(self.const_slot((op, imm), v))
+            self.last = -1
+            return
+        if 0x45 <= op <= 0xC4 or 0xFC00 <= op <= 0xFC07:
+            k = op - 0x45 if op < 0xFC00 else op - 0xFC00 + 128
+            iop = _INLINE[k]
+            if len(pops) == 2:
+                b = self.pop()
+                a = self.pop()
                 d = self.push()
-                self.emit(I.CONST, d, v)
-            return
-        if op in _BIN:
-            b = self.pop()
-            a = self.pop()
-            d = self.push()
-            self.emit(_BIN[op], d, a, b)
-            return
-        if op in _UN:
-            a = self.pop()
-            d = self.push()
-            self.emit(_UN[op], d, a)
-            return
-        if op in _F2:
-            b = self.pop()
-            a = self.pop()
-            d = self.push()
-            self.emit(I.F2, d, _fn(_F2[op]), a, b)
-            return
-        if op in _F1:
-            a = self.pop()
-            d = self.push()
-            self.emit(I.F1, d, _fn(_F1[op]), a)
+                if iop != 255:
+                    self.emit(iop, d, a, b)
+                else:
+                    self.emit(I.F2, d, _fn(_HELPER[k]), a, b)
+            else:
+                a = self.pop()
+                d = self.push()
+                if iop != 255:
+                    self.emit(iop, d, a)
+                else:
+                    self.emit(I.F1, d, _fn(_HELPER[k]), a)
             return
         if op in _LOAD:
             a = self.pop()
@@ -299,7 +309,10 @@ class Emitter:
         while len(args) < 3:
             args.append(0)
         d = self.push() if push is not None else 0
-        code += (I.EXT, d, I.ext_fn(op), imm, args[0], args[1], args[2])
+        imm2 = 0
+        if isinstance(imm, tuple):
+            imm, imm2 = imm
+        code += (I.EXT, d, _ext(op), imm or 0, imm2, args[0], args[1], args[2])
         self.last = -1
 
     # -- control ---------------------------------------------------------
@@ -480,15 +493,18 @@ class Emitter:
         self.materialize(len(self.stk) - n)
         base = HBASE + len(self.stk) - n
         del self.stk[len(self.stk) - n:]
-        self.code += (I.CALLI, ftype.key, tableidx, c, base)
+        self.code += (I.CALLI, _key(ftype.key), tableidx, c, base)
         for _ in ftype.results:
             self.push()
         self.last = -1
 
     def finish(self):
         ninit = self.nloc + len(self.consts)
-        relocate(self.code, ninit - HBASE)
-        return Code(self.code, self.nparams, ninit, ninit + self.maxh + 1,
+        code = self.code
+        relocate(code, ninit - HBASE)
+        # 2 (or 4) bytes a word instead of a list's pointer per word.
+        code = array("H" if max(code) < 65536 else "I", code)
+        return Code(code, self.nparams, ninit, ninit + self.maxh + 1,
                     self.inits, self.nresults)
 
 
@@ -510,7 +526,6 @@ def _layouts():
         t[op] = ((1, 2), 4)
     t[I.LDF] = ((1, 2), 5)
     t[I.STF] = ((1, 2), 5)
-    t[I.CONST] = ((1,), 3)
     t[I.BRNZ] = ((1,), 3)
     t[I.BRZ] = ((1,), 3)
     t[I.BR] = ((), 2)
@@ -522,7 +537,7 @@ def _layouts():
     t[I.F1] = ((1, 3), 4)
     t[I.F2] = ((1, 3, 4), 5)
     t[I.SELECT] = ((1, 2, 3, 4), 5)
-    t[I.EXT] = ((1, 4, 5, 6), 7)
+    t[I.EXT] = ((1, 5, 6, 7), 8)
     t[I.UNREACH] = ((), 1)
     return t
 
@@ -530,10 +545,23 @@ def _layouts():
 LAYOUT = None
 
 
+def _layout_bytes():
+    # Per op: a bit mask of the words that are slots, then the length.
+    t = bytearray(2 * 64)
+    for op, (slots, ln) in _layouts().items():
+        m = 0
+        for k in slots:
+            m |= 1 << k
+        t[2 * op] = m
+        t[2 * op + 1] = ln
+    return bytes(t)
+
+
 def relocate(code, delta):
     global LAYOUT
     if LAYOUT is None:
-        LAYOUT = _layouts()
+        LAYOUT = _layout_bytes()
+    lay = LAYOUT
     pc = 0
     n = len(code)
     while pc < n:
@@ -543,8 +571,10 @@ def relocate(code, delta):
                 code[pc + 1] += delta
             pc += 4 + code[pc + 2]
             continue
-        slots, ln = LAYOUT[op]
-        for k in slots:
-            if code[pc + k] >= HBASE:
+        m = lay[2 * op]
+        k = 1
+        while m >> k:
+            if (m >> k) & 1 and code[pc + k] >= HBASE:
                 code[pc + k] += delta
-        pc += ln
+            k += 1
+        pc += lay[2 * op + 1]

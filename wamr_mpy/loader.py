@@ -77,6 +77,7 @@ class Module:
         self.custom_sections = []
         self.declared_funcs = None   # set of indices usable by ref.func
         self.data = None         # the module bytes (bodies are decoded lazily)
+        self.path = None         # set instead of data when loaded from a file
 
     @property
     def n_bodies(self):
@@ -84,6 +85,21 @@ class Module:
 
     def body(self, defidx):
         return self.bodies[2 * defidx], self.bodies[2 * defidx + 1]
+
+    def body_source(self, defidx):
+        """(buffer, start, end) of a function body: the module bytes, or
+        when the module was loaded from a file, the body read back from it
+        (so the module bytes need not stay in RAM)."""
+        start, end = self.bodies[2 * defidx], self.bodies[2 * defidx + 1]
+        if self.data is not None:
+            return self.data, start, end
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            b = f.read(end - start)
+        if len(b) != end - start:
+            raise LoadError("module file %s changed since it was loaded" % self.path,
+                            start, "loader")
+        return b, 0, len(b)
 
     def export_map(self):
         return dict((n, (k, i)) for n, k, i in self.exports)
@@ -150,8 +166,14 @@ def const_expr(r):
 
 
 def load(data):
-    """Decodes a binary module; raises LoadError when malformed and
-    ValidationError when invalid."""
+    """Decodes a binary module (bytes, or the path of a .wasm file, whose
+    function bodies are then read back from the file when first called);
+    raises LoadError when malformed and ValidationError when invalid."""
+    path = None
+    if isinstance(data, str):
+        path = data
+        with open(path, "rb") as f:
+            data = f.read()
     if not isinstance(data, bytes):
         if not isinstance(data, (bytearray, memoryview)):
             raise TypeError("loader: module must be bytes")
@@ -290,6 +312,9 @@ def load(data):
         _bad("data count and data section have inconsistent lengths", n)
     from .validator import validate_module
     validate_module(m)
+    if path is not None:
+        m.path = path
+        m.data = None
     return m
 
 

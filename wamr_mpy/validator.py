@@ -25,54 +25,63 @@ def _mal(msg, pos):
 
 
 # --- operator type table for the plain numeric instructions -------------
+# Three bytes per opcode 0x45..0xC4, then 0xFC 0..7 (saturating truncations):
+# first operand, second operand (0: none), result.  A bytearray keeps this
+# at ~400 bytes where a dict of tuples would take kilobytes on a board.
 
-def _sig_table():
-    t = {}
-
-    def rng(lo, hi, pops, push):
-        for op in range(lo, hi + 1):
-            t[op] = (pops, push)
-
+def _sig_bytes():
+    t = bytearray(3 * 136)
     i, I, f, F = I32, I64, F32, F64
-    rng(0x45, 0x45, (i,), i)
-    rng(0x46, 0x4F, (i, i), i)
-    rng(0x50, 0x50, (I,), i)
-    rng(0x51, 0x5A, (I, I), i)
-    rng(0x5B, 0x60, (f, f), i)
-    rng(0x61, 0x66, (F, F), i)
-    rng(0x67, 0x69, (i,), i)
-    rng(0x6A, 0x78, (i, i), i)
-    rng(0x79, 0x7B, (I,), I)
-    rng(0x7C, 0x8A, (I, I), I)
-    rng(0x8B, 0x91, (f,), f)
-    rng(0x92, 0x98, (f, f), f)
-    rng(0x99, 0x9F, (F,), F)
-    rng(0xA0, 0xA6, (F, F), F)
-    conv = (
-        (0xA7, I, i), (0xA8, f, i), (0xA9, f, i), (0xAA, F, i), (0xAB, F, i),
-        (0xAC, i, I), (0xAD, i, I), (0xAE, f, I), (0xAF, f, I), (0xB0, F, I),
-        (0xB1, F, I), (0xB2, i, f), (0xB3, i, f), (0xB4, I, f), (0xB5, I, f),
-        (0xB6, F, f), (0xB7, i, F), (0xB8, i, F), (0xB9, I, F), (0xBA, I, F),
-        (0xBB, f, F), (0xBC, f, i), (0xBD, F, I), (0xBE, i, f), (0xBF, I, F),
-        (0xC0, i, i), (0xC1, i, i), (0xC2, I, I), (0xC3, I, I), (0xC4, I, I),
-    )
-    for op, a, r in conv:
-        t[op] = ((a,), r)
-    # 0xFC 0..7: saturating truncations, keyed as 0xFC00 + sub-opcode.
-    for sub, a, r in ((0, f, i), (1, f, i), (2, F, i), (3, F, i),
-                      (4, f, I), (5, f, I), (6, F, I), (7, F, I)):
-        t[0xFC00 + sub] = ((a,), r)
+
+    def put(lo, hi, a, b, r):
+        for op in range(lo, hi + 1):
+            k = 3 * (op - 0x45 if op < 0xFC00 else op - 0xFC00 + 128)
+            t[k] = a
+            t[k + 1] = b
+            t[k + 2] = r
+
+    put(0x45, 0x45, i, 0, i)
+    put(0x46, 0x4F, i, i, i)
+    put(0x50, 0x50, I, 0, i)
+    put(0x51, 0x5A, I, I, i)
+    put(0x5B, 0x60, f, f, i)
+    put(0x61, 0x66, F, F, i)
+    put(0x67, 0x69, i, 0, i)
+    put(0x6A, 0x78, i, i, i)
+    put(0x79, 0x7B, I, 0, I)
+    put(0x7C, 0x8A, I, I, I)
+    put(0x8B, 0x91, f, 0, f)
+    put(0x92, 0x98, f, f, f)
+    put(0x99, 0x9F, F, 0, F)
+    put(0xA0, 0xA6, F, F, F)
+    # conversions: (first opcode, operand types, result types) runs
+    for lo, args, res in ((0xA7, "IffFF", "iiiii"), (0xAC, "iiffFF", "IIIIII"),
+                          (0xB2, "iiIIF", "fffff"), (0xB7, "iiIIf", "FFFFF"),
+                          (0xBC, "fFiI", "iIfF"), (0xC0, "iiIII", "iiIII"),
+                          (0xFC00, "ffFFffFF", "iiiiIIII")):
+        for k in range(len(args)):
+            put(lo + k, lo + k, _LT[args[k]], 0, _LT[res[k]])
     return t
 
 
-SIGS = None
+_LT = {"i": I32, "I": I64, "f": F32, "F": F64}
+_SIG = None
 
 
-def sigs():
-    global SIGS
-    if SIGS is None:
-        SIGS = _sig_table()
-    return SIGS
+def op_sig(op):
+    """(operand types, result type) of a plain numeric opcode, else None."""
+    global _SIG
+    if 0x45 <= op <= 0xC4:
+        k = 3 * (op - 0x45)
+    elif 0xFC00 <= op <= 0xFC07:
+        k = 3 * (op - 0xFC00 + 128)
+    else:
+        return None
+    if _SIG is None:
+        _SIG = _sig_bytes()
+    a = _SIG[k]
+    b = _SIG[k + 1]
+    return ((a, b) if b else (a,)), _SIG[k + 2]
 
 
 # loads: op -> (result type, natural alignment log2); stores: op -> (type, align)
@@ -270,7 +279,11 @@ def validate_module(m):
             if d.mem >= len(m.mems):
                 _inv("unknown memory %d" % d.mem, 0)
             check_const(m, d.offset, I32, 0, nglob)
-    m.declared_funcs = declared
+    # A bitmap: a set of ints costs kilobytes on a board.
+    bm = bytearray((nfuncs + 7) >> 3)
+    for i in declared:
+        bm[i >> 3] |= 1 << (i & 7)
+    m.declared_funcs = bm
     for i in range(m.n_bodies):
         try:
             walk_body(m, i, _NULL)
@@ -303,8 +316,8 @@ def _imm_kind(op):
 def check_encoding(m, defidx):
     """Decodes a body without validating it; raises LoadError if it is
     malformed."""
-    start, end = m.body(defidx)
-    r = Reader(m.data, start)
+    buf, start, end = m.body_source(defidx)
+    r = Reader(buf, start)
     r.eof_msg = "unexpected end of section or function"
     for _ in range(r.u32()):
         r.u32()
@@ -385,8 +398,8 @@ def walk_body(m, defidx, em):
     em.finish()."""
     fidx = m.n_func_imports + defidx
     ftype = m.types[m.func_types[fidx]]
-    start, end = m.body(defidx)
-    r = Reader(m.data, start)
+    buf, start, end = m.body_source(defidx)
+    r = Reader(buf, start)
     r.eof_msg = "unexpected end of section or function"
     # Locals.
     locals_ = bytearray(ftype.params)
@@ -404,7 +417,6 @@ def walk_body(m, defidx, em):
     locals_ = bytes(locals_)
     em.begin(m, fidx, ftype, locals_)
 
-    S = sigs()
     vals = []
     ctrls = []
     nlocals = len(locals_)
@@ -490,8 +502,8 @@ def walk_body(m, defidx, em):
     while True:
         pos = r.pos
         op = r.u8()
-        if op in S:
-            pops, push = S[op]
+        if 0x45 <= op <= 0xC4:
+            pops, push = op_sig(op)
             pop_vals(pops)
             vals.append(push)
             if live():
@@ -741,7 +753,7 @@ def walk_body(m, defidx, em):
             x = r.u32()
             if x >= nfuncs:
                 _inv("unknown function %d" % x, pos)
-            if x not in m.declared_funcs:
+            if not m.declared_funcs[x >> 3] & (1 << (x & 7)):
                 _inv("undeclared function reference", pos)
             vals.append(FUNCREF)
             if live():
@@ -750,7 +762,7 @@ def walk_body(m, defidx, em):
             sub = r.u32()
             key = 0xFC00 + sub
             if sub <= 7:
-                pops, push = S[key]
+                pops, push = op_sig(key)
                 pop_vals(pops)
                 vals.append(push)
                 if live():

@@ -137,7 +137,7 @@ def parse_stream(path, text, status):
         elif tag == "END":
             ended = True
     if status is None and not ended:
-        status = "exited before the end"
+        status = res.error or "exited before the end"
     if status is not None:
         tail = other[-1] if other else ""
         res.error = run_spec.one_line(status + (": " + tail if tail else ""), 160)

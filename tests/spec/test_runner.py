@@ -335,3 +335,31 @@ print(json.dumps(rs.summary_dict([r])['files']['x']['msg']))
     lines = out.splitlines()
     assert lines[-2] == "spec: 1/2"
     assert lines[-1] == "1"
+
+
+def test_run_one_crash_is_reported(sample):
+    """A runner that dies (here: MicroPython out of heap while reading the
+    file) is reported, and every counted command is a failure."""
+    r = driver.run_one(sample, heapsize="8K", timeout=60)
+    assert r.total == 5 and r.passed == 0
+    assert r.error.startswith("crashed (exit 1)") and "MemoryError" in r.error
+
+
+def test_run_one_timeout_kills_the_runner(sample, monkeypatch):
+    script = ("import sys, time\n"
+              "print('@@ F demo demo.wast')\nprint('@@ + 1')\n"
+              "sys.stdout.flush()\ntime.sleep(120)\n")
+    monkeypatch.setattr(driver, "runner_command",
+                        lambda path, python, heapsize: [sys.executable, "-c", script])
+    seen = []
+    real_popen = driver.subprocess.Popen
+
+    def popen(*a, **kw):
+        p = real_popen(*a, **kw)
+        seen.append(p)
+        return p
+    monkeypatch.setattr(driver.subprocess, "Popen", popen)
+    r = driver.run_one(sample, timeout=2)
+    assert r.error.startswith("timeout after 2s")
+    assert (r.passed, r.failed) == (1, 4)
+    assert seen and seen[0].poll() is not None      # the runner was killed

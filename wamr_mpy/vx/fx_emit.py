@@ -664,6 +664,13 @@ class Emitter:
         if not self.dead:
             self.materialize()
         if not self.frames:
+            # end of the function: branches to its label return from here
+            if f.fixups:
+                here = self.pc0 + len(self.code)
+                for p in f.fixups:
+                    self.code[p] = here
+                if self.dead:
+                    self._reset(f, f.rtypes)
             if not self.dead:
                 self.ret()
             return
@@ -749,8 +756,16 @@ class Emitter:
         self.last = self.lastd = -1
 
     def ret(self):
-        n = len(self.rtypes)
+        rt = self.rtypes
+        n = len(rt)
         lo = len(self.stk) - n
+        if n == 1 and not is_ref(rt[0]):
+            # RET copies the result cells from any slot
+            s = self.use(self.stk[lo], HBASE + self.cum[lo])
+            self.code += (O.RET, s, width(rt[0]))
+            self.dead = True
+            self.last = self.lastd = -1
+            return
         self.materialize(lo)
         src = HBASE + self.cum[lo]
         off = 0

@@ -14,8 +14,6 @@ import struct
 
 from ..errors import Trap
 from ..func import I32, I64, F32, F64, FUNCREF, EXTERNREF
-from .. import numeric as N
-from .. import fmode as F
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -59,21 +57,29 @@ def wr_ref(env, i, v):
     env.R[i] = v
 
 
-if F.SOFT_FLOAT:
-    # soft floats are their own bit patterns in signed canonical form
-    rd_f32 = rd_i32
-    wr_f32 = wr_i32
-    rd_f64 = rd_i64
-    wr_f64 = wr_i64
-else:
-    _f32_from_bits = F.f32_from_bits
-    _f32_to_bits = F.f32_to_bits
+# Float readers/writers need the float module (numeric.py or softfloat.py),
+# imported on first use so integer-only programs do not load it.
+_RD = {I32: rd_i32, I64: rd_i64, FUNCREF: rd_ref, EXTERNREF: rd_ref}
+_WR = {I32: wr_i32, I64: wr_i64, FUNCREF: wr_ref, EXTERNREF: wr_ref}
+
+
+def _floats():
+    from .. import fmode as F
+    if F.SOFT_FLOAT:
+        # soft floats are their own bit patterns in signed canonical form
+        _RD[F32] = rd_i32
+        _WR[F32] = wr_i32
+        _RD[F64] = rd_i64
+        _WR[F64] = wr_i64
+        return
+    f32_from_bits = F.f32_from_bits
+    f32_to_bits = F.f32_to_bits
 
     def rd_f32(env, i):
-        return _f32_from_bits(env.cells[i] & _M32)
+        return f32_from_bits(env.cells[i] & _M32)
 
     def wr_f32(env, i, v):
-        env.cells[i] = _f32_to_bits(v)
+        env.cells[i] = f32_to_bits(v)
 
     def rd_f64(env, i):
         return _unpack_from("<d", env.cells, i << 2)[0]
@@ -81,18 +87,34 @@ else:
     def wr_f64(env, i, v):
         _pack_into("<d", env.cells, i << 2, v)
 
-_RD = {I32: rd_i32, I64: rd_i64, F32: rd_f32, F64: rd_f64, FUNCREF: rd_ref,
-       EXTERNREF: rd_ref}
-_WR = {I32: wr_i32, I64: wr_i64, F32: wr_f32, F64: wr_f64, FUNCREF: wr_ref,
-       EXTERNREF: wr_ref}
+    _RD[F32] = rd_f32
+    _WR[F32] = wr_f32
+    _RD[F64] = rd_f64
+    _WR[F64] = wr_f64
+
+
+def rd(t):
+    f = _RD.get(t)
+    if f is None:
+        _floats()
+        f = _RD[t]
+    return f
+
+
+def wr(t):
+    f = _WR.get(t)
+    if f is None:
+        _floats()
+        f = _WR[t]
+    return f
 
 
 def read(env, t, i):
-    return _RD[t](env, i)
+    return rd(t)(env, i)
 
 
 def write(env, t, i, v):
-    _WR[t](env, i, v)
+    wr(t)(env, i, v)
 
 
 # -- numeric operations through numeric.py / fmode -----------------------------
@@ -128,6 +150,8 @@ _FN = {
 
 
 def _fn(name):
+    from .. import numeric as N
+    from .. import fmode as F
     f = getattr(F, name, None)
     if f is None:
         f = getattr(N, name)
@@ -218,7 +242,7 @@ _MASK = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
 
 
 def _far_load(fmt, size, rt):
-    wd = _WR[rt]
+    wd = wr(rt)
 
     def h(env, fp, d, a, b, c, imm, imm2):
         ea = _u32(env.cells[fp + a]) + (imm | (imm2 << 30))
@@ -342,11 +366,11 @@ def handler(op, pops, push):
         if name is None:
             raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
         fn = _fn(name)
-        wd = _WR[push]
+        wd = wr(push)
         if len(pops) == 1:
-            h = _num1(fn, _RD[pops[0]], wd)
+            h = _num1(fn, rd(pops[0]), wd)
         else:
-            h = _num2(fn, _RD[pops[0]], _RD[pops[1]], wd)
+            h = _num2(fn, rd(pops[0]), rd(pops[1]), wd)
         _CACHE[key] = h
     return h
 
@@ -373,7 +397,7 @@ def gget(t):
     key = ("G", t)
     h = _CACHE.get(key)
     if h is None:
-        wd = _WR[t]
+        wd = wr(t)
 
         def h(env, fp, d, a, b, c, imm, imm2):
             wd(env, fp + d, env.inst.globals[imm].v)
@@ -385,9 +409,9 @@ def gset(t):
     key = ("g", t)
     h = _CACHE.get(key)
     if h is None:
-        rd = _RD[t]
+        rv = rd(t)
 
         def h(env, fp, d, a, b, c, imm, imm2):
-            env.inst.globals[imm].v = rd(env, fp + a)
+            env.inst.globals[imm].v = rv(env, fp + a)
         _CACHE[key] = h
     return h

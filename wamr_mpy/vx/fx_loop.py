@@ -267,6 +267,8 @@ def loop(env) -> int:
                     sb = int(S)
                     ncells = int(len(cells))
                     F = ptr32(sb + (fp << 2))
+                    FR = ptr32(frames)
+                    flim = int(len(frames)) - 2
                 fuel -= 1
                 if fuel <= 0:
                     P[0] = 0
@@ -478,6 +480,8 @@ def loop(env) -> int:
                 fi = int(calli(env, pc, fp, fsp))
                 C = ptr32(code)
                 cb = int(C)
+                FR = ptr32(frames)
+                flim = int(len(frames)) - 2
                 S = ptr32(cells)
                 sb = int(S)
                 ncells = int(len(cells))
@@ -499,6 +503,8 @@ def loop(env) -> int:
                     sb = int(S)
                     ncells = int(len(cells))
                     F = ptr32(sb + (fp << 2))
+                    FR = ptr32(frames)
+                    flim = int(len(frames)) - 2
                 fuel -= 1
                 if fuel <= 0:
                     P[0] = 0
@@ -584,8 +590,10 @@ def loop(env) -> int:
                     # i64 results of narrow loads: sign/zero-extend into the high cell
                     if op == _LD64_8U or op == _LD64_16U or op == _LD64_32U:
                         F[d + 1] = 0
-                    else:
+                    elif op == _LD64_32S:
                         F[d + 1] = ((v ^ SB) - SB) >> 31
+                    else:
+                        F[d + 1] = v >> 31      # v is already sign-extended
                 I = ptr32(int(I) + 16)
         elif op < 96:
             if op == _CALLX:
@@ -594,6 +602,8 @@ def loop(env) -> int:
                 callx(env, pc, fp, fsp)
                 C = ptr32(code)
                 cb = int(C)
+                FR = ptr32(frames)
+                flim = int(len(frames)) - 2
                 S = ptr32(cells)
                 sb = int(S)
                 ncells = int(len(cells))

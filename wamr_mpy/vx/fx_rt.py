@@ -93,7 +93,8 @@ class Env:
         ss = inst.stack_size
         self.maxcells = max(ss // 4, 256)
         self.cells = _zeros(min(INITIAL_CELLS, self.maxcells))
-        self.frames = _zeros(2 * max(ss // 64, 16) + 2)
+        self.maxframes = max(ss // 64, 16)
+        self.frames = _zeros(2 * min(64, self.maxframes) + 2)
         self.R = None
         self.st = _zeros(8)
         self.mem = inst.memory.data if inst.memory is not None else bytearray(8)
@@ -129,6 +130,21 @@ class Env:
             return False
         return True
 
+    def ensure_frames(self, fsp):
+        """Room for a frame at frame-stack index fsp; False past the limit."""
+        n = len(self.frames)
+        if fsp + 2 <= n - 2:
+            return True
+        m = (n - 2) // 2
+        if m >= self.maxframes:
+            return False
+        m = min(m * 2, self.maxframes)
+        try:
+            self.frames.extend(_zeros(2 * m + 2 - n))
+        except MemoryError:
+            return False
+        return True
+
 
 def get_env(inst):
     env = getattr(inst, "_fx", None)
@@ -159,7 +175,7 @@ def refuel(env):
 
 def grow(env, need, fsp):
     """A call needs `need` cells or one more frame than the stack holds."""
-    if fsp + 4 > len(env.frames) or not env.ensure(need):
+    if not env.ensure(need) or not env.ensure_frames(fsp):
         raise Trap("call stack exhausted", STACK_EXHAUSTED)
     return 0
 
@@ -256,7 +272,7 @@ def run(inst, f, vals, loop):
     code = prog.code
     base = env.top
     fsp = env.ftop
-    if env.depth >= MAX_REENTRY or fsp + 4 > len(env.frames) \
+    if env.depth >= MAX_REENTRY or not env.ensure_frames(fsp) \
             or not env.ensure(base + code[e]):
         raise Trap("call stack exhausted", STACK_EXHAUSTED)
     S = env.cells

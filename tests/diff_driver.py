@@ -1,0 +1,98 @@
+# MicroPython side of the differential test (tests/test_differential.py).
+#
+#     micropython tests/diff_driver.py JOB.json [FIRST]
+#
+# JOB.json: {"tier": "interp", "modules": [{"id": ..., "wasm": PATH,
+# "calls": [[EXPORT, [RAW ARGS]], ...]}, ...]}.  Runs the modules from index
+# FIRST on, in this one process, and prints one JSON line per event:
+#   {"m": ID, "inst": "ok" | "trap" | "error" | "unavailable", "msg": ...}
+#   {"m": ID, "c": K, "r": [RAW RESULTS]} or "trap": MESSAGE or
+#   "error": TEXT (an exception that is not a Trap: a bug), plus after each
+#   call "s": the results of the "state" export and "h": a hash of memory.
+# The host compares these lines with wasmtime's.
+import sys
+import json
+
+try:
+    import hashlib
+    import binascii
+
+    def mem_hash(data):
+        return binascii.hexlify(hashlib.sha256(data).digest()).decode()[:16]
+except ImportError:  # pragma: no cover (boards without hashlib)
+    def mem_hash(data):
+        h = 0
+        for b in data:
+            h = (h * 31 + b) & 0xFFFFFFFF
+        return "%08x" % h
+
+import wamr_mpy
+from wamr_mpy import Trap
+
+
+def out(d):
+    sys.stdout.write(json.dumps(d))
+    sys.stdout.write("\n")
+
+
+def err_text(e):
+    return "%s: %s" % (type(e).__name__, e)
+
+
+def run_module(m, tier):
+    mid = m["id"]
+    with open(m["wasm"], "rb") as f:
+        data = f.read()
+    try:
+        mod = wamr_mpy.load(data)
+    except Exception as e:
+        out({"m": mid, "inst": "error", "msg": "load: " + err_text(e)})
+        return
+    try:
+        inst = mod.instantiate(tier=tier)
+    except ValueError as e:
+        if "not available" in str(e) or "unknown tier" in str(e):
+            out({"m": mid, "inst": "unavailable", "msg": str(e)})
+            return
+        out({"m": mid, "inst": "error", "msg": err_text(e)})
+        return
+    except Trap as e:
+        out({"m": mid, "inst": "trap", "msg": e.message})
+        return
+    except Exception as e:
+        out({"m": mid, "inst": "error", "msg": err_text(e)})
+        return
+    out({"m": mid, "inst": "ok"})
+    mem = inst.exports.get("mem")
+    has_state = inst.lookup_function("state") is not None
+    for k, (name, args) in enumerate(m["calls"]):
+        rec = {"m": mid, "c": k}
+        try:
+            rec["r"] = inst.call_raw(name, args)
+        except Trap as e:
+            rec["trap"] = e.message
+        except Exception as e:
+            rec["error"] = err_text(e)
+        try:
+            if has_state:
+                rec["s"] = inst.call_raw("state", [])
+            if mem is not None:
+                rec["h"] = mem_hash(mem.data)
+        except Exception as e:
+            rec["error"] = rec.get("error", "") + " state: " + err_text(e)
+        out(rec)
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        job = json.load(f)
+    first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    tier = job.get("tier") or None
+    mods = job["modules"]
+    for i in range(first, len(mods)):
+        out({"start": i})
+        run_module(mods[i], tier)
+    out({"done": len(mods)})
+
+
+main()

@@ -1,0 +1,422 @@
+"""Differential test: random valid modules (tests/wasmgen.py) run under
+wasmtime (the reference, in CPython) and under wamr_mpy on the MicroPython
+unix port (tests/diff_driver.py, many modules per process); every call's
+results, traps, globals, table/memory sizes and memory contents must agree.
+
+Environment:
+  WAMR_DIFF_SEEDS   modules per mode (default 48 hard-float + a quarter
+                    of that in soft-float mode); e.g. 500 for a long run
+  WAMR_DIFF_SEED0   first seed (default 0)
+  WAMR_TIER         tiers to test, comma separated (default "interp"; e.g.
+                    "interp,fast,jit,aot"); a tier whose instantiate raises
+                    ValueError "not available" is skipped
+  WAMR_DIFF_MODES   "hard", "soft" or "hard,soft" (default both)
+  WAMR_DIFF_SAVE    directory where the .wat of every mismatching module is
+                    written (default: none)
+
+As a program (docs/testing-differential.md):
+  python tests/test_differential.py --seeds 0:2000 --tier interp --soft -j 2
+  python tests/test_differential.py --wat file.wat --call w0 1 2
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+import wasmgen  # noqa: E402
+from mp import run_mp, ROOT  # noqa: E402
+
+DRIVER = os.path.join(HERE, "diff_driver.py")
+CHUNK = 12                  # modules per pytest item / MicroPython process
+REF_FUEL = 50000000
+
+# wasmtime trap code name -> spec messages our runtime may give for it.
+TRAP_MESSAGES = {
+    "STACK_OVERFLOW": ("call stack exhausted",),
+    "MEMORY_OUT_OF_BOUNDS": ("out of bounds memory access",),
+    "HEAP_MISALIGNED": ("out of bounds memory access",),
+    "TABLE_OUT_OF_BOUNDS": ("out of bounds table access", "undefined element"),
+    "INDIRECT_CALL_TO_NULL": ("uninitialized element", "undefined element"),
+    "BAD_SIGNATURE": ("indirect call type mismatch",),
+    "INTEGER_OVERFLOW": ("integer overflow",),
+    "INTEGER_DIVISION_BY_ZERO": ("integer divide by zero",),
+    "BAD_CONVERSION_TO_INTEGER": ("invalid conversion to integer",),
+    "UNREACHABLE": ("unreachable",),
+}
+
+
+# ---------------------------------------------------------------- reference
+
+_ENGINE = None
+
+
+def engine():
+    global _ENGINE
+    if _ENGINE is None:
+        import wasmtime
+        cfg = wasmtime.Config()
+        cfg.consume_fuel = True
+        cfg.cranelift_nan_canonicalization = False
+        _ENGINE = wasmtime.Engine(cfg)
+    return _ENGINE
+
+
+def wat_to_wasm(text):
+    import wasmtime
+    return bytes(wasmtime.wat2wasm(text))
+
+
+def mem_hash(data):
+    return hashlib.sha256(bytes(data)).hexdigest()[:16]
+
+
+def _trap_name(e):
+    code = getattr(e, "trap_code", None)
+    if code is not None:
+        return code.name
+    return "OTHER: " + str(e).splitlines()[0]
+
+
+def _signed(v, t):
+    w = 32 if t in ("i32", "f32") else 64
+    v &= (1 << w) - 1
+    return v - (1 << w) if v >> (w - 1) else v
+
+
+def _unsigned(v, t):
+    if v is None:
+        return None
+    w = 32 if t in ("i32", "f32") else 64
+    return v & ((1 << w) - 1)
+
+
+def run_reference(wasm, calls, exports):
+    """Runs the calls under wasmtime; returns records shaped like the
+    driver's lines (trap messages are wasmtime trap code names)."""
+    import wasmtime
+    eng = engine()
+    store = wasmtime.Store(eng)
+    store.set_fuel(REF_FUEL)
+    module = wasmtime.Module(eng, wasm)
+    try:
+        inst = wasmtime.Instance(store, module, [])
+    except wasmtime.Trap as e:
+        return {"inst": "trap", "msg": _trap_name(e)}, []
+    except wasmtime.WasmtimeError as e:
+        return {"inst": "trap", "msg": "OTHER: " + str(e).splitlines()[0]}, []
+    ex = inst.exports(store)
+    mem = ex["mem"] if "mem" in [x.name for x in module.exports] else None
+    state = ex["state"] if "state" in [x.name for x in module.exports] else None
+    st_types = None
+    if state is not None:
+        st_types = [str(t) for t in state.type(store).results]
+    recs = []
+    for k, (name, args) in enumerate(calls):
+        rec = {"c": k}
+        params, results = exports[name]
+        store.set_fuel(REF_FUEL)
+        try:
+            r = ex[name](store, *[_signed(a, t) for a, t in zip(args, params)])
+            if r is None:
+                r = []
+            elif not isinstance(r, list):
+                r = [r]
+            rec["r"] = [_unsigned(v, t) for v, t in zip(r, results)]
+        except wasmtime.Trap as e:
+            rec["trap"] = _trap_name(e)
+        except wasmtime.WasmtimeError as e:
+            rec["trap"] = "OTHER: " + str(e).splitlines()[0]
+        if state is not None:
+            s = state(store)
+            if s is None:
+                s = []
+            elif not isinstance(s, list):
+                s = [s]
+            rec["s"] = [_unsigned(v, t) for v, t in zip(s, st_types)]
+        if mem is not None:
+            rec["h"] = mem_hash(mem.read(store, 0, mem.data_len(store)))
+        recs.append(rec)
+    return {"inst": "ok"}, recs
+
+
+# ---------------------------------------------------------------- ours
+
+def run_ours(modules, tier, soft, workdir, timeout=None):
+    """modules: [{"id", "wasm" (path), "calls"}].  Runs them all on the
+    MicroPython unix port (restarting after a crash or a hang); returns
+    {id: (inst_record, [call records])}."""
+    job = os.path.join(workdir, "job-%s-%s.json" % (tier, "soft" if soft else "hard"))
+    with open(job, "w") as f:
+        json.dump({"tier": tier, "modules": modules}, f)
+    env = {"WAMR_CONFIG": "SOFT_FLOAT=1"} if soft else {"WAMR_CONFIG": ""}
+    res = {}
+    first = 0
+    per_module = 60 if soft else 30
+    while first < len(modules):
+        t = timeout or per_module * (len(modules) - first) + 20
+        cur = None
+        try:
+            r = run_mp(script=DRIVER, args=(job, str(first)), timeout=t, env=env,
+                       heapsize="64M")
+            text = r.stdout.decode("utf-8", "replace")
+            tail = r.stdout[-2000:].decode("utf-8", "replace") + r.stderr[-2000:].decode("utf-8", "replace")
+            failure = None if r.returncode == 0 else "exit %d: %s" % (r.returncode, tail)
+        except subprocess.TimeoutExpired as e:
+            text = (e.stdout or b"").decode("utf-8", "replace")
+            failure = "timeout after %ds" % t
+        done = False
+        for line in text.splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            if "start" in d:
+                cur = d["start"]
+                continue
+            if "done" in d:
+                done = True
+                continue
+            mid = d.pop("m")
+            if "inst" in d:
+                res[mid] = (d, [])
+            else:
+                res[mid][1].append(d)
+        if done:
+            break
+        if cur is None:
+            cur = first
+        mid = modules[cur]["id"]
+        entry = res.setdefault(mid, ({"inst": "ok"}, []))
+        entry[1].append({"c": len(entry[1]), "error": "driver died: %s" % (failure,)})
+        first = cur + 1
+    return res
+
+
+# ---------------------------------------------------------------- compare
+
+def trap_ok(ref, ours):
+    return ours in TRAP_MESSAGES.get(ref, ())
+
+
+def compare(g, ref, ours):
+    """Differences between the reference's and our records of one module."""
+    rinst, rrecs = ref
+    oinst, orecs = ours
+    diffs = []
+    if oinst["inst"] == "unavailable":
+        return diffs
+    if rinst["inst"] != oinst["inst"]:
+        diffs.append("instantiate: wasmtime %s, ours %s" % (rinst, oinst))
+        return diffs
+    for k, rr in enumerate(rrecs):
+        name, args = g.calls[k]
+        what = "call %d %s(%s)" % (k, name, ", ".join(hex(a) for a in args))
+        if k >= len(orecs):
+            diffs.append("%s: no result from our runtime" % what)
+            break
+        orr = orecs[k]
+        if "error" in orr:
+            diffs.append("%s: our runtime raised %s" % (what, orr["error"]))
+            break
+        if "trap" in rr or "trap" in orr:
+            if not ("trap" in rr and "trap" in orr and trap_ok(rr["trap"], orr["trap"])):
+                diffs.append("%s: wasmtime %s, ours %s" % (
+                    what, rr.get("trap") or _hexl(rr.get("r")), orr.get("trap") or _hexl(orr.get("r"))))
+        elif rr["r"] != orr["r"]:
+            diffs.append("%s: wasmtime %s, ours %s" % (what, _hexl(rr["r"]), _hexl(orr["r"])))
+        if rr.get("s") != orr.get("s"):
+            diffs.append("%s: state (globals, table/memory sizes) wasmtime %s, ours %s"
+                         % (what, _hexl(rr.get("s")), _hexl(orr.get("s"))))
+        if rr.get("h") != orr.get("h"):
+            diffs.append("%s: memory contents differ" % what)
+        if diffs:
+            break       # later calls usually differ as a consequence
+    return diffs
+
+
+def _hexl(v):
+    if v is None:
+        return "None"
+    return "[" + ", ".join(hex(x) for x in v) + "]"
+
+
+# ---------------------------------------------------------------- a batch
+
+def prepare(seeds, workdir, opts=None):
+    """Generates and runs under wasmtime; writes the .wasm files.  Returns
+    (gens, refs, modules-for-the-driver, skipped)."""
+    gens, refs, mods, skipped = {}, {}, [], []
+    for seed in seeds:
+        g = wasmgen.generate(seed, opts)
+        wasm = wat_to_wasm(g.wat)
+        ref = run_reference(wasm, g.calls, g.exports)
+        if any(r.get("trap") == "OUT_OF_FUEL" for r in ref[1]):
+            skipped.append(seed)    # would be a generator bug: loops are bounded
+            continue
+        path = os.path.join(workdir, "m%d.wasm" % seed)
+        with open(path, "wb") as f:
+            f.write(wasm)
+        gens[seed] = g
+        refs[seed] = ref
+        mods.append({"id": seed, "wasm": path, "calls": g.calls})
+    return gens, refs, mods, skipped
+
+
+def run_batch(seeds, tier="interp", soft=False, opts=None, workdir=None, save=None):
+    """Returns (list of (seed, diffs), stats dict)."""
+    own = workdir is None
+    if own:
+        workdir = tempfile.mkdtemp(prefix="wamrdiff-")
+    try:
+        gens, refs, mods, skipped = prepare(seeds, workdir, opts)
+        ours = run_ours(mods, tier, soft, workdir)
+        bad = []
+        stats = {"modules": len(mods), "calls": 0, "traps": 0, "unavailable": 0,
+                 "skipped": skipped}
+        for m in mods:
+            seed = m["id"]
+            o = ours.get(seed, ({"inst": "error", "msg": "no output"}, []))
+            if o[0]["inst"] == "unavailable":
+                stats["unavailable"] += 1
+                continue
+            stats["calls"] += len(refs[seed][1])
+            stats["traps"] += sum(1 for r in refs[seed][1] if "trap" in r)
+            d = compare(gens[seed], refs[seed], o)
+            if d:
+                bad.append((seed, d))
+                if save:
+                    os.makedirs(save, exist_ok=True)
+                    with open(os.path.join(save, "seed%d.wat" % seed), "w") as f:
+                        f.write(gens[seed].wat)
+                        f.write(";; calls: %r\n" % (gens[seed].calls,))
+                        for line in d:
+                            f.write(";; %s\n" % line)
+        return bad, stats
+    finally:
+        if own:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- pytest
+
+def _config():
+    n = int(os.environ.get("WAMR_DIFF_SEEDS", "48"))
+    seed0 = int(os.environ.get("WAMR_DIFF_SEED0", "0"))
+    tiers = [t.strip() for t in os.environ.get("WAMR_TIER", "interp").split(",") if t.strip()]
+    modes = [m.strip() for m in os.environ.get("WAMR_DIFF_MODES", "hard,soft").split(",") if m.strip()]
+    items = []
+    for tier in tiers:
+        for mode in modes:
+            count = n if mode == "hard" else max(CHUNK, n // 4)
+            base = seed0 if mode == "hard" else seed0 + 1000000
+            for start in range(0, count, CHUNK):
+                items.append((tier, mode, base + start, min(CHUNK, count - start)))
+    return items
+
+
+def _ids(item):
+    return "%s-%s-%d" % (item[0], item[1], item[2])
+
+
+try:
+    import pytest
+except ImportError:  # running as a program without pytest
+    pytest = None
+
+if pytest is not None:
+    @pytest.mark.parametrize("item", _config(), ids=_ids)
+    def test_differential(item):
+        pytest.importorskip("wasmtime")
+        tier, mode, first, count = item
+        bad, stats = run_batch(range(first, first + count), tier, mode == "soft",
+                               save=os.environ.get("WAMR_DIFF_SAVE"))
+        if stats["unavailable"]:
+            pytest.skip("tier %s is not available in this build" % tier)
+        assert stats["calls"] > 0
+        assert not bad, "\n".join(
+            "seed %d (python tests/wasmgen.py %d > m.wat): %s" % (s, s, "; ".join(d))
+            for s, d in bad)
+
+
+# ---------------------------------------------------------------- CLI
+
+def _cli():
+    import argparse
+    import concurrent.futures
+    import time
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", default="0:100", help="FIRST:END (END exclusive)")
+    ap.add_argument("--tier", default="interp")
+    ap.add_argument("--soft", action="store_true", help="soft-float mode (softfloat.py)")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--chunk", type=int, default=25)
+    ap.add_argument("--save", default=None, help="write mismatching modules here")
+    ap.add_argument("--wat", default=None, help="run one .wat file instead")
+    ap.add_argument("--call", nargs="+", action="append", default=[],
+                    help="with --wat: EXPORT ARG... (raw ints, 0x ok)")
+    a = ap.parse_args()
+    if a.wat:
+        return _cli_wat(a)
+    lo, hi = (int(x) for x in a.seeds.split(":"))
+    chunks = [range(s, min(s + a.chunk, hi)) for s in range(lo, hi, a.chunk)]
+    t0 = time.time()
+    tot = {"modules": 0, "calls": 0, "traps": 0, "bad": 0, "skipped": 0}
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+        futs = [ex.submit(run_batch, c, a.tier, a.soft, None, None, a.save) for c in chunks]
+        for fu in concurrent.futures.as_completed(futs):
+            bad, st = fu.result()
+            for k in ("modules", "calls", "traps"):
+                tot[k] += st[k]
+            tot["skipped"] += len(st["skipped"])
+            tot["bad"] += len(bad)
+            for s, d in bad:
+                print("seed %d: %s" % (s, "\n    ".join(d)), flush=True)
+    print("%(modules)d modules, %(calls)d calls (%(traps)d trapping), "
+          "%(bad)d mismatching modules, %(skipped)d skipped" % tot,
+          "in %.0fs" % (time.time() - t0))
+    return 1 if tot["bad"] else 0
+
+
+def _cli_wat(a):
+    text = open(a.wat).read()
+    wasm = wat_to_wasm(text)
+    import wasmtime
+    mod = wasmtime.Module(engine(), wasm)
+    exports = {}
+    for e in mod.exports:
+        if isinstance(e.type, wasmtime.FuncType):
+            exports[e.name] = (tuple(str(t) for t in e.type.params),
+                               tuple(str(t) for t in e.type.results))
+    calls = [(c[0], [int(x, 0) & 0xFFFFFFFFFFFFFFFF for x in c[1:]]) for c in a.call]
+
+    class G:
+        pass
+    g = G()
+    g.calls = calls
+    ref = run_reference(wasm, calls, exports)
+    workdir = tempfile.mkdtemp(prefix="wamrdiff-")
+    try:
+        path = os.path.join(workdir, "m.wasm")
+        with open(path, "wb") as f:
+            f.write(wasm)
+        ours = run_ours([{"id": 0, "wasm": path, "calls": calls}], a.tier, a.soft, workdir)[0]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("wasmtime:", json.dumps(ref))
+    print("ours:    ", json.dumps(ours))
+    d = compare(g, ref, ours)
+    print("\n".join(d) if d else "same")
+    return 1 if d else 0
+
+
+if __name__ == "__main__":
+    sys.exit(_cli())

@@ -1,0 +1,119 @@
+# The on-device JIT tier ("jit"): the AOT code generator (compiler.py) run
+# at run time on a port whose firmware has the native/viper emitters.  Each
+# function is compiled lazily, on its first call, by exec() of its
+# generated source; the compiled functions are kept per module (shared by
+# its instances).  Generated source counts against config.JIT_BUDGET
+# (bytes, a proxy for the RAM the native code takes); a function over the
+# budget, or one the compiler rejects, runs on the portable interpreter.
+
+from . import aot
+
+DEFAULT_BUDGET = 256 * 1024
+
+used = 0            # generated source bytes compiled so far (all modules)
+
+
+def budget():
+    from . import config
+    return getattr(config, "JIT_BUDGET", DEFAULT_BUDGET)
+
+
+def available():
+    """True when this port can compile viper code at run time."""
+    global _avail
+    if _avail is None:
+        try:
+            exec("import micropython\n@micropython.viper\ndef _t(a: int) -> int:\n return a\n",
+                 {})
+            _avail = True
+        except Exception:
+            _avail = False
+    return _avail
+
+
+_avail = None
+
+
+class _State:
+    """Per-module JIT state: the namespace the generated code runs in and
+    the function table."""
+
+    def __init__(self, m):
+        from . import compiler
+        self.m = m
+        self.mc = compiler.ModCtx(m, compiler.host_target())
+        self.nconst = 0
+        ns = {}
+        import micropython
+        ns["micropython"] = micropython
+        from . import fmode
+        for k in dir(fmode):
+            if not k.startswith("__"):
+                ns[k] = getattr(fmode, k)
+        for k in dir(aot):
+            if k.startswith("_") and not k.startswith("__") or k in (
+                    "ZERO", "NULL", "ZF32", "ZF64"):
+                ns[k] = getattr(aot, k)
+        self.ns = ns
+        self.fns = [self.stub(i) for i in range(m.n_bodies)]
+        for i in range(m.n_bodies):
+            ns["f%d" % i] = self.fns[i]
+        self.compiled = 0
+        self.interp = 0
+
+    def stub(self, i):
+        def first_call(M, W, X, d, *a):
+            return self.compile(i)(M, W, X, d, *a)
+        return first_call
+
+    def fallback(self, i):
+        def run_interp(M, W, X, d, *a):
+            return aot._interp(X, i, a)
+        return run_interp
+
+    def compile(self, i):
+        global used
+        from . import compiler
+        fn = None
+        if available() and used < budget():
+            try:
+                src = compiler.compile_function(self.mc, i)
+                defs = self.mc.const_defs
+                if self.nconst < len(defs):
+                    exec("\n".join(defs[self.nconst:]), self.ns)
+                    self.nconst = len(defs)
+                if used + len(src) <= budget():
+                    exec(src, self.ns)
+                    fn = self.ns["f%d" % i]
+                    used += len(src)
+                    self.compiled += 1
+            except MemoryError:
+                fn = None
+            except Exception as e:
+                if isinstance(e, aot.WasmError):
+                    raise
+                fn = None
+        if fn is None:
+            fn = self.fallback(i)
+            self.interp += 1
+        self.ns["f%d" % i] = fn
+        self.fns[i] = fn
+        return fn
+
+
+def state(m):
+    st = getattr(m, "_jit", None)
+    if st is None:
+        st = _State(m)
+        m._jit = st
+    return st
+
+
+def run(inst, f, vals):
+    """The "jit" tier's entry (instance.tier_runner)."""
+    X = getattr(inst, "_aotx", None)
+    if X is None:
+        st = state(inst.module)
+        X = aot.Ctx(inst, st.fns, st.mc.gwords, st.mc.nwords)
+        inst._aotx = X
+    return aot.run_ctx(X, f, vals)
