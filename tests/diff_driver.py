@@ -89,6 +89,8 @@ def main():
     first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     tier = job.get("tier") or None
     mods = job["modules"]
+    from wamr_mpy import fmode
+    out({"soft_float": fmode.SOFT_FLOAT})
     for i in range(first, len(mods)):
         out({"start": i})
         run_module(mods[i], tier)

@@ -185,6 +185,11 @@ def run_ours(modules, tier, soft, workdir, timeout=None):
             if "done" in d:
                 done = True
                 continue
+            if "soft_float" in d:
+                if bool(d["soft_float"]) != bool(soft):
+                    raise AssertionError("driver runs with SOFT_FLOAT=%s, wanted %s"
+                                         % (d["soft_float"], soft))
+                continue
             mid = d.pop("m")
             if "inst" in d:
                 res[mid] = (d, [])
@@ -271,6 +276,28 @@ def prepare(seeds, workdir, opts=None):
     return gens, refs, mods, skipped
 
 
+def compile_aot(mods):
+    """tier "aot": compiles each module with the wamrc machinery
+    (wamr_mpy.compiler_mpy, mpy-cross) and points the driver at the .mpy.
+    Returns {seed: error text} for modules the compiler rejected."""
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    from wamr_mpy import compiler_mpy
+    errors = {}
+    for m in mods:
+        with open(m["wasm"], "rb") as f:
+            data = f.read()
+        try:
+            mpy, info = compiler_mpy.build(data, "x64", os.path.basename(m["wasm"]))
+        except Exception as e:
+            errors[m["id"]] = "wamrc: %s: %s" % (type(e).__name__, e)
+            continue
+        m["wasm"] = m["wasm"][:-5] + ".mpy"
+        with open(m["wasm"], "wb") as f:
+            f.write(mpy)
+    return errors
+
+
 def run_batch(seeds, tier="interp", soft=False, opts=None, workdir=None, save=None):
     """Returns (list of (seed, diffs), stats dict)."""
     own = workdir is None
@@ -278,7 +305,12 @@ def run_batch(seeds, tier="interp", soft=False, opts=None, workdir=None, save=No
         workdir = tempfile.mkdtemp(prefix="wamrdiff-")
     try:
         gens, refs, mods, skipped = prepare(seeds, workdir, opts)
-        ours = run_ours(mods, tier, soft, workdir)
+        aot_errors = {}
+        if tier == "aot":
+            aot_errors = compile_aot(mods)
+        ours = run_ours([m for m in mods if m["id"] not in aot_errors], tier, soft, workdir)
+        for seed, msg in aot_errors.items():
+            ours[seed] = ({"inst": "error", "msg": msg}, [])
         bad = []
         stats = {"modules": len(mods), "calls": 0, "traps": 0, "unavailable": 0,
                  "skipped": skipped}

@@ -125,7 +125,7 @@ def test_target_runner_passes_core_subset_on_the_virtual_board():
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("WAMR_TARGET", None)
     cmd = [sys.executable, "-m", "pytest", "-p", "target_plugin", "--target", "vboard",
-           "-p", "no:cacheprovider", "-q", "-m", "not slow and not spec"] + files
+           "-p", "no:cacheprovider", "-m", "not slow and not spec"] + files
     try:
         import xdist  # noqa: F401
         cmd += ["-p", "no:xdist"]

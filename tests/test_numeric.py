@@ -1,4 +1,5 @@
-"""wamr_mpy.numeric: integer helpers and the native-double float module.
+"""wamr_mpy.numeric (integer helpers) and wamr_mpy.hardfloat (the native-double
+float module).
 
 Expected values come from wasmtime (tests/numeric_ref.py builds the tables)
 and from the spec's JSON files; tests/numeric_check.py checks a mode against
@@ -81,9 +82,9 @@ def test_interface_complete_on_micropython():
             "i32_shr_u", "i64_shl", "i32_mul", "extend8_s", "extend16_s",
             "i64_extend32_s", "i64_extend_i32_u", "i32_wrap_i64", "i32_lt_u"]
     out = check_mp(
-        "from wamr_mpy import numeric as N, softfloat as S\n"
+        "from wamr_mpy import numeric as N, hardfloat as H, softfloat as S\n"
         "for n in %r:\n"
-        "    if not hasattr(N, n): print('numeric lacks', n)\n"
+        "    if not hasattr(H, n): print('hardfloat lacks', n)\n"
         "    if not hasattr(S, n): print('softfloat lacks', n)\n"
         "for n in %r:\n"
         "    if not hasattr(N, n): print('numeric lacks', n)\n"
@@ -93,8 +94,8 @@ def test_interface_complete_on_micropython():
 
 def test_fmode_default_is_native():
     out = check_mp(
-        "from wamr_mpy import fmode, numeric, config\n"
-        "print(config.SOFT_FLOAT, fmode.SOFT_FLOAT, fmode.f32_add is numeric.f32_add,\n"
+        "from wamr_mpy import fmode, numeric, hardfloat, config\n"
+        "print(config.SOFT_FLOAT, fmode.SOFT_FLOAT, fmode.f32_add is hardfloat.f32_add,\n"
         "      fmode.i32_div_s is numeric.i32_div_s)\n")
     assert out.split() == ["0", "0", "True", "True"]
 
@@ -137,7 +138,7 @@ def test_int_helpers_cpython():
 
 def test_trap_kinds_on_micropython():
     out = check_mp(
-        "from wamr_mpy import numeric as N\n"
+        "from wamr_mpy import fmode as N\n"
         "from wamr_mpy.errors import Trap\n"
         "for f, a in ((N.i32_div_u, (1, 0)), (N.i64_rem_s, (1, 0)),\n"
         "             (N.i32_div_s, (-2**31, -1)), (N.i32_trunc_f64_s, (float('nan'),)),\n"
@@ -206,7 +207,7 @@ def test_bits_memory_roundtrip_exact(t, soft):
 
 def test_native_from_py_to_py():
     out = check_mp(
-        "from wamr_mpy import numeric as N\n"
+        "from wamr_mpy import hardfloat as N\n"
         "import struct\n"
         "print(hex(N.f32_to_bits(N.f32_from_py(0.1))), hex(N.f64_to_bits(N.f64_from_py(0.1))))\n"
         "print(hex(N.f32_to_bits(N.f32_from_py(1e39))), hex(N.f32_to_bits(N.f32_from_py(3))))\n"
@@ -220,7 +221,7 @@ def test_native_f32_values_stay_binary32():
     a binary32 value (the checker verifies this on every f32 result too);
     here: sums whose double result is not."""
     out = check_mp(
-        "from wamr_mpy import numeric as N\n"
+        "from wamr_mpy import hardfloat as N\n"
         "a = N.f32_from_bits(0x3f800000); b = N.f32_from_bits(0x33800001)\n"
         "print(hex(N.f32_to_bits(N.f32_add(a, b))), hex(N.f64_to_bits(N.f32_add(a, b))))\n")
     assert out.split() == ["0x3f800001", "0x3ff0000020000000"]

@@ -53,6 +53,7 @@ which no arithmetic may return, -> the marker value -777.0 so the bug
 shows).  abs/neg/copysign/consts/loads/stores/reinterpret/select keep NaN
 bits exactly and are compared exactly.
 """
+import copy
 import math
 import random
 import struct
@@ -293,6 +294,7 @@ class Options:
         self.p_rec = 0.15             # probability of the "rec" export
         self.p_bad_segment = 0.03     # active segment out of bounds
         self.p_start = 0.15
+        self.p_big = 0.15
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise TypeError("Options: unknown option %s" % k)
@@ -312,7 +314,13 @@ class ModuleGen:
     def __init__(self, seed, opts=None):
         self.seed = seed
         self.rng = random.Random(seed)
-        self.o = opts or Options()
+        self.o = copy.copy(opts or Options())
+        # some modules are "big": long bodies, deep nesting, many locals,
+        # params and results, wide br_tables, tall operand stacks
+        self.big = self.rng.random() < self.o.p_big
+        if self.big:
+            self.o.max_budget *= 3
+            self.o.max_depth += 3
 
     # -- module-level choices -------------------------------------------
     def rtype(self, allow_ref=True):
@@ -329,6 +337,9 @@ class ModuleGen:
         for _ in range(rng.randint(2, 5)):
             np_ = rng.choice((0, 1, 1, 2, 2, 3, 4))
             nr = rng.choice((0, 1, 1, 1, 2, 3))
+            if self.big and rng.random() < 0.5:
+                np_ = rng.randint(4, 12)
+                nr = rng.randint(2, 8)
             self.sigs.append((tuple(self.rtype() for _ in range(np_)),
                               tuple(self.rtype() for _ in range(nr))))
         self.nfuncs = rng.randint(2, o.max_funcs)
@@ -432,6 +443,7 @@ class ModuleGen:
         if self.has_mem:
             out.append('  (memory $m (export "mem") %d %d)' % (self.mem_min, self.mem_max))
         out.append("  (global $fuel (mut i32) (i32.const %d))" % o.call_fuel)
+        out.append("  (global $hash (mut i64) (i64.const 0))")
         for name, t, mut, init in self.globals:
             tt = "(mut %s)" % t if mut else t
             out.append("  (global %s %s (%s))" % (name, tt, init))
@@ -464,8 +476,8 @@ class ModuleGen:
                 out.append('  (export "d%d" (func $f%d))' % (f, f))
                 exports["d%d" % f] = (p, r)
         # state
-        st = []
-        body = []
+        st = ["i64"]
+        body = ["global.get $hash"]
         for name, t, mut, init in self.globals:
             body.append("global.get " + name)
             if t == "f32":
@@ -577,8 +589,9 @@ class FuncGen:
         self.fidx = fidx
         self.params, self.results = sig
         self.locals = list(self.params)
-        for _ in range(self.rng.randint(0, 5)):
+        for _ in range(self.rng.randint(0, 5) if not mg.big else self.rng.randint(10, 80)):
             self.locals.append(mg.rtype())
+        self.max_stack = 5 if not mg.big else 16
         self.nuser = len(self.locals)      # locals random code may touch
         self.temps = {}                    # type -> reserved temp local
         self.lines = []
@@ -897,6 +910,8 @@ class FuncGen:
         self.emit("global.set $fuel")
         self.budget = self.rng.randint(3, self.o.max_budget)
         self.body()
+        if not self.frames[-1].unreachable and self.rng.random() < 0.7:
+            self.fold_locals()
         self.fix_to(r)
         self.frames.pop()
         head = "  (func $f%d (type $s%d)%s%s" % (
@@ -925,7 +940,7 @@ class FuncGen:
         fr = self.frames[-1]
         cur = self.avail()
         r = rng.random()
-        if len(cur) > 5 and r < 0.5:
+        if len(cur) > self.max_stack and r < 0.5:
             return self.consume_top()
         if r < 0.22:
             text, pops, push, flag = rng.choice(OPS)
@@ -950,6 +965,9 @@ class FuncGen:
             kind = rng.choice(("block", "block", "loop", "loop", "if", "if"))
             params = tuple(m.rtype() for _ in range(rng.choice((0, 0, 0, 1, 1, 2))))
             results = tuple(m.rtype() for _ in range(rng.choice((0, 0, 1, 1, 2))))
+            if m.big and rng.random() < 0.3:
+                params = tuple(m.rtype() for _ in range(rng.randint(0, 6)))
+                results = tuple(m.rtype() for _ in range(rng.randint(0, 6)))
             self.structured(kind, params, results, rng.randint(2, 10))
         elif r < 0.62:
             self.branch()
@@ -999,13 +1017,40 @@ class FuncGen:
         loc = self.locals_of(t)
         gl = self.globals_of(t, mutable=True)
         r = rng.random()
-        if loc and r < 0.3:
+        if loc and r < 0.2:
             self.emit("local.set %d" % rng.choice(loc))
-        elif gl and r < 0.4:
+        elif gl and r < 0.27:
             self.emit("global.set " + rng.choice(gl))
+        elif r < 0.9:
+            self.fold(t)
         else:
             self.emit("drop")
         self.pop()
+
+    def fold(self, t):
+        """Consume the top value (type t) into the $hash global, so that
+        every computed value is observable through "state"."""
+        if t == "i32":
+            self.emit("i64.extend_i32_u")
+        elif t == "f32":
+            self.emit("i32.reinterpret_f32")
+            self.emit("i64.extend_i32_u")
+        elif t == "f64":
+            self.emit("i64.reinterpret_f64")
+        elif t in REF:
+            self.emit("ref.is_null")
+            self.emit("i64.extend_i32_u")
+        self.emit("global.get $hash")
+        self.emit("i64.const 1099511628211")
+        self.emit("i64.mul")
+        self.emit("i64.xor")
+        self.emit("global.set $hash")
+
+    def fold_locals(self):
+        for i in range(self.nuser):
+            if self.rng.random() < 0.5:
+                self.emit("local.get %d" % i)
+                self.fold(self.locals[i])
 
     def set_unreachable(self):
         fr = self.frames[-1]
@@ -1097,7 +1142,8 @@ class FuncGen:
         elif r < 0.85:
             cands = [i for i in range(nf) if self.frames[-1 - i].kind != "loop"
                      and self.frames[-1 - i].label == lt]
-            targets = [rng.choice(cands) for _ in range(rng.randint(0, 4))]
+            targets = [rng.choice(cands) for _ in range(
+                rng.randint(0, 4) if not self.m.big else rng.randint(0, 40))]
 
             def idx():
                 if rng.random() < 0.6:

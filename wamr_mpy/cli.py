@@ -188,16 +188,13 @@ def main(argv=None):
 def _load(path):
     import wamr_mpy
     try:
-        f = open(path, "rb")
+        open(path, "rb").close()
     except OSError as e:
         _err("cannot open %s: %s" % (path, _oserr(e)))
         return None
     try:
-        data = f.read()
-    finally:
-        f.close()
-    try:
-        return wamr_mpy.load(data)
+        # By path: function bodies stay in the file until first called.
+        return wamr_mpy.load(path)
     except wamr_mpy.WasmError as e:
         _err("%s: %s" % (path, e))
     except MemoryError:

@@ -273,6 +273,28 @@ _EXT = {0x3F: None, 0x40: None, 0x25: "_tget", 0x26: "_tset", 0xD2: "_rfunc",
         0xFC10: "_tsize", 0xFC11: "_tfill"}
 
 
+# Integer operations folded at compile time when every operand is constant.
+_FOLD = {
+    0x45: "eqz", 0x46: "==", 0x47: "!=", 0x48: "<", 0x49: "i32_lt_u", 0x4A: ">",
+    0x4B: "i32_gt_u", 0x4C: "<=", 0x4D: "i32_le_u", 0x4E: ">=", 0x4F: "i32_ge_u",
+    0x50: "eqz", 0x51: "==", 0x52: "!=", 0x53: "<", 0x54: "i64_lt_u", 0x55: ">",
+    0x56: "i64_gt_u", 0x57: "<=", 0x58: "i64_le_u", 0x59: ">=", 0x5A: "i64_ge_u",
+    0x67: "i32_clz", 0x68: "i32_ctz", 0x69: "i32_popcnt",
+    0x6A: "+", 0x6B: "-", 0x6C: "*", 0x6D: "i32_div_s", 0x6E: "i32_div_u",
+    0x6F: "i32_rem_s", 0x70: "i32_rem_u", 0x71: "&", 0x72: "|", 0x73: "^",
+    0x74: "i32_shl", 0x75: "i32_shr_s", 0x76: "i32_shr_u", 0x77: "i32_rotl",
+    0x78: "i32_rotr",
+    0x79: "i64_clz", 0x7A: "i64_ctz", 0x7B: "i64_popcnt",
+    0x7C: "+", 0x7D: "-", 0x7E: "*", 0x7F: "i64_div_s", 0x80: "i64_div_u",
+    0x81: "i64_rem_s", 0x82: "i64_rem_u", 0x83: "&", 0x84: "|", 0x85: "^",
+    0x86: "i64_shl", 0x87: "i64_shr_s", 0x88: "i64_shr_u", 0x89: "i64_rotl",
+    0x8A: "i64_rotr",
+    0xA7: "i32_wrap_i64", 0xAC: "i64_extend_i32_s", 0xAD: "i64_extend_i32_u",
+    0xC0: "extend8_s", 0xC1: "extend16_s", 0xC2: "extend8_s", 0xC3: "extend16_s",
+    0xC4: "i64_extend32_s",
+}
+
+
 class FuncGen:
     """walk_body emitter producing the source of one function."""
 
@@ -519,6 +541,8 @@ class FuncGen:
             return self.glob(op, imm)
         if op in _EXT:
             return self.ext(op, imm, pops, push)
+        if op in _FOLD and self.fold(op, pops, push):
+            return
         if op == 0xD1:       # ref.is_null
             a = self.pop()
             self.push(self.mkv("%s is NULL" % _par(a.e, a.atom), I32, True, a.deps, True,
@@ -604,6 +628,37 @@ class FuncGen:
 
     def zero(self):
         return "ZERO"
+
+    def fold(self, op, pops, push):
+        """Computes an integer operation on constants here (mpy-cross would
+        fold the expression into a big literal, an object in viper)."""
+        n = len(pops)
+        args = self.stack[len(self.stack) - n:]
+        for a in args:
+            if a.const is None or a.k != "i":
+                return False
+        from . import numeric as N
+        name = _FOLD[op]
+        vals = [a.const for a in args]
+        try:
+            if name[0] in "+-*&|^":
+                w = N.wrap32 if push == I32 else N.wrap64
+                a, b = vals
+                r = w({"+": a + b, "-": a - b, "*": a * b, "&": a & b, "|": a | b,
+                       "^": a ^ b}[name[0]])
+            elif name[0] in "=!<>":
+                a, b = vals
+                r = 1 if {"==": a == b, "!=": a != b, "<": a < b, ">": a > b,
+                          "<=": a <= b, ">=": a >= b}[name] else 0
+            elif name == "eqz":
+                r = 1 if vals[0] == 0 else 0
+            else:
+                r = getattr(N, name)(*vals)
+        except Exception:
+            return False      # a trap (division by zero...): at run time
+        del self.stack[len(self.stack) - n:]
+        self.push(self.iconst(r, push))
+        return True
 
     def call_helper(self, name, args, rt, store, n=0):
         """Pushes fmode.name(args) (args: Vals, or the top n entries)."""

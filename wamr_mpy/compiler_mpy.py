@@ -115,8 +115,11 @@ def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
             src, info = compiler.compile_module(data, target, name, fallback)
             with open(keep_py or py, "w") as f:
                 f.write(src)
-            st, text = run_mpy_cross(exe, ["-march=" + arch, "-o", out, keep_py or py],
-                                     base + ".err")
+            # mpy-cross's GC heap is fixed (2 MiB by default): big modules
+            # need more to parse
+            heap = max(8 << 20, 48 * len(src))
+            st, text = run_mpy_cross(exe, ["-march=" + arch, "-X", "heapsize=%d" % heap,
+                                           "-o", out, keep_py or py], base + ".err")
             if st == 0:
                 with open(out, "rb") as f:
                     mpy = f.read()

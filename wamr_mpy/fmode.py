@@ -5,15 +5,15 @@
 #     from .fmode import f64_add   # or bind the names you need once
 #
 # Mode: config.SOFT_FLOAT read once, at the first import of this module
-# (0: numeric.py, the port's float is a C double; 1: softfloat.py, bit
-# patterns and integer arithmetic).  To force soft mode on the unix port,
+# (0: hardfloat.py, the port's float is a C double; 1: softfloat.py, bit
+# patterns and integer arithmetic).  Importing this module is what brings a
+# float implementation into RAM, so integer-only code paths avoid it.  To force soft mode on the unix port,
 # set `wamr_mpy.config.SOFT_FLOAT = 1` before anything imports fmode.
 #
 # Re-export: `from X import *` at module level copies X's public globals into
 # this module; it works the same on MicroPython and CPython, costs one dict
-# entry per name and no wrapper call.  numeric.py is always imported first
-# (it holds the integer helpers, needed in both modes); in soft mode
-# softfloat.py then overwrites every float name.
+# entry per name and no wrapper call.  numeric.py (the integer helpers) is
+# re-exported too, so fmode offers the whole numeric interface.
 from . import config as _config
 from .numeric import *  # noqa: F401,F403
 
@@ -21,3 +21,5 @@ SOFT_FLOAT = 1 if _config.SOFT_FLOAT else 0
 
 if SOFT_FLOAT:
     from .softfloat import *  # noqa: F401,F403
+else:
+    from .hardfloat import *  # noqa: F401,F403

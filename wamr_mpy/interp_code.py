@@ -17,7 +17,6 @@ from array import array
 
 from . import interp as I
 from . import numeric as N
-from . import fmode as F
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
 HBASE = 1 << 24
@@ -35,11 +34,17 @@ class Code:
         self.nresults = nresults
 
 
+def _F():
+    # The float module is imported only when a function uses floats.
+    from . import fmode
+    return fmode
+
+
 def zero_of(t):
     if t == F32:
-        return F.f32_from_bits(0)
+        return _F().f32_from_bits(0)
     if t == F64:
-        return F.f64_from_bits(0)
+        return _F().f64_from_bits(0)
     if t == FUNCREF or t == EXTERNREF:
         return None
     return 0
@@ -114,9 +119,9 @@ def _fn(name):
     and other objects are referenced through global tables)."""
     i = _fn_index.get(name)
     if i is None:
-        f = getattr(F, name, None)
+        f = getattr(N, name, None)
         if f is None:
-            f = getattr(N, name)
+            f = getattr(_F(), name)
         i = _fn_index[name] = len(I.FUNCS)
         I.FUNCS.append(f)
     return i
@@ -235,9 +240,9 @@ class Emitter:
             return
         if 0x41 <= op <= 0x44 or op == 0xD0:
             if op == 0x43:
-                v = F.f32_from_bits(imm)
+                v = _F().f32_from_bits(imm)
             elif op == 0x44:
-                v = F.f64_from_bits(imm)
+                v = _F().f64_from_bits(imm)
             elif op == 0xD0:
                 v = None
             else:

@@ -158,16 +158,23 @@ def _fn(name):
     return f
 
 
-def _num1(fn, ra, wd):
-    def h(env, fp, d, a, b, c, imm, imm2):
-        wd(env, fp + d, fn(ra(env, fp + a)))
-    return h
+def numop(op, pops, push):
+    """(fn, reader..., writer) for a numeric instruction run through a
+    numeric.py / fmode function: the loop's XOP1 / XOP2 call these directly,
+    so no Python frame of ours sits between the loop and the operation."""
+    key = (op, bytes(pops), push)
+    t = _CACHE.get(key)
+    if t is None:
+        name = _FN.get(op)
+        if name is None:
+            raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
+        t = (_fn(name),) + tuple(rd(x) for x in pops) + (wr(push),)
+        _CACHE[key] = t
+    return t
 
 
-def _num2(fn, ra, rb, wd):
-    def h(env, fp, d, a, b, c, imm, imm2):
-        wd(env, fp + d, fn(ra(env, fp + a), rb(env, fp + b)))
-    return h
+def is_numeric(op):
+    return op in _FN
 
 
 # -- memory ---------------------------------------------------------------------
