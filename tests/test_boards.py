@@ -1,12 +1,10 @@
 """boards/*: the board definitions, the UNIX board's filesystem image on the
 unix port, and sample apps in the RAM of small boards."""
 import os
-import subprocess
-import sys
 
 import pytest
 
-from boardtest import ROOT, HELLO, wb, build, hello_reference
+from boardtest import HELLO, wb, build, hello_reference
 from mp import run_mp
 
 # board -> (MicroPython port, mpy-cross arch)
@@ -158,7 +156,8 @@ print("board", config.BOARD, "soft float", config.SOFT_FLOAT, "rc", rc,
 """ % (str(lib), os.path.dirname(HELLO))
     r = run_mp(code, heapsize=board.heap)
     out = r.stdout.decode()
-    print("%s (%d KiB heap):\n%s" % (name, board.heap // 1024, out))
+    print("%s (%d KiB heap):\n%s%s" % (name, board.heap // 1024, out, r.stderr.decode()))
+    out += r.stderr.decode()
     assert r.returncode == 0, out
     lines = out.splitlines()
     last = lines[-1].split()

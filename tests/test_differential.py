@@ -379,6 +379,206 @@ if pytest is not None:
             for s, d in bad)
 
 
+# ---------------------------------------------------------------- reducer
+
+def _parse_saved(path):
+    """A file written by --save: the module text and its call list."""
+    import ast
+    text = open(path).read()
+    calls = None
+    for line in text.splitlines():
+        if line.startswith(";; calls: "):
+            calls = ast.literal_eval(line[len(";; calls: "):])
+    wat = "\n".join(x for x in text.splitlines() if not x.startswith(";;")) + "\n"
+    return wat, calls
+
+
+def _exports_of(wasm):
+    import wasmtime
+    mod = wasmtime.Module(engine(), wasm)
+    ex = {}
+    for e in mod.exports:
+        if isinstance(e.type, wasmtime.FuncType):
+            ex[e.name] = (tuple(str(t) for t in e.type.params),
+                          tuple(str(t) for t in e.type.results))
+    return ex
+
+
+def _kind(diffs):
+    """A coarse signature of a mismatch, kept while reducing."""
+    d = diffs[0]
+    for k in ("raised", "instantiate", "state", "memory", "no result"):
+        if k in d:
+            return k
+    return "result"
+
+
+def reduce_case(wat, calls, tier="interp", soft=False, log=print):
+    """Shrinks a mismatching module (WAT lines and call list) while the
+    same kind of mismatch remains.  Candidates are run in batches, one
+    MicroPython process per batch."""
+    workdir = tempfile.mkdtemp(prefix="wamrred-")
+
+    class G:
+        pass
+
+    def evaluate(cands):
+        """cands: [(lines, calls)] -> index of the first that still shows
+        the mismatch, or None."""
+        mods, meta = [], []
+        for i, (lines, cl) in enumerate(cands):
+            text = "\n".join(lines) + "\n"
+            try:
+                wasm = wat_to_wasm(text)
+                ex = _exports_of(wasm)
+                if any(n not in ex for n, a in cl):
+                    continue
+                ref = run_reference(wasm, cl, ex)
+            except Exception:
+                continue
+            if any(r.get("trap") == "OUT_OF_FUEL" for r in ref[1]):
+                continue
+            path = os.path.join(workdir, "c%d.wasm" % i)
+            with open(path, "wb") as f:
+                f.write(wasm)
+            mods.append({"id": i, "wasm": path, "calls": cl})
+            meta.append((i, ref))
+        if not mods:
+            return None
+        if tier == "aot":
+            for i, msg in compile_aot(mods).items():
+                pass
+        ours = run_ours(mods, tier, soft, workdir, timeout=30 + 5 * len(mods))
+        for i, ref in meta:
+            g = G()
+            g.calls = cands[i][1]
+            o = ours.get(i)
+            if o is None:
+                continue
+            d = compare(g, ref, o)
+            if d and _kind(d) == kind:
+                return i
+        return None
+
+    lines = wat.rstrip("\n").split("\n")
+    # the original mismatch
+    g = G()
+    g.calls = calls
+    kind = None
+    wasm = wat_to_wasm(wat)
+    ref = run_reference(wasm, calls, _exports_of(wasm))
+    path = os.path.join(workdir, "orig.wasm")
+    with open(path, "wb") as f:
+        f.write(wasm)
+    mods = [{"id": 0, "wasm": path, "calls": calls}]
+    if tier == "aot":
+        compile_aot(mods)
+    d = compare(g, ref, run_ours(mods, tier, soft, workdir)[0])
+    if not d:
+        log("no mismatch to reduce")
+        return wat, calls
+    kind = _kind(d)
+    log("mismatch kind %s: %s" % (kind, d[0]))
+    # 1. calls: up to the first mismatching one, then drop earlier ones
+    k = int(d[0].split()[1])
+    calls = calls[:k + 1]
+    i = 0
+    while i < len(calls) - 1:
+        c = calls[:i] + calls[i + 1:]
+        if evaluate([(lines, c)]) is not None:
+            calls = c
+        else:
+            i += 1
+    log("calls: %r" % (calls,))
+
+    def try_each(make):
+        """make(lines) -> list of candidate line lists; applies the first
+        that keeps the mismatch, repeatedly, until none does."""
+        nonlocal lines
+        skip = 0
+        while True:
+            cands = [c for c in make(lines) if c != lines]
+            found = False
+            for pos in range(min(skip, len(cands)), len(cands), 24):
+                chunk = cands[pos:pos + 24]
+                j = evaluate([(c, calls) for c in chunk])
+                if j is not None:
+                    lines = chunk[j]
+                    skip = pos + j      # earlier candidates did not work
+                    found = True
+                    break
+            if not found:
+                return
+            log("%d lines" % len(lines))
+
+    def funcs(ls):
+        """(start, end) line ranges of the module's fields."""
+        out = []
+        i = 1
+        while i < len(ls) - 1:
+            if ls[i].startswith("  ("):
+                j = i + 1
+                while j < len(ls) - 1 and not ls[j].startswith("  ("):
+                    j += 1
+                out.append((i, j))
+                i = j
+            else:
+                i += 1
+        return out
+
+    def drop_fields(ls):
+        return [ls[:a] + ls[b:] for a, b in funcs(ls)]
+
+    def stub_bodies(ls):
+        import re
+        out = []
+        for a, b in funcs(ls):
+            head = ls[a]
+            if not head.startswith("  (func") or b - a < 2:
+                continue
+            m = re.search(r"\(result ([^)]*)\)", head)
+            res = m.group(1).split() if m else []
+            body = ["    " + wasmgen._default(t) for t in res]
+            if body:
+                body[-1] += ")"
+                out.append(ls[:a + 1] + body + ls[b:])
+            else:
+                out.append(ls[:a] + [head + ")"] + ls[b:])
+        return out
+
+    def blocks(ls):
+        out = []
+        for i, l in enumerate(ls):
+            t = l.strip()
+            if t.split(" ")[0] in ("block", "loop", "if"):
+                ind = len(l) - len(l.lstrip())
+                for j in range(i + 1, len(ls)):
+                    lj = ls[j]
+                    if len(lj) - len(lj.lstrip()) == ind and lj.strip().startswith("end"):
+                        if lj.strip() == "end":
+                            out.append(ls[:i] + ls[j + 1:])
+                        break
+        return out
+
+    def chunks(n):
+        def make(ls):
+            return [ls[:i] + ls[i + n:] for i in range(1, len(ls) - n)
+                    if not ls[i].startswith("  (") and not ls[i + n - 1].endswith(")")]
+        return make
+
+    try_each(drop_fields)
+    try_each(stub_bodies)
+    try_each(blocks)
+    before = None
+    while before != len(lines):
+        before = len(lines)
+        for n in (12, 8, 6, 5, 4, 3, 2, 1):
+            try_each(chunks(n))
+        try_each(drop_fields)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return "\n".join(lines) + "\n", calls
+
+
 # ---------------------------------------------------------------- CLI
 
 def _cli():
@@ -395,7 +595,20 @@ def _cli():
     ap.add_argument("--wat", default=None, help="run one .wat file instead")
     ap.add_argument("--call", nargs="+", action="append", default=[],
                     help="with --wat: EXPORT ARG... (raw ints, 0x ok)")
+    ap.add_argument("--reduce", default=None,
+                    help="shrink a module saved by --save; writes FILE.min.wat")
     a = ap.parse_args()
+    if a.reduce:
+        wat, calls = _parse_saved(a.reduce)
+        wat, calls = reduce_case(wat, calls, a.tier, a.soft)
+        out = a.reduce[:-4] + ".min.wat" if a.reduce.endswith(".wat") else a.reduce + ".min.wat"
+        with open(out, "w") as f:
+            f.write(wat)
+            f.write(";; calls: %r\n" % (calls,))
+        print(wat)
+        print(";; calls: %r" % (calls,))
+        print("written to", out)
+        return 0
     if a.wat:
         return _cli_wat(a)
     lo, hi = (int(x) for x in a.seeds.split(":"))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from boardtest import ROOT, TOOLS, HELLO, VBoard, build, run_mpremote, tool, hello_reference
+from boardtest import ROOT, HELLO, VBoard, build, run_mpremote, tool, hello_reference
 
 pytestmark = pytest.mark.host_only
 

@@ -405,11 +405,13 @@ RUNTIME_MODULES = (
     ("numeric.py", None),
     ("fmode.py", None),
     ("softfloat.py", "SOFT_FLOAT"),
+    ("hardfloat.py", "not SOFT_FLOAT"),
     ("native.py", None),
     ("heap.py", None),
     # tiers
     ("interp.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_code.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
+    ("interp_ext.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_fast*.py", "TIER_FAST"),
     ("vx/*", "TIER_FAST"),
     ("compiler_mpy.py", "PORT == 'unix' and (TIER_JIT or TIER_AOT)"),

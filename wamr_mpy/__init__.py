@@ -51,8 +51,8 @@ def load(data):
     A module compiled by tools/wamrc (a .mpy, starting with 'M') loads too
     and runs on the "aot" tier (docs/aot.md)."""
     if isinstance(data, str) and data.endswith(".mpy"):
-        with open(data, "rb") as f:
-            data = f.read()
+        from .aot import load_compiled
+        return load_compiled(data)
     if not isinstance(data, str) and len(data) > 1 and data[0] == 0x4D:
         from .aot import load as _aot_load
         return _aot_load(data)

@@ -14,7 +14,7 @@ from array import array
 from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL
 from . import config
 
-ABI = 1              # must match compiler.ABI
+ABI = 2              # must match compiler.ABI
 _BIG = 0x3FFFFFFF    # fuel chunk / "unlimited" (a small int everywhere)
 MAX_REENTRY = 16     # host -> wasm nesting, as in instance.py
 # Wasm call depth (each wasm call is a Python call here; MicroPython's own
@@ -42,13 +42,14 @@ ZF32, ZF64 = _zeros()
 
 class Ctx:
     """What compiled functions of one instance share: M memory bytes, W
-    context words (fuel, memory size, depth limit, globals), fns the
-    callables by defined-function index."""
+    context words (0 fuel, 1 memory bytes, 2 depth limit, 3 memory pages,
+    4.. globals), fns the callables by defined-function index."""
 
     def __init__(self, inst, fns, gwords, nwords):
         self.inst = inst
         self.fns = fns
         mem = inst.memory
+        self.mem = mem
         self.M = mem.data if mem is not None else bytearray(0)
         self.W = array("i", [0] * nwords)
         self.W[2] = MAX_DEPTH
@@ -59,7 +60,18 @@ class Ctx:
         self.gw = gwords
         self.res = None       # fuel held back from W[0] (None: unlimited)
         self.depth = 0
+        self.ninterp = 0      # portable-interpreter calls in progress
         _gin(self)
+
+
+def _wmem(X):
+    """W[1]: linear memory bytes (what accesses are checked against), W[3]:
+    its size in pages (memory.size; more than W[1] / 65536 when the
+    embedder capped the allocation with memory_limit)."""
+    X.W[1] = len(X.M)
+    mem = X.mem
+    if mem is not None:
+        X.W[3] = mem.size
 
 
 def _s32(x):
@@ -121,12 +133,16 @@ def run_ctx(X, f, vals):
     """Calls wasm function f of X's instance with internal values; returns
     the list of results."""
     W = X.W
-    W[1] = len(X.M)
+    _wmem(X)
     if X.depth >= MAX_REENTRY:
         raise Trap("call stack exhausted", STACK_EXHAUSTED)
     outer = X.depth == 0
     if outer:
         _fuel_in(X)
+    # called from interpreted code of this instance: globals may have moved
+    sync = X.ninterp > 0
+    if sync:
+        _gin(X)
     X.depth += 1
     try:
         r = X.fns[f.idx](X.M, W, X, 0, *vals)
@@ -136,6 +152,8 @@ def run_ctx(X, f, vals):
         raise
     finally:
         X.depth -= 1
+        if sync:
+            _gout(X)
         if outer:
             _fuel_out(X)
     n = len(f.type.results)
@@ -220,7 +238,7 @@ def _invoke(X, f, a):
         else:
             res = f.inst.run(f.inst, f, list(a))
     finally:
-        X.W[1] = len(X.M)
+        _wmem(X)
     return _ret(res)
 
 
@@ -262,13 +280,15 @@ def _interp(X, i, a):
     limited = X.res is not None
     if limited:
         _fuel_out(X)
+    X.ninterp += 1
     try:
         r = run_interp(inst, f, list(a))
     finally:
+        X.ninterp -= 1
         if limited:
             _fuel_in(X)
         _gin(X)
-        X.W[1] = len(X.M)
+        _wmem(X)
     return _ret(r)
 
 
@@ -280,7 +300,7 @@ def _mgrow(X, n):
     mem = X.inst.memory
     r = mem.grow(_u(n))
     X.inst.mem = mem.data
-    X.W[1] = len(X.M)
+    _wmem(X)
     return r
 
 
@@ -409,6 +429,17 @@ def native_arch():
     return _MPY_ARCH.get((v >> 10) & 0x3F)
 
 
+_TRAILER = b"WAMRAOT\x01"      # compiler_mpy.TRAILER
+
+
+def check_trailer(tail, size):
+    """`tail`: the last 12 bytes of a file of `size` bytes."""
+    if len(tail) != 12 or tail[:8] != _TRAILER or \
+            (tail[8] | (tail[9] << 8) | (tail[10] << 16) | (tail[11] << 24)) != size - 12:
+        raise LoadError("not a complete wamrc module (missing or bad trailer: "
+                        "truncated, or not made by tools/wamrc)", size, "aot")
+
+
 def check_header(data):
     """Raises LoadError unless `data` is a .mpy this port can import."""
     if len(data) < 4 or data[0] != 0x4D:
@@ -483,16 +514,18 @@ class _MemFS:
         d = self.files.get(path.lstrip("/"))
         if d is None:
             raise OSError(2)
-        return (0x8000, 0, 0, 0, 0, 0, len(d), 0, 0, 0)
+        return (0x8000, 0, 0, 0, 0, 0, 0 if isinstance(d, str) else len(d), 0, 0, 0)
 
     def ilistdir(self, path):
         for n in self.files:
-            yield (n, 0x8000, 0, len(self.files[n]))
+            yield (n, 0x8000, 0, 0)
 
     def open(self, path, mode):
         d = self.files.get(path.lstrip("/"))
         if d is None:
             raise OSError(2)
+        if isinstance(d, str):
+            return open(d, "rb")      # a file: read as the importer goes
         return _MemFile(d)
 
     def chdir(self, path):
@@ -508,7 +541,8 @@ _count = 0
 
 
 def import_mpy(data):
-    """Imports .mpy bytes as a fresh Python module (not kept in sys.modules)."""
+    """Imports .mpy bytes (or the .mpy file at path `data`) as a fresh Python
+    module (not kept in sys.modules)."""
     global _FS, _count
     try:
         import vfs
@@ -524,12 +558,15 @@ def import_mpy(data):
         vfs.mount(_FS, _MOUNT)
     _count += 1
     name = "wamr_aot_%d" % _count
-    _FS.files[name + ".mpy"] = bytes(data)
+    _FS.files[name + ".mpy"] = data if isinstance(data, str) else bytes(data)
     sys.path.insert(0, _MOUNT)
     try:
         pm = __import__(name)
-    except (ValueError, ImportError) as e:
-        raise LoadError("cannot import compiled module: %s" % e, 0, "aot")
+    except MemoryError:
+        raise
+    except Exception as e:
+        raise LoadError("cannot import compiled module: %s: %s" % (type(e).__name__, e),
+                        0, "aot")
     finally:
         del _FS.files[name + ".mpy"]
         if sys.path and sys.path[0] == _MOUNT:
@@ -562,14 +599,21 @@ def load_module(pm):
 def load(data):
     """bytes of a wamrc .mpy -> Module (the `\\0aot` path of wamr_mpy.load)."""
     check_header(data)
+    check_trailer(data[-12:], len(data))
     return load_module(import_mpy(data))
 
 
 def load_compiled(path):
-    """Module from a wamrc .mpy file."""
+    """Module from a wamrc .mpy file (imported from the file, without a copy
+    of it in RAM)."""
     with open(path, "rb") as f:
-        data = f.read()
-    return load(data)
+        head = f.read(4)
+        size = f.seek(0, 2)
+        f.seek(size - 12 if size >= 12 else 0)
+        tail = f.read(12)
+    check_header(head)
+    check_trailer(tail, size)
+    return load_module(import_mpy(path))
 
 
 def _module_class():
@@ -578,12 +622,12 @@ def _module_class():
     class AotModule(Module):
         """A module compiled by wamrc: it instantiates on tier "aot" only."""
 
-        def instantiate(self, imports=None, stack_size=None, heap_size=None,
-                        max_memory_pages=None, tier=None):
+        def instantiate(self, *args, **kw):
+            tier = kw.get("tier")
             if tier not in (None, "aot"):
                 raise WasmError("aot: a compiled module runs on tier 'aot', not %r" % (tier,))
-            return Module.instantiate(self, imports, stack_size, heap_size,
-                                      max_memory_pages, "aot")
+            kw["tier"] = "aot"
+            return Module.instantiate(self, *args, **kw)
     return AotModule
 
 

@@ -8,7 +8,7 @@
 # - Every compiled function is `f<i>(M, W, X, d, params...)`: M the linear
 #   memory's bytearray (stable across memory.grow: it grows in place), W an
 #   array('i') of context words (0 fuel, 1 memory size in bytes, 2 call depth
-#   limit, 3.. globals kept as machine words), X the per-instance context
+#   limit, 3 memory pages, 4.. globals kept as machine words), X the per-instance context
 #   object (aot.Ctx) and d the wasm call depth.
 # - i32 (and i64 where the machine word is 64 bits) live in viper `int`
 #   locals; everything else is a Python object handled by the float module
@@ -33,7 +33,7 @@
 
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
-ABI = 1          # bump when generated code and aot.py stop matching
+ABI = 2          # bump when generated code and aot.py stop matching (= aot.ABI)
 
 # -march name -> (machine word bits, unaligned 16/32-bit access faults)
 ARCHS = {
@@ -171,7 +171,7 @@ class ModCtx:
                 shared.add(idx)
         self.gslot = {}
         self.gwords = []          # (global index, slot, type)
-        slot = 3
+        slot = 4
         for i in range(len(m.globals)):
             t = m.globals[i][0]
             if i in shared or _kind(t, target.wbits) != "i":
@@ -214,7 +214,21 @@ def _may_grow(m):
         return False
     lo = m.body(0)[0]
     hi = m.body(m.n_bodies - 1)[1]
-    return m.data.find(b"\x40\x00", lo, hi) >= 0
+    if m.data is not None:
+        return m.data.find(b"\x40\x00", lo, hi) >= 0
+    # loaded from a file (bodies not in RAM): scan it in pieces
+    with open(m.path, "rb") as f:
+        f.seek(lo)
+        prev = b""
+        while lo < hi:
+            b = f.read(min(4096, hi - lo))
+            if not b:
+                return True
+            if (prev + b).find(b"\x40\x00") >= 0:
+                return True
+            prev = b[-1:]
+            lo += len(b)
+    return False
 
 
 # --- the function generator ----------------------------------------------
@@ -1066,7 +1080,7 @@ class FuncGen:
         parts = [self.nexpr(a) if a.k == "i" else a.e for a in args]
         if op == 0x3F:
             self.uses_mem = True
-            self.push(self.mkv("int(w[1]) >> 16", I32, True, ()))
+            self.push(self.mkv("int(w[3])", I32, True, ()))
             self.materialize(len(self.stack) - 1, False)
             return
         if op == 0x40:

@@ -123,7 +123,7 @@ def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
             if st == 0:
                 with open(out, "rb") as f:
                     mpy = f.read()
-                return mpy, info
+                return add_trailer(mpy), info
             ln = _error_line(text)
             fi = compiler.function_at_line(info, ln) if ln else None
             if fi is None or fi in info["interp"] or attempt == MAX_RETRIES:
@@ -136,6 +136,16 @@ def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
         _remove(py)
         _remove(out)
     raise BuildError("wamrc: no result")
+
+
+TRAILER = b"WAMRAOT\x01"      # + 4-byte little-endian length of the .mpy part
+
+
+def add_trailer(mpy):
+    """wamrc's mark after the .mpy (MicroPython ignores trailing bytes): lets
+    the loader reject truncated or foreign files before importing them."""
+    n = len(mpy)
+    return mpy + TRAILER + bytes((n & 255, (n >> 8) & 255, (n >> 16) & 255, n >> 24))
 
 
 def wasm_to_mpy(data, arch=None):

@@ -144,6 +144,60 @@ def _key(key):
         return len(I.KEYS) - 1
 
 
+_CHUNK = 1024
+
+
+class CodeBuf:
+    """Growable word buffer in fixed 4 KiB chunks: a big function's code is
+    built without one large, growing (and fragmenting) allocation, then
+    copied once into its final compact array."""
+
+    def __init__(self):
+        self.chunks = []
+        self.n = 0
+
+    def add(self, *words):
+        n = self.n
+        for w in words:
+            k = n & (_CHUNK - 1)
+            if k == 0 and n >> 10 == len(self.chunks):
+                self.chunks.append(array("I", bytes(4 * _CHUNK)))
+            self.chunks[n >> 10][k] = w
+            n += 1
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return self.chunks[i >> 10][i & (_CHUNK - 1)]
+
+    def __setitem__(self, i, v):
+        self.chunks[i >> 10][i & (_CHUNK - 1)] = v
+
+    def __iter__(self):
+        n = self.n
+        for c in self.chunks:
+            for w in c:
+                if n <= 0:
+                    return
+                n -= 1
+                yield w
+
+    def final(self):
+        """The words as array('H') when they all fit, else array('I'),
+        allocated once at its exact size (the array constructor takes the
+        length first)."""
+        big = 0
+        for c in self.chunks:
+            m = max(c)
+            if m > big:
+                big = m
+        out = array("H" if big < 65536 else "I", self)
+        self.chunks = []
+        return out
+
+
 class _Frame:
     def __init__(self, op, height, nparams, nlabel, nresults):
         self.op = op
@@ -158,7 +212,7 @@ class _Frame:
 
 class Emitter:
     def begin(self, module, fidx, ftype, local_types):
-        self.code = []
+        self.code = CodeBuf()
         self.nparams = len(ftype.params)
         self.nloc = len(local_types)
         self.inits = [zero_of(t) for t in local_types[self.nparams:]]
@@ -190,7 +244,7 @@ class Emitter:
         for k in range(lo, len(stk)):
             h = HBASE + k
             if stk[k] != h:
-                self.code += (I.MOV, h, stk[k])
+                self.code.add(I.MOV, h, stk[k])
                 stk[k] = h
                 self.last = -1
 
@@ -200,13 +254,13 @@ class Emitter:
         for k in range(len(stk)):
             if stk[k] == x:
                 h = HBASE + k
-                self.code += (I.MOV, h, x)
+                self.code.add(I.MOV, h, x)
                 stk[k] = h
 
     def emit(self, *words):
         """Emits an instruction whose word 1 is its destination slot."""
         self.last = len(self.code)
-        self.code += words
+        self.code.add(*words)
 
     def const_slot(self, key, value):
         c = self.consts.get(key)
@@ -233,7 +287,7 @@ class Emitter:
                     code[ld + 1] = imm
                 else:
                     self.spill_local(imm)
-                    self.code += (I.MOV, imm, v)
+                    self.code.add(I.MOV, imm, v)
             self.last = -1
             if op == 0x22:
                 self.push_slot(imm)
@@ -283,9 +337,9 @@ class Emitter:
             a = self.pop()
             so = _STORE[op]
             if isinstance(so, str):
-                code += (I.STF, a, v, imm, _fn(so))
+                code.add(I.STF, a, v, imm, _fn(so))
             else:
-                code += (so, a, v, imm)
+                code.add(so, a, v, imm)
             self.last = -1
             return
         if op == 0x23:
@@ -294,7 +348,7 @@ class Emitter:
             return
         if op == 0x24:
             v = self.pop()
-            code += (I.GSET, v, imm)
+            code.add(I.GSET, v, imm)
             self.last = -1
             return
         if op == 0x1A:           # drop
@@ -317,7 +371,7 @@ class Emitter:
         imm2 = 0
         if isinstance(imm, tuple):
             imm, imm2 = imm
-        code += (I.EXT, d, _ext(op), imm or 0, imm2, args[0], args[1], args[2])
+        code.add(I.EXT, d, _ext(op), imm or 0, imm2, args[0], args[1], args[2])
         self.last = -1
 
     # -- control ---------------------------------------------------------
@@ -329,19 +383,22 @@ class Emitter:
         ld = self.last
         if ld >= 0 and code[ld + 1] == cond and cond == HBASE + len(self.stk):
             op = code[ld]
+            # The comparison is the last instruction: rewrite it in place
+            # (same length) as a compare-and-jump.
             if op in _JUMPS:
-                a, b = code[ld + 2], code[ld + 3]
-                del code[ld:]
-                code += (_JUMPS[op][0 if when else 1], a, b, -1)
+                code[ld] = _JUMPS[op][0 if when else 1]
+                code[ld + 1] = code[ld + 2]
+                code[ld + 2] = code[ld + 3]
+                code[ld + 3] = 0
                 self.last = -1
-                return len(code) - 1
+                return ld + 3
             if op == I.EQZ:
-                a = code[ld + 2]
-                del code[ld:]
-                code += (I.BRZ if when else I.BRNZ, a, -1)
+                code[ld] = I.BRZ if when else I.BRNZ
+                code[ld + 1] = code[ld + 2]
+                code[ld + 2] = 0
                 self.last = -1
-                return len(code) - 1
-        code += (I.BRNZ if when else I.BRZ, cond, -1)
+                return ld + 2
+        code.add(I.BRNZ if when else I.BRZ, cond, 0)
         self.last = -1
         return len(code) - 1
 
@@ -376,7 +433,7 @@ class Emitter:
         f = self.frames[-1]
         if not self.dead:
             self.materialize()
-            self.code += (I.BR, -1)
+            self.code.add(I.BR, 0)
             f.fixups.append(len(self.code) - 1)
         self.code[f.else_fix] = len(self.code)
         f.else_fix = -1
@@ -393,7 +450,7 @@ class Emitter:
             for p in f.fixups:
                 self.code[p] = len(self.code)
             if f.fixups or not self.dead:
-                self.code += (I.RET, HBASE, f.nresults)
+                self.code.add(I.RET, HBASE, f.nresults)
             return
         here = len(self.code)
         if f.else_fix >= 0:
@@ -425,8 +482,8 @@ class Emitter:
     def br(self, depth):
         f = self.frames[-1 - depth]
         for src, dst in self._moves(f):
-            self.code += (I.MOV, dst, src)
-        self.code += (I.BR, -1)
+            self.code.add(I.MOV, dst, src)
+        self.code.add(I.BR, 0)
         self._target(f, len(self.code) - 1)
         self.dead = True
 
@@ -437,8 +494,8 @@ class Emitter:
         if mv:
             skip = self.cond_jump(c, 0)
             for src, dst in mv:
-                self.code += (I.MOV, dst, src)
-            self.code += (I.BR, -1)
+                self.code.add(I.MOV, dst, src)
+            self.code.add(I.BR, 0)
             self._target(f, len(self.code) - 1)
             self.code[skip] = len(self.code)
         else:
@@ -449,9 +506,9 @@ class Emitter:
         c = self.pop()
         all_d = list(depths) + [default]
         code = self.code
-        code += (I.BRT, c, len(depths))
+        code.add(I.BRT, c, len(depths))
         tpos = len(code)
-        code += [-1] * len(all_d)
+        code.add(*([0] * len(all_d)))
         stubs = {}
         for i, d in enumerate(all_d):
             f = self.frames[-1 - d]
@@ -462,8 +519,8 @@ class Emitter:
                 if d not in stubs:
                     stubs[d] = len(code)
                     for src, dst in mv:
-                        code += (I.MOV, dst, src)
-                    code += (I.BR, -1)
+                        code.add(I.MOV, dst, src)
+                    code.add(I.BR, 0)
                     self._target(f, len(code) - 1)
                 code[tpos + i] = stubs[d]
         self.dead = True
@@ -472,14 +529,14 @@ class Emitter:
         n = self.nresults
         if n == 1:
             # RET copies from any slot: a local or constant needs no move.
-            self.code += (I.RET, self.stk[-1], 1)
+            self.code.add(I.RET, self.stk[-1], 1)
         else:
             self.materialize(len(self.stk) - n)
-            self.code += (I.RET, HBASE + len(self.stk) - n, n)
+            self.code.add(I.RET, HBASE + len(self.stk) - n, n)
         self.dead = True
 
     def unreachable(self):
-        self.code += (I.UNREACH,)
+        self.code.add(I.UNREACH)
         self.dead = True
 
     def call(self, fidx, ftype):
@@ -487,7 +544,7 @@ class Emitter:
         self.materialize(len(self.stk) - n)
         base = HBASE + len(self.stk) - n
         del self.stk[len(self.stk) - n:]
-        self.code += (I.CALL, fidx, base)
+        self.code.add(I.CALL, fidx, base)
         for _ in ftype.results:
             self.push()
         self.last = -1
@@ -498,7 +555,7 @@ class Emitter:
         self.materialize(len(self.stk) - n)
         base = HBASE + len(self.stk) - n
         del self.stk[len(self.stk) - n:]
-        self.code += (I.CALLI, _key(ftype.key), tableidx, c, base)
+        self.code.add(I.CALLI, _key(ftype.key), tableidx, c, base)
         for _ in ftype.results:
             self.push()
         self.last = -1
@@ -508,7 +565,7 @@ class Emitter:
         code = self.code
         relocate(code, ninit - HBASE)
         # 2 (or 4) bytes a word instead of a list's pointer per word.
-        code = array("H" if max(code) < 65536 else "I", code)
+        code = code.final()
         return Code(code, self.nparams, ninit, ninit + self.maxh + 1,
                     self.inits, self.nresults)
 

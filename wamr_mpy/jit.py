@@ -8,7 +8,10 @@
 
 from . import aot
 
-DEFAULT_BUDGET = 256 * 1024
+# Without config.JIT_BUDGET: 4 MiB of source where words are 64 bits (the
+# unix port), 64 KiB on boards.
+import sys as _sys
+DEFAULT_BUDGET = (4 << 20) if _sys.maxsize > 0x7FFFFFFF else (64 << 10)
 
 used = 0            # generated source bytes compiled so far (all modules)
 
@@ -77,7 +80,12 @@ class _State:
         fn = None
         if available() and used < budget():
             try:
-                src = compiler.compile_function(self.mc, i)
+                try:
+                    src = compiler.compile_function(self.mc, i)
+                except MemoryError:
+                    import gc
+                    gc.collect()      # generating is allocation-heavy: retry once
+                    src = compiler.compile_function(self.mc, i)
                 defs = self.mc.const_defs
                 if self.nconst < len(defs):
                     exec("\n".join(defs[self.nconst:]), self.ns)

@@ -3,16 +3,9 @@
 # for the value representations.
 #
 # Integers are kept in signed canonical form: i32 in [-2**31, 2**31), i64 in
-# [-2**63, 2**63).  f64 is a Python float; f32 is a Python float whose value is
-# exactly representable in binary32.  An f32 NaN with bits s|0xff|m is held as
-# the double s|0x7ff|(m << 29), so the double's quiet bit is the f32 quiet bit
-# and a signalling payload survives (a C float->double conversion would quiet
-# it, so NaNs never go through struct 'f' or array 'f' when bits must be kept).
-#
-# binary32 rounding of a double goes through a one-element array('f'): a store
-# rounds to nearest even, a load widens exactly.  Rounding the exact double
-# result of + - * / sqrt to binary32 gives the correctly rounded binary32
-# result because 53 >= 2*24 + 2.
+# [-2**63, 2**63); every function here takes and returns that form.  wasm
+# division truncates toward zero where Python's floors, and wasm shift counts
+# are taken mod 32/64.
 from .errors import Trap as _Trap, DIV_ZERO as _K_DIVZ, INT_OVERFLOW as _K_OVF
 
 _DIVZ = "integer divide by zero"

@@ -5,8 +5,8 @@
 # feeding a branch become one compare-and-jump, and a local.set after an
 # instruction retargets that instruction.  Differences: slots are 32-bit
 # cells (i64/f64 take two), an i32 constant used as the second operand of
-# an arithmetic/compare op becomes an immediate, and rare instructions
-# become XOP words that call a Python handler (fx_ext).
+# an arithmetic/compare op becomes an immediate, and float/rare instructions
+# become XOP1/XOP2/XOP words that call into Python (fx_ext).
 #
 # Frame layout (cells, relative to the frame pointer):
 #   [params][declared locals][constants][operand stack homes ...]
@@ -134,8 +134,8 @@ def _imm_jump(op, c, when):
     return None
 
 
-# Slot operand positions, target positions and length of each op; BRT and
-# XOP are special-cased in relocate().
+# Slot operand positions, target positions and length of each op (BRT is
+# special-cased in relocate()).
 def _layouts():
     t = {}
     for op in (O.MOV, O.MOV2, O.MOVR, O.EQZ, O.CLZ, O.CTZ, O.POPCNT, O.EXT8S,
@@ -174,23 +174,47 @@ def _layouts():
     t[O.RNULL] = ((1,), (), 2)
     t[O.UNREACH] = ((), (), 1)
     t[O.XOP] = ((2, 3, 4, 5), (), 8)
-    return t
+    t[O.XOP1] = ((1, 2), (), 4)
+    t[O.XOP2] = ((1, 2, 3), (), 5)
+    # compact form: lay[2*op] = length, lay[2*op+1] = bit k set when word k
+    # is a slot (the tuples above are dropped again)
+    lay = bytearray(512)
+    for op, (slots, tg, ln) in t.items():
+        lay[2 * op] = ln
+        m = 0
+        for k in slots:
+            m |= 1 << k
+        lay[2 * op + 1] = m
+    return lay
 
 
+# _layouts() in compact form, precomputed (building the table at run time
+# needs a large dict, too much for a fragmented board heap);
+# tests/test_interp_fast.py checks the two agree.
+_LAYOUT_HEX = (
+    "0406040e04060306040e0406030204060406040e04060406040603020304020004060406"
+    "04060406040604060406040604060406040204020402040204020402040e040e040e040e"
+    "040e040e04060406040604060306040e040e040e040e040e040e040e040e040e040e0406"
+    "0406040604060406040603020302051e0302030204060406040604060406040604060406"
+    "04060406040604060306040200000518040e040e040e040e040e040e0306030603060306"
+    "0306051e051e030602020304040e040e040e040e040e040e040e040e040e040e040e040e"
+    "040e040e040e030603060306030603060306040e040e040e040e03060306040e03060306"
+    "040e0100083c0406050e"
+)
 LAYOUT = None
 
 
 def layout():
     global LAYOUT
     if LAYOUT is None:
-        LAYOUT = _layouts()
+        LAYOUT = bytes.fromhex(_LAYOUT_HEX)
     return LAYOUT
 
 
-def relocate(code, delta):
-    """Adds delta to every stack-home slot operand (>= HBASE) of code."""
+def relocate(code, pc, delta):
+    """Adds delta to every stack-home slot operand (>= HBASE) of the code
+    from index pc to the end."""
     lay = layout()
-    pc = 0
     n = len(code)
     while pc < n:
         op = code[pc]
@@ -199,11 +223,14 @@ def relocate(code, delta):
                 code[pc + 1] += delta
             pc += 4 + code[pc + 2]
             continue
-        slots, tg, ln = lay[op]
-        for k in slots:
-            if code[pc + k] >= HBASE:
+        m = lay[2 * op + 1]
+        k = 1
+        while m:
+            m >>= 1
+            if m & 1 and code[pc + k] >= HBASE:
                 code[pc + k] += delta
-        pc += ln
+            k += 1
+        pc += lay[2 * op]
 
 
 class _Frame:
@@ -230,9 +257,12 @@ class Emitter:
     # -- set-up ------------------------------------------------------------
     def begin(self, module, fidx, ftype, local_types):
         self.module = module
-        self.base = len(self.prog.code)
-        self.pc0 = self.base + HDR
-        self.code = []
+        # The body is emitted straight into the program's code array (one
+        # growing array('i'), no per-function lists: boards have small,
+        # fragmented heaps), after a header filled in by finish().
+        self.code = self.prog.code
+        self.base = len(self.code)
+        self.code.extend((0, 0, 0, 0, 0))
         ls = []
         n = 0
         for t in local_types:
@@ -261,7 +291,7 @@ class Emitter:
         for i in range(np, len(local_types)):
             if is_ref(local_types[i]):
                 self.refs = True
-                self.code += (O.RNULL, ls[i])
+                self.code.extend((O.RNULL, ls[i]))
 
     # -- operand stack -----------------------------------------------------
     def push_slot(self, slot, t):
@@ -297,9 +327,9 @@ class Emitter:
     def emit_const(self, d, t, v):
         w = width(t)
         if w == 2:
-            self.code += (O.CONST2, d, s32(v), s32(v >> 32))
+            self.code.extend((O.CONST2, d, s32(v), s32(v >> 32)))
         else:
-            self.code += (O.CONST, d, s32(v))
+            self.code.extend((O.CONST, d, s32(v)))
 
     def use(self, s, h):
         """The slot of stack entry s (a pending constant gets a constant
@@ -326,11 +356,11 @@ class Emitter:
 
     def mov(self, d, s, t):
         if is_ref(t):
-            self.code += (O.MOVR, d, s)
+            self.code.extend((O.MOVR, d, s))
         elif width(t) == 2:
-            self.code += (O.MOV2, d, s)
+            self.code.extend((O.MOV2, d, s))
         else:
-            self.code += (O.MOV, d, s)
+            self.code.extend((O.MOV, d, s))
 
     def materialize(self, lo=0):
         """Puts entries lo.. in their home slots."""
@@ -362,19 +392,19 @@ class Emitter:
         """An instruction whose word 1 is its destination slot."""
         self.last = len(self.code)
         self.lastd = self.last + 1
-        self.code += words
+        self.code.extend(words)
 
     def emit_nd(self, *words):
         """An instruction that is neither fusable nor retargetable."""
         self.last = -1
         self.lastd = -1
-        self.code += words
+        self.code.extend(words)
 
     def xop(self, handler, d=0, a=0, b=0, c=0, imm=0, imm2=0):
         h = self.prog.xop_index(handler)
         self.last = -1
         self.lastd = len(self.code) + 2 if d else -1
-        self.code += (O.XOP, h, d, a, b, c, s32(imm), s32(imm2))
+        self.code.extend((O.XOP, h, d, a, b, c, s32(imm), s32(imm2)))
 
     # -- straight-line instructions -----------------------------------------
     def op(self, op, imm, pops, push):
@@ -499,6 +529,21 @@ class Emitter:
             d = self.push(push)
             self.emit(O.RNULL, d)
             return
+        if self.ext.is_numeric(op):
+            k = self.prog.xt_index(self.ext.numop(op, pops, push))
+            if len(pops) == 1:
+                a = self.pop()
+                a = self.use(a, self.home())
+                d = self.push(push)
+                self.emit(O.XOP1, d, a, k)
+            else:
+                b = self.pop()
+                b = self.use(b, self.home())
+                a = self.pop()
+                a = self.use(a, self.home())
+                d = self.push(push)
+                self.emit(O.XOP2, d, a, b, k)
+            return
         # Everything else: a Python handler.
         slots = []
         for i in range(len(pops) - 1, -1, -1):
@@ -511,8 +556,7 @@ class Emitter:
         imm2 = 0
         if isinstance(imm, tuple):
             imm, imm2 = imm
-        self.xop(self.ext.handler(op, pops, push), d, slots[0], slots[1], slots[2],
-                 imm or 0, imm2)
+        self.xop(self.ext.handler(op), d, slots[0], slots[1], slots[2], imm or 0, imm2)
 
     def set_local(self, x, tee):
         t = self.ltype[x]
@@ -596,28 +640,31 @@ class Emitter:
         if ld >= 0 and cond < KBASE and code[ld + 1] == cond and cond == self.home():
             op = code[ld]
             if op in _JUMPS:
-                a, b = code[ld + 2], code[ld + 3]
-                del code[ld:]
-                code += (_JUMPS[op][0 if when else 1], a, b, -1)
+                # J<cmp> a b t overwrites <cmp> d a b
+                code[ld] = _JUMPS[op][0 if when else 1]
+                code[ld + 1] = code[ld + 2]
+                code[ld + 2] = code[ld + 3]
+                code[ld + 3] = -1
                 self.last = self.lastd = -1
-                return len(code) - 1
+                return ld + 3
             if op in _IMMCMP:
                 r = _imm_jump(op, code[ld + 3], when)
                 if r is not None:
-                    a = code[ld + 2]
-                    del code[ld:]
-                    code += (r[0], a, r[1], -1)
+                    code[ld] = r[0]
+                    code[ld + 1] = code[ld + 2]
+                    code[ld + 2] = r[1]
+                    code[ld + 3] = -1
                     self.last = self.lastd = -1
-                    return len(code) - 1
+                    return ld + 3
             if op == O.EQZ:
-                a = code[ld + 2]
-                del code[ld:]
-                code += (O.BRZ if when else O.BRNZ, a, -1)
+                code[ld] = O.BRZ if when else O.BRNZ
+                code[ld + 1] = code[ld + 2]
+                code[ld + 2] = -1
                 self.last = self.lastd = -1
-                return len(code) - 1
+                return ld + 2
         if cond >= KBASE:
             cond = self.use(cond, self.home())
-        code += (O.BRNZ if when else O.BRZ, cond, -1)
+        code.extend((O.BRNZ if when else O.BRZ, cond, -1))
         self.last = self.lastd = -1
         return len(code) - 1
 
@@ -634,7 +681,7 @@ class Emitter:
         f = _Frame(op, h, self.cum[h], np, params if op == 0x03 else results, results)
         f.ptypes = params
         if op == 0x03:
-            f.start = self.pc0 + len(self.code)
+            f.start = len(self.code)
         if op == 0x04:
             f.else_fix = cpos
         self.frames.append(f)
@@ -652,9 +699,9 @@ class Emitter:
         f = self.frames[-1]
         if not self.dead:
             self.materialize()
-            self.code += (O.BR, -1)
+            self.code.extend((O.BR, -1))
             f.fixups.append(len(self.code) - 1)
-        self.code[f.else_fix] = self.pc0 + len(self.code)
+        self.code[f.else_fix] = len(self.code)
         f.else_fix = -1
         # the if's params are at home again for the else branch
         self._reset(f, f.ptypes)
@@ -666,7 +713,7 @@ class Emitter:
         if not self.frames:
             # end of the function: branches to its label return from here
             if f.fixups:
-                here = self.pc0 + len(self.code)
+                here = len(self.code)
                 for p in f.fixups:
                     self.code[p] = here
                 if self.dead:
@@ -674,7 +721,7 @@ class Emitter:
             if not self.dead:
                 self.ret()
             return
-        here = self.pc0 + len(self.code)
+        here = len(self.code)
         if f.else_fix >= 0:
             self.code[f.else_fix] = here
         for p in f.fixups:
@@ -711,7 +758,7 @@ class Emitter:
     def br(self, depth):
         f = self.frames[-1 - depth]
         self._emit_moves(self._moves(f))
-        self.code += (O.BR, -1)
+        self.code.extend((O.BR, -1))
         self._target(f, len(self.code) - 1)
         self.dead = True
         self.last = self.lastd = -1
@@ -723,9 +770,9 @@ class Emitter:
         if mv:
             skip = self.cond_jump(c, 0)
             self._emit_moves(mv)
-            self.code += (O.BR, -1)
+            self.code.extend((O.BR, -1))
             self._target(f, len(self.code) - 1)
-            self.code[skip] = self.pc0 + len(self.code)
+            self.code[skip] = len(self.code)
         else:
             self._target(f, self.cond_jump(c, 1))
         self.last = self.lastd = -1
@@ -735,9 +782,9 @@ class Emitter:
         c = self.use(c, self.home())
         all_d = list(depths) + [default]
         code = self.code
-        code += (O.BRT, c, len(depths))
+        code.extend((O.BRT, c, len(depths)))
         tpos = len(code)
-        code += [-1] * len(all_d)
+        code.extend([-1] * len(all_d))
         stubs = {}
         for i in range(len(all_d)):
             d = all_d[i]
@@ -747,9 +794,9 @@ class Emitter:
                 self._target(f, tpos + i)
             else:
                 if d not in stubs:
-                    stubs[d] = self.pc0 + len(code)
+                    stubs[d] = len(code)
                     self._emit_moves(mv)
-                    code += (O.BR, -1)
+                    code.extend((O.BR, -1))
                     self._target(f, len(code) - 1)
                 code[tpos + i] = stubs[d]
         self.dead = True
@@ -762,7 +809,7 @@ class Emitter:
         if n == 1 and not is_ref(rt[0]):
             # RET copies the result cells from any slot
             s = self.use(self.stk[lo], HBASE + self.cum[lo])
-            self.code += (O.RET, s, width(rt[0]))
+            self.code.extend((O.RET, s, width(rt[0])))
             self.dead = True
             self.last = self.lastd = -1
             return
@@ -771,14 +818,14 @@ class Emitter:
         off = 0
         for t in self.rtypes:
             if is_ref(t):
-                self.code += (O.MOVR, off, src + off)
+                self.code.extend((O.MOVR, off, src + off))
             off += width(t)
-        self.code += (O.RET, src, off)
+        self.code.extend((O.RET, src, off))
         self.dead = True
         self.last = self.lastd = -1
 
     def unreachable(self):
-        self.code += (O.UNREACH,)
+        self.code.extend((O.UNREACH,))
         self.dead = True
         self.last = self.lastd = -1
 
@@ -796,9 +843,9 @@ class Emitter:
         base = self._args(ftype)
         ni = self.module.n_func_imports
         if fidx < ni:
-            self.code += (O.CALLX, fidx, base)
+            self.code.extend((O.CALLX, fidx, base))
         else:
-            self.code += (O.CALL, fidx - ni, base)
+            self.code.extend((O.CALL, fidx - ni, base))
         for t in ftype.results:
             self.push(t)
         self.last = self.lastd = -1
@@ -807,18 +854,25 @@ class Emitter:
         c = self.pop()
         c = self.use(c, self.home())
         base = self._args(ftype)
-        self.code += (O.CALLI, typeidx, tableidx, c, base)
+        self.code.extend((O.CALLI, typeidx, tableidx, c, base))
         for t in ftype.results:
             self.push(t)
         self.last = self.lastd = -1
 
     def finish(self):
+        """Fills in the header, relocates the stack slots, appends the
+        constants; returns the entry index."""
+        code = self.code
+        e = self.base
         nconst = len(self.cwords)
         hb = self.nlc + nconst
-        relocate(self.code, hb - HBASE)
-        nslots = hb + self.maxc + 2
-        cpos = self.pc0 + len(self.code)
-        hdr = [nslots, self.npc, self.nlc - self.npc, nconst, cpos]
+        relocate(code, e + HDR, hb - HBASE)
+        code[e] = hb + self.maxc + 2
+        code[e + 1] = self.npc
+        code[e + 2] = self.nlc - self.npc
+        code[e + 3] = nconst
+        code[e + 4] = len(code)
+        code.extend(self.cwords)
         if self.refs:
             self.prog.refs = True
-        return hdr + self.code + self.cwords
+        return e

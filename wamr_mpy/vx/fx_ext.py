@@ -1,14 +1,19 @@
-# Python handlers of the fast interpreter's XOP instruction: the rarely
-# executed instructions (floats, i64 division, bulk memory, tables,
-# references, non-i32 globals, memory.size/grow, huge memarg offsets).
+# Python side of the fast interpreter's rare instructions (floats, i64
+# division, bulk memory, tables, references, non-i32 globals,
+# memory.size/grow, huge memarg offsets).
 #
-# A handler is h(env, fp, d, a, b, c, imm, imm2): d/a/b/c are frame-relative
-# cell slots, imm/imm2 signed immediates.  Values are read from and written
-# to env.cells (array('i'), 32-bit cells; i64/f64 as two cells, low word
-# first) and env.R (references), converting to the VM's internal values
-# (docs/internals.md) so the numeric helpers of numeric.py / fmode work
-# unchanged.  Handlers are made once per distinct operation (cached) and
-# registered per program by index.
+# Numeric instructions become XOP1/XOP2 words naming a tuple
+# (fn, reader..., writer): the loop reads the operands with the readers,
+# calls the numeric.py / fmode function and stores the result with the
+# writer.  Readers and writers convert between 32-bit cells (env.cells,
+# array('i'); i64/f64 take two cells, low word first; references live in
+# env.R) and the VM's internal values (docs/internals.md), so the numeric
+# helpers work unchanged.  The other instructions are XOP words whose
+# handler h(env, pc, fp) reads its operands from the code.
+#
+# Every function here keeps its frame within 11 slots: MicroPython puts a
+# larger frame on the heap, and heap frames mixed with float allocations
+# make calls from the loop 50x slower.
 
 import struct
 
@@ -177,53 +182,59 @@ def is_numeric(op):
     return op in _FN
 
 
-# -- memory ---------------------------------------------------------------------
+# -- special handlers: h(env, pc, fp) -------------------------------------------
+# XOP words: [XOP, handler, d, a, b, c, imm, imm2]; code words read from
+# Python are signed already.  Kept small: MicroPython puts a frame of more
+# than 11 slots on the heap.
 
 def _u32(v):
     return v & _M32
 
 
-def _mem_size(env, fp, d, a, b, c, imm, imm2):
-    env.cells[fp + d] = env.inst.memory.size
+def _mem_size(env, pc, fp):
+    env.cells[fp + env.code[pc + 2]] = env.inst.memory.size
 
 
-def _mem_grow(env, fp, d, a, b, c, imm, imm2):
+def _mem_grow(env, pc, fp):
+    c = env.code
     m = env.inst.memory
-    env.cells[fp + d] = m.grow(_u32(env.cells[fp + a]))
+    n = _u32(env.cells[fp + c[pc + 3]])
+    env.cells[fp + c[pc + 2]] = m.grow(n)
     env.mem = m.data
 
 
-def _mem_fill(env, fp, d, a, b, c, imm, imm2):
+def _args3(env, pc, fp):
+    """The three u32 operands a, b, c of a bulk instruction, in env.xa."""
+    c = env.code
     S = env.cells
-    dst = _u32(S[fp + a])
-    val = S[fp + b] & 0xFF
-    n = _u32(S[fp + c])
+    xa = env.xa
+    xa[0] = S[fp + c[pc + 3]] & _M32
+    xa[1] = S[fp + c[pc + 4]] & _M32
+    xa[2] = S[fp + c[pc + 5]] & _M32
+    return xa
+
+
+def _mem_fill(env, pc, fp):
+    dst, val, n = _args3(env, pc, fp)
     mem = env.mem
     if dst + n > len(mem):
         _oob()
     if n:
-        mem[dst:dst + n] = bytes((val,)) * n
+        mem[dst:dst + n] = bytes((val & 0xFF,)) * n
 
 
-def _mem_copy(env, fp, d, a, b, c, imm, imm2):
-    S = env.cells
-    dst = _u32(S[fp + a])
-    src = _u32(S[fp + b])
-    n = _u32(S[fp + c])
+def _mem_copy(env, pc, fp):
+    dst, src, n = _args3(env, pc, fp)
     mem = env.mem
-    ln = len(mem)
-    if src + n > ln or dst + n > ln:
+    if src + n > len(mem) or dst + n > len(mem):
         _oob()
     if n:
         mem[dst:dst + n] = mem[src:src + n]
 
 
-def _mem_init(env, fp, d, a, b, c, imm, imm2):
-    S = env.cells
-    dst = _u32(S[fp + a])
-    src = _u32(S[fp + b])
-    n = _u32(S[fp + c])
-    seg = env.inst.datas[imm]
+def _mem_init(env, pc, fp):
+    dst, src, n = _args3(env, pc, fp)
+    seg = env.inst.datas[env.code[pc + 6]]
     mem = env.mem
     if src + n > len(seg) or dst + n > len(mem):
         _oob()
@@ -231,8 +242,8 @@ def _mem_init(env, fp, d, a, b, c, imm, imm2):
         mem[dst:dst + n] = seg[src:src + n]
 
 
-def _data_drop(env, fp, d, a, b, c, imm, imm2):
-    env.inst.datas[imm] = b""
+def _data_drop(env, pc, fp):
+    env.inst.datas[env.code[pc + 6]] = b""
 
 
 # loads/stores with a memarg offset of 2**30 or more: wasm op -> (struct
@@ -248,15 +259,20 @@ _FAR_STORE = {0x36: ("<I", 4, I32), 0x38: ("<I", 4, I32), 0x3E: ("<I", 4, I32),
 _MASK = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
 
 
+def _far_ea(env, pc, fp, size):
+    c = env.code
+    ea = _u32(env.cells[fp + c[pc + 3]]) + (c[pc + 6] | (c[pc + 7] << 30))
+    if ea + size > len(env.mem):
+        _oob()
+    return ea
+
+
 def _far_load(fmt, size, rt):
     wd = wr(rt)
 
-    def h(env, fp, d, a, b, c, imm, imm2):
-        ea = _u32(env.cells[fp + a]) + (imm | (imm2 << 30))
-        mem = env.mem
-        if ea + size > len(mem):
-            _oob()
-        wd(env, fp + d, _unpack_from(fmt, mem, ea)[0])
+    def h(env, pc, fp):
+        ea = _far_ea(env, pc, fp, size)
+        wd(env, fp + env.code[pc + 2], _unpack_from(fmt, env.mem, ea)[0])
     return h
 
 
@@ -264,89 +280,87 @@ def _far_store(fmt, size, vt):
     rv = rd_i64 if vt == I64 else rd_i32
     mask = _MASK[size]
 
-    def h(env, fp, d, a, b, c, imm, imm2):
-        ea = _u32(env.cells[fp + a]) + (imm | (imm2 << 30))
-        mem = env.mem
-        if ea + size > len(mem):
-            _oob()
-        _pack_into(fmt, mem, ea, rv(env, fp + b) & mask)
+    def h(env, pc, fp):
+        ea = _far_ea(env, pc, fp, size)
+        _pack_into(fmt, env.mem, ea, rv(env, fp + env.code[pc + 4]) & mask)
     return h
 
 
 # -- tables and references --------------------------------------------------------
 
-def _table_get(env, fp, d, a, b, c, imm, imm2):
-    t = env.inst.tables[imm].elems
-    i = env.cells[fp + a]
+def _table(env, pc):
+    return env.inst.tables[env.code[pc + 6]].elems
+
+
+def _table_get(env, pc, fp):
+    t = _table(env, pc)
+    i = env.cells[fp + env.code[pc + 3]]
     if i < 0 or i >= len(t):
         _oob_table()
-    env.R[fp + d] = t[i]
+    env.R[fp + env.code[pc + 2]] = t[i]
 
 
-def _table_set(env, fp, d, a, b, c, imm, imm2):
-    t = env.inst.tables[imm].elems
-    i = env.cells[fp + a]
+def _table_set(env, pc, fp):
+    t = _table(env, pc)
+    i = env.cells[fp + env.code[pc + 3]]
     if i < 0 or i >= len(t):
         _oob_table()
-    t[i] = env.R[fp + b]
+    t[i] = env.R[fp + env.code[pc + 4]]
 
 
-def _table_size(env, fp, d, a, b, c, imm, imm2):
-    env.cells[fp + d] = len(env.inst.tables[imm].elems)
+def _table_size(env, pc, fp):
+    env.cells[fp + env.code[pc + 2]] = len(_table(env, pc))
 
 
-def _table_grow(env, fp, d, a, b, c, imm, imm2):
-    n = _u32(env.cells[fp + b])
-    env.cells[fp + d] = env.inst.tables[imm].grow(n, env.R[fp + a])
+def _table_grow(env, pc, fp):
+    c = env.code
+    n = _u32(env.cells[fp + c[pc + 4]])
+    r = env.inst.tables[c[pc + 6]].grow(n, env.R[fp + c[pc + 3]])
+    env.cells[fp + c[pc + 2]] = r
 
 
-def _table_fill(env, fp, d, a, b, c, imm, imm2):
-    t = env.inst.tables[imm].elems
-    i = _u32(env.cells[fp + a])
-    v = env.R[fp + b]
-    n = _u32(env.cells[fp + c])
+def _table_fill(env, pc, fp):
+    t = _table(env, pc)
+    i, v, n = _args3(env, pc, fp)
+    v = env.R[fp + env.code[pc + 4]]
     if i + n > len(t):
         _oob_table()
     for k in range(i, i + n):
         t[k] = v
 
 
-def _table_copy(env, fp, d, a, b, c, imm, imm2):
-    S = env.cells
-    td = env.inst.tables[imm].elems
-    ts = env.inst.tables[imm2].elems
-    dst = _u32(S[fp + a])
-    src = _u32(S[fp + b])
-    n = _u32(S[fp + c])
+def _table_copy(env, pc, fp):
+    td = _table(env, pc)
+    ts = env.inst.tables[env.code[pc + 7]].elems
+    dst, src, n = _args3(env, pc, fp)
     if src + n > len(ts) or dst + n > len(td):
         _oob_table()
     if n:
         td[dst:dst + n] = ts[src:src + n]
 
 
-def _table_init(env, fp, d, a, b, c, imm, imm2):
-    S = env.cells
-    seg = env.inst.elem_segs[imm]
-    t = env.inst.tables[imm2].elems
-    dst = _u32(S[fp + a])
-    src = _u32(S[fp + b])
-    n = _u32(S[fp + c])
+def _table_init(env, pc, fp):
+    seg = env.inst.elem_segs[env.code[pc + 6]]
+    t = env.inst.tables[env.code[pc + 7]].elems
+    dst, src, n = _args3(env, pc, fp)
     if src + n > len(seg) or dst + n > len(t):
         _oob_table()
     if n:
         t[dst:dst + n] = seg[src:src + n]
 
 
-def _elem_drop(env, fp, d, a, b, c, imm, imm2):
-    env.inst.elem_segs[imm] = ()
+def _elem_drop(env, pc, fp):
+    env.inst.elem_segs[env.code[pc + 6]] = ()
 
 
-def _ref_is_null(env, fp, d, a, b, c, imm, imm2):
-    env.cells[fp + d] = 1 if env.R[fp + a] is None else 0
+def _ref_is_null(env, pc, fp):
+    c = env.code
+    env.cells[fp + c[pc + 2]] = 1 if env.R[fp + c[pc + 3]] is None else 0
 
 
-def _ref_func(env, fp, d, a, b, c, imm, imm2):
-    env.R[fp + d] = env.inst.funcs[imm]
+def _ref_func(env, pc, fp):
+    c = env.code
+    env.R[fp + c[pc + 2]] = env.inst.funcs[c[pc + 6]]
 
 
 _SPECIAL = {
@@ -360,25 +374,12 @@ _SPECIAL = {
 _CACHE = {}
 
 
-def handler(op, pops, push):
-    """The handler for wasm instruction `op` with operand types `pops`
-    and result type `push` (as the validator reports them)."""
+def handler(op):
+    """The XOP handler of a wasm instruction that is neither numeric nor
+    run by the loop itself."""
     h = _SPECIAL.get(op)
-    if h is not None:
-        return h
-    key = (op, bytes(pops), push)
-    h = _CACHE.get(key)
     if h is None:
-        name = _FN.get(op)
-        if name is None:
-            raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
-        fn = _fn(name)
-        wd = wr(push)
-        if len(pops) == 1:
-            h = _num1(fn, rd(pops[0]), wd)
-        else:
-            h = _num2(fn, rd(pops[0]), rd(pops[1]), wd)
-        _CACHE[key] = h
+        raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
     return h
 
 
@@ -406,8 +407,9 @@ def gget(t):
     if h is None:
         wd = wr(t)
 
-        def h(env, fp, d, a, b, c, imm, imm2):
-            wd(env, fp + d, env.inst.globals[imm].v)
+        def h(env, pc, fp):
+            c = env.code
+            wd(env, fp + c[pc + 2], env.inst.globals[c[pc + 6]].v)
         _CACHE[key] = h
     return h
 
@@ -418,7 +420,8 @@ def gset(t):
     if h is None:
         rv = rd(t)
 
-        def h(env, fp, d, a, b, c, imm, imm2):
-            env.inst.globals[imm].v = rv(env, fp + a)
+        def h(env, pc, fp):
+            c = env.code
+            env.inst.globals[c[pc + 6]].v = rv(env, fp + c[pc + 3])
         _CACHE[key] = h
     return h

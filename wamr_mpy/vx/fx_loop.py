@@ -16,22 +16,22 @@ from micropython import const
 
 from .fx_rt import trap, refuel, grow, compile_fn, callx, calli
 
-_MOV = const(0)
+_ADDI = const(0)
 _ADD = const(1)
-_ADDI = const(2)
-_LD32 = const(3)
-_ST32 = const(4)
-_BR = const(5)
-_BRZ = const(6)
-_BRNZ = const(7)
-_CALL = const(8)
-_RET = const(9)
-_LD8U = const(10)
+_LD32 = const(2)
+_MOV = const(3)
+_XOR = const(4)
+_SHLI = const(5)
+_BRNZ = const(6)
+_LD8U = const(7)
+_SHR_UI = const(8)
+_MUL = const(9)
+_ANDI = const(10)
 _ST8 = const(11)
-_SUB = const(12)
-_AND = const(13)
-_ANDI = const(14)
-_CONST = const(15)
+_ST32 = const(12)
+_RET = const(13)
+_CALL = const(14)
+_BR = const(15)
 _JEQ = const(16)
 _JNE = const(17)
 _JLT_S = const(18)
@@ -48,35 +48,35 @@ _JLT_SI = const(28)
 _JLT_UI = const(29)
 _JGT_SI = const(30)
 _JGT_UI = const(31)
-_OR = const(32)
-_XOR = const(33)
-_SHL = const(34)
-_SHR_S = const(35)
-_SHR_U = const(36)
-_MUL = const(37)
+_SUB = const(32)
+_AND = const(33)
+_OR = const(34)
+_SHL = const(35)
+_SHR_S = const(36)
+_SHR_U = const(37)
 _ORI = const(38)
 _XORI = const(39)
-_SHLI = const(40)
-_SHR_SI = const(41)
-_SHR_UI = const(42)
-_MULI = const(43)
-_EQZ = const(44)
-_EQ = const(45)
-_NE = const(46)
-_LT_S = const(47)
-_LT_U = const(48)
-_GT_S = const(49)
-_GT_U = const(50)
-_LE_S = const(51)
-_LE_U = const(52)
-_GE_S = const(53)
-_GE_U = const(54)
-_EQI = const(55)
-_NEI = const(56)
-_LT_SI = const(57)
-_LT_UI = const(58)
-_GT_SI = const(59)
-_GT_UI = const(60)
+_SHR_SI = const(40)
+_MULI = const(41)
+_EQZ = const(42)
+_EQ = const(43)
+_NE = const(44)
+_LT_S = const(45)
+_LT_U = const(46)
+_GT_S = const(47)
+_GT_U = const(48)
+_LE_S = const(49)
+_LE_U = const(50)
+_GE_S = const(51)
+_GE_U = const(52)
+_EQI = const(53)
+_NEI = const(54)
+_LT_SI = const(55)
+_LT_UI = const(56)
+_GT_SI = const(57)
+_GT_UI = const(58)
+_BRZ = const(59)
+_CONST = const(60)
 _SELECT = const(61)
 _GGET = const(62)
 _GSET = const(63)
@@ -145,6 +145,8 @@ _F64NEG = const(125)
 _F64COPYSIGN = const(126)
 _UNREACH = const(127)
 _XOP = const(128)
+_XOP1 = const(129)
+_XOP2 = const(130)
 
 
 @micropython.viper
@@ -169,6 +171,7 @@ def loop(env) -> int:
     mlen = int(len(mem))
     gl = env.gl
     xh = env.xh
+    xt = env.xt
     SB = 1
     SB = SB << 31               # the i32 sign bit
     NS = SB - 1                 # 0x7fffffff
@@ -182,14 +185,11 @@ def loop(env) -> int:
     while True:
         op = I[0]
         if op < 16:
-            if op == _MOV:
-                F[I[1]] = F[I[2]]
-                I = ptr32(int(I) + 12)
+            if op == _ADDI:
+                F[I[1]] = F[I[2]] + I[3]
+                I = ptr32(int(I) + 16)
             elif op == _ADD:
                 F[I[1]] = F[I[2]] + F[I[3]]
-                I = ptr32(int(I) + 16)
-            elif op == _ADDI:
-                F[I[1]] = F[I[2]] + I[3]
                 I = ptr32(int(I) + 16)
             elif op == _LD32:
                 a = F[I[2]]
@@ -201,6 +201,51 @@ def loop(env) -> int:
                     F[I[1]] = M32[ea >> 2]
                 else:
                     F[I[1]] = M8[ea] | (M8[ea + 1] << 8) | (M8[ea + 2] << 16) | (M8[ea + 3] << 24)
+                I = ptr32(int(I) + 16)
+            elif op == _MOV:
+                F[I[1]] = F[I[2]]
+                I = ptr32(int(I) + 12)
+            elif op == _XOR:
+                F[I[1]] = F[I[2]] ^ F[I[3]]
+                I = ptr32(int(I) + 16)
+            elif op == _SHLI:
+                F[I[1]] = F[I[2]] << I[3]
+                I = ptr32(int(I) + 16)
+            elif op == _BRNZ:
+                if F[I[1]] != 0:
+                    t = cb + (I[2] << 2)
+                    if uint(t) <= uint(int(I)):
+                        fuel -= 1
+                        if fuel <= 0:
+                            P[0] = 0
+                            fuel = int(refuel(env))
+                    I = ptr32(t)
+                else:
+                    I = ptr32(int(I) + 12)
+            elif op == _LD8U:
+                a = F[I[2]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                F[I[1]] = M8[ea]
+                I = ptr32(int(I) + 16)
+            elif op == _SHR_UI:
+                F[I[1]] = int(uint(F[I[2]]) >> uint(I[3]))
+                I = ptr32(int(I) + 16)
+            elif op == _MUL:
+                F[I[1]] = F[I[2]] * F[I[3]]
+                I = ptr32(int(I) + 16)
+            elif op == _ANDI:
+                F[I[1]] = F[I[2]] & I[3]
+                I = ptr32(int(I) + 16)
+            elif op == _ST8:
+                a = F[I[1]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                M8[ea] = F[I[2]]
                 I = ptr32(int(I) + 16)
             elif op == _ST32:
                 a = F[I[1]]
@@ -217,36 +262,21 @@ def loop(env) -> int:
                     M8[ea + 2] = v >> 16
                     M8[ea + 3] = v >> 24
                 I = ptr32(int(I) + 16)
-            elif op == _BR:
-                t = cb + (I[1] << 2)
-                if uint(t) <= uint(int(I)):
-                    fuel -= 1
-                    if fuel <= 0:
-                        P[0] = 0
-                        fuel = int(refuel(env))
-                I = ptr32(t)
-            elif op == _BRZ:
-                if F[I[1]] == 0:
-                    t = cb + (I[2] << 2)
-                    if uint(t) <= uint(int(I)):
-                        fuel -= 1
-                        if fuel <= 0:
-                            P[0] = 0
-                            fuel = int(refuel(env))
-                    I = ptr32(t)
-                else:
-                    I = ptr32(int(I) + 12)
-            elif op == _BRNZ:
-                if F[I[1]] != 0:
-                    t = cb + (I[2] << 2)
-                    if uint(t) <= uint(int(I)):
-                        fuel -= 1
-                        if fuel <= 0:
-                            P[0] = 0
-                            fuel = int(refuel(env))
-                    I = ptr32(t)
-                else:
-                    I = ptr32(int(I) + 12)
+            elif op == _RET:
+                x = I[1]
+                if x != 0:
+                    n = I[2]
+                    k = 0
+                    while k < n:
+                        F[k] = F[x + k]
+                        k += 1
+                if fsp == fbase:
+                    P[0] = fuel
+                    return 0
+                fsp -= 2
+                fp = FR[fsp + 1]
+                I = ptr32(cb + (FR[fsp] << 2))
+                F = ptr32(sb + (fp << 2))
             elif op == _CALL:
                 fi = I[1]
                 e = ENT[fi]
@@ -290,49 +320,14 @@ def loop(env) -> int:
                 fp = nfp
                 F = ptr32(sb + (fp << 2))
                 I = ptr32(cb + ((e + 5) << 2))
-            elif op == _RET:
-                x = I[1]
-                if x != 0:
-                    n = I[2]
-                    k = 0
-                    while k < n:
-                        F[k] = F[x + k]
-                        k += 1
-                if fsp == fbase:
-                    P[0] = fuel
-                    return 0
-                fsp -= 2
-                fp = FR[fsp + 1]
-                I = ptr32(cb + (FR[fsp] << 2))
-                F = ptr32(sb + (fp << 2))
-            elif op == _LD8U:
-                a = F[I[2]]
-                ea = a + I[3]
-                if a < 0 or uint(ea + 1) > uint(mlen):
-                    P[0] = fuel
-                    trap(env, 5)
-                F[I[1]] = M8[ea]
-                I = ptr32(int(I) + 16)
-            elif op == _ST8:
-                a = F[I[1]]
-                ea = a + I[3]
-                if a < 0 or uint(ea + 1) > uint(mlen):
-                    P[0] = fuel
-                    trap(env, 5)
-                M8[ea] = F[I[2]]
-                I = ptr32(int(I) + 16)
-            elif op == _SUB:
-                F[I[1]] = F[I[2]] - F[I[3]]
-                I = ptr32(int(I) + 16)
-            elif op == _AND:
-                F[I[1]] = F[I[2]] & F[I[3]]
-                I = ptr32(int(I) + 16)
-            elif op == _ANDI:
-                F[I[1]] = F[I[2]] & I[3]
-                I = ptr32(int(I) + 16)
-            else:  # CONST
-                F[I[1]] = I[2]
-                I = ptr32(int(I) + 12)
+            else:  # BR
+                t = cb + (I[1] << 2)
+                if uint(t) <= uint(int(I)):
+                    fuel -= 1
+                    if fuel <= 0:
+                        P[0] = 0
+                        fuel = int(refuel(env))
+                I = ptr32(t)
         elif op < 32:
             # fused compare-and-jump: J<cmp> a b target, J<cmp>I a imm target
             a = F[I[1]]
@@ -371,30 +366,26 @@ def loop(env) -> int:
                 I = ptr32(t)
             else:
                 I = ptr32(int(I) + 16)
-        elif op < 45:
+        elif op <= _EQZ:
             a = F[I[2]]
-            if op == _OR:
+            if op == _SUB:
+                F[I[1]] = a - F[I[3]]
+            elif op == _AND:
+                F[I[1]] = a & F[I[3]]
+            elif op == _OR:
                 F[I[1]] = a | F[I[3]]
-            elif op == _XOR:
-                F[I[1]] = a ^ F[I[3]]
             elif op == _SHL:
                 F[I[1]] = a << (F[I[3]] & 31)
             elif op == _SHR_S:
                 F[I[1]] = ((a ^ SB) - SB) >> (F[I[3]] & 31)
             elif op == _SHR_U:
                 F[I[1]] = int(uint(a) >> uint(F[I[3]] & 31))
-            elif op == _MUL:
-                F[I[1]] = a * F[I[3]]
             elif op == _ORI:
                 F[I[1]] = a | I[3]
             elif op == _XORI:
                 F[I[1]] = a ^ I[3]
-            elif op == _SHLI:
-                F[I[1]] = a << I[3]
             elif op == _SHR_SI:
                 F[I[1]] = ((a ^ SB) - SB) >> I[3]
-            elif op == _SHR_UI:
-                F[I[1]] = int(uint(a) >> uint(I[3]))
             elif op == _MULI:
                 F[I[1]] = a * I[3]
             else:  # EQZ d a
@@ -405,7 +396,7 @@ def loop(env) -> int:
                 I = ptr32(int(I) + 12)
                 continue
             I = ptr32(int(I) + 16)
-        elif op < 61:
+        elif op <= _GT_UI:
             # compare to a value: <cmp> d a b, <cmp>I d a imm
             a = F[I[2]]
             if op >= _EQI:
@@ -438,8 +429,22 @@ def loop(env) -> int:
             else:
                 F[I[1]] = 0
             I = ptr32(int(I) + 16)
-        elif op < 80:
-            if op == _SELECT:
+        elif op <= _CALLI:
+            if op == _BRZ:
+                if F[I[1]] == 0:
+                    t = cb + (I[2] << 2)
+                    if uint(t) <= uint(int(I)):
+                        fuel -= 1
+                        if fuel <= 0:
+                            P[0] = 0
+                            fuel = int(refuel(env))
+                    I = ptr32(t)
+                else:
+                    I = ptr32(int(I) + 12)
+            elif op == _CONST:
+                F[I[1]] = I[2]
+                I = ptr32(int(I) + 12)
+            elif op == _SELECT:
                 if F[I[4]] != 0:
                     F[I[1]] = F[I[2]]
                 else:
@@ -595,7 +600,7 @@ def loop(env) -> int:
                     else:
                         F[d + 1] = v >> 31      # v is already sign-extended
                 I = ptr32(int(I) + 16)
-        elif op < 96:
+        elif op <= _CALLX:
             if op == _CALLX:
                 P[0] = fuel
                 pc = (int(I) - cb) >> 2
@@ -726,7 +731,7 @@ def loop(env) -> int:
                     v = ((a & 0xFFFF) ^ 0x8000) - 0x8000
                 F[I[1]] = v
                 I = ptr32(int(I) + 12)
-        elif op < 112:
+        elif op <= _EQZ64:
             # i64 in two cells: ADD64 ... GE_U64 d a b, EQZ64 d a
             d = I[1]
             a = I[2]
@@ -880,10 +885,25 @@ def loop(env) -> int:
                 else:
                     F[d + 1] = v ^ SB
                 I = ptr32(int(I) + 12)
+        elif op == _XOP2:
+            # numeric op through Python: xt entry (fn, read_a, read_b, write)
+            P[0] = fuel
+            h = xt[I[4]]
+            oa = h[1](env, fp + I[2])
+            ob = h[2](env, fp + I[3])
+            h[3](env, fp + I[1], h[0](oa, ob))
+            I = ptr32(int(I) + 20)
+        elif op == _XOP1:
+            P[0] = fuel
+            h = xt[I[3]]
+            oa = h[1](env, fp + I[2])
+            h[2](env, fp + I[1], h[0](oa))
+            I = ptr32(int(I) + 16)
         elif op == _XOP:
+            # other rare instructions: handler(env, pc, fp)
             P[0] = fuel
             h = xh[I[1]]
-            h(env, fp, I[2], I[3], I[4], I[5], (I[6] ^ SB) - SB, (I[7] ^ SB) - SB)
+            h(env, (int(I) - cb) >> 2, fp)
             mem = env.mem
             M8 = ptr8(mem)
             M32 = ptr32(mem)

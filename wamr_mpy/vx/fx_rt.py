@@ -48,8 +48,10 @@ class Prog:
         self.module = module
         self.code = array("i")
         self.ent = array("i", [-1] * max(1, module.n_bodies))
-        self.xh = []
+        self.xh = []            # XOP handlers
         self.xix = {}
+        self.xt = []            # XOP1/XOP2 operation tuples
+        self.xtix = {}
         self.refs = False
 
     def xop_index(self, h):
@@ -60,14 +62,20 @@ class Prog:
             self.xix[h] = i
         return i
 
+    def xt_index(self, t):
+        i = self.xtix.get(t)
+        if i is None:
+            i = len(self.xt)
+            self.xt.append(t)
+            self.xtix[t] = i
+        return i
+
     def compile(self, defidx):
         from ..validator import walk_body
         from .fx_emit import Emitter
         if self.ent[defidx] >= 0:
             return self.ent[defidx]
-        words = walk_body(self.module, defidx, Emitter(self, fx_ext))
-        e = len(self.code)
-        self.code.extend(array("i", words))
+        e = walk_body(self.module, defidx, Emitter(self, fx_ext))
         self.ent[defidx] = e
         return e
 
@@ -90,6 +98,7 @@ class Env:
         self.code = prog.code
         self.ent = prog.ent
         self.xh = prog.xh
+        self.xt = prog.xt
         ss = inst.stack_size
         self.maxcells = max(ss // 4, 256)
         self.cells = _zeros(min(INITIAL_CELLS, self.maxcells))
@@ -97,6 +106,7 @@ class Env:
         self.frames = _zeros(2 * min(64, self.maxframes) + 2)
         self.R = None
         self.st = _zeros(8)
+        self.xa = [0, 0, 0]
         self.mem = inst.memory.data if inst.memory is not None else bytearray(8)
         self.gl = inst.globals
         self.top = 0

