@@ -26,6 +26,14 @@ except ImportError:  # pragma: no cover (boards without hashlib)
             h = (h * 31 + b) & 0xFFFFFFFF
         return "%08x" % h
 
+try:
+    from os import getenv
+    _root = getenv("WAMR_DIFF_ROOT")   # test another tree (a snapshot)
+    if _root:
+        sys.path.insert(0, _root)
+except ImportError:
+    pass
+
 import wamr_mpy
 from wamr_mpy import Trap
 

@@ -13,6 +13,8 @@ Environment:
   WAMR_DIFF_MODES   "hard", "soft" or "hard,soft" (default both)
   WAMR_DIFF_SAVE    directory where the .wat of every mismatching module is
                     written (default: none)
+  WAMR_DIFF_ROOT    test the wamr_mpy package of another tree (e.g. a
+                    `git archive HEAD` snapshot while the work tree is in flux)
 
 As a program (docs/testing-differential.md):
   python tests/test_differential.py --seeds 0:2000 --tier interp --soft -j 2
@@ -156,6 +158,8 @@ def run_ours(modules, tier, soft, workdir, timeout=None):
     with open(job, "w") as f:
         json.dump({"tier": tier, "modules": modules}, f)
     env = {"WAMR_CONFIG": "SOFT_FLOAT=1"} if soft else {"WAMR_CONFIG": ""}
+    if os.environ.get("WAMR_DIFF_ROOT"):
+        env["WAMR_DIFF_ROOT"] = os.environ["WAMR_DIFF_ROOT"]
     res = {}
     first = 0
     per_module = 60 if soft else 30
@@ -280,8 +284,9 @@ def compile_aot(mods):
     """tier "aot": compiles each module with the wamrc machinery
     (wamr_mpy.compiler_mpy, mpy-cross) and points the driver at the .mpy.
     Returns {seed: error text} for modules the compiler rejected."""
-    if ROOT not in sys.path:
-        sys.path.insert(0, ROOT)
+    root = os.environ.get("WAMR_DIFF_ROOT") or ROOT
+    if root not in sys.path:
+        sys.path.insert(0, root)
     from wamr_mpy import compiler_mpy
     errors = {}
     for m in mods:

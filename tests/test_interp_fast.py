@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from mp import ROOT, check_mp, run_mp, need_tool, MICROPYTHON
+from mp import ROOT, check_mp, need_tool, MICROPYTHON
 
 WORKLOADS = os.path.join(ROOT, "tools", "bench", "workloads")
 

@@ -36,6 +36,9 @@ def _zeros():
 
 
 ZF32, ZF64 = _zeros()
+# Scratch cell for f64 loads/stores in compiled code (native floats): the
+# 8 bytes go through ptr32, the value through the array.
+FD = array("d", [0.0])
 
 
 # --- the per-instance context (X in generated code) ------------------------

@@ -221,15 +221,21 @@ def _imports_wasi(mod):
     return False
 
 
+def _is_side_module(mod):
+    for name, _ in mod.custom_sections:
+        if name == "dylink.0" or name == "dylink":
+            return True
+    return False
+
+
 def run(o, kw=None):
     from .errors import Trap, ProcExit, LinkError, WasmError
-    from . import dylink
     import gc
     path = o["file"]
     # Import what instantiation needs before the module's big allocations,
     # and collect before the linear memory (one contiguous block) is made:
     # on a small heap fragmentation decides whether that block fits.
-    from . import instance, native, heap  # noqa: F401
+    from . import instance, native  # noqa: F401
     mod = _load(path)
     if mod is None:
         return 1
@@ -249,9 +255,10 @@ def run(o, kw=None):
         ctx = wasi.WasiCtx([path] + o["args"], o["env"], o["dirs"])
         wasi.set_next(ctx)
     gc.collect()
-    side = dylink.is_side_module(mod)
+    side = _is_side_module(mod)
     try:
         if side:
+            from . import dylink
             inst = dylink.instantiate(mod, None, o["stack"], o["heap"])
         else:
             inst = mod.instantiate(None, o["stack"], o["heap"], **(kw or {}))

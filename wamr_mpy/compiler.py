@@ -338,6 +338,7 @@ class FuncGen:
         self.uses_flag = False
         self.uses_mk = False
         self.uses_G = False
+        self.uses_fd = False
         self.uses_min = {}
         self.ntemp = 0
         self.objvars = set()
@@ -671,7 +672,10 @@ class FuncGen:
         except Exception:
             return False      # a trap (division by zero...): at run time
         del self.stack[len(self.stack) - n:]
-        self.push(self.iconst(r, push))
+        if _kind(push, self.mc.t.wbits) == "o":      # i64 on 32-bit words
+            self.push(V(self.mc.objconst("I", r), "o", push, True, (), True))
+        else:
+            self.push(self.iconst(r, push))
         return True
 
     def call_helper(self, name, args, rt, store, n=0):
@@ -963,6 +967,15 @@ class FuncGen:
         n, signed, t = _LOADS[op]
         a = self.pop()
         ea = self.address(a, off, n)
+        if t == F64 and self.t.inline_float:
+            # through an array('d') scratch cell: no helper call, no tuple
+            self.uses_fd = True
+            self.line("pa = mb + " + ea)
+            self.line("fdp[0] = %s" % self.rd("pa", 4))
+            self.line("fdp[1] = %s" % self.rd("pa + 4", 4))
+            self.push(self.mkv("fd[0]", t, True, (), k="o"))
+            self.materialize(len(self.stack) - 1, False)
+            return
         if t == F32 or t == F64:
             e = "%s(M, %s)" % (self.mc.fm("f32_load" if t == F32 else "f64_load"), ea)
             self.push(self.mkv(e, t, True, (), k="o"))
@@ -1010,6 +1023,13 @@ class FuncGen:
         v = self.pop()
         a = self.pop()
         ea = self.address(a, off, n)
+        if t == F64 and self.t.inline_float:
+            self.uses_fd = True
+            self.line("fd[0] = %s" % v.e)
+            self.line("pa = mb + " + ea)
+            self.wr("pa", 4, "fdp[0]")
+            self.wr("pa + 4", 4, "fdp[1]")
+            return
         if t == F32 or t == F64:
             self.line("%s(M, %s, %s)" % (self.mc.fm("f32_store" if t == F32 else "f64_store"),
                                          ea, v.e))
@@ -1497,6 +1517,9 @@ class FuncGen:
                 out.append(b + s)
         if self.uses_G:
             out.append(b + "G = X.G")
+        if self.uses_fd:
+            out.append(b + "fd = %s" % mc.helper("FD"))
+            out.append(b + "fdp = ptr32(fd)")
         for i in range(self.np, len(lt)):
             t = lt[i]
             if _kind(t, mc.t.wbits) == "i":

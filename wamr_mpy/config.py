@@ -38,6 +38,7 @@ CLI = True                  # Command-line runner (micropython -m wamr_mpy app.w
 STACK_SIZE = 65536          # Wasm operand stack + frames per exec env (bytes)
 HEAP_SIZE = 16384           # Default app heap for libc malloc (bytes, 0 = none)
 MAX_MEMORY_PAGES = 65536    # Maximum pages (64 KiB) of any linear memory
+MEMORY_LIMIT = 0            # Linear memory allocated at most per instance (bytes, 0 = as declared)
 MAX_TABLE_SIZE = 10000000   # Maximum entries of any table
 CODE_CACHE_WORDS = 0        # Bound on decoded function bodies (words, 0 = none)
 

@@ -107,7 +107,7 @@ class ExecEnv:
         if n < 64:
             n = 64
         self.s = [0] * n
-        self.fr = [None] * (n // 2)
+        self.fr = [None] * (n // 4)     # 4 entries a frame: one frame per 16 slots
         self.top = 0     # first free slot (re-entrant calls start here)
         self.ftop = 0    # first free frame entry
         self.fuel = None

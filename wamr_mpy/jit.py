@@ -55,7 +55,7 @@ class _State:
                 ns[k] = getattr(fmode, k)
         for k in dir(aot):
             if k.startswith("_") and not k.startswith("__") or k in (
-                    "ZERO", "NULL", "ZF32", "ZF64"):
+                    "ZERO", "NULL", "ZF32", "ZF64", "FD"):
                 ns[k] = getattr(aot, k)
         self.ns = ns
         self.fns = [self.stub(i) for i in range(m.n_bodies)]

@@ -75,6 +75,9 @@ _LOAD = {0x28: O.LD32, 0x2A: O.LD32, 0x29: O.LD64, 0x2B: O.LD64, 0x2C: O.LD8S,
          0x32: O.LD64_16S, 0x33: O.LD64_16U, 0x34: O.LD64_32S, 0x35: O.LD64_32U}
 _STORE = {0x36: O.ST32, 0x38: O.ST32, 0x3E: O.ST32, 0x37: O.ST64, 0x39: O.ST64,
           0x3A: O.ST8, 0x3C: O.ST8, 0x3B: O.ST16, 0x3D: O.ST16}
+# loads/stores that fuse an i32.add of a constant into the address
+_LDA = {0x28: O.LD32A, 0x2A: O.LD32A, 0x2D: O.LD8UA}
+_STA = {0x36: O.ST32A, 0x38: O.ST32A, 0x3E: O.ST32A, 0x3A: O.ST8A, 0x3C: O.ST8A}
 # value compare -> (jump if true, jump if false)
 _JUMPS = {
     O.EQ: (O.JEQ, O.JNE), O.NE: (O.JNE, O.JEQ), O.LT_S: (O.JLT_S, O.JGE_S),
@@ -174,6 +177,10 @@ def _layouts():
     t[O.RNULL] = ((1,), (), 2)
     t[O.UNREACH] = ((), (), 1)
     t[O.XOP] = ((2, 3, 4, 5), (), 8)
+    t[O.LD32A] = ((1, 2), (), 5)
+    t[O.LD8UA] = ((1, 2), (), 5)
+    t[O.ST32A] = ((1, 3), (), 5)
+    t[O.ST8A] = ((1, 3), (), 5)
     t[O.XOP1] = ((1, 2), (), 4)
     t[O.XOP2] = ((1, 2, 3), (), 5)
     # compact form: lay[2*op] = length, lay[2*op+1] = bit k set when word k
@@ -192,14 +199,14 @@ def _layouts():
 # needs a large dict, too much for a fragmented board heap);
 # tests/test_interp_fast.py checks the two agree.
 _LAYOUT_HEX = (
-    "0406040e04060306040e0406030204060406040e04060406040603020304020004060406"
-    "04060406040604060406040604060406040204020402040204020402040e040e040e040e"
-    "040e040e04060406040604060306040e040e040e040e040e040e040e040e040e040e0406"
-    "0406040604060406040603020302051e0302030204060406040604060406040604060406"
-    "04060406040604060306040200000518040e040e040e040e040e040e0306030603060306"
-    "0306051e051e030602020304040e040e040e040e040e040e040e040e040e040e040e040e"
-    "040e040e040e030603060306030603060306040e040e040e040e03060306040e03060306"
-    "040e0100083c0406050e"
+    "0406040e04060306040e0406030204060406040e04060406040605060506050a050a0302"
+    "030402000406040604060406040604060406040604060406040204020402040204020402"
+    "040e040e040e040e040e040e04060406040604060306040e040e040e040e040e040e040e"
+    "040e040e040e04060406040604060406040603020302051e030203020406040604060406"
+    "040604060406040604060406040604060306040200000518040e040e040e040e040e040e"
+    "03060306030603060306051e051e030602020304040e040e040e040e040e040e040e040e"
+    "040e040e040e040e040e040e040e030603060306030603060306040e040e040e040e0306"
+    "0306040e03060306040e0100083c0406050e"
 )
 LAYOUT = None
 
@@ -286,6 +293,7 @@ class Emitter:
         self.frames = [f]
         self.last = -1            # code index of the last instruction, if fusable
         self.lastd = -1           # code index of its destination word
+        self.tail = -1            # code index of the last ADDI (address fusion)
         self.dead = False
         self.refs = False
         for i in range(np, len(local_types)):
@@ -392,7 +400,17 @@ class Emitter:
         """An instruction whose word 1 is its destination slot."""
         self.last = len(self.code)
         self.lastd = self.last + 1
+        if words[0] == O.ADDI:
+            self.tail = self.last
         self.code.extend(words)
+
+    def addi_tail(self, a):
+        """Is stack entry a (just popped) the result of an ADDI that is the
+        last code emitted (and no label since)?"""
+        t = self.tail
+        code = self.code
+        return (t >= 0 and t == len(code) - 4 and code[t] == O.ADDI
+                and code[t + 1] == a and a == self.home())
 
     def emit_nd(self, *words):
         """An instruction that is neither fusable nor retargetable."""
@@ -470,6 +488,17 @@ class Emitter:
             return
         if op in _LOAD:
             a = self.pop()
+            t = self.tail
+            if imm < MAXOFF and op in _LDA and self.addi_tail(a):
+                # i32.add x c; load -> one op: LDxA d x c off
+                d = self.push(push)
+                self.code[t] = _LDA[op]
+                self.code[t + 1] = d
+                self.code.append(imm)
+                self.last = -1
+                self.lastd = t + 1
+                self.tail = -1
+                return
             a = self.use(a, self.home())
             d = self.push(push)
             if imm >= MAXOFF:
@@ -481,6 +510,17 @@ class Emitter:
             v = self.pop()
             v = self.use(v, self.home())
             a = self.pop()
+            t = self.tail
+            if imm < MAXOFF and op in _STA and self.addi_tail(a):
+                # i32.add x c; (value); store -> STxA x c v off
+                code = self.code
+                code[t] = _STA[op]
+                code[t + 1] = code[t + 2]
+                code[t + 2] = code[t + 3]
+                code[t + 3] = v
+                code.append(imm)
+                self.last = self.lastd = self.tail = -1
+                return
             a = self.use(a, self.home())
             if imm >= MAXOFF:
                 self.xop(self.ext.far_store(op), 0, a, v, 0, imm & 0x3FFFFFFF, imm >> 30)
@@ -669,6 +709,7 @@ class Emitter:
         return len(code) - 1
 
     def block(self, op, params, results):
+        self.tail = -1
         np = len(params)
         if op == 0x04:
             c = self.pop()
@@ -688,6 +729,7 @@ class Emitter:
 
     def _reset(self, f, types):
         self.dead = False
+        self.tail = -1
         del self.stk[f.height:]
         del self.sty[f.height:]
         del self.cum[f.height + 1:]
@@ -696,6 +738,7 @@ class Emitter:
         self.last = self.lastd = -1
 
     def else_(self):
+        self.tail = -1
         f = self.frames[-1]
         if not self.dead:
             self.materialize()
@@ -707,6 +750,7 @@ class Emitter:
         self._reset(f, f.ptypes)
 
     def end(self):
+        self.tail = -1
         f = self.frames.pop()
         if not self.dead:
             self.materialize()

@@ -29,124 +29,128 @@ _MUL = const(9)
 _ANDI = const(10)
 _ST8 = const(11)
 _ST32 = const(12)
-_RET = const(13)
-_CALL = const(14)
-_BR = const(15)
-_JEQ = const(16)
-_JNE = const(17)
-_JLT_S = const(18)
-_JLT_U = const(19)
-_JGT_S = const(20)
-_JGT_U = const(21)
-_JLE_S = const(22)
-_JLE_U = const(23)
-_JGE_S = const(24)
-_JGE_U = const(25)
-_JEQI = const(26)
-_JNEI = const(27)
-_JLT_SI = const(28)
-_JLT_UI = const(29)
-_JGT_SI = const(30)
-_JGT_UI = const(31)
-_SUB = const(32)
-_AND = const(33)
-_OR = const(34)
-_SHL = const(35)
-_SHR_S = const(36)
-_SHR_U = const(37)
-_ORI = const(38)
-_XORI = const(39)
-_SHR_SI = const(40)
-_MULI = const(41)
-_EQZ = const(42)
-_EQ = const(43)
-_NE = const(44)
-_LT_S = const(45)
-_LT_U = const(46)
-_GT_S = const(47)
-_GT_U = const(48)
-_LE_S = const(49)
-_LE_U = const(50)
-_GE_S = const(51)
-_GE_U = const(52)
-_EQI = const(53)
-_NEI = const(54)
-_LT_SI = const(55)
-_LT_UI = const(56)
-_GT_SI = const(57)
-_GT_UI = const(58)
-_BRZ = const(59)
-_CONST = const(60)
-_SELECT = const(61)
-_GGET = const(62)
-_GSET = const(63)
-_LD8S = const(64)
-_LD16U = const(65)
-_LD16S = const(66)
-_ST16 = const(67)
-_LD64 = const(68)
-_ST64 = const(69)
-_LD64_8S = const(70)
-_LD64_8U = const(71)
-_LD64_16S = const(72)
-_LD64_16U = const(73)
-_LD64_32S = const(74)
-_LD64_32U = const(75)
-_MOV2 = const(76)
-_CONST2 = const(77)
-_BRT = const(78)
-_CALLI = const(79)
-_ROTL = const(80)
-_ROTR = const(81)
-_DIV_S = const(82)
-_DIV_U = const(83)
-_REM_S = const(84)
-_REM_U = const(85)
-_CLZ = const(86)
-_CTZ = const(87)
-_POPCNT = const(88)
-_EXT8S = const(89)
-_EXT16S = const(90)
-_SELECT2 = const(91)
-_SELECTR = const(92)
-_MOVR = const(93)
-_RNULL = const(94)
-_CALLX = const(95)
-_ADD64 = const(96)
-_SUB64 = const(97)
-_AND64 = const(98)
-_OR64 = const(99)
-_XOR64 = const(100)
-_EQ64 = const(101)
-_NE64 = const(102)
-_LT_S64 = const(103)
-_LT_U64 = const(104)
-_GT_S64 = const(105)
-_GT_U64 = const(106)
-_LE_S64 = const(107)
-_LE_U64 = const(108)
-_GE_S64 = const(109)
-_GE_U64 = const(110)
-_EQZ64 = const(111)
-_EXTS64 = const(112)
-_EXTU64 = const(113)
-_EXT8S64 = const(114)
-_EXT16S64 = const(115)
-_EXT32S64 = const(116)
-_SHL64 = const(117)
-_SHR_S64 = const(118)
-_SHR_U64 = const(119)
-_MUL64 = const(120)
-_F32ABS = const(121)
-_F32NEG = const(122)
-_F32COPYSIGN = const(123)
-_F64ABS = const(124)
-_F64NEG = const(125)
-_F64COPYSIGN = const(126)
-_UNREACH = const(127)
-_XOP = const(128)
-_XOP1 = const(129)
-_XOP2 = const(130)
+_LD32A = const(13)
+_LD8UA = const(14)
+_ST8A = const(15)
+_ST32A = const(16)
+_RET = const(17)
+_CALL = const(18)
+_BR = const(19)
+_JEQ = const(20)
+_JNE = const(21)
+_JLT_S = const(22)
+_JLT_U = const(23)
+_JGT_S = const(24)
+_JGT_U = const(25)
+_JLE_S = const(26)
+_JLE_U = const(27)
+_JGE_S = const(28)
+_JGE_U = const(29)
+_JEQI = const(30)
+_JNEI = const(31)
+_JLT_SI = const(32)
+_JLT_UI = const(33)
+_JGT_SI = const(34)
+_JGT_UI = const(35)
+_SUB = const(36)
+_AND = const(37)
+_OR = const(38)
+_SHL = const(39)
+_SHR_S = const(40)
+_SHR_U = const(41)
+_ORI = const(42)
+_XORI = const(43)
+_SHR_SI = const(44)
+_MULI = const(45)
+_EQZ = const(46)
+_EQ = const(47)
+_NE = const(48)
+_LT_S = const(49)
+_LT_U = const(50)
+_GT_S = const(51)
+_GT_U = const(52)
+_LE_S = const(53)
+_LE_U = const(54)
+_GE_S = const(55)
+_GE_U = const(56)
+_EQI = const(57)
+_NEI = const(58)
+_LT_SI = const(59)
+_LT_UI = const(60)
+_GT_SI = const(61)
+_GT_UI = const(62)
+_BRZ = const(63)
+_CONST = const(64)
+_SELECT = const(65)
+_GGET = const(66)
+_GSET = const(67)
+_LD8S = const(68)
+_LD16U = const(69)
+_LD16S = const(70)
+_ST16 = const(71)
+_LD64 = const(72)
+_ST64 = const(73)
+_LD64_8S = const(74)
+_LD64_8U = const(75)
+_LD64_16S = const(76)
+_LD64_16U = const(77)
+_LD64_32S = const(78)
+_LD64_32U = const(79)
+_MOV2 = const(80)
+_CONST2 = const(81)
+_BRT = const(82)
+_CALLI = const(83)
+_ROTL = const(84)
+_ROTR = const(85)
+_DIV_S = const(86)
+_DIV_U = const(87)
+_REM_S = const(88)
+_REM_U = const(89)
+_CLZ = const(90)
+_CTZ = const(91)
+_POPCNT = const(92)
+_EXT8S = const(93)
+_EXT16S = const(94)
+_SELECT2 = const(95)
+_SELECTR = const(96)
+_MOVR = const(97)
+_RNULL = const(98)
+_CALLX = const(99)
+_ADD64 = const(100)
+_SUB64 = const(101)
+_AND64 = const(102)
+_OR64 = const(103)
+_XOR64 = const(104)
+_EQ64 = const(105)
+_NE64 = const(106)
+_LT_S64 = const(107)
+_LT_U64 = const(108)
+_GT_S64 = const(109)
+_GT_U64 = const(110)
+_LE_S64 = const(111)
+_LE_U64 = const(112)
+_GE_S64 = const(113)
+_GE_U64 = const(114)
+_EQZ64 = const(115)
+_EXTS64 = const(116)
+_EXTU64 = const(117)
+_EXT8S64 = const(118)
+_EXT16S64 = const(119)
+_EXT32S64 = const(120)
+_SHL64 = const(121)
+_SHR_S64 = const(122)
+_SHR_U64 = const(123)
+_MUL64 = const(124)
+_F32ABS = const(125)
+_F32NEG = const(126)
+_F32COPYSIGN = const(127)
+_F64ABS = const(128)
+_F64NEG = const(129)
+_F64COPYSIGN = const(130)
+_UNREACH = const(131)
+_XOP = const(132)
+_XOP1 = const(133)
+_XOP2 = const(134)
 
 
 @micropython.viper
@@ -175,6 +179,7 @@ def loop(env) -> int:
     SB = 1
     SB = SB << 31               # the i32 sign bit
     NS = SB - 1                 # 0x7fffffff
+    MK = SB | NS                # 0xffffffff: wraps an i32 sum on 64-bit words
     fuel = P[0]
     fp = P[2]
     fsp = P[3]
@@ -184,7 +189,7 @@ def loop(env) -> int:
     j = False
     while True:
         op = I[0]
-        if op < 16:
+        if op < _JEQ:
             if op == _ADDI:
                 F[I[1]] = F[I[2]] + I[3]
                 I = ptr32(int(I) + 16)
@@ -262,6 +267,50 @@ def loop(env) -> int:
                     M8[ea + 2] = v >> 16
                     M8[ea + 3] = v >> 24
                 I = ptr32(int(I) + 16)
+            elif op == _LD32A:
+                # i32.load of (a + c): LD32A d a c off
+                a = (F[I[2]] + I[3]) & MK
+                ea = a + I[4]
+                if a < 0 or uint(ea + 4) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                if ea & 3 == 0:
+                    F[I[1]] = M32[ea >> 2]
+                else:
+                    F[I[1]] = M8[ea] | (M8[ea + 1] << 8) | (M8[ea + 2] << 16) | (M8[ea + 3] << 24)
+                I = ptr32(int(I) + 20)
+            elif op == _LD8UA:
+                a = (F[I[2]] + I[3]) & MK
+                ea = a + I[4]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                F[I[1]] = M8[ea]
+                I = ptr32(int(I) + 20)
+            elif op == _ST8A:
+                # i32.store8 to (a + c): ST8A a c v off
+                a = (F[I[1]] + I[2]) & MK
+                ea = a + I[4]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                M8[ea] = F[I[3]]
+                I = ptr32(int(I) + 20)
+            elif op == _ST32A:
+                a = (F[I[1]] + I[2]) & MK
+                ea = a + I[4]
+                if a < 0 or uint(ea + 4) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                v = F[I[3]]
+                if ea & 3 == 0:
+                    M32[ea >> 2] = v
+                else:
+                    M8[ea] = v
+                    M8[ea + 1] = v >> 8
+                    M8[ea + 2] = v >> 16
+                    M8[ea + 3] = v >> 24
+                I = ptr32(int(I) + 20)
             elif op == _RET:
                 x = I[1]
                 if x != 0:
@@ -328,7 +377,7 @@ def loop(env) -> int:
                         P[0] = 0
                         fuel = int(refuel(env))
                 I = ptr32(t)
-        elif op < 32:
+        elif op <= _JGT_UI:
             # fused compare-and-jump: J<cmp> a b target, J<cmp>I a imm target
             a = F[I[1]]
             if op >= _JEQI:

@@ -8,7 +8,7 @@
 from array import array
 
 from ..errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
-from ..func import I32, I64, F64, FUNCREF, EXTERNREF
+from ..func import I64, F64
 from . import fx_ext
 from .fx_ext import read, write
 
