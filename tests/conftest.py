@@ -5,6 +5,9 @@ import sys
 
 import pytest
 
+# --target DEVICE (tests/target_plugin.py): run MicroPython tests on a board.
+pytest_plugins = ["target_plugin"]
+
 TESTS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS)
 if TESTS not in sys.path:

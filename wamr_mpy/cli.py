@@ -146,9 +146,11 @@ def parse_args(argv):
 def _tier_kwargs(tier):
     names = [n for n, m in TIERS]
     if tier is None:
-        have = available_tiers()
+        # Probe only until one fits: probing imports the tier's code, and
+        # on a small heap every module counts.
+        cfg = _config()
         for n in DEFAULT_TIERS:
-            if n in have:
+            if getattr(cfg, "TIER_" + n.upper(), True) and _tier_ok(n):
                 return _tier_kwargs(n)
         return {}
     if tier not in names:

@@ -155,6 +155,7 @@ class ModCtx:
         self.helpers = set()      # names from wamr_mpy.aot
         self.fnames = set()       # names from wamr_mpy.fmode
         self.grows = _may_grow(m)
+        self.fgrows = None        # per-function answer, when analyze() ran
         # Globals kept as machine words in W: ints that no one else can
         # write (not imported/exported mutable).
         shared = set()
@@ -182,6 +183,12 @@ class ModCtx:
         self.nwords = slot
         self.exported = set(idx for n, k, idx in m.exports if k == 0)
 
+    def analyze(self):
+        """The precise (per-function) may-grow analysis: one more walk of
+        every body, worth it ahead of time (fewer reloads after calls)."""
+        if self.grows:
+            self.fgrows = may_grow_per_function(self.m)
+
     def helper(self, name):
         self.helpers.add(name)
         return name
@@ -205,6 +212,78 @@ class ModCtx:
             else:
                 self.const_defs.append("%s = %s(%d)" % (n, self.fm("f64_from_bits"), v))
         return n
+
+
+class _Scan:
+    """walk_body emitter collecting what the may-grow analysis needs."""
+
+    def begin(self, module, fidx, ftype, local_types):
+        self.grow = False
+        self.calls = set()
+
+    def op(self, op, imm, pops, push):
+        if op == 0x40:
+            self.grow = True
+
+    def call(self, fidx, ftype):
+        self.calls.add(fidx)
+
+    def call_indirect(self, typeidx, tableidx, ftype):
+        self.grow = True      # anything may be behind a table
+
+    def block(self, op, params, results):
+        pass
+
+    def else_(self):
+        pass
+
+    def end(self):
+        pass
+
+    def br(self, depth):
+        pass
+
+    def br_if(self, depth):
+        pass
+
+    def br_table(self, depths, default):
+        pass
+
+    def ret(self):
+        pass
+
+    def unreachable(self):
+        pass
+
+    def finish(self):
+        return self.grow, self.calls
+
+
+def may_grow_per_function(m):
+    """For each defined function: can a call to it grow the memory (itself or
+    through what it calls: memory.grow, imports, call_indirect)?"""
+    from .validator import walk_body
+    nimp = m.n_func_imports
+    n = m.n_bodies
+    grow = [False] * n
+    calls = []
+    for i in range(n):
+        g, c = walk_body(m, i, _Scan())
+        if any(f < nimp for f in c):
+            g = True
+        grow[i] = g
+        calls.append([f - nimp for f in c if f >= nimp])
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n):
+            if not grow[i]:
+                for j in calls[i]:
+                    if grow[j]:
+                        grow[i] = True
+                        changed = True
+                        break
+    return grow
 
 
 def _may_grow(m):
@@ -339,7 +418,8 @@ class FuncGen:
         self.uses_mk = False
         self.uses_G = False
         self.uses_fd = False
-        self.uses_min = {}
+        self.chk = {}           # address expression -> checked end offset
+        self.chkdeps = {}
         self.ntemp = 0
         self.objvars = set()
         self.items.append(["P", self.ff, 0, None])
@@ -454,6 +534,10 @@ class FuncGen:
         for i in range(len(st)):
             if i != skip and var in st[i].deps:
                 self.materialize(i, False)
+        if self.chk:
+            for k in list(self.chk):
+                if var in self.chkdeps[k]:
+                    del self.chk[k]
         self.line("%s = %s" % (var, expr))
 
     def materialize(self, i, norm=True, force=False):
@@ -914,6 +998,19 @@ class FuncGen:
         self.lims.add(n)
         lim = "m%d" % n
         oob = self.mc.helper("_oob")
+        # A check of the same address expression in this straight-line run
+        # that reached as far covers this access (memory never shrinks).
+        if a.const is not None:
+            key = "#"
+            end = (a.const & 0xFFFFFFFF) + off + n
+        else:
+            key = a.e
+            end = off + n
+        known = self.chk.get(key)
+        check = known is None or known < end
+        if check:
+            self.chk[key] = end
+            self.chkdeps[key] = a.deps
         if self.w64:
             if a.const is not None:
                 ea = (a.const & 0xFFFFFFFF) + off
@@ -924,7 +1021,8 @@ class FuncGen:
             else:
                 offe = str(off) if off < _SMALL else self.kconst(off, 64)
                 self.line("ea = %s + %s" % (self.uexpr(a), offe))
-            self.line("if ea > %s: %s()" % (lim, oob))
+            if check:
+                self.line("if ea > %s: %s()" % (lim, oob))
             return "ea"
         if off >= _SMALL:
             self.line("%s()" % oob)
@@ -932,9 +1030,11 @@ class FuncGen:
             return "ea"
         self.line("ea = %s" % self.ival(a))
         if off:
-            self.line("if ea < 0 or ea > %s - %d: %s()" % (lim, off, oob))
+            if check:
+                self.line("if ea < 0 or ea > %s - %d: %s()" % (lim, off, oob))
             return "(ea + %d)" % off
-        self.line("if ea < 0 or ea > %s: %s()" % (lim, oob))
+        if check:
+            self.line("if ea < 0 or ea > %s: %s()" % (lim, oob))
         return "ea"
 
     def rd(self, p, n):
@@ -1167,7 +1267,7 @@ class FuncGen:
             return
         e = "f%d(M, W, X, d + 1%s)" % (fidx - mc.nimp, "".join(", " + a for a in args))
         self.results(e, ftype)
-        if mc.grows:
+        if mc.grows if mc.fgrows is None else mc.fgrows[fidx - mc.nimp]:
             self.reload()
 
     def call_indirect(self, typeidx, tableidx, ftype):
@@ -1185,6 +1285,7 @@ class FuncGen:
 
     # -- control -------------------------------------------------------------
     def block(self, op, params, results):
+        self.chk = {}
         kind = {0x02: "b", 0x03: "l", 0x04: "i"}[op]
         cur = self.frames[-1]
         if self.dead:
@@ -1218,6 +1319,7 @@ class FuncGen:
             self.materialize(base + i, True, True)
 
     def else_(self):
+        self.chk = {}
         f = self.frames[-1]
         if f.dead_entry:
             return
@@ -1232,6 +1334,7 @@ class FuncGen:
         self.dead = False
 
     def end(self):
+        self.chk = {}
         f = self.frames[-1]
         if f.dead_entry:
             self.frames.pop()
@@ -1659,6 +1762,7 @@ def compile_module(data, target=None, name="module.wasm", interp=()):
         target = Target()
     m = load(data)
     mc = ModCtx(m, target)
+    mc.analyze()
     fallback = set(interp)
     funcs = []
     for i in range(m.n_bodies):

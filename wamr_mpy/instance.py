@@ -139,6 +139,8 @@ class Instance:
             self.globals.append(g)
         for et, lo, hi in m.tables[m.n_table_imports:]:
             self.tables.append(Table(et, lo, hi))
+        if memory_limit is None:
+            memory_limit = getattr(config, "MEMORY_LIMIT", 0) or None
         for lo, hi in m.mems[m.n_mem_imports:]:
             if lo > config.MAX_MEMORY_PAGES:
                 raise LinkError("memory: %d pages exceed the configured limit %d"

@@ -19,88 +19,88 @@ from .fx_rt import trap, refuel, grow, compile_fn, callx, calli
 _ADDI = const(0)
 _ADD = const(1)
 _LD32 = const(2)
-_MOV = const(3)
-_XOR = const(4)
-_SHLI = const(5)
-_BRNZ = const(6)
-_LD8U = const(7)
-_SHR_UI = const(8)
-_MUL = const(9)
-_ANDI = const(10)
-_ST8 = const(11)
-_ST32 = const(12)
-_LD32A = const(13)
-_LD8UA = const(14)
-_ST8A = const(15)
-_ST32A = const(16)
-_RET = const(17)
-_CALL = const(18)
-_BR = const(19)
-_JEQ = const(20)
-_JNE = const(21)
-_JLT_S = const(22)
-_JLT_U = const(23)
-_JGT_S = const(24)
-_JGT_U = const(25)
-_JLE_S = const(26)
-_JLE_U = const(27)
-_JGE_S = const(28)
-_JGE_U = const(29)
-_JEQI = const(30)
-_JNEI = const(31)
-_JLT_SI = const(32)
-_JLT_UI = const(33)
-_JGT_SI = const(34)
-_JGT_UI = const(35)
-_SUB = const(36)
-_AND = const(37)
-_OR = const(38)
-_SHL = const(39)
-_SHR_S = const(40)
-_SHR_U = const(41)
-_ORI = const(42)
-_XORI = const(43)
-_SHR_SI = const(44)
-_MULI = const(45)
-_EQZ = const(46)
-_EQ = const(47)
-_NE = const(48)
-_LT_S = const(49)
-_LT_U = const(50)
-_GT_S = const(51)
-_GT_U = const(52)
-_LE_S = const(53)
-_LE_U = const(54)
-_GE_S = const(55)
-_GE_U = const(56)
-_EQI = const(57)
-_NEI = const(58)
-_LT_SI = const(59)
-_LT_UI = const(60)
-_GT_SI = const(61)
-_GT_UI = const(62)
-_BRZ = const(63)
-_CONST = const(64)
-_SELECT = const(65)
-_GGET = const(66)
-_GSET = const(67)
-_LD8S = const(68)
-_LD16U = const(69)
-_LD16S = const(70)
-_ST16 = const(71)
-_LD64 = const(72)
-_ST64 = const(73)
-_LD64_8S = const(74)
-_LD64_8U = const(75)
-_LD64_16S = const(76)
-_LD64_16U = const(77)
-_LD64_32S = const(78)
-_LD64_32U = const(79)
-_MOV2 = const(80)
-_CONST2 = const(81)
-_BRT = const(82)
-_CALLI = const(83)
-_ROTL = const(84)
+_XOR = const(3)
+_SHLI = const(4)
+_MOV = const(5)
+_LD32A = const(6)
+_BRNZ = const(7)
+_LD8UA = const(8)
+_SHR_UI = const(9)
+_MUL = const(10)
+_ANDI = const(11)
+_ST8A = const(12)
+_SELECT = const(13)
+_ROTL = const(14)
+_RET = const(15)
+_CALL = const(16)
+_ST32 = const(17)
+_BR = const(18)
+_JEQ = const(19)
+_JNE = const(20)
+_JLT_S = const(21)
+_JLT_U = const(22)
+_JGT_S = const(23)
+_JGT_U = const(24)
+_JLE_S = const(25)
+_JLE_U = const(26)
+_JGE_S = const(27)
+_JGE_U = const(28)
+_JEQI = const(29)
+_JNEI = const(30)
+_JLT_SI = const(31)
+_JLT_UI = const(32)
+_JGT_SI = const(33)
+_JGT_UI = const(34)
+_SUB = const(35)
+_AND = const(36)
+_OR = const(37)
+_SHL = const(38)
+_SHR_S = const(39)
+_SHR_U = const(40)
+_ORI = const(41)
+_XORI = const(42)
+_SHR_SI = const(43)
+_MULI = const(44)
+_EQZ = const(45)
+_EQ = const(46)
+_NE = const(47)
+_LT_S = const(48)
+_LT_U = const(49)
+_GT_S = const(50)
+_GT_U = const(51)
+_LE_S = const(52)
+_LE_U = const(53)
+_GE_S = const(54)
+_GE_U = const(55)
+_EQI = const(56)
+_NEI = const(57)
+_LT_SI = const(58)
+_LT_UI = const(59)
+_GT_SI = const(60)
+_GT_UI = const(61)
+_BRZ = const(62)
+_CONST = const(63)
+_GGET = const(64)
+_GSET = const(65)
+_LD8U = const(66)
+_ST8 = const(67)
+_ST32A = const(68)
+_LD8S = const(69)
+_LD16U = const(70)
+_LD16S = const(71)
+_ST16 = const(72)
+_LD64 = const(73)
+_ST64 = const(74)
+_LD64_8S = const(75)
+_LD64_8U = const(76)
+_LD64_16S = const(77)
+_LD64_16U = const(78)
+_LD64_32S = const(79)
+_LD64_32U = const(80)
+_MOV2 = const(81)
+_CONST2 = const(82)
+_BRT = const(83)
+_CALLI = const(84)
 _ROTR = const(85)
 _DIV_S = const(86)
 _DIV_U = const(87)
@@ -189,7 +189,7 @@ def loop(env) -> int:
     j = False
     while True:
         op = I[0]
-        if op < _JEQ:
+        if op < _LD8UA:
             if op == _ADDI:
                 F[I[1]] = F[I[2]] + I[3]
                 I = ptr32(int(I) + 16)
@@ -207,66 +207,15 @@ def loop(env) -> int:
                 else:
                     F[I[1]] = M8[ea] | (M8[ea + 1] << 8) | (M8[ea + 2] << 16) | (M8[ea + 3] << 24)
                 I = ptr32(int(I) + 16)
-            elif op == _MOV:
-                F[I[1]] = F[I[2]]
-                I = ptr32(int(I) + 12)
             elif op == _XOR:
                 F[I[1]] = F[I[2]] ^ F[I[3]]
                 I = ptr32(int(I) + 16)
             elif op == _SHLI:
                 F[I[1]] = F[I[2]] << I[3]
                 I = ptr32(int(I) + 16)
-            elif op == _BRNZ:
-                if F[I[1]] != 0:
-                    t = cb + (I[2] << 2)
-                    if uint(t) <= uint(int(I)):
-                        fuel -= 1
-                        if fuel <= 0:
-                            P[0] = 0
-                            fuel = int(refuel(env))
-                    I = ptr32(t)
-                else:
-                    I = ptr32(int(I) + 12)
-            elif op == _LD8U:
-                a = F[I[2]]
-                ea = a + I[3]
-                if a < 0 or uint(ea + 1) > uint(mlen):
-                    P[0] = fuel
-                    trap(env, 5)
-                F[I[1]] = M8[ea]
-                I = ptr32(int(I) + 16)
-            elif op == _SHR_UI:
-                F[I[1]] = int(uint(F[I[2]]) >> uint(I[3]))
-                I = ptr32(int(I) + 16)
-            elif op == _MUL:
-                F[I[1]] = F[I[2]] * F[I[3]]
-                I = ptr32(int(I) + 16)
-            elif op == _ANDI:
-                F[I[1]] = F[I[2]] & I[3]
-                I = ptr32(int(I) + 16)
-            elif op == _ST8:
-                a = F[I[1]]
-                ea = a + I[3]
-                if a < 0 or uint(ea + 1) > uint(mlen):
-                    P[0] = fuel
-                    trap(env, 5)
-                M8[ea] = F[I[2]]
-                I = ptr32(int(I) + 16)
-            elif op == _ST32:
-                a = F[I[1]]
-                ea = a + I[3]
-                if a < 0 or uint(ea + 4) > uint(mlen):
-                    P[0] = fuel
-                    trap(env, 5)
-                v = F[I[2]]
-                if ea & 3 == 0:
-                    M32[ea >> 2] = v
-                else:
-                    M8[ea] = v
-                    M8[ea + 1] = v >> 8
-                    M8[ea + 2] = v >> 16
-                    M8[ea + 3] = v >> 24
-                I = ptr32(int(I) + 16)
+            elif op == _MOV:
+                F[I[1]] = F[I[2]]
+                I = ptr32(int(I) + 12)
             elif op == _LD32A:
                 # i32.load of (a + c): LD32A d a c off
                 a = (F[I[2]] + I[3]) & MK
@@ -279,7 +228,19 @@ def loop(env) -> int:
                 else:
                     F[I[1]] = M8[ea] | (M8[ea + 1] << 8) | (M8[ea + 2] << 16) | (M8[ea + 3] << 24)
                 I = ptr32(int(I) + 20)
-            elif op == _LD8UA:
+            else:  # BRNZ
+                if F[I[1]] != 0:
+                    t = cb + (I[2] << 2)
+                    if uint(t) <= uint(int(I)):
+                        fuel -= 1
+                        if fuel <= 0:
+                            P[0] = 0
+                            fuel = int(refuel(env))
+                    I = ptr32(t)
+                else:
+                    I = ptr32(int(I) + 12)
+        elif op < _JEQ:
+            if op == _LD8UA:
                 a = (F[I[2]] + I[3]) & MK
                 ea = a + I[4]
                 if a < 0 or uint(ea + 1) > uint(mlen):
@@ -287,6 +248,15 @@ def loop(env) -> int:
                     trap(env, 5)
                 F[I[1]] = M8[ea]
                 I = ptr32(int(I) + 20)
+            elif op == _SHR_UI:
+                F[I[1]] = int(uint(F[I[2]]) >> uint(I[3]))
+                I = ptr32(int(I) + 16)
+            elif op == _MUL:
+                F[I[1]] = F[I[2]] * F[I[3]]
+                I = ptr32(int(I) + 16)
+            elif op == _ANDI:
+                F[I[1]] = F[I[2]] & I[3]
+                I = ptr32(int(I) + 16)
             elif op == _ST8A:
                 # i32.store8 to (a + c): ST8A a c v off
                 a = (F[I[1]] + I[2]) & MK
@@ -296,21 +266,17 @@ def loop(env) -> int:
                     trap(env, 5)
                 M8[ea] = F[I[3]]
                 I = ptr32(int(I) + 20)
-            elif op == _ST32A:
-                a = (F[I[1]] + I[2]) & MK
-                ea = a + I[4]
-                if a < 0 or uint(ea + 4) > uint(mlen):
-                    P[0] = fuel
-                    trap(env, 5)
-                v = F[I[3]]
-                if ea & 3 == 0:
-                    M32[ea >> 2] = v
+            elif op == _SELECT:
+                if F[I[4]] != 0:
+                    F[I[1]] = F[I[2]]
                 else:
-                    M8[ea] = v
-                    M8[ea + 1] = v >> 8
-                    M8[ea + 2] = v >> 16
-                    M8[ea + 3] = v >> 24
+                    F[I[1]] = F[I[3]]
                 I = ptr32(int(I) + 20)
+            elif op == _ROTL:
+                a = F[I[2]]
+                n = F[I[3]] & 31
+                F[I[1]] = (a << n) | int(uint(a) >> uint((32 - n) & 31))
+                I = ptr32(int(I) + 16)
             elif op == _RET:
                 x = I[1]
                 if x != 0:
@@ -369,6 +335,21 @@ def loop(env) -> int:
                 fp = nfp
                 F = ptr32(sb + (fp << 2))
                 I = ptr32(cb + ((e + 5) << 2))
+            elif op == _ST32:
+                a = F[I[1]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 4) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                v = F[I[2]]
+                if ea & 3 == 0:
+                    M32[ea >> 2] = v
+                else:
+                    M8[ea] = v
+                    M8[ea + 1] = v >> 8
+                    M8[ea + 2] = v >> 16
+                    M8[ea + 3] = v >> 24
+                I = ptr32(int(I) + 16)
             else:  # BR
                 t = cb + (I[1] << 2)
                 if uint(t) <= uint(int(I)):
@@ -385,24 +366,24 @@ def loop(env) -> int:
                 op -= 10
             else:
                 b = F[I[2]]
-            if op == _JNE:
-                j = a != b
-            elif op == _JEQ:
-                j = a == b
-            elif op == _JLT_S:
+            if op == _JLT_S:
                 j = uint(a ^ SB) < uint(b ^ SB)
-            elif op == _JLT_U:
-                j = uint(a) < uint(b)
+            elif op == _JNE:
+                j = a != b
             elif op == _JGT_S:
                 j = uint(a ^ SB) > uint(b ^ SB)
-            elif op == _JGT_U:
-                j = uint(a) > uint(b)
+            elif op == _JEQ:
+                j = a == b
             elif op == _JLE_S:
                 j = uint(a ^ SB) <= uint(b ^ SB)
-            elif op == _JLE_U:
-                j = uint(a) <= uint(b)
             elif op == _JGE_S:
                 j = uint(a ^ SB) >= uint(b ^ SB)
+            elif op == _JLT_U:
+                j = uint(a) < uint(b)
+            elif op == _JGT_U:
+                j = uint(a) > uint(b)
+            elif op == _JLE_U:
+                j = uint(a) <= uint(b)
             else:
                 j = uint(a) >= uint(b)
             if j:
@@ -493,11 +474,36 @@ def loop(env) -> int:
             elif op == _CONST:
                 F[I[1]] = I[2]
                 I = ptr32(int(I) + 12)
-            elif op == _SELECT:
-                if F[I[4]] != 0:
-                    F[I[1]] = F[I[2]]
+            elif op == _LD8U:
+                a = F[I[2]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                F[I[1]] = M8[ea]
+                I = ptr32(int(I) + 16)
+            elif op == _ST8:
+                a = F[I[1]]
+                ea = a + I[3]
+                if a < 0 or uint(ea + 1) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                M8[ea] = F[I[2]]
+                I = ptr32(int(I) + 16)
+            elif op == _ST32A:
+                a = (F[I[1]] + I[2]) & MK
+                ea = a + I[4]
+                if a < 0 or uint(ea + 4) > uint(mlen):
+                    P[0] = fuel
+                    trap(env, 5)
+                v = F[I[3]]
+                if ea & 3 == 0:
+                    M32[ea >> 2] = v
                 else:
-                    F[I[1]] = F[I[3]]
+                    M8[ea] = v
+                    M8[ea + 1] = v >> 8
+                    M8[ea + 2] = v >> 16
+                    M8[ea + 3] = v >> 24
                 I = ptr32(int(I) + 20)
             elif op == _GGET:
                 F[I[1]] = int(gl[I[2]].v)
