@@ -12,7 +12,7 @@ import pytest
 from mp import ROOT, check_mp, run_mp, need_tool, MICROPYTHON
 
 sys.path.insert(0, ROOT)
-from wamr_mpy import compiler, compiler_mpy  # noqa: E402
+from wamr_mpy import compiler, compiler_mod, compiler_mpy  # noqa: E402
 
 WORK = os.path.join(ROOT, "tools", "bench", "workloads")
 EXPECTED = json.load(open(os.path.join(WORK, "expected.json")))
@@ -51,16 +51,26 @@ def wat(tmp_path, name, text):
     return str(out)
 
 
-@pytest.fixture(scope="module")
-def workloads(mpyx, tmp_path_factory):
-    d = tmp_path_factory.mktemp("aot_work")
+def _build_workloads(mpyx, d, target=None):
     out = {}
     for name, e in EXPECTED.items():
         p = str(d / (name + ".mpy"))
-        info = build(mpyx, os.path.join(WORK, e["file"]), p)
+        info = build(mpyx, os.path.join(WORK, e["file"]), p, target=target)
         assert info["interp"] == [], (name, info["interp"])
         out[name] = p
     return out
+
+
+@pytest.fixture(scope="module")
+def workloads(mpyx, tmp_path_factory):
+    return _build_workloads(mpyx, tmp_path_factory.mktemp("aot_work"))
+
+
+def test_workloads_aot_board_paths(mpyx, tmp_path):
+    """The code paths of the 32-bit targets (alignment-checked accesses,
+    i64 as Python ints, helper floats) on x64."""
+    t = compiler.Target("x64", strict=True, i64obj=True, inline_float=False)
+    _check_workloads(_build_workloads(mpyx, tmp_path, t), "aot")
 
 
 RUN_ALL = """
@@ -441,8 +451,24 @@ def test_interp_fallback(mpyx, tmp_path):
 
 def test_generated_source_is_deterministic():
     data = open(os.path.join(WORK, "coremark_mix.wasm"), "rb").read()
-    a, _ = compiler.compile_module(data, compiler.Target("x64"))
-    b, _ = compiler.compile_module(data, compiler.Target("x64"))
+    a, _ = compiler_mod.compile_module(data, compiler.Target("x64"))
+    b, _ = compiler_mod.compile_module(data, compiler.Target("x64"))
     assert a == b
-    c, _ = compiler.compile_module(data, compiler.Target("armv6m"))
+    c, _ = compiler_mod.compile_module(data, compiler.Target("armv6m"))
     assert "WBITS = 32" in c and "<< 32 >> 32" not in c
+
+
+@pytest.mark.parametrize("sample", ["cpp", "wat", "assemblyscript"])
+def test_samples_aot_and_jit(mpyx, tmp_path, sample):
+    """Real apps (C++ with libc, hand-written WAT, AssemblyScript) print
+    exactly their expected output compiled by wamrc and on the JIT."""
+    d = os.path.join(ROOT, "samples", sample)
+    wasm = [f for f in os.listdir(d) if f.endswith(".wasm")][0]
+    want = open(os.path.join(d, "expected.txt"), "rb").read()
+    p = str(tmp_path / (wasm[:-5] + ".mpy"))
+    build(mpyx, os.path.join(d, wasm), p)
+    env = dict(os.environ, MICROPYPATH=ROOT)
+    for args in ([p], ["--tier", "jit", wasm]):
+        r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy"] + args, cwd=d, capture_output=True,
+                           timeout=300, env=env)
+        assert r.returncode == 0 and r.stdout == want, (args, r.stdout[-500:], r.stderr[-500:])

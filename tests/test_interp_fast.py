@@ -211,6 +211,13 @@ TRAPS = r"""
   (func (export "st16") (param i32) (i32.store16 offset=1 (local.get 0) (i32.const 7)))
   (func (export "far") (param i32) (result i32) (i32.load offset=0x7fffffff (local.get 0)))
   (func (export "unr") (unreachable))
+  ;; i32.add of a constant fused into the address: the sum wraps at 32 bits
+  (func (export "ldadd") (param i32) (result i32)
+    (i32.load offset=4 (i32.add (local.get 0) (i32.const 8))))
+  (func (export "ld8add") (param i32) (result i32)
+    (i32.load8_u (i32.add (local.get 0) (i32.const -3))))
+  (func (export "stadd") (param i32 i32)
+    (i32.store (i32.add (local.get 0) (i32.const 16)) (local.get 1)))
   (func $rec (export "rec") (param i32) (result i32)
     (if (result i32) (local.get 0)
       (then (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))
@@ -238,7 +245,11 @@ def test_traps_and_limits(tmp_path):
              ("ld", [65533]), ("ld64", [65528]), ("ld64", [65529]), ("st16", [65534]),
              ("st16", [65533]), ("far", [0]), ("far", [0x80000000]), ("unr", []),
              ("rec", [100]), ("rec", [100000]), ("inf", []), ("rec", [5]),
-             ("grow", [5]), ("ld", [100000]), ("grow", [5])]
+             ("grow", [5]), ("ld", [100000]), ("grow", [5]),
+             ("stadd", [0xFFFFFFF0, 0x12345678]), ("ldadd", [0xFFFFFFF4]), ("ldadd", [0]),
+             ("ldadd", [0xFFFFFFF0]), ("ldadd", [0x7FFFFFF8]), ("ld8add", [3]),
+             ("ld8add", [2]), ("stadd", [0xFFFFFFFF, 1]), ("stadd", [1, 0xABCDEF01]),
+             ("ldadd", [0xFFFFFFF9])]
     lines = run_both(path, calls)
     assert_same(lines)
     out = "\n".join(lines)
@@ -248,6 +259,9 @@ def test_traps_and_limits(tmp_path):
     # after the traps the instance still works, memory grew to the limit
     assert lines[21].endswith("[5] [5]")
     assert lines[22].endswith("[5] [5]")
+    # the wrapped address 0xfffffff0 + 16 = 0 is in bounds on both tiers
+    assert lines[30] == "ld8add [3] [120] [120]"
+    assert lines[26].endswith("trap out of bounds memory access")
 
 
 FUEL = r"""
@@ -497,3 +511,16 @@ def test_precomputed_layout_table():
                    "print(bytes(t[:len(fx_emit.layout())]) == fx_emit.layout(),"
                    " max(i for i in range(256) if t[2 * i]) * 2 + 2 == len(fx_emit.layout()))")
     assert out.split() == ["True", "True"]
+
+
+def test_many_constants(tmp_path):
+    """More constants than the frame's constant area holds (they are then
+    stored by CONST instructions)."""
+    body = "".join("(local.set 0 (i64.add (local.get 0) (i64.const %d)))"
+                   "(local.set 1 (i32.xor (local.get 1) (select (i32.const %d) (i32.const %d)"
+                   " (i32.wrap_i64 (local.get 0)))))" % (k * 0x10000000F, k * 7919, -k)
+                   for k in range(1, 90))
+    path = wat(tmp_path, '(module (func (export "f") (param i64 i32) (result i64)'
+                         ' %s (i64.add (local.get 0) (i64.extend_i32_u (local.get 1)))))'
+               % body)
+    assert_same(run_both(path, [("f", [3, 5]), ("f", [-1, 0]), ("f", [1 << 40, -7])]))

@@ -295,6 +295,8 @@ class Options:
         self.p_bad_segment = 0.03     # active segment out of bounds
         self.p_start = 0.15
         self.p_big = 0.15
+        self.p_ops = 0.7              # the "ops" export (edge-case op checks)
+        self.p_imports = 0.3          # host functions, imported globals/memory/table
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise TypeError("Options: unknown option %s" % k)
@@ -342,15 +344,41 @@ class ModuleGen:
                 nr = rng.randint(2, 8)
             self.sigs.append((tuple(self.rtype() for _ in range(np_)),
                               tuple(self.rtype() for _ in range(nr))))
+        # imports (host functions, globals, memory, table from "env")
+        self.hosts = []         # (name, sig index, kind, salt)
+        imp_globals = []        # (name, type, mutable, None, bits)
+        importing = rng.random() < o.p_imports
+        if importing:
+            for i in range(rng.randint(1, 3)):
+                p = tuple(rng.choice(("i32", "i64")) for _ in range(rng.randint(0, 3)))
+                r = tuple(rng.choice(("i32", "i64")) for _ in range(rng.choice((0, 1, 1, 2))))
+                self.sigs.append((p, r))
+                self.hosts.append(("$h%d" % i, len(self.sigs) - 1,
+                                   "trap" if rng.random() < 0.2 else "mix", rng.getrandbits(32)))
+            for i in range(rng.randint(0, 3)):
+                t = rng.choice(NUM)
+                bits = rand_bits(rng, t)
+                if t == "i32" and rng.random() < 0.5:
+                    bits = rng.randint(0, 200)      # usable as a segment offset
+                if (t == "f32" and (bits >> 23) & 0xFF == 0xFF and bits & 0x7FFFFF) or (
+                        t == "f64" and (bits >> 52) & 0x7FF == 0x7FF and bits & (1 << 52) - 1):
+                    bits = 0                        # host APIs may not keep NaN bits
+                imp_globals.append(("$gi%d" % i, t, rng.random() < 0.5, None, bits))
         self.nfuncs = rng.randint(2, o.max_funcs)
         self.func_sig = [rng.randrange(len(self.sigs)) for _ in range(self.nfuncs)]
+        # every function a table or call may reach: (name, sig index)
+        self.callables = [(h[0], h[1]) for h in self.hosts] + [
+            ("$f%d" % f, self.func_sig[f]) for f in range(self.nfuncs)]
+        self.sig_of = dict(self.callables)
         # memory
         self.has_mem = rng.random() < o.memory
+        self.imp_mem = False
         if self.has_mem:
             self.mem_min = rng.choice((0,) + (1,) * 14 + (2,) * 5)
             self.mem_max = self.mem_min + rng.choice((0, 1, 1, 2))
             if self.mem_max == 0:
                 self.mem_max = 1
+            self.imp_mem = importing and rng.random() < 0.5
         # tables: T0, T1 funcref; TE externref
         self.tables = []
         for name, et in (("$T0", "funcref"), ("$T1", "funcref"), ("$TE", "externref")):
@@ -359,17 +387,23 @@ class ModuleGen:
                 hi = lo + rng.randint(0, 5)
                 self.tables.append((name, et, lo, hi))
         self.ftables = [t for t in self.tables if t[1] == "funcref"]
-        # globals: (name, type, mutable, init text)
-        self.globals = []
+        self.imp_table = None
+        if importing and rng.random() < 0.5:
+            self.imp_table = rng.choice(self.ftables)
+        # globals: (name, type, mutable, init text or None if imported, bits)
+        self.globals = list(imp_globals)
         for i in range(rng.randint(1, 6)):
             t = self.rtype()
             if t == "funcref":
-                init = "ref.null func" if rng.random() < 0.5 else "ref.func $f%d" % rng.randrange(self.nfuncs)
+                init = "ref.null func" if rng.random() < 0.5 else "ref.func " + self.rand_func()
             elif t == "externref":
                 init = "ref.null extern"
             else:
                 init = const_text(t, rand_bits(rng, t))
-            self.globals.append(("$g%d" % i, t, rng.random() < 0.75, init))
+                gi = [g for g in imp_globals if g[1] == t and not g[2]]
+                if gi and rng.random() < 0.4:
+                    init = "global.get " + rng.choice(gi)[0]
+            self.globals.append(("$g%d" % i, t, rng.random() < 0.75, init, None))
         # data segments: (name, mode, offset, bytes)
         self.datas = []
         if self.has_mem:
@@ -391,20 +425,24 @@ class ModuleGen:
                     if rng.random() < o.p_bad_segment:
                         off = size - n + rng.randint(1, 8)
                     off = max(off, 0)
+                    gi = [g for g in imp_globals if g[1] == "i32" and not g[2]
+                          and g[4] + n <= size]
+                    if gi and rng.random() < 0.5:
+                        off = rng.choice(gi)[0]     # offset from an imported global
                     self.datas.append(("$d%d" % i, "active", off, data))
         # element segments: (name, mode, table, offset, type, items)
         self.elems = []
         if rng.random() < 0.8:
             lo = self.tables[0][2]
             items = [("ref.null func" if rng.random() < 0.1 else
-                      "ref.func $f%d" % rng.randrange(self.nfuncs)) for _ in range(lo)]
+                      "ref.func " + self.rand_func()) for _ in range(lo)]
             self.elems.append(("$e9", "active", self.tables[0], 0, "funcref", items))
         for i in range(rng.randint(0, 4)):
             tab = rng.choice(self.tables)
             n = rng.randint(0, 5)
             if tab[1] == "funcref":
                 items = [("ref.null func" if rng.random() < 0.2 else
-                          "ref.func $f%d" % rng.randrange(self.nfuncs)) for _ in range(n)]
+                          "ref.func " + self.rand_func()) for _ in range(n)]
             else:
                 items = ["ref.null extern"] * n
             if rng.random() < 0.4:
@@ -423,7 +461,7 @@ class ModuleGen:
             if mode == "active":
                 for i, x in enumerate(items):
                     if x.startswith("ref.func"):
-                        self.layout.append((tab, off + i, int(x.split("$f")[1])))
+                        self.layout.append((tab, off + i, self.sig_of[x.split()[1]]))
         # functions
         bodies = []
         for f in range(self.nfuncs):
@@ -431,26 +469,51 @@ class ModuleGen:
             bodies.append(fg.generate())
         return self.assemble(bodies)
 
+    def rand_func(self):
+        return self.rng.choice(self.callables)[0]
+
     # -- text ---------------------------------------------------------------
     def assemble(self, bodies):
         rng = self.rng
         o = self.o
         out = ["(module"]
+        imports = {"funcs": [], "globals": [], "memory": None, "table": None}
         for i, (p, r) in enumerate(self.sigs):
             out.append("  (type $s%d (func%s%s))" % (i, _params(p), _results(r)))
-        for name, et, lo, hi in self.tables:
-            out.append("  (table %s %d %d %s)" % (name, lo, hi, et))
-        if self.has_mem:
+        for name, sig, kind, salt in self.hosts:
+            out.append('  (import "env" "%s" (func %s (type $s%d)))' % (name[1:], name, sig))
+            p, r = self.sigs[sig]
+            imports["funcs"].append([name[1:], list(p), list(r), kind, salt])
+        for name, t, mut, init, bits in self.globals:
+            if init is None:
+                tt = "(mut %s)" % t if mut else t
+                out.append('  (import "env" "%s" (global %s %s))' % (name[1:], name, tt))
+                imports["globals"].append([name[1:], t, bits, mut])
+        if self.has_mem and self.imp_mem:
+            out.append('  (import "env" "mem" (memory $m %d %d))' % (self.mem_min, self.mem_max))
+            out.append('  (export "mem" (memory $m))')
+            imports["memory"] = [self.mem_min, self.mem_max]
+        if self.imp_table:
+            name, et, lo, hi = self.imp_table
+            out.append('  (import "env" "tab" (table %s %d %d %s))' % (name, lo, hi, et))
+            imports["table"] = [lo, hi]
+        for tab in self.tables:
+            if tab is not self.imp_table:
+                out.append("  (table %s %d %d %s)" % (tab[0], tab[2], tab[3], tab[1]))
+        if self.has_mem and not self.imp_mem:
             out.append('  (memory $m (export "mem") %d %d)' % (self.mem_min, self.mem_max))
         out.append("  (global $fuel (mut i32) (i32.const %d))" % o.call_fuel)
         out.append("  (global $hash (mut i64) (i64.const 0))")
-        for name, t, mut, init in self.globals:
-            tt = "(mut %s)" % t if mut else t
-            out.append("  (global %s %s (%s))" % (name, tt, init))
+        for name, t, mut, init, bits in self.globals:
+            if init is not None:
+                tt = "(mut %s)" % t if mut else t
+                out.append("  (global %s %s (%s))" % (name, tt, init))
         for name, mode, off, data in self.datas:
             s = "".join("\\%02x" % b for b in data)
             if mode == "passive":
                 out.append('  (data %s "%s")' % (name, s))
+            elif isinstance(off, str):
+                out.append('  (data %s (global.get %s) "%s")' % (name, off, s))
             else:
                 out.append('  (data %s (i32.const %d) "%s")' % (name, off, s))
         for name, mode, tab, off, et, items in self.elems:
@@ -460,7 +523,7 @@ class ModuleGen:
             else:
                 out.append("  (elem %s (table %s) (i32.const %d) %s %s)"
                            % (name, tab[0], off, et, it))
-        out.append("  (elem declare func %s)" % " ".join("$f%d" % i for i in range(self.nfuncs)))
+        out.append("  (elem declare func %s)" % " ".join(c[0] for c in self.callables))
         out.extend(bodies)
         # wrappers
         exports = {}
@@ -475,10 +538,14 @@ class ModuleGen:
             if all(t in ("i32", "i64") for t in p + r) and rng.random() < 0.5:
                 out.append('  (export "d%d" (func $f%d))' % (f, f))
                 exports["d%d" % f] = (p, r)
+        # straight-line numeric checks on edge-case operands
+        once = []
+        if rng.random() < o.p_ops:
+            out.extend(self.op_checks(exports, once))
         # state
         st = ["i64"]
         body = ["global.get $hash"]
-        for name, t, mut, init in self.globals:
+        for name, t, mut, init, bits in self.globals:
             body.append("global.get " + name)
             if t == "f32":
                 body.append("i32.reinterpret_f32")
@@ -511,14 +578,67 @@ class ModuleGen:
         out.append(")")
         # call list: every export a few times with interesting args, shuffled
         for name, (p, r) in exports.items():
-            if name == "rec":
+            if name == "rec" or name in once:
                 continue
             for _ in range(rng.randint(1, 3)):
                 calls.append((name, [rand_bits(rng, t) for t in p]))
         rng.shuffle(calls)
+        for name in once:
+            calls.insert(rng.randint(0, len(calls)), (name, []))
         if "rec" in exports:
             calls.insert(rng.randint(0, len(calls)), ("rec", [rng.randint(0, 5)]))
-        return Generated(self.seed, "\n".join(out) + "\n", exports, calls, tuple(st))
+        g = Generated(self.seed, "\n".join(out) + "\n", exports, calls, tuple(st))
+        g.imports = imports
+        return g
+
+    def op_checks(self, exports, once):
+        """"ops": many numeric instructions on edge-case constants, every
+        result folded into $hash (a trapping instruction would end the
+        function, so the ones that may trap get an export each: "xN")."""
+        rng = self.rng
+        fg = FuncGen(self, -1, ((), ()))
+        fg.locals = []
+        fg.nuser = 0
+        fg.frames.append(Frame("func", (), (), 0))
+        funcs = []
+        ntrap = 0
+        for _ in range(rng.randint(20, 80)):
+            text, pops, push, flag = rng.choice(OPS)
+            mayt = flag == "trunc" or ("div" in text or "rem" in text) and text[0] == "i"
+            if mayt and ntrap >= 6:
+                continue
+            g = fg if not mayt else FuncGen(self, -1, ((), ()))
+            if mayt:
+                g.locals = []
+                g.nuser = 0
+                g.frames.append(Frame("func", (), (), 0))
+            for pt in pops:
+                g.special_const(pt) if pt[0] == "f" and rng.random() < 0.8 else g.emit(
+                    const_text(pt, rng.choice(I32_SPECIAL if pt == "i32" else I64_SPECIAL)
+                               if pt[0] == "i" and rng.random() < 0.8 else rand_bits(rng, pt)))
+            g.emit(text)
+            if flag == "nan":
+                g.canon(push)
+            if mayt:
+                name = "x%d" % ntrap
+                ntrap += 1
+                rt = wrap_type(push)
+                if push == "f32":
+                    g.emit("i32.reinterpret_f32")
+                elif push == "f64":
+                    g.emit("i64.reinterpret_f64")
+                loc = " (local %s)" % " ".join(g.locals) if g.locals else ""
+                funcs.append('  (func (export "%s") (result %s)%s\n%s)'
+                             % (name, rt, loc, "\n".join(g.lines)))
+                exports[name] = ((), (rt,))
+                once.append(name)
+            else:
+                fg.fold(push)
+        loc = " (local %s)" % " ".join(fg.locals) if fg.locals else ""
+        funcs.append('  (func (export "ops")%s\n%s)' % (loc, "\n".join(fg.lines) or "    nop"))
+        exports["ops"] = ((), ())
+        once.append("ops")
+        return funcs
 
     def wrapper(self, f, name, p, r, wp, wr):
         rng = self.rng
@@ -534,7 +654,7 @@ class ModuleGen:
                     lines.append("f64.reinterpret_i64")
             elif t == "funcref":
                 lines.append("ref.null func" if rng.random() < 0.4 else
-                             "ref.func $f%d" % rng.randrange(self.nfuncs))
+                             "ref.func " + self.rand_func())
             else:
                 lines.append("ref.null extern")
         lines.append("call $f%d" % f)
@@ -703,12 +823,11 @@ class FuncGen:
             self.structured(rng.choice(("block", "if", "loop")), (), (t,), rng.randint(1, 4))
             return
         if r < 0.86:
-            fs = [f for f in range(self.m.nfuncs)
-                  if self.m.sigs[self.m.func_sig[f]][1] == (t,)]
+            fs = [c for c in self.m.callables if self.m.sigs[c[1]][1] == (t,)]
             if fs:
-                f = rng.choice(fs)
-                self.need(self.m.sigs[self.m.func_sig[f]][0])
-                self.emit("call $f%d" % f)
+                f, sig = rng.choice(fs)
+                self.need(self.m.sigs[sig][0])
+                self.emit("call " + f)
                 self.push(t)
                 return
         if t == "i32" and r < 0.93:
@@ -732,7 +851,7 @@ class FuncGen:
         elif self.globals_of(t) and r < 0.4:
             self.emit("global.get " + rng.choice(self.globals_of(t)))
         elif t == "funcref" and r < 0.65:
-            self.emit("ref.func $f%d" % rng.randrange(self.m.nfuncs))
+            self.emit("ref.func " + self.m.rand_func())
         elif not leaf and r < 0.85 and [x for x in self.m.tables if x[1] == t]:
             tab = rng.choice([x for x in self.m.tables if x[1] == t])
             self.table_index(tab, depth)
@@ -748,8 +867,14 @@ class FuncGen:
         rng = self.rng
         op = rng.choice(OPS_BY_PUSH[t])
         text, pops, push, flag = op
+        edge = rng.random() < 0.3       # operands straight from the edge-case lists
         for pt in pops:
-            if (flag == "sat" and rng.random() < 0.6) or (flag == "trunc" and rng.random() < 0.25):
+            if edge and flag != "trunc":
+                self.emit(const_text(pt, rand_bits(rng, pt) if rng.random() < 0.2 else rng.choice(
+                    {"i32": I32_SPECIAL, "i64": I64_SPECIAL, "f32": F32_SPECIAL,
+                     "f64": F64_SPECIAL}[pt])))
+                self.push(pt)
+            elif (flag == "sat" and rng.random() < 0.6) or (flag == "trunc" and rng.random() < 0.25):
                 self.emit(const_text(pt, rng.choice(F32_SPECIAL if pt == "f32" else F64_SPECIAL)))
                 self.push(pt)
             else:
@@ -1163,15 +1288,14 @@ class FuncGen:
         rng = self.rng
         m = self.m
         if rng.random() < 0.5:
-            f = rng.randrange(m.nfuncs)
-            p, r = m.sigs[m.func_sig[f]]
+            f, sig = rng.choice(m.callables)
+            p, r = m.sigs[sig]
             self.need(p)
-            self.emit("call $f%d" % f)
+            self.emit("call " + f)
         else:
             if m.layout and rng.random() < 0.8:
                 # a slot an active segment filled: usually the right type
-                tab, pos, f = rng.choice(m.layout)
-                s = m.func_sig[f]
+                tab, pos, s = rng.choice(m.layout)
                 p, r = m.sigs[s]
 
                 def idx():

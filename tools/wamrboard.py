@@ -401,6 +401,7 @@ RUNTIME_MODULES = (
     ("instance.py", None),
     ("memory.py", None),
     ("func.py", None),
+    ("module.py", None),
     ("exec_env.py", None),
     ("numeric.py", None),
     ("fmode.py", None),

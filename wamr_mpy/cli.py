@@ -151,11 +151,11 @@ def _tier_kwargs(tier):
         cfg = _config()
         for n in DEFAULT_TIERS:
             if getattr(cfg, "TIER_" + n.upper(), True) and _tier_ok(n):
-                return _tier_kwargs(n)
+                return dict(TIERS)[n]()
         return {}
     if tier not in names:
         raise UsageError("unknown tier %r (tiers: %s)" % (tier, ", ".join(names)))
-    if tier not in available_tiers():
+    if not (getattr(_config(), "TIER_" + tier.upper(), True) and _tier_ok(tier)):
         raise UsageError("tier %r is not available in this build (available: %s)"
                          % (tier, ", ".join(available_tiers())))
     for n, make in TIERS:
@@ -169,6 +169,10 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     cfg = _config()
+    if getattr(cfg, "MEMORY_LIMIT", 0):
+        # Before anything else is imported: the block must be contiguous.
+        from .memory import reserve
+        reserve(cfg.MEMORY_LIMIT)
     try:
         o = parse_args(argv)
         if o["version"]:

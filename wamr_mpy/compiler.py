@@ -54,12 +54,16 @@ class CompileError(Exception):
 class Target:
     """What the generated code may assume about the machine running it."""
 
-    def __init__(self, arch="x64", fuel=True, inline_float=None):
+    def __init__(self, arch="x64", fuel=True, inline_float=None, strict=None, i64obj=None):
         if arch not in ARCHS:
             raise CompileError("compiler: unknown arch %r (known: %s)"
                                % (arch, ", ".join(sorted(ARCHS))))
         self.arch = arch
         self.wbits, self.strict = ARCHS[arch]
+        if strict is not None:
+            self.strict = strict
+        # i64 as Python ints (objects) rather than machine words: 32-bit words
+        self.i64obj = self.wbits == 32 if i64obj is None else i64obj
         self.fuel = fuel
         # Native float arithmetic inline (a + b on Python floats) is only
         # right where floats are C doubles: the unix-class 64-bit ports.
@@ -133,8 +137,8 @@ class Fr:
         return self.params if self.kind == "l" else self.results
 
 
-def _kind(t, wbits):
-    if t == I32 or (t == I64 and wbits == 64):
+def _kind(t, target):
+    if t == I32 or (t == I64 and not target.i64obj):
         return "i"
     return "o"
 
@@ -159,8 +163,6 @@ class ModCtx:
         # Globals kept as machine words in W: ints that no one else can
         # write (not imported/exported mutable).
         shared = set()
-        for imp_i, imp in enumerate(m.imports):
-            pass
         gi = 0
         for imp in m.imports:
             if imp.kind == 3:
@@ -175,19 +177,13 @@ class ModCtx:
         slot = 4
         for i in range(len(m.globals)):
             t = m.globals[i][0]
-            if i in shared or _kind(t, target.wbits) != "i":
+            if i in shared or _kind(t, target) != "i":
                 continue
             self.gslot[i] = slot
             self.gwords.append((i, slot, t))
             slot += 2 if t == I64 else 1
         self.nwords = slot
         self.exported = set(idx for n, k, idx in m.exports if k == 0)
-
-    def analyze(self):
-        """The precise (per-function) may-grow analysis: one more walk of
-        every body, worth it ahead of time (fewer reloads after calls)."""
-        if self.grows:
-            self.fgrows = may_grow_per_function(self.m)
 
     def helper(self, name):
         self.helpers.add(name)
@@ -212,78 +208,6 @@ class ModCtx:
             else:
                 self.const_defs.append("%s = %s(%d)" % (n, self.fm("f64_from_bits"), v))
         return n
-
-
-class _Scan:
-    """walk_body emitter collecting what the may-grow analysis needs."""
-
-    def begin(self, module, fidx, ftype, local_types):
-        self.grow = False
-        self.calls = set()
-
-    def op(self, op, imm, pops, push):
-        if op == 0x40:
-            self.grow = True
-
-    def call(self, fidx, ftype):
-        self.calls.add(fidx)
-
-    def call_indirect(self, typeidx, tableidx, ftype):
-        self.grow = True      # anything may be behind a table
-
-    def block(self, op, params, results):
-        pass
-
-    def else_(self):
-        pass
-
-    def end(self):
-        pass
-
-    def br(self, depth):
-        pass
-
-    def br_if(self, depth):
-        pass
-
-    def br_table(self, depths, default):
-        pass
-
-    def ret(self):
-        pass
-
-    def unreachable(self):
-        pass
-
-    def finish(self):
-        return self.grow, self.calls
-
-
-def may_grow_per_function(m):
-    """For each defined function: can a call to it grow the memory (itself or
-    through what it calls: memory.grow, imports, call_indirect)?"""
-    from .validator import walk_body
-    nimp = m.n_func_imports
-    n = m.n_bodies
-    grow = [False] * n
-    calls = []
-    for i in range(n):
-        g, c = walk_body(m, i, _Scan())
-        if any(f < nimp for f in c):
-            g = True
-        grow[i] = g
-        calls.append([f - nimp for f in c if f >= nimp])
-    changed = True
-    while changed:
-        changed = False
-        for i in range(n):
-            if not grow[i]:
-                for j in calls[i]:
-                    if grow[j]:
-                        grow[i] = True
-                        changed = True
-                        break
-    return grow
 
 
 def _may_grow(m):
@@ -394,7 +318,8 @@ class FuncGen:
     def __init__(self, mc):
         self.mc = mc
         self.t = mc.t
-        self.w64 = mc.t.wbits == 64
+        self.w64 = mc.t.wbits == 64     # i32 in 64-bit words: normalise
+        self.i64i = not mc.t.i64obj     # i64 in viper ints
 
     # -- begin / finish --------------------------------------------------
     def begin(self, module, fidx, ftype, local_types):
@@ -421,7 +346,6 @@ class FuncGen:
         self.chk = {}           # address expression -> checked end offset
         self.chkdeps = {}
         self.ntemp = 0
-        self.objvars = set()
         self.items.append(["P", self.ff, 0, None])
 
     def new_frame(self, kind, parent, h, params, results):
@@ -510,7 +434,7 @@ class FuncGen:
 
     def mkv(self, e, t, nrm=True, deps=(), b=False, depth=0, k=None):
         if k is None:
-            k = _kind(t, self.mc.t.wbits)
+            k = _kind(t, self.mc.t)
         return V(e, k, t, nrm, deps, False, b, depth)
 
     # -- stack -----------------------------------------------------------
@@ -523,10 +447,7 @@ class FuncGen:
         return self.stack.pop()
 
     def svar(self, h, k):
-        n = "s%d%s" % (h, k)
-        if k == "o":
-            self.objvars.add(n)
-        return n
+        return "s%d%s" % (h, k)
 
     def assign(self, var, expr, skip=-1):
         """Emits `var = expr` after storing any stack entry that reads var."""
@@ -566,7 +487,7 @@ class FuncGen:
 
     def home(self, h, t):
         """The stack entry for a value stored in its height variable."""
-        k = _kind(t, self.mc.t.wbits)
+        k = _kind(t, self.mc.t)
         var = self.svar(h, k)
         return V(var, k, t, True, (var,), True)
 
@@ -589,7 +510,7 @@ class FuncGen:
         if op == 0x20:
             n = "l%d" % imm
             t = self.ltypes[imm]
-            self.push(V(n, _kind(t, self.mc.t.wbits), t, True, (n,), True))
+            self.push(V(n, _kind(t, self.mc.t), t, True, (n,), True))
             return
         if op == 0x21 or op == 0x22:
             v = self.pop()
@@ -601,7 +522,7 @@ class FuncGen:
                 t = self.ltypes[imm]
                 self.push(V(n, v.k, t, True, (n,), True))
             return
-        if op == 0x41 or (op == 0x42 and self.w64):
+        if op == 0x41 or (op == 0x42 and self.i64i):
             self.push(self.iconst(imm, push))
             return
         if op == 0x42:
@@ -655,7 +576,7 @@ class FuncGen:
                 else:
                     e = "%s == 0" % self.npar(a)
             else:
-                e = "%s == %s" % (_par(a.e, a.atom), self.zero())
+                e = "%s == ZERO" % _par(a.e, a.atom)
             self.push(self.mkv(e, I32, True, a.deps, True, a.depth + 1))
             return
         if op in _I32_CMP or op in _I64_CMP:
@@ -725,9 +646,6 @@ class FuncGen:
             return self.call_helper(name, None, push, trapping, 1)
         return self.conv(op, push)
 
-    def zero(self):
-        return "ZERO"
-
     def fold(self, op, pops, push):
         """Computes an integer operation on constants here (mpy-cross would
         fold the expression into a big literal, an object in viper)."""
@@ -756,7 +674,7 @@ class FuncGen:
         except Exception:
             return False      # a trap (division by zero...): at run time
         del self.stack[len(self.stack) - n:]
-        if _kind(push, self.mc.t.wbits) == "o":      # i64 on 32-bit words
+        if _kind(push, self.mc.t) == "o":      # i64 on 32-bit words
             self.push(V(self.mc.objconst("I", r), "o", push, True, (), True))
         else:
             self.push(self.iconst(r, push))
@@ -771,7 +689,7 @@ class FuncGen:
         for a in args:
             parts.append(self.nexpr(a) if a.k == "i" else a.e)
         e = "%s(%s)" % (self.mc.fm(name), ", ".join(parts))
-        k = _kind(rt, self.mc.t.wbits) if rt else "o"
+        k = _kind(rt, self.mc.t) if rt else "o"
         if k == "i":
             e = "int(%s)" % e
         v = self.mkv(e, rt, True, _deps(*args), depth=max([a.depth for a in args] + [0]) + 1, k=k)
@@ -784,14 +702,14 @@ class FuncGen:
         a = self.pop()
         w64 = self.w64
         if op == 0xA7:      # i32.wrap_i64
-            if w64:
+            if self.i64i:
                 self.push(self.mkv(a.e, I32, False, a.deps, depth=a.depth, k="i"))
                 self.stack[-1].atom = a.atom
                 return
             self.stack.append(a)
             return self.call_helper("i32_wrap_i64", None, I32, False, 1)
         if op == 0xAC or op == 0xAD:   # i64.extend_i32_s/u
-            if w64:
+            if self.i64i:
                 if op == 0xAC:
                     self.push(self.mkv(self.nexpr(a), I64, True, a.deps, depth=a.depth + 1))
                 else:
@@ -954,8 +872,16 @@ class FuncGen:
         q = self.temp()
         if kind in ("du", "ru"):
             if not self.w64:
-                return self.call_helper("i32_div_u" if kind == "du" else "i32_rem_u",
-                                        (a, b), I32, True)
+                # 32-bit words: inline when both operands are below 2**31
+                name = self.mc.fm("i32_div_u" if kind == "du" else "i32_rem_u")
+                self.line("%s = %s" % (x, self.ival(a)))
+                self.line("%s = %s" % (y, self.ival(b)))
+                self.line("if %s > 0 and %s >= 0:" % (y, x))
+                self.line(" %s = %s %s %s" % (q, x, "//" if kind == "du" else "%", y))
+                self.line("else:")
+                self.line(" %s = int(%s(%s, %s))" % (q, name, x, y))
+                self.push(V(q, "i", I32, True, (q,), True))
+                return
             self.line("%s = %s" % (x, self.uexpr(a)))
             self.line("%s = %s" % (y, self.uexpr(b)))
             self.line("if %s == 0: %s()" % (y, self.mc.helper("_divz")))
@@ -1047,7 +973,7 @@ class FuncGen:
             return direct
         parts = ["int(ptr8(%s)[%d])%s" % (p, i, (" << %d" % (8 * i)) if i else "")
                  for i in range(n)]
-        return "%s if (%s & %d) == 0 else (%s)" % (direct, p, n - 1, " | ".join(parts))
+        return "(%s if (%s & %d) == 0 else (%s))" % (direct, p, n - 1, " | ".join(parts))
 
     def wr(self, p, n, v):
         if n == 1:
@@ -1082,7 +1008,7 @@ class FuncGen:
             self.materialize(len(self.stack) - 1, False)
             return
         p = "mb + " + ea
-        if t == I64 and not self.w64:
+        if t == I64 and not self.i64i:
             if n == 8:
                 e = "%s(M, %s)" % (self.mc.helper("_ld64"), ea)
             else:
@@ -1090,6 +1016,8 @@ class FuncGen:
                 if signed and n < 4:
                     s = 1 << (8 * n - 1)
                     e = "(%s ^ %d) - %d" % (e, s, s)
+                elif signed and self.w64:
+                    e = "(%s << 32 >> 32)" % e     # the load is zero-extended
                 e = "%s(%s)" % (self.mc.fm("i64_extend_i32_s" if signed else
                                            "i64_extend_i32_u"), e)
             self.push(self.mkv(e, I64, True, (), k="o"))
@@ -1169,7 +1097,7 @@ class FuncGen:
                     self.push(self.mkv("int(w[%d])" % slot, t, not self.w64, ()))
             else:
                 self.uses_G = True
-                k = _kind(t, mc.t.wbits)
+                k = _kind(t, mc.t)
                 e = "G[%d].v" % idx
                 if k == "i":
                     e = "int(%s)" % e
@@ -1219,7 +1147,7 @@ class FuncGen:
         if push is None:
             self.line(e)
             return
-        k = _kind(push, mc.t.wbits)
+        k = _kind(push, mc.t)
         if k == "i":
             e = "int(%s)" % e
         self.push(self.mkv(e, push, True, (), k=k))
@@ -1236,16 +1164,15 @@ class FuncGen:
         if not rs:
             self.line(e)
         elif len(rs) == 1:
-            k = _kind(rs[0], self.mc.t.wbits)
+            k = _kind(rs[0], self.mc.t)
             h = len(self.stack)
             var = self.svar(h, k)
             self.assign(var, ("int(%s)" % e) if k == "i" else e)
             self.stack.append(V(var, k, rs[0], True, (var,), True))
         else:
-            self.objvars.add("mr")
             self.line("mr = " + e)
             for i in range(len(rs)):
-                k = _kind(rs[i], self.mc.t.wbits)
+                k = _kind(rs[i], self.mc.t)
                 h = len(self.stack)
                 var = self.svar(h, k)
                 self.assign(var, ("int(mr[%d])" % i) if k == "i" else "mr[%d]" % i)
@@ -1276,7 +1203,6 @@ class FuncGen:
         mc = self.mc
         i = self.pop()
         args = self.args_of(len(ftype.params))
-        self.objvars.add("fn")
         self.line("fn = %s(X, %d, %r, %s)" % (mc.helper("_cind"), tableidx, ftype.key,
                                                 self.nexpr(i)))
         e = "fn(M, W, X, d + 1%s)" % "".join(", " + a for a in args)
@@ -1598,12 +1524,12 @@ class FuncGen:
         ps = ["M", "W", "X", "d: int"]
         lt = self.ltypes
         for i in range(self.np):
-            if _kind(lt[i], mc.t.wbits) == "i":
+            if _kind(lt[i], mc.t) == "i":
                 ps.append("l%d: int" % i)
             else:
                 ps.append("l%d" % i)
         rs = self.ftype.results
-        ann = " -> int" if len(rs) == 1 and _kind(rs[0], mc.t.wbits) == "i" else ""
+        ann = " -> int" if len(rs) == 1 and _kind(rs[0], mc.t) == "i" else ""
         out = ["@micropython.viper", "def f%d(%s)%s:" % (self.didx, ", ".join(ps), ann)]
         b = " "
         out.append(b + "w = ptr32(W)")
@@ -1625,7 +1551,7 @@ class FuncGen:
             out.append(b + "fdp = ptr32(fd)")
         for i in range(self.np, len(lt)):
             t = lt[i]
-            if _kind(t, mc.t.wbits) == "i":
+            if _kind(t, mc.t) == "i":
                 out.append(b + "l%d = 0" % i)
             else:
                 out.append(b + "l%d = %s" % (i, _zero_name(t)))
@@ -1665,79 +1591,13 @@ def _fix_suites(lines):
     return out
 
 
-# --- whole modules (tools/wamrc) -------------------------------------------
+# --- helpers used by the JIT and by compiler_mod ---------------------------
 
 def compile_function(mc, defidx):
     """Source of defined function `defidx` (raises CompileError, LoadError,
     ValidationError)."""
     from .validator import walk_body
     return walk_body(mc.m, defidx, FuncGen(mc))
-
-
-def fallback_source(defidx):
-    """A function left to the portable interpreter (its body stays in the
-    module's wasm bytes)."""
-    return ("def f%d(M, W, X, d, *a):\n return _interp(X, %d, a)\n" % (defidx, defidx))
-
-
-def _leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _read_leb(data, p):
-    r = 0
-    sh = 0
-    while True:
-        b = data[p]
-        p += 1
-        r |= (b & 0x7F) << sh
-        if not b & 0x80:
-            return r, p
-        sh += 7
-
-
-def strip_module(data, m, keep=()):
-    """The module's bytes with compiled function bodies replaced by
-    `unreachable` (their code lives in the generated Python) and DWARF
-    custom sections dropped; bodies of functions in `keep` stay."""
-    out = bytearray(data[:8])
-    p = 8
-    n = len(data)
-    while p < n:
-        sid = data[p]
-        size, q = _read_leb(data, p + 1)
-        end = q + size
-        if sid == 0:
-            ln, r = _read_leb(data, q)
-            name = bytes(data[r:r + ln])
-            if name.startswith(b".debug") or name == b"sourceMappingURL":
-                p = end
-                continue
-            out += data[p:end]
-        elif sid == 10:
-            body = bytearray(_leb(m.n_bodies))
-            for i in range(m.n_bodies):
-                if i in keep:
-                    s, e = m.body(i)
-                    body += _leb(e - s)
-                    body += data[s:e]
-                else:
-                    body += b"\x03\x00\x00\x0b"
-            out.append(10)
-            out += _leb(len(body))
-            out += body
-        else:
-            out += data[p:end]
-        p = end
-    return bytes(out)
 
 
 def _bytes_literal(b):
@@ -1750,70 +1610,3 @@ def _bytes_literal(b):
     if not parts:
         return "b''"
     return "(\n " + "\n ".join(parts) + ")"
-
-
-def compile_module(data, target=None, name="module.wasm", interp=()):
-    """wasm bytes -> (Python source of the AOT module, info dict).
-    `interp`: defined-function indices left to the portable interpreter.
-    Raises LoadError / ValidationError for bad modules."""
-    from .loader import load
-    from .validator import walk_body
-    if target is None:
-        target = Target()
-    m = load(data)
-    mc = ModCtx(m, target)
-    mc.analyze()
-    fallback = set(interp)
-    funcs = []
-    for i in range(m.n_bodies):
-        src = None
-        if i not in fallback:
-            try:
-                src = walk_body(m, i, FuncGen(mc))
-            except CompileError:
-                src = None
-        if src is None:
-            fallback.add(i)
-            src = fallback_source(i)
-        funcs.append(src)
-    if fallback:
-        mc.helper("_interp")
-    head = [
-        "# wamr_mpy AOT module generated by wamrc from %s (arch %s): do not edit." % (
-            name.replace("\n", " "), target.arch),
-        "import micropython",
-        "from wamr_mpy.aot import ZERO, NULL, ZF32, ZF64" +
-        "".join(", " + h for h in sorted(mc.helpers)),
-    ]
-    if mc.fnames:
-        head.append("from wamr_mpy.fmode import " + ", ".join(sorted(mc.fnames)))
-    head += [
-        "ABI = %d" % ABI,
-        "ARCH = %r" % target.arch,
-        "WBITS = %d" % target.wbits,
-        "FLOAT = %d" % (1 if target.inline_float else 0),
-        "FUEL = %d" % (1 if target.fuel else 0),
-        "NWORDS = %d" % mc.nwords,
-        "GWORDS = (%s)" % "".join("(%d, %d, %d), " % g for g in mc.gwords),
-    ]
-    head += mc.const_defs
-    parts = ["\n".join(head) + "\n"]
-    lines = {}
-    ln = parts[0].count("\n") + 1
-    for i in range(len(funcs)):
-        lines[i] = ln
-        parts.append(funcs[i])
-        ln += funcs[i].count("\n")
-    parts.append("FUNCS = (%s)\n" % "".join("f%d, " % i for i in range(len(funcs))))
-    parts.append("WASM = %s\n" % _bytes_literal(strip_module(data, m, fallback)))
-    info = {"functions": len(funcs), "interp": sorted(fallback), "lines": lines}
-    return "".join(parts), info
-
-
-def function_at_line(info, line):
-    """The defined-function index whose source holds `line` (1-based)."""
-    best = None
-    for i in sorted(info["lines"]):
-        if info["lines"][i] <= line:
-            best = i
-    return best

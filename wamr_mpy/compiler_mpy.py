@@ -1,4 +1,4 @@
-# wasm bytes -> native .mpy: compiler.compile_module + mpy-cross.  Used by
+# wasm bytes -> native .mpy: compiler_mod.compile_module + mpy-cross.  Used by
 # tools/wamrc and by the spec runner's AOT mode; runs on CPython and on the
 # MicroPython unix port (which has os.system).  A function that mpy-cross
 # rejects is left to the portable interpreter (its body stays in the
@@ -7,7 +7,7 @@
 import os
 import sys
 
-from . import compiler
+from . import compiler, compiler_mod
 
 MAX_RETRIES = 8
 
@@ -99,20 +99,21 @@ def _error_line(text):
 
 
 def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
-          keep_py=None, interp=()):
+          keep_py=None, interp=(), target=None):
     """wasm bytes -> (.mpy bytes, info).  info["interp"] lists functions left
     to the portable interpreter; keep_py: path to keep the generated source.
     Raises LoadError/ValidationError for bad modules, BuildError when
     mpy-cross fails for another reason."""
     exe = mpy_cross or find_mpy_cross()
-    target = compiler.Target(arch, fuel=fuel)
+    if target is None:
+        target = compiler.Target(arch, fuel=fuel)
     fallback = list(interp)
     base = _tmpdir() + "/wamrc_" + _rand()
     py = base + ".py"
     out = base + ".mpy"
     try:
         for attempt in range(MAX_RETRIES + 1):
-            src, info = compiler.compile_module(data, target, name, fallback)
+            src, info = compiler_mod.compile_module(data, target, name, fallback)
             with open(keep_py or py, "w") as f:
                 f.write(src)
             # mpy-cross's GC heap is fixed (2 MiB by default): big modules
@@ -125,7 +126,7 @@ def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
                     mpy = f.read()
                 return add_trailer(mpy), info
             ln = _error_line(text)
-            fi = compiler.function_at_line(info, ln) if ln else None
+            fi = compiler_mod.function_at_line(info, ln) if ln else None
             if fi is None or fi in info["interp"] or attempt == MAX_RETRIES:
                 raise BuildError("wamrc: mpy-cross -march=%s failed: %s" % (
                     arch, text.strip().replace("\n", " | ")[:400]))
@@ -148,10 +149,29 @@ def add_trailer(mpy):
     return mpy + TRAILER + bytes((n & 255, (n >> 8) & 255, (n >> 16) & 255, n >> 24))
 
 
+def target_from_env(arch):
+    """Target for `arch`, with $WAMR_AOT_OPTS (comma list) applied:
+    `strict` (alignment-checked accesses), `i64obj` (i64 as Python ints),
+    `helperfloat` (float arithmetic through the float module), `nofuel`.
+    With all three of the first, x64 code takes the paths the 32-bit board
+    targets take (except the i32 word size), so the unix port can run them."""
+    opts = (os.getenv("WAMR_AOT_OPTS") or "").split(",")
+    kw = {}
+    if "strict" in opts:
+        kw["strict"] = True
+    if "i64obj" in opts:
+        kw["i64obj"] = True
+    if "helperfloat" in opts:
+        kw["inline_float"] = False
+    if "nofuel" in opts:
+        kw["fuel"] = False
+    return compiler.Target(arch, **kw)
+
+
 def wasm_to_mpy(data, arch=None):
     """For the spec runner: compile for this port's arch."""
     if arch is None:
         from .aot import native_arch
         arch = native_arch() or "x64"
-    mpy, info = build(data, arch)
+    mpy, info = build(data, arch, target=target_from_env(arch))
     return mpy

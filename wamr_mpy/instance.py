@@ -4,7 +4,7 @@
 from .errors import LinkError, Trap, ProcExit, STACK_EXHAUSTED
 from .func import Func, HostFunc, FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
 from .memory import Memory, Table, Global, from_py, to_py, from_raw, to_raw
-from .loader import K_FUNC, K_TABLE, K_MEM, K_GLOBAL
+from .module import K_FUNC, K_TABLE, K_MEM, K_GLOBAL
 from . import config
 from . import interp
 

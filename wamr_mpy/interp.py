@@ -90,7 +90,21 @@ _MEM_OPS = (LD32, ST32, LD8U, LD8S, LD16U, LD16S, LD32U, LD64, ST8, ST16, ST64,
 # Helpers (numeric functions, EXT handlers) and call_indirect type keys are
 # referenced from code by index into these tables (code words are ints).
 FUNCS = []
+FUNC_INDEX = {}     # helper name (or EXT opcode) -> index in FUNCS
 KEYS = []
+
+
+class Code:
+    """Pre-decoded body of one function."""
+
+    def __init__(self, code, nparams, ninit, nslots, inits, nresults):
+        self.code = code
+        self.nparams = nparams
+        self.ninit = ninit        # slots [nparams, ninit) are set from `inits` on entry
+        self.nslots = nslots
+        self.inits = inits
+        self.nresults = nresults
+
 
 _BIG_FUEL = const(0x3FFFFFFF)   # "unlimited": refilled silently, small int everywhere
 

@@ -22,18 +22,6 @@ from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 HBASE = 1 << 24
 
 
-class Code:
-    """Pre-decoded body of one function."""
-
-    def __init__(self, code, nparams, ninit, nslots, inits, nresults):
-        self.code = code
-        self.nparams = nparams
-        self.ninit = ninit        # slots [nparams, ninit) are set from `inits` on entry
-        self.nslots = nslots
-        self.inits = inits
-        self.nresults = nresults
-
-
 def _F():
     # The float module is imported only when a function uses floats.
     from . import fmode
@@ -111,26 +99,23 @@ _STORE = {0x36: I.ST32, 0x37: I.ST64, 0x3A: I.ST8, 0x3B: I.ST16, 0x3C: I.ST8,
           0x3D: I.ST16, 0x3E: I.ST32W, 0x38: "f32_store", 0x39: "f64_store"}
 
 
-_fn_index = {}
-
-
 def _fn(name):
     """Index of a helper in interp.FUNCS (code words are ints, so helpers
     and other objects are referenced through global tables)."""
-    i = _fn_index.get(name)
+    i = I.FUNC_INDEX.get(name)
     if i is None:
         f = getattr(N, name, None)
         if f is None:
             f = getattr(_F(), name)
-        i = _fn_index[name] = len(I.FUNCS)
+        i = I.FUNC_INDEX[name] = len(I.FUNCS)
         I.FUNCS.append(f)
     return i
 
 
 def _ext(op):
-    i = _fn_index.get(op)
+    i = I.FUNC_INDEX.get(op)
     if i is None:
-        i = _fn_index[op] = len(I.FUNCS)
+        i = I.FUNC_INDEX[op] = len(I.FUNCS)
         from .interp_ext import ext_fn
         I.FUNCS.append(ext_fn(op))
     return i
@@ -566,7 +551,7 @@ class Emitter:
         relocate(code, ninit - HBASE)
         # 2 (or 4) bytes a word instead of a list's pointer per word.
         code = code.final()
-        return Code(code, self.nparams, ninit, ninit + self.maxh + 1,
+        return I.Code(code, self.nparams, ninit, ninit + self.maxh + 1,
                     self.inits, self.nresults)
 
 

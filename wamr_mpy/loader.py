@@ -2,107 +2,17 @@
 # exports, segments.  Function bodies are only located here; validator.py
 # checks them (and later pre-decodes them for the interpreter).
 
-from array import array
-
 from .errors import LoadError, ValidationError
 from .reader import Reader, valtype as _valtype, reftype as _reftype
 from .func import FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
-
-# Import/export kinds.
-K_FUNC = 0
-K_TABLE = 1
-K_MEM = 2
-K_GLOBAL = 3
+from .module import Module, Import, Elem, Data, K_FUNC, K_TABLE, K_MEM, K_GLOBAL
 
 # Canonical order of the non-custom sections (data count sits before code).
 _ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
 
-MAX_PAGES = 65536
-
 
 def _bad(msg, pos):
     raise LoadError(msg, pos, "loader")
-
-
-class Import:
-    def __init__(self, module, name, kind, desc):
-        self.module = module
-        self.name = name
-        self.kind = kind
-        # func: type index; table: (elem_type, min, max); mem: (min, max);
-        # global: (valtype, mutable)
-        self.desc = desc
-
-
-class Elem:
-    # mode: 0 active, 1 passive, 2 declarative.  `inits` is a list of const
-    # exprs (each a list of (op, imm)), or of ints (function indices).
-    def __init__(self, mode, table, offset, elem_type, inits, funcidx):
-        self.mode = mode
-        self.table = table
-        self.offset = offset
-        self.elem_type = elem_type
-        self.inits = inits
-        self.funcidx = funcidx
-
-
-class Data:
-    def __init__(self, mode, mem, offset, data):
-        self.mode = mode
-        self.mem = mem
-        self.offset = offset
-        self.data = data
-
-
-class Module:
-    def __init__(self):
-        self.types = []
-        self.imports = []
-        self.func_types = []     # type index for every function, imports first
-        self.n_func_imports = 0
-        self.tables = []         # (elem_type, min, max) for every table, imports first
-        self.n_table_imports = 0
-        self.mems = []           # (min, max), imports first
-        self.n_mem_imports = 0
-        self.globals = []        # (valtype, mutable), imports first
-        self.n_global_imports = 0
-        self.global_inits = []   # const expr per defined global
-        self.exports = []        # (name, kind, index)
-        self.start = None
-        self.elems = []
-        self.datas = []
-        self.data_count = None
-        self.bodies = array("I")  # start, end byte offsets of each defined function's body
-        self.codes = []          # pre-decoded bodies (validator.Code), lazily
-        self.custom_sections = []
-        self.declared_funcs = None   # set of indices usable by ref.func
-        self.data = None         # the module bytes (bodies are decoded lazily)
-        self.path = None         # set instead of data when loaded from a file
-
-    @property
-    def n_bodies(self):
-        return len(self.bodies) // 2
-
-    def body(self, defidx):
-        return self.bodies[2 * defidx], self.bodies[2 * defidx + 1]
-
-    def body_source(self, defidx):
-        """(buffer, start, end) of a function body: the module bytes, or
-        when the module was loaded from a file, the body read back from it
-        (so the module bytes need not stay in RAM)."""
-        start, end = self.bodies[2 * defidx], self.bodies[2 * defidx + 1]
-        if self.data is not None:
-            return self.data, start, end
-        with open(self.path, "rb") as f:
-            f.seek(start)
-            b = f.read(end - start)
-        if len(b) != end - start:
-            raise LoadError("module file %s changed since it was loaded" % self.path,
-                            start, "loader")
-        return b, 0, len(b)
-
-    def export_map(self):
-        return dict((n, (k, i)) for n, k, i in self.exports)
 
 
 def _limits(r, kind):

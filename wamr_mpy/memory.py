@@ -9,6 +9,26 @@ from . import config
 PAGE = 65536
 
 
+# Buffers set aside by reserve() before the heap fragments (see below).
+_reserved = []
+
+
+def reserve(nbytes):
+    """Sets aside a zeroed buffer for a linear memory now.  On a small heap
+    the one large block a memory needs may no longer exist once modules are
+    imported and loaded; a program that knows the size (config.MEMORY_LIMIT
+    on a board) reserves it first, and the next memory of exactly that size
+    takes it."""
+    _reserved.append(bytearray(nbytes))
+
+
+def _take_reserved(n):
+    for i in range(len(_reserved)):
+        if len(_reserved[i]) == n:
+            return _reserved.pop(i)
+    return None
+
+
 class Memory:
     """`size` is in pages.  With `limit` (bytes) below the declared size (an
     embedder squeezing a module onto a small board) only that much is
@@ -22,10 +42,12 @@ class Memory:
         self.capped = limit is not None and limit < n
         if self.capped:
             n = limit
-        try:
-            self.data = bytearray(n)
-        except MemoryError:
-            raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
+        self.data = _take_reserved(n)
+        if self.data is None:
+            try:
+                self.data = bytearray(n)
+            except MemoryError:
+                raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
 
     def limit(self):
         cap = 65536 if self.max is None else self.max

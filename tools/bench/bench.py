@@ -3,8 +3,8 @@ every wamr_mpy tier on the MicroPython unix port (portable interpreter,
 fast interpreter, JIT, AOT x64 .mpy) and, in the same run, the same .wasm
 under wasm3 (pywasm3) and wasmtime.
 
-    python3 tools/bench [--quick] [--reps N] [--tiers a,b] [--workloads a,b]
-                        [--json FILE|-] [--update-md]
+    python3 tools/bench [--quick] [--reps N] [--rounds N] [--tiers a,b]
+                        [--workloads a,b] [--json FILE|-] [--update-md]
 
 Time is the best (minimum) of several calls of `run(n)` after a warm-up call
 (which also JIT-compiles where a runtime compiles), measured inside the
@@ -174,7 +174,8 @@ def machine():
     except OSError:
         load = "?"
     try:
-        mpv = subprocess.run([micropython(), "-c", "import sys; print(sys.version)"],
+        mpv = subprocess.run([micropython(), "-c", "import sys; v = sys.implementation.version; "
+                              "print('v%d.%d.%d' % v[:3], sys.version.split(';')[-1].strip())"],
                              capture_output=True, text=True, timeout=30).stdout.strip()
     except Exception:
         mpv = "?"
@@ -233,6 +234,22 @@ def run_all(tiers, workloads, quick=False, reps=7, budget=3.0, timeout=900, log=
                     log("%-13s %-9s %9.2f ms (best of %d)" % (name, tier, min(times) * 1e3,
                                                                len(times)))
     return results
+
+
+def merge(a, b):
+    """Keeps, per workload and runtime, every time and the best of both."""
+    for name, w in b["workloads"].items():
+        wa = a["workloads"].setdefault(name, w)
+        if wa is w:
+            continue
+        for tier, r in w["runs"].items():
+            ra = wa["runs"].get(tier)
+            if ra is None or "error" in ra:
+                wa["runs"][tier] = r
+            elif "error" not in r:
+                ra["times"] = ra["times"] + r["times"]
+                ra["best"] = min(ra["times"])
+    return a
 
 
 def _ratio(a, b):
@@ -357,6 +374,9 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=7, help="calls per measurement (best is kept)")
     ap.add_argument("--budget", type=float, default=3.0,
                     help="stop repeating a measurement after this many seconds")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run everything this many times, keep each cell's best "
+                         "(a shared machine: other jobs steal time)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per MicroPython run")
     ap.add_argument("--json", metavar="FILE", help="write all numbers as JSON (- for stdout)")
     ap.add_argument("--update-md", action="store_true", help="rewrite BENCHMARKS.md")
@@ -373,8 +393,12 @@ def main(argv=None):
             ap.error("unknown workload %s (have: %s)" % (w, ", ".join(E)))
     quiet = a.json == "-"
     log = None if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    results = run_all(tiers, wl, a.quick, a.reps, a.budget, a.timeout, log)
+    results = None
+    for i in range(max(1, a.rounds)):
+        r = run_all(tiers, wl, a.quick, a.reps, a.budget, a.timeout, log)
+        results = r if results is None else merge(results, r)
     results["tiers"] = tiers
+    results["rounds"] = max(1, a.rounds)
     if a.json:
         text = json.dumps(results, indent=1)
         if a.json == "-":

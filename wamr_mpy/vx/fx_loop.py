@@ -434,18 +434,18 @@ def loop(env) -> int:
                 op -= 10
             else:
                 b = F[I[3]]
-            if op == _EQ:
+            if op == _GT_U:
+                j = uint(a) > uint(b)
+            elif op == _LT_S:
+                j = uint(a ^ SB) < uint(b ^ SB)
+            elif op == _EQ:
                 j = a == b
             elif op == _NE:
                 j = a != b
-            elif op == _LT_S:
-                j = uint(a ^ SB) < uint(b ^ SB)
-            elif op == _LT_U:
-                j = uint(a) < uint(b)
             elif op == _GT_S:
                 j = uint(a ^ SB) > uint(b ^ SB)
-            elif op == _GT_U:
-                j = uint(a) > uint(b)
+            elif op == _LT_U:
+                j = uint(a) < uint(b)
             elif op == _LE_S:
                 j = uint(a ^ SB) <= uint(b ^ SB)
             elif op == _LE_U:
