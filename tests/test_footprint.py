@@ -44,6 +44,7 @@ import wamr_mpy
 from wamr_mpy import instance, interp, loader, validator
 gc.collect()
 print("mem_alloc after import:", gc.mem_alloc() - base)
+wamr_mpy.init()                  # the board's memory policy (GC threshold)
 mod = wamr_mpy.load(%r)          # by path: bodies stay in the file
 inst = mod.instantiate(stack_size=4096, memory_limit=4096)
 gc.collect()

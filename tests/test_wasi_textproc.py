@@ -93,10 +93,6 @@ def test_textproc_matches_wasmtime(tmp_path_factory):
     assert "round trip ok" in ours["b64 data/text.txt data/text.b64"][0]
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "VM core footprint: the pre-decoded code of wasi-libc's printf_core and "
-    "malloc alone is ~135 KB (a Python list per function), so the program "
-    "needs ~1.5 MB of MicroPython heap today; see the helper report"))
 def test_textproc_runs_in_512k(tmp_path_factory):
     fx = wasmfix.Fixtures(tmp_path_factory.mktemp("wasm"))
     wasm = fx.get("textproc.wasm")

@@ -426,13 +426,18 @@ RUNTIME_MODULES = (
     ("dylink*.py", "DYLINK"),
     ("cli.py", "CLI"),
     ("__main__.py", "CLI and PORT == 'unix'"),
-    # application framework (transport.py holds all transports; which ones
-    # run is decided at start from config.TRANSPORT_*)
+    # application framework: optional parts and each transport in a module
+    # of its own (transport.py is their shared part); disabled.py holds the
+    # stand-ins for parts that are off
     ("app/messaging.py", "APP_MESSAGING"),
     ("app/timers.py", "APP_TIMERS"),
     ("app/sensor*.py", "APP_SENSORS"),
     ("app/store.py", "APP_STORE"),
     ("app/watchdog.py", "APP_WATCHDOG"),
+    ("app/disabled.py", "APP_MANAGER and not (APP_MESSAGING and APP_TIMERS and APP_SENSORS)"),
+    ("app/transport_tcp.py", "APP_MANAGER and TRANSPORT_TCP"),
+    ("app/transport_uart.py", "APP_MANAGER and TRANSPORT_UART"),
+    ("app/transport_file.py", "APP_MANAGER and (TRANSPORT_STDIO or (TRANSPORT_UART and PORT == 'unix'))"),
     ("app/*", "APP_MANAGER"),
 )
 

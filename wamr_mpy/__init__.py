@@ -87,6 +87,24 @@ def _decode_all_and_unload(m):
 # --- WAMR-style surface -------------------------------------------------
 
 def init():
+    """Applies the board's memory policy (like wasm_runtime_init): on a
+    small heap, collect garbage every config.GC_THRESHOLD bytes allocated
+    (-1: a sixteenth of the heap) so long-lived objects stay packed and
+    large blocks remain available, and reserve config.MEMORY_LIMIT bytes of
+    linear memory before the heap fragments."""
+    import gc
+    from . import config
+    from .memory import reserve
+    th = getattr(config, "GC_THRESHOLD", -1)
+    if th and hasattr(gc, "threshold"):
+        if th < 0:
+            heap = gc.mem_free() + gc.mem_alloc()
+            th = heap // 16 if heap < 4 * 1024 * 1024 else 0
+        if th:
+            gc.threshold(th)
+    lim = getattr(config, "MEMORY_LIMIT", 0)
+    if lim:
+        reserve(lim)
     return True
 
 

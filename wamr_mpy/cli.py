@@ -31,6 +31,17 @@ TIERS = (
 DEFAULT_TIERS = ("fast", "interp")
 
 
+def _default_tiers():
+    # The fast tier keeps more decoded code in RAM; below 1 MiB of heap the
+    # portable interpreter, whose code cache is bounded, is the safer default.
+    import gc
+    try:
+        heap = gc.mem_free() + gc.mem_alloc()
+    except AttributeError:      # CPython
+        return DEFAULT_TIERS
+    return DEFAULT_TIERS if heap >= 1024 * 1024 else ("interp",)
+
+
 def _tier_ok(name):
     """The tier's module is in this build and the port can run it."""
     try:
@@ -149,7 +160,7 @@ def _tier_kwargs(tier):
         # Probe only until one fits: probing imports the tier's code, and
         # on a small heap every module counts.
         cfg = _config()
-        for n in DEFAULT_TIERS:
+        for n in _default_tiers():
             if getattr(cfg, "TIER_" + n.upper(), True) and _tier_ok(n):
                 return dict(TIERS)[n]()
         return {}
@@ -169,10 +180,9 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     cfg = _config()
-    if getattr(cfg, "MEMORY_LIMIT", 0):
-        # Before anything else is imported: the block must be contiguous.
-        from .memory import reserve
-        reserve(cfg.MEMORY_LIMIT)
+    # Before anything else is imported (memory policy for small heaps).
+    import wamr_mpy
+    wamr_mpy.init()
     try:
         o = parse_args(argv)
         if o["version"]:

@@ -41,6 +41,7 @@ MAX_MEMORY_PAGES = 65536    # Maximum pages (64 KiB) of any linear memory
 MEMORY_LIMIT = 0            # Linear memory allocated at most per instance (bytes, 0 = as declared)
 MAX_TABLE_SIZE = 10000000   # Maximum entries of any table
 CODE_CACHE_WORDS = 0        # Bound on decoded function bodies (words, 0 = none)
+GC_THRESHOLD = -1           # Collect garbage every N bytes allocated (-1: heap/16, 0: off)
 UNLOAD_LOADER = False       # Free the loader's code from RAM after each load
 
 # Application framework

@@ -129,11 +129,12 @@ def _key(key):
         return len(I.KEYS) - 1
 
 
-_CHUNK = 1024
+_CHUNK = 512           # words; a power of two (see the shifts below)
+_SHIFT = 9
 
 
 class CodeBuf:
-    """Growable word buffer in fixed 4 KiB chunks: a big function's code is
+    """Growable word buffer in fixed 2 KiB chunks: a big function's code is
     built without one large, growing (and fragmenting) allocation, then
     copied once into its final compact array."""
 
@@ -145,9 +146,9 @@ class CodeBuf:
         n = self.n
         for w in words:
             k = n & (_CHUNK - 1)
-            if k == 0 and n >> 10 == len(self.chunks):
+            if k == 0 and n >> _SHIFT == len(self.chunks):
                 self.chunks.append(array("I", bytes(4 * _CHUNK)))
-            self.chunks[n >> 10][k] = w
+            self.chunks[n >> _SHIFT][k] = w
             n += 1
         self.n = n
 
@@ -155,10 +156,10 @@ class CodeBuf:
         return self.n
 
     def __getitem__(self, i):
-        return self.chunks[i >> 10][i & (_CHUNK - 1)]
+        return self.chunks[i >> _SHIFT][i & (_CHUNK - 1)]
 
     def __setitem__(self, i, v):
-        self.chunks[i >> 10][i & (_CHUNK - 1)] = v
+        self.chunks[i >> _SHIFT][i & (_CHUNK - 1)] = v
 
     def __iter__(self):
         n = self.n

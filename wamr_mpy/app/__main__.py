@@ -6,6 +6,9 @@
 # goes to stderr.  Port-specific drivers (sensors, ...) come from a module
 # named `app_port` (ports/<port>/app_port.py, found on sys.path or in the
 # repository next to wamr_mpy) whose setup(manager) is called at start.
+# Parts the configuration leaves out (config.py: APP_STORE, TRANSPORT_*, ...)
+# are not imported: --store then keeps apps in RAM only (with a log line)
+# and a transport that is off is refused with a message.
 
 import sys
 
@@ -65,11 +68,19 @@ def parse_args(argv):
     return o
 
 
+def _port_import_failed(mgr, e):
+    # "no module named 'app_port'" means there is none; anything else is a
+    # port module that does not load (e.g. it needs a part that is off)
+    if "app_port" not in str(e):
+        mgr.log("port drivers (app_port) not loaded: %s" % e)
+
+
 def load_port(mgr):
     """Import app_port (the port's drivers) and run its setup(mgr)."""
     try:
         import app_port
-    except ImportError:
+    except ImportError as e:
+        _port_import_failed(mgr, e)
         app_port = None
         d = _PORT_DIRS.get(sys.platform, sys.platform)
         try:
@@ -80,13 +91,17 @@ def load_port(mgr):
             if path not in sys.path:
                 sys.path.append(path)
             import app_port
-        except (ImportError, AttributeError, IndexError):
+        except ImportError as e:
+            _port_import_failed(mgr, e)
+            return None
+        except (AttributeError, IndexError):
             return None
     app_port.setup(mgr)
     return app_port
 
 
 def make_manager(store_dir=None, quiet=False, port_module=True):
+    from .. import config
     from .manager import Manager
     from . import natives
     log = None
@@ -94,14 +109,29 @@ def make_manager(store_dir=None, quiet=False, port_module=True):
         def log(msg):
             pass
     store = None
-    if store_dir:
+    if store_dir and config.APP_STORE:
         from .store import Store
         store = Store(store_dir, log=log)
     mgr = Manager(store=store, log=log)
+    if store_dir and store is None:
+        mgr.log("the app store is off in this build (APP_STORE): apps "
+                "live in RAM only, %s is not used" % store_dir)
     natives.register(mgr)
     if port_module:
         load_port(mgr)
     return mgr
+
+
+def transport_off(mode):
+    """Why `mode` ("tcp", "uart", "stdio") cannot run here, or None."""
+    from .. import config
+    from .transport import file_links
+    if mode == "tcp" and not config.TRANSPORT_TCP:
+        return "the TCP transport is off in this build (TRANSPORT_TCP)"
+    if mode != "tcp" and not file_links():
+        return "the stdio/device transport is off in this build " \
+            "(TRANSPORT_STDIO)"
+    return None
 
 
 async def serve(o):
@@ -136,6 +166,10 @@ def main(argv=None):
     except ValueError as e:
         sys.stderr.write("wamr_mpy.app: %s\n%s\n" % (e, USAGE))
         return 2
+    why = transport_off(o["mode"])
+    if why is not None:
+        sys.stderr.write("wamr_mpy.app: --%s: %s\n" % (o["mode"], why))
+        return 2
     try:
         asyncio.run(serve(o))
     except KeyboardInterrupt:
@@ -161,6 +195,13 @@ def run_from_config():
         mgr = make_manager(store)
         mgr.start()
         mgr.boot()
+        if (mode == "uart" and not config.TRANSPORT_UART) or \
+                (mode != "uart" and not config.TRANSPORT_TCP):
+            # installed apps still run; nobody can manage them
+            mgr.log("no host link: the %s transport is off in this build"
+                    % mode)
+            while True:
+                await asyncio.sleep(3600)
         if mode == "uart":
             import machine
             kw = {"baudrate": g(config, "APP_UART_BAUD", 0) or 115200,

@@ -7,7 +7,16 @@
 # queue and task; its handlers run to completion one at a time, each under
 # a fuel budget (the watchdog), so a runaway handler traps instead of
 # hanging the device.  A tripped app is reported (event "watchdog") and
-# restarted or uninstalled per configuration.
+# restarted or uninstalled per configuration (watchdog.py).
+#
+# Optional parts follow the board's configuration (Kconfig APP_*): a board
+# build folds `config.APP_X` into True/False, so the import of a part the
+# board leaves out disappears with it.  In its place a stand-in from
+# disabled.py refuses what the part would do; the natives tell the app
+# (natives.py).  Without APP_MESSAGING the manager still serves /applet and
+# requests addressed to an app by name (/app/NAME/...); other URLs get
+# 5.01 and published events are dropped.  Without APP_STORE apps live in
+# RAM (__main__.py), without APP_WATCHDOG handlers run without a budget.
 
 import sys
 
@@ -19,12 +28,21 @@ except ImportError:             # pragma: no cover
 from .. import config
 from . import protocol as P
 from . import attr
-from .messaging import Resources, Events
-from .timers import TimerSet
-from .sensors import Sensors
 from .clock import ticks_ms, ticks_diff, tick32, sleep_ms
 from .runner import WasmRunner, InstallError, HandlerError, fuel_supported
-from .store import valid_name
+
+if config.APP_MESSAGING:
+    from .messaging import Resources, Events
+if config.APP_TIMERS:
+    from .timers import TimerSet
+if config.APP_SENSORS:
+    from .sensors import Sensors
+if config.APP_WATCHDOG:
+    from . import watchdog
+if not (config.APP_MESSAGING and config.APP_TIMERS and config.APP_SENSORS):
+    from . import disabled
+
+OFF = "%s is off in this build (%s)"
 
 
 def cfg(name, default):
@@ -79,12 +97,15 @@ class App:
         self.wd = wd
         self.fuel = fuel
         self.queue = AppQueue(cfg("APP_QUEUE_LEN", 16))
-        self.timers = TimerSet(aid, timers, mgr._timer_fired)
+        if config.APP_TIMERS:
+            self.timers = TimerSet(aid, timers, mgr._timer_fired)
+        else:
+            self.timers = disabled.NoTimers()
         self.pending_timers = {}
         self.task = None
         self.alive = True
         self.runner = None
-        self.wasm = None        # kept when there is no store to reload from
+        self.wasm = None        # for watchdog restarts without a store
         self.trips = 0
         self.handled = 0
         self.traps = 0
@@ -102,19 +123,27 @@ class Manager:
         self._next_id = 1
         self._mid = 0
         self._host_mids = []    # [(mid, link)] for routing responses back
-        self.resources = Resources(cfg("APP_MAX_RESOURCES", 16))
-        self.events = Events(cfg("APP_MAX_EVENTS", 16))
-        self.sensors = Sensors(self._sensor_event, self.log)
+        if config.APP_MESSAGING:
+            self.resources = Resources(cfg("APP_MAX_RESOURCES", 16))
+            self.events = Events(cfg("APP_MAX_EVENTS", 16))
+        else:
+            self.resources = disabled.NoResources()
+            self.events = disabled.NoEvents()
+        if config.APP_SENSORS:
+            self.sensors = Sensors(self._sensor_event, self.log)
+        else:
+            self.sensors = disabled.NoSensors(self.log)
         self.max_apps = cfg("APP_MAX_APPS", 8)
         self.heap_default = cfg("APP_HEAP_SIZE", cfg("HEAP_SIZE", 16384))
         self.heap_min = cfg("APP_HEAP_SIZE_MIN", 1024)
         self.heap_max = cfg("APP_HEAP_SIZE_MAX", 1024 * 1024)
-        self.timers_max = cfg("APP_MAX_TIMERS", 8)
+        self.timers_max = cfg("APP_MAX_TIMERS", 8) if config.APP_TIMERS \
+            else 0
         # wasm operand/frame stack per app (the VM's STACK_SIZE default is
         # sized for big programs; framework apps are event handlers)
         self.stack_size = cfg("APP_STACK_SIZE", 16384)
         self.max_app_size = cfg("APP_MAX_APP_SIZE", P.MAX_FRAME)
-        self.watchdog = cfg("APP_WATCHDOG", True)
+        self.watchdog = config.APP_WATCHDOG
         self.fuel_default = cfg("APP_WATCHDOG_FUEL", 5000000)
         # fuel units per millisecond of `wd=`: measured ~150 on the unix
         # port (a tight loop, one unit per back-edge); boards are slower
@@ -291,6 +320,10 @@ class Manager:
                          msg="Invalid request of applet: invalid action")
 
     def _host_event_reg(self, req):
+        if not config.APP_MESSAGING:
+            self.respond(req, P.NOT_IMPLEMENTED,
+                         msg=OFF % ("pub/sub", "APP_MESSAGING"))
+            return
         off = P.check_url_start(req.url, "/event/")
         url = req.url[off:]
         if req.action == P.PUT:
@@ -334,7 +367,7 @@ class Manager:
         name = P.find_key_value(q, "name")
         if not name:
             raise InstallError(P.BAD_REQUEST, "invalid app name.")
-        if not valid_name(name):
+        if not P.valid_name(name):
             raise InstallError(P.BAD_REQUEST, "invalid app name %r." % name)
         if self.app_by_name(name) is not None:
             raise InstallError(P.BAD_REQUEST, "app already installed.")
@@ -373,7 +406,8 @@ class Manager:
                 self._stop_app(app)
                 raise InstallError(P.INTERNAL_ERROR,
                                    "saving the app failed: %s" % e)
-        if self.store is None:
+        if self.store is None and self.watchdog and \
+                self.policy == "restart":
             app.wasm = bytes(wasm)
         app.task = asyncio.create_task(self._app_loop(app))
         return app
@@ -517,7 +551,12 @@ class Manager:
 
     def register_resource(self, url, handler):
         """A manager-side resource: handler(request) is called for requests
-        to `url` from the host or apps; it replies with mgr.respond()."""
+        to `url` from the host or apps; it replies with mgr.respond().
+        False when the URL is taken (or messaging is off)."""
+        if not config.APP_MESSAGING:
+            self.log(OFF % ("messaging", "APP_MESSAGING") +
+                     ": resource %s not registered" % url)
+            return False
         return self.resources.register(url, P.ID_APP_MGR, handler)
 
     def respond(self, req, status, payload=b"", fmt=P.FMT_ATTR, msg=None):
@@ -564,8 +603,13 @@ class Manager:
             return
         r = self.resources.lookup(url)
         if r is None:
-            self.respond(req, P.NOT_FOUND,
-                         msg="no resource for %s" % url)
+            if config.APP_MESSAGING:
+                self.respond(req, P.NOT_FOUND,
+                             msg="no resource for %s" % url)
+            else:
+                self.respond(req, P.NOT_IMPLEMENTED, msg=OFF % (
+                    "messaging", "APP_MESSAGING") + ": only /applet and "
+                    "/app/NAME/... are served")
             return
         owner = r[1]
         if owner == P.ID_APP_MGR:
@@ -587,6 +631,10 @@ class Manager:
                          msg="app %s cannot take requests now" % app.name)
 
     def publish(self, ev):
+        if not config.APP_MESSAGING:
+            self.log(OFF % ("pub/sub", "APP_MESSAGING") +
+                     ": event %s dropped" % ev.url)
+            return
         for sub in self.events.subscribers(ev.url):
             if sub == P.ID_HOST:
                 self.to_host(P.TYPE_REQUEST, P.pack_request(ev))
@@ -662,8 +710,8 @@ class Manager:
                 app.runner.sensor(item[1], item[2])
         except HandlerError as e:
             app.traps += 1
-            if e.fuel:
-                self._trip(app, e, req)
+            if e.fuel and config.APP_WATCHDOG:
+                watchdog.trip(self, app, e, req)
             else:
                 self.log("%s: %s" % (app.name, e))
                 if req is not None and req.mid not in (app.sent_mids or ()):
@@ -671,61 +719,6 @@ class Manager:
                         app.name, e))
         finally:
             app.sent_mids = None
-
-    def _trip(self, app, err, req=None):
-        app.trips += 1
-        self.stats["trips"] += 1
-        self.log("watchdog: %s stopped in %s (fuel budget %s)" % (
-            app.name, err.handler, app.fuel))
-        if req is not None and req.mid not in (app.sent_mids or ()):
-            self.respond(req, P.INTERNAL_ERROR,
-                         msg="watchdog: app %s ran out of fuel in %s" % (
-                             app.name, err.handler))
-        # policy "restart", or anything else ("stop", "uninstall"): remove
-        restart = self.policy == "restart" and \
-            app.trips <= self.max_restarts
-        action = "restarted" if restart else "uninstalled"
-        if restart and not self._restart_app(app):
-            action = "uninstalled"
-            restart = False
-        if not restart:
-            self._stop_app(app)
-            if self.store is not None:
-                try:
-                    self.store.remove(app.name)
-                except Exception as e:
-                    self.log("store: %s" % e)
-            self.post_applets_event()
-        if self.events.is_registered("/watchdog"):
-            self.post_event("/watchdog", attr.encode("watchdog", [
-                ("name", attr.STRING, app.name),
-                ("handler", attr.STRING, err.handler),
-                ("action", attr.STRING, action),
-                ("trips", attr.INT, app.trips)]))
-
-    def _restart_app(self, app):
-        wasm = app.wasm
-        if wasm is None and self.store is not None:
-            try:
-                wasm = self.store.read(app.name)
-            except Exception as e:
-                self.log("restart %s: %s" % (app.name, e))
-        if wasm is None:
-            return False
-        err = app.runner.stop()
-        if err is not None:
-            self.log("%s: %s" % (app.name, err))
-        self._cleanup_app(app)
-        # requests can be served by the new instance; responses, timer and
-        # sensor events belonged to the old one
-        app.queue.keep(lambda i: i is not None and i[0] == "req")
-        try:
-            self._start_app(app, wasm)
-        except InstallError as e:
-            self.log("restart %s failed: %s" % (app.name, e.message))
-            return False
-        self.log("watchdog: %s restarted" % app.name)
-        return True
 
     # ----------------------------------------------------------------- boot
 

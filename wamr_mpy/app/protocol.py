@@ -381,5 +381,20 @@ def find_key_value(text, key, delimiter="&"):
     return None
 
 
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
+
+
+def valid_name(name):
+    """An app name (`/applet?name=`): ASCII letters, digits, '_-.', no
+    leading '.', at most 64 characters (names become file names in the
+    app store)."""
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    for c in name:
+        if c not in _NAME_CHARS:
+            return False
+    return name[0] != "."
+
+
 def status_name(status):
     return "%d.%02d" % (status >> 5, status & 31)

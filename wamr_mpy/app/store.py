@@ -25,6 +25,8 @@ try:
 except ImportError:             # pragma: no cover
     binascii = None
 
+from .protocol import valid_name
+
 INDEX = "apps.idx"
 MAGIC = "wamr-apps 1"
 
@@ -44,20 +46,6 @@ def checksum(data):
         s1 = (s1 + b) % 65521
         s2 = (s2 + s1) % 65521
     return "adler32:%08x" % ((s2 << 16) | s1)
-
-
-_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
-
-
-def valid_name(name):
-    """App names become file names: ASCII letters, digits, '_-.', no
-    leading '.', at most 64 characters."""
-    if not isinstance(name, str) or not name or len(name) > 64:
-        return False
-    for c in name:
-        if c not in _NAME_CHARS:
-            return False
-    return name[0] != "."
 
 
 def _exists(path):

@@ -1,14 +1,29 @@
 # Host links: TCP server (unix port, boards with network), UART (boards),
-# and a file descriptor pair (a pty or the process's stdin/stdout on the
-# unix port).  A link hands received bytes to Manager.feed() and sends the
-# manager's frames; each keeps its own framer (set by Manager.add_link).
-
-import sys
+# and file links (the process's stdin/stdout, or a pty / serial device on
+# the unix port).  A link hands received bytes to Manager.feed() and sends
+# the manager's frames; each keeps its own framer (set by
+# Manager.add_link).
+#
+# Each transport is a module of its own, imported only when it is started,
+# so a board carries only the ones its configuration selects:
+#   transport_tcp.py   TRANSPORT_TCP
+#   transport_uart.py  TRANSPORT_UART (machine.UART)
+#   transport_file.py  TRANSPORT_STDIO (on the unix port also --uart DEV)
+# This module holds what they share and the entry points; starting a
+# transport the build left out raises TransportOff.
 
 try:
     import asyncio
 except ImportError:             # pragma: no cover
     asyncio = None
+
+from .. import config
+
+
+class TransportOff(ValueError):
+    def __init__(self, what, option):
+        super().__init__("the %s transport is off in this build (%s)" % (
+            what, option))
 
 
 class StreamLink:
@@ -44,51 +59,7 @@ class StreamLink:
         self._ev.set()
 
 
-class FileLink:
-    """A link whose output is a blocking file (pty, stdout).  Like a UART
-    without flow control it never waits long for a host that is not
-    reading: output that cannot be written within `timeout_ms` is dropped
-    (the host resynchronises on the next frame)."""
-
-    CHUNK = 256
-
-    def __init__(self, name, wfile, timeout_ms=1000):
-        self.name = name
-        self.f = wfile
-        self.alive = True
-        self.timeout_ms = timeout_ms
-        self.dropped = 0
-        try:
-            import select
-            self._poll = select.poll()
-            self._poll.register(wfile, select.POLLOUT)
-        except Exception:
-            self._poll = None
-
-    def send(self, data):
-        if not self.alive:
-            return
-        # (no flush(): FileIO writes are unbuffered and the unix port's
-        # flush() is an fsync(), which fails on ttys and pipes)
-        mv = memoryview(data)
-        try:
-            while len(mv):
-                if self._poll is not None and \
-                        not self._poll.poll(self.timeout_ms):
-                    break
-                n = self.f.write(mv[:self.CHUNK])
-                if n is None:
-                    n = 0
-                mv = mv[n:]
-        except OSError:
-            pass
-        self.dropped += len(mv)
-
-    def close(self):
-        self.alive = False
-
-
-async def _pump(mgr, link, reader):
+async def pump(mgr, link, reader):
     """Feed everything `reader` delivers into the manager until EOF."""
     try:
         while link.alive:
@@ -106,83 +77,50 @@ async def _pump(mgr, link, reader):
         link.close()
 
 
+# ------------------------------------------------------------ entry points
+
+def file_links():
+    """True when file links (stdio; on the unix port a pty or serial
+    device) are built in."""
+    return bool(config.TRANSPORT_STDIO or (
+        config.TRANSPORT_UART and config.PORT == "unix"))
+
+
 async def serve_tcp(mgr, host="127.0.0.1", port=8888):
     """Start the TCP server; returns the asyncio server."""
-    count = [0]
-
-    async def client(reader, writer):
-        count[0] += 1
-        link = StreamLink("tcp%d" % count[0], writer)
-        mgr.add_link(link)
-
-        async def rd():
-            return await reader.read(2048)
-        await _pump(mgr, link, rd)
-        try:
-            writer.close()
-            await writer.wait_closed()
-        except Exception:
-            pass
-
-    return await asyncio.start_server(client, host, port)
+    if not config.TRANSPORT_TCP:
+        raise TransportOff("TCP", "TRANSPORT_TCP")
+    from .transport_tcp import serve_tcp as serve
+    return await serve(mgr, host, port)
 
 
-def _byte_reader(rfile, chunk=4096):
-    """Reader for blocking files (the unix port's FileIO.read(n) waits for
-    all n bytes): wait for readability, then take bytes one by one while
-    the descriptor stays readable."""
-    import select
-    poller = select.poll()
-    poller.register(rfile, select.POLLIN)
-    sreader = asyncio.StreamReader(rfile)
-
-    async def rd():
-        first = await sreader.read(1)
-        if not first:
-            return first
-        buf = bytearray(first)
-        while len(buf) < chunk:
-            ready = poller.poll(0)
-            if not ready or not (ready[0][1] & select.POLLIN):
-                break
-            b = rfile.read(1)
-            if not b:
-                break
-            buf += b
-        return buf
-    return rd
+async def serve_uart(mgr, uart, name="uart"):
+    """Boards: serve one host over a machine.UART until it fails."""
+    if not config.TRANSPORT_UART:
+        raise TransportOff("UART", "TRANSPORT_UART")
+    from .transport_uart import serve_uart as serve
+    await serve(mgr, uart, name)
 
 
 async def serve_file(mgr, rfile, wfile, name="file", byte_wise=True):
     """Serve one link over a pair of file objects until EOF."""
-    link = FileLink(name, wfile)
-    mgr.add_link(link)
-    if byte_wise:
-        rd = _byte_reader(rfile)
-    else:
-        sreader = asyncio.StreamReader(rfile)
-
-        async def rd():
-            return await sreader.read(512)
-    await _pump(mgr, link, rd)
-
-
-async def serve_uart(mgr, uart, name="uart"):
-    """Boards: a machine.UART (non-blocking reads return what is there)."""
-    link = StreamLink(name, asyncio.StreamWriter(uart, {}))
-    mgr.add_link(link)
-    sreader = asyncio.StreamReader(uart)
-
-    async def rd():
-        return await sreader.read(512)
-    await _pump(mgr, link, rd)
+    if not file_links():
+        raise TransportOff("stdio", "TRANSPORT_STDIO")
+    from .transport_file import serve_file as serve
+    await serve(mgr, rfile, wfile, name, byte_wise)
 
 
 def open_device(path):
     """Open a tty/pty device for reading and writing (unix port)."""
-    return open(path, "r+b")
+    if not file_links():
+        raise TransportOff("stdio", "TRANSPORT_STDIO")
+    from .transport_file import open_device as op
+    return op(path)
 
 
 def stdio_files():
-    return (getattr(sys.stdin, "buffer", sys.stdin),
-            getattr(sys.stdout, "buffer", sys.stdout))
+    """(stdin, stdout) as binary files."""
+    if not file_links():
+        raise TransportOff("stdio", "TRANSPORT_STDIO")
+    from .transport_file import stdio_files as files
+    return files()
