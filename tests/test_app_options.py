@@ -415,6 +415,7 @@ out("restored", mgr2.boot())
     assert os.path.exists(os.path.join(store, "probe.wasm"))
 
 
+@pytest.mark.host_only
 def test_unix_port_drivers_with_sensors_off():
     """The unix port's app_port registers simulated sensors: with the sensor
     framework off each is refused with a log line and nothing breaks."""
@@ -539,7 +540,8 @@ def test_build_without_sensors_drops_the_module(tmp_path):
 @pytest.mark.host_only
 def test_build_without_optional_parts_runs(tmp_path):
     """Every optional part off: none of their modules is built, and the
-    build's .mpy files (alone on sys.path) serve an app over stdio."""
+    build's .mpy files (alone on sys.path, with the port's drivers) serve
+    an app over stdio."""
     out, info = _build(tmp_path, list(APP_MODULES.values()))
     assert info["kept"] == []
     for rel in APP_MODULES:
@@ -554,7 +556,7 @@ def test_build_without_optional_parts_runs(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     code = ("import sys\nfrom wamr_mpy.app.__main__ import main\n"
-            "rc = main(['--stdio', '--no-port', '--store', 'apps'])\n"
+            "rc = main(['--stdio', '--store', 'apps'])\n"
             "import wamr_mpy\n"
             "sys.stderr.write('FROM %s\\n' % wamr_mpy.__file__)\n"
             "sys.stderr.write('MODULES %s\\n' % sorted(sys.modules))\n"

@@ -232,19 +232,10 @@ def run_ours(modules, tier, soft, workdir, timeout=None):
         env["WAMR_DIFF_ROOT"] = os.environ["WAMR_DIFF_ROOT"]
     res = {}
     first = 0
-    per_module = 60 if soft else 30
+    per_module = MODULE_TIMEOUT * (2 if soft else 1)
     while first < len(modules):
-        t = timeout or per_module * (len(modules) - first) + 20
         cur = None
-        try:
-            r = run_mp(script=DRIVER, args=(job, str(first)), timeout=t, env=env,
-                       heapsize="64M")
-            text = r.stdout.decode("utf-8", "replace")
-            tail = r.stdout[-2000:].decode("utf-8", "replace") + r.stderr[-2000:].decode("utf-8", "replace")
-            failure = None if r.returncode == 0 else "exit %d: %s" % (r.returncode, tail)
-        except subprocess.TimeoutExpired as e:
-            text = (e.stdout or b"").decode("utf-8", "replace")
-            failure = "timeout after %ds" % t
+        text, failure = _drive(job, first, env, per_module, len(modules) - first, timeout)
         done = False
         for line in text.splitlines():
             if not line.startswith("{"):
@@ -278,6 +269,67 @@ def run_ours(modules, tier, soft, workdir, timeout=None):
         entry[1].append({"c": len(entry[1]), "error": "driver died: %s" % (failure,)})
         first = cur + 1
     return res
+
+
+MODULE_TIMEOUT = 60     # seconds one module may take (x2 in soft-float mode)
+
+
+def _drive(job, first, env, per_module, count, timeout):
+    """Runs the driver from module `first`; returns (stdout text, failure
+    or None).  On the unix port a watchdog kills the process when one
+    module runs longer than per_module seconds (a hang), so the rest of
+    the batch still runs."""
+    import mp
+    if mp.TARGET is not None or timeout:
+        t = timeout or per_module * count + 20
+        try:
+            r = run_mp(script=DRIVER, args=(job, str(first)), timeout=t, env=env,
+                       heapsize="64M")
+        except subprocess.TimeoutExpired as e:
+            return (e.stdout or b"").decode("utf-8", "replace"), "timeout after %ds" % t
+        tail = (r.stdout[-2000:] + r.stderr[-2000:]).decode("utf-8", "replace")
+        return (r.stdout.decode("utf-8", "replace"),
+                None if r.returncode == 0 else "exit %d: %s" % (r.returncode, tail))
+    import queue
+    import threading
+    import time
+    e = dict(os.environ)
+    e["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen", "~/.micropython/lib"])
+    e.update(env)
+    p = subprocess.Popen([mp.MICROPYTHON, "-X", "heapsize=64M", DRIVER, job, str(first)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=e)
+    q = queue.Queue()
+
+    def reader():
+        for line in p.stdout:
+            q.put(line)
+        q.put(None)
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
+    lines = []
+    failure = None
+    deadline = time.time() + per_module
+    while True:
+        try:
+            line = q.get(timeout=max(0.1, deadline - time.time()))
+        except queue.Empty:
+            if time.time() >= deadline:
+                p.kill()
+                failure = "hang: no progress for %ds" % per_module
+                th.join(5)
+                break
+            continue
+        if line is None:
+            break
+        line = line.decode("utf-8", "replace")
+        lines.append(line)
+        if line.startswith('{"start"'):
+            deadline = time.time() + per_module
+    p.wait()
+    err = p.stderr.read().decode("utf-8", "replace")
+    if failure is None and p.returncode != 0:
+        failure = "exit %d: %s" % (p.returncode, ("".join(lines[-5:]) + err)[-3000:])
+    return "".join(lines), failure
 
 
 # ---------------------------------------------------------------- compare
@@ -526,7 +578,7 @@ def reduce_case(wat, calls, tier="interp", soft=False, log=print):
         if tier == "aot":
             for i, msg in compile_aot(mods).items():
                 pass
-        ours = run_ours(mods, tier, soft, workdir, timeout=30 + 5 * len(mods))
+        ours = run_ours(mods, tier, soft, workdir)
         for i, ref in meta:
             g = G()
             g.calls = cands[i][1]

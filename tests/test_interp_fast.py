@@ -341,7 +341,8 @@ def test_host_calls_reenter_wasm(tmp_path):
         "                   'fl': wamr_mpy.HostFunc(lambda x, y: x * y, 'FI', 'F')}}\n"
         "    i = wamr_mpy.load(data).instantiate(imports=imp, tier=tier)\n"
         "    print(tier, i.call('fact', 10), i.memory.size, i.call('bump'),\n"
-        "          g.value, i.memory.data[0], i.call('fl'))\n" % path)
+        "          g.value, i.memory.data[0], i.call('fl'))\n"
+        "    i = None\n" % path, heapsize="8M")
     lines = out.strip().splitlines()
     assert lines[0] == "interp 3628800 10 41 41 41 -4.5"
     assert lines[1] == "fast 3628800 10 41 41 41 -4.5"

@@ -596,7 +596,22 @@ def load_module(pm):
     from .loader import load as _wload
     m = _wload(pm.WASM)
     m.aot = pm
+    if getattr(config, "UNLOAD_LOADER", False):
+        _unload_loader()
     return AotModule(m)
+
+
+def _unload_loader():
+    """config.UNLOAD_LOADER: compiled code needs no decoder, so the
+    load-time modules leave RAM (a function left to the interpreter imports
+    them again when first called)."""
+    import gc
+    pkg = sys.modules.get("wamr_mpy")
+    for name in ("loader", "validator", "reader"):
+        sys.modules.pop("wamr_mpy." + name, None)
+        if pkg is not None and name in pkg.__dict__:
+            delattr(pkg, name)
+    gc.collect()
 
 
 def load(data):

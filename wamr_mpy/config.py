@@ -22,6 +22,7 @@ TIER_INTERP = True          # Portable interpreter
 TIER_FAST = True            # Fast interpreter (viper)
 TIER_AOT = True             # AOT module loader
 TIER_JIT = True             # On-device JIT
+JIT_BUDGET = 4194304        # JIT budget (bytes of generated source, all modules)
 AOT_MAX_DEPTH = 250         # Wasm call depth in AOT/JIT code
 DEFAULT_TIER = 'interp'     # Tier used when the embedder does not name one: interp, fast or jit.
 

@@ -251,6 +251,10 @@ class Instance:
         self.mem = None
         self.env = None
         self.module = None
+        # State the tiers and native libraries keep on the instance.
+        for name in ("_fx", "_aotx", "_heap", "_wasi"):
+            if hasattr(self, name):
+                setattr(self, name, None)
 
 
 def get_env(inst):

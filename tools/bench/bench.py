@@ -341,9 +341,10 @@ compile times excluded; the JIT tier compiles during the warm-up), with the
 checksum of every call checked.  `ns` is nanoseconds per executed wasm
 instruction, the instruction count being wasmtime's fuel (1 per instruction;
 `nop`, `drop`, `block`, `loop`, `end`, `else` count 0).  The portable
-interpreter is timed once per workload (seconds per call).  The machine is
-shared with other jobs, so the best of several runs is reported; expect
-noise of tens of percent between runs.
+interpreter is timed once per workload and round (seconds per call).  The
+machine is shared with other jobs, so the best of several calls and of
+`--rounds` whole runs is reported; expect noise of tens of percent between
+runs.
 
 Tiers: `interp` portable interpreter, `fast` viper fast interpreter, `jit`
 the AOT code generator at run time, `aot` a `tools/wamrc` x64 `.mpy`

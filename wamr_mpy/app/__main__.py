@@ -68,20 +68,25 @@ def parse_args(argv):
     return o
 
 
-def _port_import_failed(mgr, e):
-    # "no module named 'app_port'" means there is none; anything else is a
-    # port module that does not load (e.g. it needs a part that is off)
-    if "app_port" not in str(e):
-        mgr.log("port drivers (app_port) not loaded: %s" % e)
+def _import_port(mgr):
+    """app_port; None when there is none, False when it does not load (e.g.
+    it needs a part of the framework that is off; logged)."""
+    try:
+        import app_port
+        return app_port
+    except ImportError as e:
+        # "no module named 'app_port'" means there is none here
+        if "app_port" not in str(e):
+            mgr.log("port drivers (app_port) not loaded: %s" % e)
+            return False
+    return None
 
 
 def load_port(mgr):
     """Import app_port (the port's drivers) and run its setup(mgr)."""
-    try:
-        import app_port
-    except ImportError as e:
-        _port_import_failed(mgr, e)
-        app_port = None
+    app_port = _import_port(mgr)
+    if app_port is None:
+        # the unix port from a checkout: ports/<port>/ next to wamr_mpy
         d = _PORT_DIRS.get(sys.platform, sys.platform)
         try:
             import wamr_mpy
@@ -90,12 +95,11 @@ def load_port(mgr):
             path = root + "/ports/" + d
             if path not in sys.path:
                 sys.path.append(path)
-            import app_port
-        except ImportError as e:
-            _port_import_failed(mgr, e)
-            return None
         except (AttributeError, IndexError):
             return None
+        app_port = _import_port(mgr)
+    if not app_port:
+        return None
     app_port.setup(mgr)
     return app_port
 
