@@ -177,6 +177,17 @@ def _tier_kwargs(tier):
 
 def main(argv=None):
     """Runs the CLI; returns the process exit code."""
+    try:
+        return _main(argv)
+    except OSError as e:
+        # stdout closed under us (`... | head`): end quietly, like a C
+        # program killed by SIGPIPE.
+        if e.args and e.args[0] == 32:
+            return 141
+        raise
+
+
+def _main(argv):
     if argv is None:
         argv = sys.argv[1:]
     cfg = _config()
