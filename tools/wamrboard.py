@@ -456,6 +456,9 @@ PORT_MODULES = (
     ("*temp*.py", "APP_SENSORS and SENSOR_MCU_TEMP"),
     ("*adc*.py", "APP_SENSORS and SENSOR_ADC"),
     ("*sensor*.py", "APP_SENSORS"),
+    # app_port.py holds a port's sensor drivers (the app manager loads it
+    # when present)
+    ("app_port.py", "APP_MANAGER and APP_SENSORS"),
     ("*.py", "APP_MANAGER"),
 )
 
