@@ -1,6 +1,7 @@
-"""The WebAssembly spec suite on AOT-compiled modules (every module compiled
-to an x64 .mpy with the wamrc generator + mpy-cross, then loaded) and on the
-JIT tier, on the MicroPython unix port.  Both must pass at the level of the
+"""The WebAssembly spec suite on the other tiers, on the MicroPython unix
+port: the fast (viper) interpreter, AOT-compiled modules (every module
+compiled to an x64 .mpy with the wamrc generator + mpy-cross, then loaded)
+and the JIT.  Both must pass at the level of the
 portable interpreter: no failure outside tests/spec/known_failures.txt and
 no fewer passes than tests/spec/baseline.json."""
 import os
@@ -46,6 +47,10 @@ def _run(tier, monkeypatch, opts=None):
     if c["below"]:
         problems.append("tier %s: %s" % (tier, c["below"]))
     assert not problems, "\n".join(problems[:40] + [table.splitlines()[-1]])
+
+
+def test_spec_fast(monkeypatch):
+    _run("fast", monkeypatch)
 
 
 def test_spec_aot(monkeypatch):
