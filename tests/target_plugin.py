@@ -188,10 +188,17 @@ class DeviceTarget:
 
     # ---------------------------------------------------------------- runs
     def map(self, s):
-        """Host path (or text holding host paths) -> the target's view."""
+        """Host path (or text holding host paths) -> the target's view.
+        Longest prefixes first, each occurrence mapped once (the repository
+        may itself live under the temporary directory)."""
+        marks = []
         for p in self.prefixes:
-            if p and p != "/":
-                s = s.replace(p, MOUNT + p)
+            if p and p != "/" and p in s:
+                mark = "\x00%d\x00" % len(marks)
+                marks.append((mark, MOUNT + p))
+                s = s.replace(p, mark)
+        for mark, repl in marks:
+            s = s.replace(mark, repl)
         return s
 
     def host_path(self, p, cwd):
