@@ -91,39 +91,64 @@ def make_imports(spec):
     return {"env": env}
 
 
+def instantiate(mod, imports, tier):
+    """-> (instance, None) or (None, record fields of the failure)."""
+    try:
+        return mod.instantiate(imports, tier=tier), None
+    except ValueError as e:
+        if "not available" in str(e) or "unknown tier" in str(e):
+            return None, {"inst": "unavailable", "msg": str(e)}
+        return None, {"inst": "error", "msg": err_text(e)}
+    except Trap as e:
+        rec = {"inst": "trap", "msg": e.message}
+        if imports and "mem" in imports["env"]:
+            # segments written before the trap stay in an imported memory
+            rec["h"] = mem_hash(imports["env"]["mem"].data)
+        return None, rec
+    except Exception as e:
+        return None, {"inst": "error", "msg": err_text(e)}
+
+
 def run_module(m, tier):
+    """Instance 0, and for "dual" modules instance 1 sharing instance 0's
+    imports (memory, table, globals) with some host functions replaced by
+    instance 0's exports ("link")."""
     mid = m["id"]
     with open(m["wasm"], "rb") as f:
         data = f.read()
     try:
         mod = wamr_mpy.load(data)
+        imports = make_imports(m.get("imports"))
     except Exception as e:
         out({"m": mid, "inst": "error", "msg": "load: " + err_text(e)})
         return
-    imports = None
-    try:
-        imports = make_imports(m.get("imports"))
-        inst = mod.instantiate(imports, tier=tier)
-    except ValueError as e:
-        if "not available" in str(e) or "unknown tier" in str(e):
-            out({"m": mid, "inst": "unavailable", "msg": str(e)})
-            return
-        out({"m": mid, "inst": "error", "msg": err_text(e)})
-        return
-    except Trap as e:
-        rec = {"m": mid, "inst": "trap", "msg": e.message}
-        if imports and "mem" in imports["env"]:
-            # segments written before the trap stay in an imported memory
-            rec["h"] = mem_hash(imports["env"]["mem"].data)
-        out(rec)
-        return
-    except Exception as e:
-        out({"m": mid, "inst": "error", "msg": err_text(e)})
+    inst, fail = instantiate(mod, imports, tier)
+    insts = [inst]
+    if inst is not None and m.get("dual"):
+        imp2 = None
+        if imports is not None:
+            env2 = dict(imports["env"])
+            link = m.get("link") or {}
+            for host, export in link.items():
+                env2[host] = inst.exports[export]
+            if link and "tab" in env2:
+                # not shared: through a shared table instance 0 could reach
+                # its own exports again (unbounded recursion)
+                t = m["imports"]["table"]
+                env2["tab"] = wamr_mpy.Table("funcref", t[0], t[1])
+            imp2 = {"env": env2}
+        inst2, fail = instantiate(mod, imp2, tier)
+        if fail is not None:
+            fail["which"] = 1
+        insts.append(inst2)
+    if fail is not None:
+        fail["m"] = mid
+        out(fail)
         return
     out({"m": mid, "inst": "ok"})
-    mem = inst.exports.get("mem")
-    has_state = inst.lookup_function("state") is not None
-    for k, (name, args) in enumerate(m["calls"]):
+    for k, call in enumerate(m["calls"]):
+        name, args = call[0], call[1]
+        inst = insts[call[2] if len(call) > 2 else 0]
         rec = {"m": mid, "c": k}
         try:
             rec["r"] = inst.call_raw(name, args)
@@ -132,8 +157,9 @@ def run_module(m, tier):
         except Exception as e:
             rec["error"] = err_text(e)
         try:
-            if has_state:
+            if inst.lookup_function("state") is not None:
                 rec["s"] = inst.call_raw("state", [])
+            mem = inst.exports.get("mem")
             if mem is not None:
                 rec["h"] = mem_hash(mem.data)
         except Exception as e:

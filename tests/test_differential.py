@@ -4,8 +4,8 @@ unix port (tests/diff_driver.py, many modules per process); every call's
 results, traps, globals, table/memory sizes and memory contents must agree.
 
 Environment:
-  WAMR_DIFF_SEEDS   modules per mode (default 48 hard-float + a quarter
-                    of that in soft-float mode); e.g. 500 for a long run
+  WAMR_DIFF_SEEDS   modules per tier in hard-float mode (default 192; soft-
+                    float mode runs a quarter of that); e.g. 500 for a long run
   WAMR_DIFF_SEED0   first seed (default 0)
   WAMR_TIER         tiers to test, comma separated (default "interp"; e.g.
                     "interp,fast,jit,aot"); a tier whose instantiate raises
@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -58,6 +59,11 @@ TRAP_MESSAGES = {
 # ---------------------------------------------------------------- reference
 
 _ENGINE = None
+# wasmtime-py hands a host function's exception to the caller through
+# shared state: two threads running wasmtime at once can get each other's
+# exceptions (seen as spurious "host trap"s), so the reference runs one
+# module at a time.
+_REF_LOCK = threading.Lock()
 
 
 def engine():
@@ -160,35 +166,64 @@ def _make_imports(store, module, spec):
     return [env[i.name] for i in module.imports]
 
 
-def run_reference(wasm, calls, exports, imports=None):
+def _ref_instantiate(store, module, externs):
+    """-> (instance, None) or (None, failure record)."""
+    import wasmtime
+    try:
+        return wasmtime.Instance(store, module, externs), None
+    except wasmtime.Trap as e:
+        rec = {"inst": "trap", "msg": _trap_name(e)}
+    except HostTrap:
+        rec = {"inst": "trap", "msg": "HOST"}
+    except wasmtime.WasmtimeError as e:
+        rec = {"inst": "trap", "msg": "OTHER: " + str(e).splitlines()[0]}
+    for x, i in zip(externs, module.imports):
+        if i.name == "mem":
+            rec["h"] = mem_hash(x.read(store, 0, x.data_len(store)))
+    return None, rec
+
+
+def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
     """Runs the calls under wasmtime; returns records shaped like the
-    driver's lines (trap messages are wasmtime trap code names)."""
+    driver's lines (trap messages are wasmtime trap code names).  A call
+    (name, args, 1) goes to the second instance of a `dual` module, which
+    shares the first one's imports except the host functions that `link`
+    maps to the first instance's exports."""
     import wasmtime
     eng = engine()
     store = wasmtime.Store(eng)
     store.set_fuel(REF_FUEL)
     module = wasmtime.Module(eng, wasm)
     externs = _make_imports(store, module, imports)
-    try:
-        inst = wasmtime.Instance(store, module, externs)
-    except wasmtime.Trap as e:
-        rec = {"inst": "trap", "msg": _trap_name(e)}
-        for x, i in zip(externs, module.imports):
-            if i.name == "mem":
-                rec["h"] = mem_hash(x.read(store, 0, x.data_len(store)))
-        return rec, []
-    except HostTrap:
-        return {"inst": "trap", "msg": "HOST"}, []
-    except wasmtime.WasmtimeError as e:
-        return {"inst": "trap", "msg": "OTHER: " + str(e).splitlines()[0]}, []
-    ex = inst.exports(store)
-    mem = ex["mem"] if "mem" in [x.name for x in module.exports] else None
-    state = ex["state"] if "state" in [x.name for x in module.exports] else None
-    st_types = None
-    if state is not None:
-        st_types = [str(t) for t in state.type(store).results]
+    inst, fail = _ref_instantiate(store, module, externs)
+    insts = [inst]
+    if inst is not None and dual:
+        ex0 = inst.exports(store)
+        ext2 = [ex0[link[i.name]] if link and i.name in link else x
+                for x, i in zip(externs, module.imports)]
+        if link and imports.get("table"):
+            # as in diff_driver.py: no table shared with linked instances
+            lo, hi = imports["table"]
+            t = wasmtime.Table(store, wasmtime.TableType(wasmtime.ValType.funcref(),
+                                                         wasmtime.Limits(lo, hi)), None)
+            ext2 = [t if i.name == "tab" else x for x, i in zip(ext2, module.imports)]
+        inst2, fail = _ref_instantiate(store, module, ext2)
+        if fail is not None:
+            fail["which"] = 1
+        insts.append(inst2)
+    if fail is not None:
+        return fail, []
+    names = [x.name for x in module.exports]
+    views = []
+    for inst in insts:
+        ex = inst.exports(store)
+        state = ex["state"] if "state" in names else None
+        views.append((ex, ex["mem"] if "mem" in names else None, state,
+                      [str(t) for t in state.type(store).results] if state else None))
     recs = []
-    for k, (name, args) in enumerate(calls):
+    for k, call in enumerate(calls):
+        name, args = call[0], call[1]
+        ex, mem, state, st_types = views[call[2] if len(call) > 2 else 0]
         rec = {"c": k}
         params, results = exports[name]
         store.set_fuel(REF_FUEL)
@@ -352,8 +387,9 @@ def compare(g, ref, ours):
         diffs.append("instantiate: wasmtime %s, ours %s" % (rinst, oinst))
         return diffs
     for k, rr in enumerate(rrecs):
-        name, args = g.calls[k]
-        what = "call %d %s(%s)" % (k, name, ", ".join(hex(a) for a in args))
+        name, args = g.calls[k][:2]
+        what = "call %d %s(%s)%s" % (k, name, ", ".join(hex(a) for a in args),
+                                     " on instance 1" if len(g.calls[k]) > 2 else "")
         if k >= len(orecs):
             diffs.append("%s: no result from our runtime" % what)
             break
@@ -392,7 +428,8 @@ def prepare(seeds, workdir, opts=None):
     for seed in seeds:
         g = wasmgen.generate(seed, opts)
         wasm = wat_to_wasm(g.wat)
-        ref = run_reference(wasm, g.calls, g.exports, g.imports)
+        with _REF_LOCK:
+            ref = run_reference(wasm, g.calls, g.exports, g.imports, g.dual, g.link)
         if any(r.get("trap") == "OUT_OF_FUEL" for r in ref[1]):
             skipped.append(seed)    # would be a generator bug: loops are bounded
             continue
@@ -401,7 +438,8 @@ def prepare(seeds, workdir, opts=None):
             f.write(wasm)
         gens[seed] = g
         refs[seed] = ref
-        mods.append({"id": seed, "wasm": path, "calls": g.calls, "imports": g.imports})
+        mods.append({"id": seed, "wasm": path, "calls": g.calls, "imports": g.imports,
+                     "dual": g.dual, "link": g.link})
     return gens, refs, mods, skipped
 
 
@@ -460,6 +498,7 @@ def run_batch(seeds, tier="interp", soft=False, opts=None, workdir=None, save=No
                     with open(os.path.join(save, "seed%d.wat" % seed), "w") as f:
                         f.write(gens[seed].wat)
                         f.write(";; calls: %r\n" % (gens[seed].calls,))
+                        f.write(";; setup: %s\n" % json.dumps(_setup(gens[seed])))
                         for line in d:
                             f.write(";; %s\n" % line)
         return bad, stats
@@ -471,7 +510,7 @@ def run_batch(seeds, tier="interp", soft=False, opts=None, workdir=None, save=No
 # ---------------------------------------------------------------- pytest
 
 def _config():
-    n = int(os.environ.get("WAMR_DIFF_SEEDS", "48"))
+    n = int(os.environ.get("WAMR_DIFF_SEEDS", "192"))
     seed0 = int(os.environ.get("WAMR_DIFF_SEED0", "0"))
     tiers = [t.strip() for t in os.environ.get("WAMR_TIER", "interp").split(",") if t.strip()]
     modes = [m.strip() for m in os.environ.get("WAMR_DIFF_MODES", "hard,soft").split(",") if m.strip()]
@@ -504,6 +543,9 @@ if pytest is not None:
         if stats["unavailable"]:
             pytest.skip("tier %s is not available in this build" % tier)
         assert stats["calls"] > 0
+        # loops and recursion are bounded by construction: wasmtime never
+        # runs out of fuel on a generated module
+        assert not stats["skipped"], "generator made non-terminating modules: %s" % stats["skipped"]
         assert not bad, "\n".join(
             "seed %d (python tests/wasmgen.py %d > m.wat): %s" % (s, s, "; ".join(d))
             for s, d in bad)
@@ -511,16 +553,24 @@ if pytest is not None:
 
 # ---------------------------------------------------------------- reducer
 
+def _setup(g):
+    return {"imports": g.imports, "dual": g.dual, "link": g.link}
+
+
 def _parse_saved(path):
-    """A file written by --save: the module text and its call list."""
+    """A file written by --save: the module text, its call list and the
+    instantiation setup (imports, second instance)."""
     import ast
     text = open(path).read()
     calls = None
+    setup = {}
     for line in text.splitlines():
         if line.startswith(";; calls: "):
             calls = ast.literal_eval(line[len(";; calls: "):])
+        if line.startswith(";; setup: "):
+            setup = json.loads(line[len(";; setup: "):])
     wat = "\n".join(x for x in text.splitlines() if not x.startswith(";;")) + "\n"
-    return wat, calls
+    return wat, calls, setup
 
 
 def _exports_of(wasm):
@@ -543,7 +593,7 @@ def _kind(diffs):
     return "result"
 
 
-def reduce_case(wat, calls, tier="interp", soft=False, log=print):
+def reduce_case(wat, calls, tier="interp", soft=False, log=print, setup=None):
     """Shrinks a mismatching module (WAT lines and call list) while the
     same kind of mismatch remains.  Candidates are run in batches, one
     MicroPython process per batch."""
@@ -561,9 +611,10 @@ def reduce_case(wat, calls, tier="interp", soft=False, log=print):
             try:
                 wasm = wat_to_wasm(text)
                 ex = _exports_of(wasm)
-                if any(n not in ex for n, a in cl):
+                if any(c[0] not in ex for c in cl):
                     continue
-                ref = run_reference(wasm, cl, ex)
+                ref = run_reference(wasm, cl, ex, setup.get("imports"),
+                                    setup.get("dual"), setup.get("link"))
             except Exception:
                 continue
             if any(r.get("trap") == "OUT_OF_FUEL" for r in ref[1]):
@@ -571,14 +622,14 @@ def reduce_case(wat, calls, tier="interp", soft=False, log=print):
             path = os.path.join(workdir, "c%d.wasm" % i)
             with open(path, "wb") as f:
                 f.write(wasm)
-            mods.append({"id": i, "wasm": path, "calls": cl})
+            mods.append(dict(setup, id=i, wasm=path, calls=cl))
             meta.append((i, ref))
         if not mods:
             return None
-        if tier == "aot":
-            for i, msg in compile_aot(mods).items():
-                pass
-        ours = run_ours(mods, tier, soft, workdir)
+        errs = compile_aot(mods) if tier == "aot" else {}
+        ours = run_ours([m for m in mods if m["id"] not in errs], tier, soft, workdir)
+        for i, msg in errs.items():
+            ours[i] = ({"inst": "error", "msg": msg}, [])
         for i, ref in meta:
             g = G()
             g.calls = cands[i][1]
@@ -596,22 +647,26 @@ def reduce_case(wat, calls, tier="interp", soft=False, log=print):
     g.calls = calls
     kind = None
     wasm = wat_to_wasm(wat)
-    ref = run_reference(wasm, calls, _exports_of(wasm))
+    setup = setup or {}
+    ref = run_reference(wasm, calls, _exports_of(wasm), setup.get("imports"),
+                        setup.get("dual"), setup.get("link"))
     path = os.path.join(workdir, "orig.wasm")
     with open(path, "wb") as f:
         f.write(wasm)
-    mods = [{"id": 0, "wasm": path, "calls": calls}]
-    if tier == "aot":
-        compile_aot(mods)
-    d = compare(g, ref, run_ours(mods, tier, soft, workdir)[0])
+    mods = [dict(setup, id=0, wasm=path, calls=calls)]
+    errs = compile_aot(mods) if tier == "aot" else {}
+    if errs:
+        d = compare(g, ref, ({"inst": "error", "msg": errs[0]}, []))
+    else:
+        d = compare(g, ref, run_ours(mods, tier, soft, workdir)[0])
     if not d:
         log("no mismatch to reduce")
         return wat, calls
     kind = _kind(d)
     log("mismatch kind %s: %s" % (kind, d[0]))
     # 1. calls: up to the first mismatching one, then drop earlier ones
-    k = int(d[0].split()[1])
-    calls = calls[:k + 1]
+    if d[0].startswith("call "):
+        calls = calls[:int(d[0].split()[1]) + 1]
     i = 0
     while i < len(calls) - 1:
         c = calls[:i] + calls[i + 1:]
@@ -729,12 +784,13 @@ def _cli():
                     help="shrink a module saved by --save; writes FILE.min.wat")
     a = ap.parse_args()
     if a.reduce:
-        wat, calls = _parse_saved(a.reduce)
-        wat, calls = reduce_case(wat, calls, a.tier, a.soft)
+        wat, calls, setup = _parse_saved(a.reduce)
+        wat, calls = reduce_case(wat, calls, a.tier, a.soft, setup=setup)
         out = a.reduce[:-4] + ".min.wat" if a.reduce.endswith(".wat") else a.reduce + ".min.wat"
         with open(out, "w") as f:
             f.write(wat)
             f.write(";; calls: %r\n" % (calls,))
+            f.write(";; setup: %s\n" % json.dumps(setup))
         print(wat)
         print(";; calls: %r" % (calls,))
         print("written to", out)
@@ -783,7 +839,12 @@ def _cli_wat(a):
         path = os.path.join(workdir, "m.wasm")
         with open(path, "wb") as f:
             f.write(wasm)
-        ours = run_ours([{"id": 0, "wasm": path, "calls": calls}], a.tier, a.soft, workdir)[0]
+        mods = [{"id": 0, "wasm": path, "calls": calls}]
+        errs = compile_aot(mods) if a.tier == "aot" else {}
+        if errs:
+            ours = ({"inst": "error", "msg": errs[0]}, [])
+        else:
+            ours = run_ours(mods, a.tier, a.soft, workdir)[0]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("wasmtime:", json.dumps(ref))

@@ -27,15 +27,24 @@ What a module holds (each part present or not at random):
 - a memory with a max (so memory.grow results are deterministic), active
   and passive data segments; tables with active/passive/declarative
   element segments; mutable and immutable globals; sometimes a start
-  function, sometimes an active segment out of bounds (instantiation trap).
+  function, sometimes an active segment out of bounds (instantiation trap);
+- sometimes imports from "env": host functions (a fixed function of their
+  arguments, see host_results in test_differential.py/diff_driver.py; some
+  raise), immutable and mutable globals (also used in constant
+  expressions), a memory, a table; and sometimes a second instance sharing
+  them, some of whose host imports are the first instance's exports;
+- "big" modules: long bodies, deep nesting, many locals/params/results,
+  wide br_tables, tall operand stacks.
 
 Exports: every internal function gets a wrapper "wN" whose params and
 results are only i32/i64 (f32/f64 travel as bit patterns and are
 reinterpreted inside, references become ref.is_null), so any host can
 call it and compare results by bits.  Functions whose signature is
 already all-integer are also exported directly as "dN".  "state" returns
-every global (floats as bits) and the table/memory sizes; "mem" is the
-memory.  Sometimes "rec" recurses without bound (call stack exhausted).
+every global (floats as bits; $hash, into which most computed values are
+folded, first) and the table/memory sizes; "mem" is the memory.  "ops"
+runs many numeric instructions on edge-case constants, "xN" one that may
+trap.  Sometimes "rec" recurses without bound (call stack exhausted).
 
 Termination is guaranteed by construction:
 - every branch back to a loop is `br_if` on a counter local that is set to
@@ -60,7 +69,6 @@ import struct
 
 NUM = ("i32", "i64", "f32", "f64")
 REF = ("funcref", "externref")
-FLOAT_ARITH_NAN = object()
 
 # ---------------------------------------------------------------- constants
 
@@ -297,6 +305,7 @@ class Options:
         self.p_big = 0.15
         self.p_ops = 0.7              # the "ops" export (edge-case op checks)
         self.p_imports = 0.3          # host functions, imported globals/memory/table
+        self.p_dual = 0.3             # a second instance of the module
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise TypeError("Options: unknown option %s" % k)
@@ -310,6 +319,9 @@ class Generated:
         self.exports = exports          # name -> (params, results) wrapper types
         self.calls = calls              # [(name, [raw args]), ...]
         self.state_types = state_types  # result types of "state"
+        self.imports = None
+        self.dual = False               # run a second instance too
+        self.link = {}                  # its host import -> export of the first
 
 
 class ModuleGen:
@@ -352,6 +364,12 @@ class ModuleGen:
             for i in range(rng.randint(1, 3)):
                 p = tuple(rng.choice(("i32", "i64")) for _ in range(rng.randint(0, 3)))
                 r = tuple(rng.choice(("i32", "i64")) for _ in range(rng.choice((0, 1, 1, 2))))
+                if rng.random() < 0.5:
+                    # the type of some wrapper export, so a second instance
+                    # can import the first one's export here
+                    p0, r0 = rng.choice(self.sigs)
+                    p = tuple(wrap_type(t) for t in p0 if t in NUM)
+                    r = tuple(wrap_type(t) for t in r0)
                 self.sigs.append((p, r))
                 self.hosts.append(("$h%d" % i, len(self.sigs) - 1,
                                    "trap" if rng.random() < 0.2 else "mix", rng.getrandbits(32)))
@@ -589,6 +607,16 @@ class ModuleGen:
             calls.insert(rng.randint(0, len(calls)), ("rec", [rng.randint(0, 5)]))
         g = Generated(self.seed, "\n".join(out) + "\n", exports, calls, tuple(st))
         g.imports = imports
+        # a second instance sharing the imports; some of its host
+        # functions are the first instance's wrappers of the same type
+        if rng.random() < o.p_dual:
+            g.dual = True
+            for h in self.hosts:
+                sig = self.sigs[h[1]]
+                ws = [n for n, t in exports.items() if n[0] == "w" and t == sig]
+                if ws and rng.random() < 0.6:
+                    g.link[h[0][1:]] = rng.choice(ws)
+            g.calls = [c + (1,) if rng.random() < 0.4 else c for c in calls]
         return g
 
     def op_checks(self, exports, once):
@@ -780,6 +808,14 @@ class FuncGen:
             self.emit(const_text(t, rand_bits(self.rng, t)))
         self.push(t)
 
+    def pick(self, loc):
+        """A local from `loc`, biased to the first ones, so that reads,
+        writes and values still on the stack meet the same locals often."""
+        rng = self.rng
+        if len(loc) > 1 and rng.random() < 0.6:
+            return loc[0] if rng.random() < 0.7 else loc[1]
+        return rng.choice(loc)
+
     def locals_of(self, t):
         return [i for i in range(self.nuser) if self.locals[i] == t]
 
@@ -804,7 +840,7 @@ class FuncGen:
             r2 = rng.random()
             loc = self.locals_of(t)
             if loc and r2 < 0.4:
-                self.emit("local.get %d" % rng.choice(loc))
+                self.emit("local.get %d" % self.pick(loc))
                 self.push(t)
                 return
             gl = self.globals_of(t)
@@ -837,7 +873,7 @@ class FuncGen:
             if loc:
                 self.value(t, depth + 1)
                 self.pop()
-                self.emit("local.tee %d" % rng.choice(loc))
+                self.emit("local.tee %d" % self.pick(loc))
                 self.push(t)
                 return
         return self.const(t)
@@ -847,7 +883,7 @@ class FuncGen:
         r = rng.random()
         loc = self.locals_of(t)
         if loc and r < 0.25:
-            self.emit("local.get %d" % rng.choice(loc))
+            self.emit("local.get %d" % self.pick(loc))
         elif self.globals_of(t) and r < 0.4:
             self.emit("global.get " + rng.choice(self.globals_of(t)))
         elif t == "funcref" and r < 0.65:
@@ -1067,6 +1103,12 @@ class FuncGen:
         r = rng.random()
         if len(cur) > self.max_stack and r < 0.5:
             return self.consume_top()
+        if self.nuser and rng.random() < 0.12:
+            # leave a local's value on the stack for later instructions
+            i = self.pick(list(range(self.nuser)))
+            self.emit("local.get %d" % i)
+            self.push(self.locals[i])
+            return
         if r < 0.22:
             text, pops, push, flag = rng.choice(OPS)
             gens = None
@@ -1107,7 +1149,7 @@ class FuncGen:
             ts = [(i, self.locals[i]) for i in range(self.nuser)]
             gs = [g for g in m.globals if g[2]]
             if ts and (rng.random() < 0.6 or not gs):
-                i, t = rng.choice(ts)
+                i, t = ts[self.pick(list(range(len(ts))))]
                 self.need((t,))
                 if rng.random() < 0.5:
                     self.emit("local.tee %d" % i)
@@ -1143,7 +1185,7 @@ class FuncGen:
         gl = self.globals_of(t, mutable=True)
         r = rng.random()
         if loc and r < 0.2:
-            self.emit("local.set %d" % rng.choice(loc))
+            self.emit("local.set %d" % self.pick(loc))
         elif gl and r < 0.27:
             self.emit("global.set " + rng.choice(gl))
         elif r < 0.9:

@@ -45,6 +45,7 @@ class BuildError(Exception):
 # ------------------------------------------------------------------ boards
 
 PORTS = ("unix", "esp32", "rp2", "stm32", "zephyr")
+# ports/common/ holds what every port shares (boot.py and main.py templates).
 ARCHES = ("x64", "x86", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
           "xtensa", "xtensawin", "rv32imc", "rv64imc")
 IMAGES = ("none", "esp32", "uf2", "hex")
@@ -632,6 +633,11 @@ def select_modules(values, runtime_dir=None, ports_dir=None):
             res["port"].append(rel)
         else:
             res["port_dropped"].append(rel)
+    # boot.py / main.py: the port's own if it has them, else the shared ones.
+    common = os.path.join(ports_dir, "common")
+    for name in ("boot.py", "main.py"):
+        if name not in res["templates"] and os.path.isfile(os.path.join(common, name)):
+            res["templates"][name] = os.path.join(common, name)
     return res
 
 
