@@ -550,6 +550,8 @@ def execute(env, func, fp):
                         fuel = _BIG_FUEL
                 pc = t
             elif op == CALLI:
+                # The frame push below repeats CALL's on purpose: a shared
+                # helper would cost a Python call per wasm call.
                 tab = inst.tables[code[pc + 2]].elems
                 i = s[fp + code[pc + 3]]
                 if i < 0 or i >= len(tab):
