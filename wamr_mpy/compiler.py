@@ -426,6 +426,14 @@ class FuncGen:
 
     def cond(self, v):
         """A Python condition true when the i32 v is not zero."""
+        if v.const is not None:
+            # A literal condition would let MicroPython's compiler drop the
+            # dead branch, and a variable first assigned there then has no
+            # type in viper ("NotImplementedError: casting").  One name per
+            # use: the condition is read where the branch is emitted.
+            self.ncf = n = getattr(self, "ncf", 0) + 1
+            self.line("cf%d = %s" % (n, v.e))
+            return "cf%d" % n
         if v.b:
             return v.e
         if self.w64 and not v.nrm:
@@ -542,6 +550,10 @@ class FuncGen:
             c = self.pop()
             b = self.pop()
             a = self.pop()
+            if c.const is not None:
+                # operands on the stack are pure expressions: keep the chosen one
+                self.push(a if c.const else b)
+                return
             if a.k == "i":
                 ea, eb = self.npar(a), self.npar(b)
                 nrm = True

@@ -21,6 +21,12 @@ from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
 HBASE = 1 << 24
 
+# Distinct constants a function keeps in frame slots.  Each costs a slot in
+# every activation and a copy on every call, so a generated function with
+# thousands of them would exhaust the stack: the rest are loaded by an
+# instruction where they are used.
+MAX_KSLOTS = 512
+
 
 def _F():
     # The float module is imported only when a function uses floats.
@@ -287,7 +293,15 @@ class Emitter:
                 v = None
             else:
                 v = imm
-            self.push_slot(self.const_slot((op, imm), v))
+            key = (op, imm)
+            if len(self.consts) >= MAX_KSLOTS and op != 0xD0 and key not in self.consts:
+                u = imm & 0xFFFFFFFFFFFFFFFF
+                d = self.push()
+                code.add(I.EXT, d, _ext(op), u & 0xFFFF, (u >> 16) & 0xFFFF,
+                         (u >> 32) & 0xFFFF, u >> 48, 0)
+                self.last = -1
+                return
+            self.push_slot(self.const_slot(key, v))
             self.last = -1
             return
         if 0x45 <= op <= 0xC4 or 0xFC00 <= op <= 0xFC07:

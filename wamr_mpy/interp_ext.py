@@ -140,6 +140,23 @@ def _ref_func(inst, s, fp, imm, imm2, d, a, b, c):
     s[fp + d] = inst.funcs[imm]
 
 
+def _const(op):
+    # A constant beyond the function's constant slots (interp_code.MAX_KSLOTS),
+    # its bits in four 16-bit words so the code keeps its word width.
+    def k(inst, s, fp, imm, imm2, d, a, b, c):
+        v = imm | imm2 << 16
+        if op == 0x41:
+            s[fp + d] = v - 0x100000000 if v > 0x7FFFFFFF else v
+            return
+        v |= a << 32 | b << 48
+        if op == 0x42:
+            s[fp + d] = v - 0x10000000000000000 if v > 0x7FFFFFFFFFFFFFFF else v
+        else:
+            from . import fmode
+            s[fp + d] = fmode.f32_from_bits(v) if op == 0x43 else fmode.f64_from_bits(v)
+    return k
+
+
 _EXT = {
     0x3F: _mem_size, 0x40: _mem_grow, 0x25: _table_get, 0x26: _table_set,
     0xD1: _ref_is_null, 0xD2: _ref_func,
@@ -150,4 +167,6 @@ _EXT = {
 
 
 def ext_fn(op):
+    if 0x41 <= op <= 0x44:
+        return _const(op)
     return _EXT[op]

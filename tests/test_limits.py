@@ -1,0 +1,44 @@
+"""Sizes a compiler can produce but the spec tests never reach, on the
+MicroPython unix port: a function with far more distinct constants than the
+interpreter keeps in frame slots (interp_code.MAX_KSLOTS)."""
+import subprocess
+import struct
+
+import pytest
+
+from mp import check_mp, need_tool
+
+N = 20000
+
+
+def _consts_wat():
+    i32 = [(i * 7919 - 40000000) for i in range(N)]
+    i64 = [(i * 1000000007 - (1 << 62)) for i in range(N)]
+    lines = ['(module', ' (func (export "s32") (result i32)', '  i32.const 0']
+    lines += ['  i32.const %d i32.add' % v for v in i32]
+    lines += [' )', ' (func (export "s64") (result i64)', '  i64.const 0']
+    lines += ['  i64.const %d i64.add' % v for v in i64]
+    # f32/f64 constants beyond the slots: summed as exact binary fractions
+    lines += [' )', ' (func (export "sf") (result i64)', '  f64.const 0']
+    lines += ['  f64.const %d.25 f64.add f32.const -%d.5 f64.promote_f32 f64.add' % (i, i)
+              for i in range(N)]
+    lines += ['  i64.reinterpret_f64', ' )', ')']
+    w32 = (sum(i32) + 0x80000000) % (1 << 32) - 0x80000000
+    w64 = (sum(i64) + (1 << 63)) % (1 << 64) - (1 << 63)
+    f = struct.unpack("<q", struct.pack("<d", sum(0.25 - 0.5 for _ in range(N))))[0]
+    return "\n".join(lines) + "\n", (w32, w64, f)
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast"])
+def test_function_with_20000_distinct_constants(tmp_path, tier):
+    wat, expect = _consts_wat()
+    src = tmp_path / "k.wat"
+    src.write_text(wat)
+    wasm = tmp_path / "k.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
+    out = check_mp(
+        "import wamr_mpy\n"
+        "i = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier=%r)\n"
+        "print(i.call('s32'), i.call('s64'), i.call('sf'))\n" % (str(wasm), tier),
+        heapsize="64M", timeout=600)
+    assert out.split() == [str(v) for v in expect], out
