@@ -154,6 +154,9 @@ gc.collect()
 print("free before", gc.mem_free())
 rc = cli.main(["hello.wasm"])
 gc.collect()
+print("loader resident", [m for m in ("loader", "validator", "reader", "interp_code")
+                         if "wamr_mpy." + m in sys.modules],
+      "unload", bool(getattr(config, "UNLOAD_LOADER", False)))
 print("board", config.BOARD, "soft float", config.SOFT_FLOAT, "rc", rc,
       "free after", gc.mem_free(), "heap", gc.mem_free() + gc.mem_alloc())
 """ % (str(lib), os.path.dirname(HELLO))
@@ -168,4 +171,8 @@ print("board", config.BOARD, "soft float", config.SOFT_FLOAT, "rc", rc,
     heap = int(last[-1])
     assert heap <= board.heap * 2
     assert int(last[-3]) > 0
-    assert "\n".join(lines[1:-1]) + "\n" == hello_reference()
+    # with UNLOAD_LOADER every body was decoded at load time: running the
+    # app must not import the load-time modules back into RAM
+    res = [l for l in lines if l.startswith("loader resident")]
+    assert res and res[0].endswith("unload False" if name == "RPI_PICO" else "[] unload True"), res
+    assert "\n".join(lines[1:-2]) + "\n" == hello_reference()

@@ -138,13 +138,15 @@ _cache_words = [0]
 def compile_func(f):
     """Pre-decodes a wasm function's body on first call; returns the call
     tuple (code, nparams, ninit, inits, nslots, inst) the CALL op unpacks."""
-    from .interp_code import Emitter
-    from .validator import walk_body
     from . import config
     m = f.inst.module
     c = m.codes[f.idx]
     words = 0
     if c is None:
+        # imported only here: a body decoded at load time (UNLOAD_LOADER)
+        # must not bring the validator back into RAM
+        from .interp_code import Emitter
+        from .validator import walk_body
         c = walk_body(m, f.idx, Emitter())
         m.codes[f.idx] = c
         words = len(c.code) + len(c.inits) + 16
