@@ -159,3 +159,84 @@ def test_side_module_runs(fx):
     rc, so, se = wamr(fx.get("side_demo.wasm"), "x")
     assert rc == 0, so + se
     assert "side_demo: argc=2" in so
+
+
+def _f32_bits_exact(t):
+    """Nearest f32 of the decimal t, ties to even (exact, via Fraction)."""
+    import struct
+    from fractions import Fraction
+    neg, f = t.startswith("-"), abs(Fraction(t))
+
+    def val(b):
+        return Fraction(struct.unpack("<f", struct.pack("<I", b))[0])
+    lo, hi = 0, 0x7F800000
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if val(mid) < f:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == 0x7F800000:
+        b = 0x7F800000 if f >= val(0x7F7FFFFF) + Fraction(2) ** 103 else 0x7F7FFFFF
+    elif lo == 0:
+        b = 0
+    else:
+        da, dc = f - val(lo - 1), val(lo) - f
+        b = lo - 1 if da < dc or (da == dc and (lo - 1) % 2 == 0) else lo
+    return b | (0x80000000 if neg else 0)
+
+
+def test_float_arguments_are_parsed_exactly():
+    """f32/f64 command-line arguments are parsed in integer arithmetic, so a
+    single-precision port (rp2, esp32) reads doubles exactly too, and f32s
+    are not rounded twice (decimal -> double -> float)."""
+    import json
+    import random
+    import struct
+    rnd = random.Random(20261126)
+    texts = ["1e300", "4.9e-324", "2.4703282292062327e-324", "2.4703282292062328e-324",
+             "1.7976931348623157e308", "1.7976931348623159e308", "0.1", "-0", ".5", "5.",
+             "3.4028235e38", "3.4028236e38", "1.4e-45", "7e-46", "7.1e-46",
+             "16777217", "9007199254740993", "123456789012345678901234567890",
+             "1.00000005960464477539062500000001"]
+    for _ in range(600):
+        k = rnd.random()
+        if k < 0.4:
+            texts.append("%.*e" % (rnd.randint(0, 20),
+                                   rnd.uniform(-1, 1) * 10.0 ** rnd.randint(-330, 307)))
+        elif k < 0.7:
+            x = struct.unpack("<d", struct.pack("<Q", rnd.getrandbits(64)))[0]
+            if x == x and abs(x) != float("inf"):
+                texts.append(repr(x))
+        else:
+            x = struct.unpack("<f", struct.pack("<I", rnd.getrandbits(32)))[0]
+            if x == x and abs(x) != float("inf"):
+                texts.append("%.*g" % (rnd.randint(1, 12), x))
+    cases = [[t, _f32_bits_exact(t), struct.unpack("<Q", struct.pack("<d", float(t)))[0]]
+             for t in texts]
+    cases += [["0x1p-1074", None, 1], ["0x1.fffffffffffff8p1023", None, 0x7FF0000000000000],
+              ["-inf", 0xFF800000, 0xFFF0000000000000], ["nan", 0x7FC00000, 0x7FF8000000000000],
+              ["nan:0x200001", 0x7FA00001, 0x7FF0000000200001]]
+    bad = ["", "e5", "1e", "1.2.3", "0x", "1 2", "--1", "inf:0x1", "1_0"]
+    r = run_mp("""
+import json
+from wamr_mpy.cli import _parse_float
+cases, bad = json.loads(%r)
+n = 0
+for t, b32, b64 in cases:
+    for bits, want in ((32, b32), (64, b64)):
+        if want is not None:
+            got = _parse_float(t, bits)
+            if got != want:
+                print("MISMATCH", t, bits, got, want)
+            n += 1
+for t in bad:
+    for bits in (32, 64):
+        if _parse_float(t, bits) is not None:
+            print("MISMATCH", repr(t), bits, "accepted")
+print("checked", n)
+""" % json.dumps([cases, bad]), heapsize="16M", timeout=300)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out + r.stderr.decode()
+    assert "MISMATCH" not in out, out
+    assert int(out.split()[-1]) == 2 * len(cases) - 2, out

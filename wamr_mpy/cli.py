@@ -433,7 +433,6 @@ def _strtoul(s, bits):
 def _parse_float(s, bits):
     """strtof/strtod, plus iwasm's "nan:0xPAYLOAD" and "-nan" forms.
     Returns the raw bit pattern or None."""
-    from . import fmode
     t = s.strip()
     payload = None
     if ":" in t:
@@ -441,21 +440,104 @@ def _parse_float(s, bits):
         payload = _strtoul(p, 64)
         if payload is None:
             return None
+    b = _text_to_bits(t, bits)
+    if b is None or payload is None:
+        return b
+    fb = 23 if bits == 32 else 52
+    if (b >> fb) & ((1 << (bits - 1 - fb)) - 1) != (1 << (bits - 1 - fb)) - 1 or \
+            not b & ((1 << fb) - 1):
+        return None     # a payload only goes with nan
+    return (b >> fb << fb) | (payload & ((1 << fb) - 1))
+
+
+def _nbits(n):
+    k = 4 * len("%x" % n)
+    while k and not n >> (k - 1):
+        k -= 1
+    return k
+
+
+def _text_to_bits(t, bits):
+    """C's strtof/strtod of the whole string t (decimal or 0x hex, inf,
+    infinity, nan) -> the nearest f32/f64 bit pattern (round to nearest,
+    ties to even), computed in integers: a port whose float is single
+    precision cannot parse a double through float().  None if t is not a
+    number."""
+    p, ebits = (24, 8) if bits == 32 else (53, 11)
+    bias = (1 << (ebits - 1)) - 1
+    sign = 0
+    if t[:1] in ("-", "+"):
+        if t[0] == "-":
+            sign = 1 << (bits - 1)
+        t = t[1:]
+    t = t.lower()
+    inf = ((1 << ebits) - 1) << (p - 1)
+    if t in ("inf", "infinity"):
+        return sign | inf
+    if t == "nan":
+        return sign | inf | (1 << (p - 2))
+    base, ech = 10, "e"
+    if t[:2] == "0x":
+        base, ech, t = 16, "p", t[2:]
+    mant, _, ex = t.partition(ech)
+    ip, _, fp = mant.partition(".")
+    digits = ip + fp
+    if not digits or (ech in t and not ex):
+        return None
     try:
-        x = float(t)
+        m = int(digits, base)
+        x = int(ex) if ex else 0
     except ValueError:
         return None
-    if bits == 32:
-        b = fmode.f32_to_bits(fmode.f32_from_py(x))
-        if x != x:
-            b = (0xFF800000 if t.startswith("-") else 0x7F800000) | \
-                (0x400000 if payload is None else payload & 0x7FFFFF)
+    if "-" in digits or "+" in digits or " " in t or "_" in t:
+        return None
+    if m == 0:
+        return sign
+    # value = m * base**x2 (hex: the exponent is binary, a hex digit is 4 bits)
+    if base == 16:
+        x2 = x - 4 * len(fp)
+        mag = x2 + _nbits(m)
+        if mag > 1100:
+            return sign | inf
+        if mag < -1200:
+            return sign
+        num, den = (m << x2, 1) if x2 >= 0 else (m, 1 << -x2)
     else:
-        b = fmode.f64_to_bits(fmode.f64_from_py(x))
-        if x != x:
-            b = (0xFFF0000000000000 if t.startswith("-") else 0x7FF0000000000000) | \
-                (0x8000000000000 if payload is None else payload & 0xFFFFFFFFFFFFF)
-    return b
+        x10 = x - len(fp)
+        mag = x10 + len(digits.lstrip("0"))
+        if mag > 330:
+            return sign | inf
+        if mag < -360:
+            return sign
+        num, den = (m * 10 ** x10, 1) if x10 >= 0 else (m, 10 ** -x10)
+    emin = 2 - bias - p         # the exponent of the smallest subnormal
+    e = _nbits(num) - _nbits(den) - p
+    if e < emin:
+        e = emin
+    while True:
+        if e >= 0:
+            d = den << e
+            q, r = divmod(num, d)
+        else:
+            d = den
+            q, r = divmod(num << -e, d)
+        if q >> p:
+            e += 1
+        elif not q >> (p - 1) and e > emin:
+            e -= 1
+        else:
+            break
+    if 2 * r > d or (2 * r == d and q & 1):
+        q += 1
+        if q >> p:
+            q >>= 1
+            e += 1
+    if not q >> (p - 1):
+        return sign | q             # subnormal (or rounded up to the smallest normal)
+    be = e + p - 1 + bias
+    if be >= (1 << ebits) - 1:
+        return sign | inf
+    return sign | (be << (p - 1)) | (q - (1 << (p - 1)))
 
 
 def _parse_arg(t, s, i):

@@ -913,8 +913,12 @@ class FuncGen:
             self.line(" if %s == %s: %s()" % (x, mn, self.mc.helper("_ovf")))
             self.line(" %s = 0 - %s" % (q, x))
             if not self.w64:
-                # viper's // adds |y| - 1 to a negative x first: keep it in range
-                self.line("elif %s < 0 and %s > 0 and %s < %s + %s:" % (x, y, x, y, mn))
+                # viper's // moves x by |y| - 1 towards zero's other side
+                # first: keep that in a 32-bit word (both directions)
+                mx = self.kconst((1 << (bits - 1)) - 1, bits)
+                self.line("elif (%s < 0 and %s > 0 and %s < %s + %s) or "
+                          "(%s > 0 and %s < 0 and %s - 1 > %s + %s):"
+                          % (x, y, x, y, mn, x, y, x, mx, y))
                 self.line(" %s = int(%s(%s, %s))" % (q, self.mc.fm("i32_div_s"), x, y))
             self.line("else:")
             self.line(" %s = %s // %s" % (q, x, y))

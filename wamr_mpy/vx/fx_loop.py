@@ -742,13 +742,37 @@ def loop(env) -> int:
                             v = 0 - a
                         else:
                             v = 0
+                    elif (a ^ b) < 0:
+                        # Mixed signs.  Viper's // first moves the dividend
+                        # by |b| - 1, which wraps a 32-bit word near -2**31
+                        # and 2**31 - 1: divide the magnitudes instead
+                        # (wasm truncates, so no floor correction either).
+                        if a < 0:
+                            ma = 0 - a
+                            mb = b
+                        else:
+                            ma = a
+                            mb = 0 - b
+                        if mb < 0:
+                            # b == -2**31 on 32-bit words: |a| < |b|
+                            q = 0
+                        elif ma < 0:
+                            # a == -2**31 on 32-bit words: |a| == 2**31
+                            q = (int(uint(ma) >> uint(1)) // mb) << 1
+                            if uint(ma - q * mb) >= uint(mb):
+                                q += 1
+                        else:
+                            q = ma // mb
+                        q = 0 - q
+                        r = a - q * b
+                        if op == _DIV_S:
+                            v = q
+                        else:
+                            v = r
                     else:
+                        # same signs: floor division is truncation
                         q = a // b
                         r = a - q * b
-                        if r != 0 and (r ^ a) < 0:
-                            # floor division: round toward zero instead
-                            q += 1
-                            r -= b
                         if op == _DIV_S:
                             v = q
                         else:
