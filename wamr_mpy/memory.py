@@ -60,7 +60,9 @@ class Memory:
         if self.capped or old + n > self.limit():
             return -1
         try:
-            self.data.extend(bytes(n * PAGE))
+            # bytearray, not bytes: MicroPython 1.23 builds bytes() only
+            # from a small int, and n may be a big one on 32-bit words
+            self.data.extend(bytearray(n * PAGE))
         except MemoryError:
             return -1
         self.size = old + n

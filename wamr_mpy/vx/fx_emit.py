@@ -253,6 +253,13 @@ class _Frame:
         self.else_fix = -1
 
 
+def _put(a, words):
+    # array.extend takes only buffers before MicroPython 1.24; code words
+    # come as tuples and lists
+    for w in words:
+        a.append(w)
+
+
 class Emitter:
     """prog: the module's fast program (interp_fast.Prog): code (array),
     handler registry (xop_index) and the `refs` flag."""
@@ -269,7 +276,7 @@ class Emitter:
         # fragmented heaps), after a header filled in by finish().
         self.code = self.prog.code
         self.base = len(self.code)
-        self.code.extend((0, 0, 0, 0, 0))
+        _put(self.code, (0, 0, 0, 0, 0))
         ls = []
         n = 0
         for t in local_types:
@@ -299,7 +306,7 @@ class Emitter:
         for i in range(np, len(local_types)):
             if is_ref(local_types[i]):
                 self.refs = True
-                self.code.extend((O.RNULL, ls[i]))
+                _put(self.code, (O.RNULL, ls[i]))
 
     # -- operand stack -----------------------------------------------------
     def push_slot(self, slot, t):
@@ -335,9 +342,9 @@ class Emitter:
     def emit_const(self, d, t, v):
         w = width(t)
         if w == 2:
-            self.code.extend((O.CONST2, d, s32(v), s32(v >> 32)))
+            _put(self.code, (O.CONST2, d, s32(v), s32(v >> 32)))
         else:
-            self.code.extend((O.CONST, d, s32(v)))
+            _put(self.code, (O.CONST, d, s32(v)))
 
     def use(self, s, h):
         """The slot of stack entry s (a pending constant gets a constant
@@ -364,11 +371,11 @@ class Emitter:
 
     def mov(self, d, s, t):
         if is_ref(t):
-            self.code.extend((O.MOVR, d, s))
+            _put(self.code, (O.MOVR, d, s))
         elif width(t) == 2:
-            self.code.extend((O.MOV2, d, s))
+            _put(self.code, (O.MOV2, d, s))
         else:
-            self.code.extend((O.MOV, d, s))
+            _put(self.code, (O.MOV, d, s))
 
     def materialize(self, lo=0):
         """Puts entries lo.. in their home slots."""
@@ -402,7 +409,7 @@ class Emitter:
         self.lastd = self.last + 1
         if words[0] == O.ADDI:
             self.tail = self.last
-        self.code.extend(words)
+        _put(self.code, words)
 
     def addi_tail(self, a):
         """Is stack entry a (just popped) the result of an ADDI that is the
@@ -416,13 +423,13 @@ class Emitter:
         """An instruction that is neither fusable nor retargetable."""
         self.last = -1
         self.lastd = -1
-        self.code.extend(words)
+        _put(self.code, words)
 
     def xop(self, handler, d=0, a=0, b=0, c=0, imm=0, imm2=0):
         h = self.prog.xop_index(handler)
         self.last = -1
         self.lastd = len(self.code) + 2 if d else -1
-        self.code.extend((O.XOP, h, d, a, b, c, s32(imm), s32(imm2)))
+        _put(self.code, (O.XOP, h, d, a, b, c, s32(imm), s32(imm2)))
 
     # -- straight-line instructions -----------------------------------------
     def op(self, op, imm, pops, push):
@@ -704,7 +711,7 @@ class Emitter:
                 return ld + 2
         if cond >= KBASE:
             cond = self.use(cond, self.home())
-        code.extend((O.BRNZ if when else O.BRZ, cond, -1))
+        _put(code, (O.BRNZ if when else O.BRZ, cond, -1))
         self.last = self.lastd = -1
         return len(code) - 1
 
@@ -742,7 +749,7 @@ class Emitter:
         f = self.frames[-1]
         if not self.dead:
             self.materialize()
-            self.code.extend((O.BR, -1))
+            _put(self.code, (O.BR, -1))
             f.fixups.append(len(self.code) - 1)
         self.code[f.else_fix] = len(self.code)
         f.else_fix = -1
@@ -802,7 +809,7 @@ class Emitter:
     def br(self, depth):
         f = self.frames[-1 - depth]
         self._emit_moves(self._moves(f))
-        self.code.extend((O.BR, -1))
+        _put(self.code, (O.BR, -1))
         self._target(f, len(self.code) - 1)
         self.dead = True
         self.last = self.lastd = -1
@@ -814,7 +821,7 @@ class Emitter:
         if mv:
             skip = self.cond_jump(c, 0)
             self._emit_moves(mv)
-            self.code.extend((O.BR, -1))
+            _put(self.code, (O.BR, -1))
             self._target(f, len(self.code) - 1)
             self.code[skip] = len(self.code)
         else:
@@ -826,9 +833,9 @@ class Emitter:
         c = self.use(c, self.home())
         all_d = list(depths) + [default]
         code = self.code
-        code.extend((O.BRT, c, len(depths)))
+        _put(code, (O.BRT, c, len(depths)))
         tpos = len(code)
-        code.extend([-1] * len(all_d))
+        _put(code, [-1] * len(all_d))
         stubs = {}
         for i in range(len(all_d)):
             d = all_d[i]
@@ -840,7 +847,7 @@ class Emitter:
                 if d not in stubs:
                     stubs[d] = len(code)
                     self._emit_moves(mv)
-                    code.extend((O.BR, -1))
+                    _put(code, (O.BR, -1))
                     self._target(f, len(code) - 1)
                 code[tpos + i] = stubs[d]
         self.dead = True
@@ -853,7 +860,7 @@ class Emitter:
         if n == 1 and not is_ref(rt[0]):
             # RET copies the result cells from any slot
             s = self.use(self.stk[lo], HBASE + self.cum[lo])
-            self.code.extend((O.RET, s, width(rt[0])))
+            _put(self.code, (O.RET, s, width(rt[0])))
             self.dead = True
             self.last = self.lastd = -1
             return
@@ -862,14 +869,14 @@ class Emitter:
         off = 0
         for t in self.rtypes:
             if is_ref(t):
-                self.code.extend((O.MOVR, off, src + off))
+                _put(self.code, (O.MOVR, off, src + off))
             off += width(t)
-        self.code.extend((O.RET, src, off))
+        _put(self.code, (O.RET, src, off))
         self.dead = True
         self.last = self.lastd = -1
 
     def unreachable(self):
-        self.code.extend((O.UNREACH,))
+        _put(self.code, (O.UNREACH,))
         self.dead = True
         self.last = self.lastd = -1
 
@@ -887,9 +894,9 @@ class Emitter:
         base = self._args(ftype)
         ni = self.module.n_func_imports
         if fidx < ni:
-            self.code.extend((O.CALLX, fidx, base))
+            _put(self.code, (O.CALLX, fidx, base))
         else:
-            self.code.extend((O.CALL, fidx - ni, base))
+            _put(self.code, (O.CALL, fidx - ni, base))
         for t in ftype.results:
             self.push(t)
         self.last = self.lastd = -1
@@ -898,7 +905,7 @@ class Emitter:
         c = self.pop()
         c = self.use(c, self.home())
         base = self._args(ftype)
-        self.code.extend((O.CALLI, typeidx, tableidx, c, base))
+        _put(self.code, (O.CALLI, typeidx, tableidx, c, base))
         for t in ftype.results:
             self.push(t)
         self.last = self.lastd = -1
@@ -916,7 +923,7 @@ class Emitter:
         code[e + 2] = self.nlc - self.npc
         code[e + 3] = nconst
         code[e + 4] = len(code)
-        code.extend(self.cwords)
+        _put(code, self.cwords)
         if self.refs:
             self.prog.refs = True
         return e
