@@ -1,0 +1,189 @@
+"""The runtime on a real 32-bit MicroPython: ports/unix32 built with gcc -m32
+(32-bit machine words, so viper `int` wraps at 2**32; 31-bit small ints;
+single-precision `float`, as on rp2/esp32).  The 64-bit unix port the rest
+of the suite runs on has none of these.
+
+The executable comes from $WAMR_MICROPYTHON32, else build/unix32-single/
+(built here with ports/unix32/build.sh when missing: `make test` installs
+gcc-multilib first).  Without a compiler that can -m32 the tests skip and
+say so.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from boardtest import HELLO, wb, build, hello_reference
+from mp import ROOT, need_tool
+
+PY = os.path.join(ROOT, ".venv", "bin", "python")
+if not os.path.exists(PY):
+    PY = sys.executable
+
+
+@pytest.fixture(scope="module")
+def mp32():
+    exe = os.environ.get("WAMR_MICROPYTHON32") or \
+        os.path.join(ROOT, "build", "unix32-single", "micropython")
+    if not os.path.exists(exe):
+        r = subprocess.run([os.path.join(ROOT, "ports", "unix32", "build.sh"), "single"],
+                           capture_output=True, text=True, timeout=900)
+        if r.returncode != 0:
+            if "gcc-multilib" in r.stderr or "cannot link" in r.stderr:
+                pytest.skip("no 32-bit C toolchain (apt-get install gcc-multilib): "
+                            + r.stderr.strip()[-200:])
+            pytest.fail("ports/unix32/build.sh failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
+    return exe
+
+
+def run32(exe, code, heapsize="16M", timeout=300, cwd=ROOT, env=None):
+    e = dict(os.environ, MICROPYPATH=ROOT)
+    e.update(env or {})
+    r = subprocess.run([exe, "-X", "heapsize=" + heapsize, "-c", code], capture_output=True,
+                       text=True, cwd=cwd, env=e, timeout=timeout)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_it_is_a_32_bit_single_float_port(mp32):
+    out = run32(mp32, """
+import sys, micropython
+from wamr_mpy import config
+@micropython.viper
+def wrap(x: int) -> int:
+    return x + 1
+print(sys.maxsize, wrap(0x7fffffff), 1.0 + 1e-8 == 1.0, config.SOFT_FLOAT,
+      sys.implementation._mpy >> 10)
+""")
+    # native arch 1 is x86 (sys.implementation._mpy bits 10+)
+    assert out.split() == ["2147483647", "-2147483648", "True", "1", "1"], out
+
+
+DIV_WAT = """(module
+  (func (export "ds") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func (export "rs") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s)
+  (func (export "du") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_u)
+  (func (export "ru") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_u))
+"""
+
+DIV_VALUES = [-0x80000000, -0x7FFFFFFF, -0x7FFFFFFE, -0x40000001, -0x40000000, -3, -2, -1,
+              1, 2, 3, 7, 0x3FFFFFFF, 0x40000000, 0x7FFFFFFE, 0x7FFFFFFF]
+
+
+def _div_expected():
+    def wrap(v):
+        v &= 0xFFFFFFFF
+        return v - (1 << 32) if v >= 0x80000000 else v
+    out = []
+    for a in DIV_VALUES:
+        for b in DIV_VALUES:
+            if not (a == -0x80000000 and b == -1):
+                q = abs(a) // abs(b)
+                q = q if (a < 0) == (b < 0) else -q
+                out.append(["ds", a, b, wrap(q)])
+                out.append(["rs", a, b, wrap(a - q * b)])
+            ua, ub = a & 0xFFFFFFFF, b & 0xFFFFFFFF
+            out.append(["du", a, b, wrap(ua // ub)])
+            out.append(["ru", a, b, wrap(ua % ub)])
+    return out
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
+def test_i32_division_near_the_word_limits(mp32, tier, tmp_path):
+    """Viper's // moves the dividend by |divisor| - 1 before a C division,
+    which wraps a 32-bit word near -2**31 and 2**31 - 1 (1 // -2**31 gave
+    1): every tier must divide exactly there on a 32-bit port."""
+    wasm = tmp_path / "div.wasm"
+    src = tmp_path / "div.wat"
+    src.write_text(DIV_WAT)
+    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
+    if tier == "aot":
+        # this port has no vfs to import a .mpy from memory: import the
+        # wamrc output as a module, as firmware with it frozen would
+        r = subprocess.run([PY, os.path.join(ROOT, "tools", "wamrc"), "-q", "-march=x86",
+                            "-o", str(tmp_path / "divx86.mpy"), str(wasm)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        make = ("sys.path.append(%r)\nimport divx86\nfrom wamr_mpy import aot\n"
+                "inst = aot.load_module(divx86).instantiate()\n" % str(tmp_path))
+    else:
+        make = ("inst = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier=%r)\n"
+                % (str(wasm), tier))
+    cases = _div_expected()
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    out = run32(mp32, "import sys, json, wamr_mpy\n" + make + """
+n = bad = 0
+for k, a, b, want in json.load(open(%r)):
+    got = inst.call(k, a, b)
+    n += 1
+    if got != want:
+        bad += 1
+        print("WRONG", k, a, b, got, want)
+print("checked", n, "wrong", bad)
+""" % str(tmp_path / "cases.json"))
+    assert out.strip().endswith("checked %d wrong 0" % len(cases)), out
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit"])
+def test_spec_suite(mp32, tier, tmp_path):
+    """The whole spec testsuite on the 32-bit single-float port: f32/f64
+    through softfloat.py, i32 in 32-bit viper words on fast/jit."""
+    js = tmp_path / "spec.json"
+    r = subprocess.run([PY, os.path.join(ROOT, "tools", "spectest"), "-q", "-v",
+                        "--json", str(js)],
+                       capture_output=True, text=True, timeout=1500,
+                       env=dict(os.environ, WAMR_MICROPYTHON=mp32, WAMR_TIER=tier))
+    out = r.stdout + r.stderr
+    if "not found" in out and "spec" in out.lower() and not js.exists():
+        pytest.fail(out[-2000:])
+    known = set()
+    with open(os.path.join(ROOT, "tests", "spec", "known_failures.txt")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                known.add(line.split()[0])
+    failed = set()
+    for line in out.splitlines():
+        head = line.split(": ", 1)[0]
+        if ".wast:" in head and head.split(":")[-1].isdigit():
+            failed.add(head)
+    total = [l for l in out.splitlines() if l.startswith("spec: ")]
+    assert total, out[-3000:]
+    passed, n = (int(x) for x in total[-1].split()[1].split("/"))
+    assert n > 27000, total[-1]
+    assert failed <= known, sorted(failed - known)[:40]
+    assert passed == n - len(failed), (total[-1], sorted(failed))
+
+
+def test_sample_app_in_a_real_192k_heap(mp32, tmp_path):
+    """samples/hello with the RPI_PICO configuration and its runtime as .mpy
+    files in RAM, in a 192 KiB heap of a 32-bit port: the board's real
+    budget, not the 64-bit port's approximation."""
+    board = wb.load_board("RPI_PICO")
+    info = build("RPI_PICO", tmp_path / "b")
+    lib = tmp_path / "lib"
+    src = tmp_path / "b" / "src"
+    jobs = []
+    for rel in ["wamr_mpy/" + m for m in info["modules"]]:
+        out = lib / (rel[:-3] + ".mpy")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        jobs.append((str(src / rel), str(out), rel))
+    wb.mpy_cross_many(jobs, "x86")
+    out = run32(mp32, r"""
+import gc, os, sys
+sys.path[:] = [%r]
+from wamr_mpy import config, cli
+rc = cli.main(["hello.wasm"])
+gc.collect()
+print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
+      "heap", gc.mem_free() + gc.mem_alloc())
+""" % str(lib), heapsize="%dK" % (board.heap // 1024), cwd=os.path.dirname(HELLO),
+                env={"MICROPYPATH": str(lib)})
+    lines = out.splitlines()
+    last = lines[-1].split()
+    print(lines[-1])
+    assert last[:4] == ["board", "RPI_PICO", "rc", "0"], out
+    assert int(last[-1]) <= board.heap
+    assert "\n".join(lines[:-1]) + "\n" == hello_reference()
