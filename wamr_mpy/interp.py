@@ -7,6 +7,10 @@
 # bytearray indexing raise on an out-of-range offset; addresses are made
 # non-negative first), and the one exception handler around the loop turns
 # that into the spec trap: no per-access comparison in the hot path.
+# struct's check is `buf + offset + size > buf_end` on a C pointer: sound
+# while the heap lies below 2 GiB (every MCU's RAM does; on 32-bit words an
+# offset >= 2**31 cannot even be converted, which also traps), not on a
+# 32-bit Linux process whose heap is mapped high (ports/unix32 maps it low).
 
 import struct
 
