@@ -19,12 +19,24 @@ try:
 
     def mem_hash(data):
         return binascii.hexlify(hashlib.sha256(data).digest()).decode()[:16]
-except ImportError:  # pragma: no cover (boards without hashlib)
+except ImportError:  # ports without hashlib (e.g. ports/unix32): CRC-32
+    _crc_t = None
+
     def mem_hash(data):
-        h = 0
+        global _crc_t
+        if _crc_t is None:
+            from array import array
+            _crc_t = array("I", [0] * 256)
+            for i in range(256):
+                c = i
+                for _ in range(8):
+                    c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+                _crc_t[i] = c
+        t = _crc_t
+        c = 0xFFFFFFFF
         for b in data:
-            h = (h * 31 + b) & 0xFFFFFFFF
-        return "%08x" % h
+            c = t[(c ^ b) & 0xFF] ^ (c >> 8)
+        return "crc:%08x" % (c ^ 0xFFFFFFFF)
 
 try:
     from os import getenv

@@ -187,3 +187,18 @@ print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
     assert last[:4] == ["board", "RPI_PICO", "rc", "0"], out
     assert int(last[-1]) <= board.heap
     assert "\n".join(lines[:-1]) + "\n" == hello_reference()
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit"])
+def test_random_modules_agree_with_wasmtime(mp32, tier, monkeypatch):
+    """tests/test_differential.py's generated modules on the 32-bit port
+    (soft floats: the port's float is single precision)."""
+    pytest.importorskip("wasmtime")
+    import mp
+    import test_differential as td
+    monkeypatch.setattr(mp, "MICROPYTHON", mp32)
+    n = int(os.environ.get("WAMR_DIFF32_SEEDS", "24"))
+    bad, stats = td.run_batch(range(3000000, 3000000 + n), tier, True)
+    assert not stats["unavailable"], stats
+    assert stats["calls"] > 0 and not stats["skipped"], stats
+    assert not bad, "\n".join("seed %d: %s" % (s, "; ".join(d)) for s, d in bad)
