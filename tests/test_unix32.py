@@ -29,8 +29,15 @@ def mp32():
     exe = os.environ.get("WAMR_MICROPYTHON32") or \
         os.path.join(ROOT, "build", "unix32-single", "micropython")
     if not os.path.exists(exe):
-        r = subprocess.run([os.path.join(ROOT, "ports", "unix32", "build.sh"), "single"],
-                           capture_output=True, text=True, timeout=900)
+        # pytest-xdist workers may get here together: one builds
+        import fcntl
+        os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+        with open(os.path.join(ROOT, "build", ".unix32.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if os.path.exists(exe):
+                return exe
+            r = subprocess.run([os.path.join(ROOT, "ports", "unix32", "build.sh"), "single"],
+                               capture_output=True, text=True, timeout=900)
         if r.returncode != 0:
             if "gcc-multilib" in r.stderr or "cannot link" in r.stderr:
                 pytest.skip("no 32-bit C toolchain (apt-get install gcc-multilib): "
