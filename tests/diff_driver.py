@@ -126,8 +126,11 @@ def run_module(m, tier):
     imports (memory, table, globals) with some host functions replaced by
     instance 0's exports ("link")."""
     mid = m["id"]
-    with open(m["wasm"], "rb") as f:
-        data = f.read()
+    if m["wasm"].endswith(".mpy"):
+        data = m["wasm"]        # wamrc output: loaded from its file
+    else:
+        with open(m["wasm"], "rb") as f:
+            data = f.read()
     try:
         mod = wamr_mpy.load(data)
         imports = make_imports(m.get("imports"))

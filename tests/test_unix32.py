@@ -196,7 +196,7 @@ print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
     assert "\n".join(lines[:-1]) + "\n" == hello_reference()
 
 
-@pytest.mark.parametrize("tier", ["interp", "fast", "jit"])
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
 def test_random_modules_agree_with_wasmtime(mp32, tier, monkeypatch):
     """tests/test_differential.py's generated modules on the 32-bit port
     (soft floats: the port's float is single precision)."""
@@ -209,3 +209,31 @@ def test_random_modules_agree_with_wasmtime(mp32, tier, monkeypatch):
     assert not stats["unavailable"], stats
     assert stats["calls"] > 0 and not stats["skipped"], stats
     assert not bad, "\n".join("seed %d: %s" % (s, "; ".join(d)) for s, d in bad)
+
+
+def test_compiled_module_from_a_file_without_vfs(mp32, tmp_path):
+    """This port has no vfs.mount (nor have minimal board builds): a wamrc
+    .mpy then loads from its file through sys.path, and a file name that is
+    no Python module name is a clear LoadError."""
+    wat = tmp_path / "fib.wat"
+    wat.write_text('(module (func (export "sq") (param i32) (result i32) '
+                   'local.get 0 local.get 0 i32.mul))')
+    wasm = tmp_path / "fib.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(wasm)], check=True)
+    good = tmp_path / "sq_x86.mpy"
+    r = subprocess.run([PY, os.path.join(ROOT, "tools", "wamrc"), "-q", "-march=x86",
+                        "-o", str(good), str(wasm)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    bad = tmp_path / "sq-x86.mpy"
+    shutil.copy(good, bad)
+    out = run32(mp32, """
+import sys, wamr_mpy
+print(wamr_mpy.load(%r).instantiate().call("sq", 12), "sq_x86" in sys.modules)
+try:
+    wamr_mpy.load(%r)
+except wamr_mpy.LoadError as e:
+    print("LoadError", e.message)
+""" % (str(good), str(bad)))
+    lines = out.strip().split("\n")
+    assert lines[0] == "144 False", out
+    assert lines[1].startswith("LoadError this port has no vfs.mount") and "sq-x86.mpy" in lines[1]

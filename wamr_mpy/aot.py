@@ -555,6 +555,10 @@ def import_mpy(data):
         except ImportError:
             vfs = None
     if vfs is None or not hasattr(vfs, "mount"):
+        if isinstance(data, str):
+            # a port without a VFS (minimal builds) imports files only
+            # through sys.path: import the file from its own directory
+            return _import_file(data)
         raise LoadError("this port cannot import .mpy from memory (no vfs.mount)", 0, "aot")
     if _FS is None:
         _FS = _MemFS()
@@ -577,6 +581,29 @@ def import_mpy(data):
         if name in sys.modules:
             del sys.modules[name]
     return pm
+
+
+def _import_file(path):
+    d, _, f = path.rpartition("/")
+    name = f[:-4] if f.endswith(".mpy") else ""
+    if not name or not (name[0].isalpha() or name[0] == "_") or \
+            not all(c.isalpha() or c.isdigit() or c == "_" for c in name):
+        raise LoadError("this port has no vfs.mount: a compiled module loads only from "
+                        "a file named like a Python module (not %r)" % f, 0, "aot")
+    if name in sys.modules:
+        raise LoadError("a module named %r is already imported" % name, 0, "aot")
+    sys.path.insert(0, d or ".")
+    try:
+        return __import__(name)
+    except MemoryError:
+        raise
+    except Exception as e:
+        raise LoadError("cannot import compiled module: %s: %s" % (type(e).__name__, e),
+                        0, "aot")
+    finally:
+        if sys.path and sys.path[0] == (d or "."):
+            sys.path.pop(0)
+        sys.modules.pop(name, None)
 
 
 def load_module(pm):
