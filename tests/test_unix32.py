@@ -237,3 +237,44 @@ except wamr_mpy.LoadError as e:
     lines = out.strip().split("\n")
     assert lines[0] == "144 False", out
     assert lines[1].startswith("LoadError this port has no vfs.mount") and "sq-x86.mpy" in lines[1]
+
+
+HUGE_WAT = """(module (memory 1 65536)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"""
+
+
+def test_sizes_past_a_machine_word_are_clear_errors(mp32, tmp_path):
+    """Counts and sizes of 2**31 or more are no machine word on a 32-bit
+    port (range(), bytearray() raise OverflowError there): a vector length
+    of 0xFFFFFFFF is a LoadError, a 2.5 GB memory a Trap at instantiation,
+    and memory.grow by 65535 pages returns -1."""
+    src = tmp_path / "g.wat"
+    src.write_text(HUGE_WAT)
+    wasm = tmp_path / "g.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
+    big = tmp_path / "big.wat"
+    big.write_text("(module (memory 40000))")
+    bigw = tmp_path / "big.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(big), "-o", str(bigw)], check=True)
+    out = run32(mp32, """
+import wamr_mpy
+from wamr_mpy import LoadError, Trap
+# type section whose vector length is 0xFFFFFFFF
+for blob in (b"\\0asm\\1\\0\\0\\0\\1\\5\\xff\\xff\\xff\\xff\\x0f",
+             b"\\0asm\\1\\0\\0\\0\\3\\5\\xff\\xff\\xff\\xff\\x0f"):
+    try:
+        wamr_mpy.load(blob)
+    except LoadError as e:
+        print("LoadError", e.message)
+try:
+    wamr_mpy.load(open(%r, "rb").read()).instantiate()
+except Trap as e:
+    print("Trap", e.message)
+for tier in ("interp", "fast", "jit"):
+    i = wamr_mpy.load(open(%r, "rb").read()).instantiate(tier=tier)
+    print(tier, i.call("grow", 65535), i.call("grow", 1), i.memory.size)
+""" % (str(bigw), str(wasm)))
+    lines = out.strip().split("\n")
+    assert lines[0] == lines[1] == "LoadError unexpected end of section or function", out
+    assert lines[2] == "Trap memory: cannot allocate 2621440000 bytes of linear memory", out
+    assert lines[3:] == ["interp -1 1 2", "fast -1 1 2", "jit -1 1 2"], out

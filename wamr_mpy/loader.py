@@ -126,15 +126,15 @@ def load(data):
         last = order
         r.eof_msg = "unexpected end of section or function"
         if sid == 1:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 p = r.pos
                 if r.u8() != 0x60:
                     _bad("integer representation too long", p)
-                params = bytes(_valtype(r) for _ in range(r.u32()))
-                results = bytes(_valtype(r) for _ in range(r.u32()))
+                params = bytes(_valtype(r) for _ in range(r.vec()))
+                results = bytes(_valtype(r) for _ in range(r.vec()))
                 m.types.append(FuncType(params, results))
         elif sid == 2:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 mod = r.name()
                 fld = r.name()
                 p = r.pos
@@ -162,7 +162,7 @@ def load(data):
                     _bad("malformed import kind", p)
                 m.imports.append(Import(mod, fld, kind, desc))
         elif sid == 3:
-            cnt = r.u32()
+            cnt = r.vec()
             n_funcs_declared = cnt
             for _ in range(cnt):
                 p = r.pos
@@ -171,17 +171,17 @@ def load(data):
                     raise ValidationError("unknown type %d" % ti, p, "loader")
                 m.func_types.append(ti)
         elif sid == 4:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 m.tables.append(_table_type(r))
         elif sid == 5:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 m.mems.append(_limits(r, "memory"))
         elif sid == 6:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 m.globals.append(_global_type(r))
                 m.global_inits.append(const_expr(r))
         elif sid == 7:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 name = r.name()
                 p = r.pos
                 kind = r.u8()
@@ -191,7 +191,7 @@ def load(data):
         elif sid == 8:
             m.start = r.u32()
         elif sid == 9:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 m.elems.append(_elem(r))
         elif sid == 12:
             m.data_count = r.u32()
@@ -199,7 +199,7 @@ def load(data):
             cnt = r.u32()
             if cnt != (n_funcs_declared or 0):
                 _bad("function and code section have inconsistent lengths", start)
-            for _ in range(cnt):
+            for _ in range(r.cap(cnt)):
                 bsize = r.u32()
                 bstart = r.pos
                 if bsize > n - bstart:
@@ -211,7 +211,7 @@ def load(data):
             cnt = r.u32()
             if m.data_count is not None and cnt != m.data_count:
                 _bad("data count and data section have inconsistent lengths", start)
-            for _ in range(cnt):
+            for _ in range(r.cap(cnt)):
                 m.datas.append(_data(r))
         if r.pos != end:
             _bad("section size mismatch", end)
@@ -247,13 +247,13 @@ def _elem(r):
         # Expressions.
         if flag & 3:
             et = _reftype(r)
-        inits = [const_expr(r) for _ in range(r.u32())]
+        inits = [const_expr(r) for _ in range(r.vec())]
         return Elem(mode, table, offset, et, inits, False)
     if flag & 3:
         kp = r.pos
         if r.u8() != 0:
             _bad("malformed element kind", kp)
-    inits = [r.u32() for _ in range(r.u32())]
+    inits = [r.u32() for _ in range(r.vec())]
     return Elem(mode, table, offset, et, inits, True)
 
 

@@ -46,7 +46,8 @@ class Memory:
         if self.data is None:
             try:
                 self.data = bytearray(n)
-            except MemoryError:
+            except (MemoryError, OverflowError):
+                # OverflowError: 2 GiB or more is no machine word on a 32-bit port
                 raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
 
     def limit(self):
@@ -63,7 +64,7 @@ class Memory:
             # bytearray, not bytes: MicroPython 1.23 builds bytes() only
             # from a small int, and n may be a big one on 32-bit words
             self.data.extend(bytearray(n * PAGE))
-        except MemoryError:
+        except (MemoryError, OverflowError):
             return -1
         self.size = old + n
         return old

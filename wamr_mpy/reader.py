@@ -106,6 +106,17 @@ class Reader:
     def s64(self):
         return self._sleb(64)
 
+    def vec(self):
+        """A vector's length, capped at one more than the bytes left: every
+        element takes at least one byte, so iterating the capped length ends
+        in the same error the full one would, and range() accepts it on a
+        32-bit port (a length of 2**31 or more is no machine word there)."""
+        return self.cap(self.u32())
+
+    def cap(self, n):
+        left = self.end - self.pos + 1
+        return n if n <= left else left
+
     def u32_le(self):
         b = self.bytes(4)
         return b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)

@@ -319,7 +319,7 @@ def check_encoding(m, defidx):
     buf, start, end = m.body_source(defidx)
     r = Reader(buf, start)
     r.eof_msg = "unexpected end of section or function"
-    for _ in range(r.u32()):
+    for _ in range(r.vec()):
         r.u32()
         valtype(r)
     depth = 1
@@ -338,10 +338,10 @@ def check_encoding(m, defidx):
         elif op == 0x0B:
             depth -= 1
         elif op == 0x0E:
-            for _ in range(r.u32() + 1):
+            for _ in range(r.vec() + 1):
                 r.u32()
         elif op == 0x1C:
-            for _ in range(r.u32()):
+            for _ in range(r.vec()):
                 valtype(r)
         elif op == 0x41:
             r.s32()
@@ -404,7 +404,7 @@ def walk_body(m, defidx, em):
     # Locals.
     locals_ = bytearray(ftype.params)
     total = len(locals_)
-    for _ in range(r.u32()):
+    for _ in range(r.vec()):
         p = r.pos
         n = r.u32()
         total += n
