@@ -278,3 +278,22 @@ for tier in ("interp", "fast", "jit"):
     assert lines[0] == lines[1] == "LoadError unexpected end of section or function", out
     assert lines[2] == "Trap memory: cannot allocate 2621440000 bytes of linear memory", out
     assert lines[3:] == ["interp -1 1 2", "fast -1 1 2", "jit -1 1 2"], out
+
+
+def test_malformed_modules_only_raise_wasm_errors(mp32):
+    """tests/fuzz_load.py on the 32-bit port (where huge counts overflow
+    machine words): only LoadError/ValidationError, nothing else."""
+    files = [os.path.join(ROOT, p) for p in ("tools/bench/workloads/sha256.wasm",
+                                             "tools/bench/workloads/crc32.wasm",
+                                             "tests/wasm/native_calls.wasm")]
+    r = subprocess.run([mp32, "-X", "heapsize=64M", os.path.join(ROOT, "tests", "fuzz_load.py"),
+                        "32", "300"] + files, capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, MICROPYPATH=ROOT))
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-3000:]
+    line = [l for l in out.splitlines() if l.startswith("fuzz:")]
+    assert line, out[-3000:]
+    print(line[0])
+    assert line[0].endswith(" 0 violations"), "\n".join(
+        l for l in out.splitlines() if l.startswith("VIOLATION"))
+    assert int(line[0].split()[1]) > 1000
