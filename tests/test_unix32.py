@@ -297,3 +297,30 @@ def test_malformed_modules_only_raise_wasm_errors(mp32):
     assert line[0].endswith(" 0 violations"), "\n".join(
         l for l in out.splitlines() if l.startswith("VIOLATION"))
     assert int(line[0].split()[1]) > 1000
+
+
+def test_libc_lengths_near_2_32_as_on_the_64_bit_port(mp32, tmp_path):
+    """Built-in libc natives called with lengths and sizes near 2**32 give
+    the same results and traps on the 32-bit port as on the unix port
+    (strncmp with n = 0xFFFFFFFF once raised OverflowError there)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "wasm"))
+    import wasmfix
+    wasm = wasmfix.Fixtures(tmp_path).get("libc_huge_sizes.wasm")
+    code = """
+import wamr_mpy
+i = wamr_mpy.load(open(%r, "rb").read()).instantiate(heap_size=8192)
+for k in range(13):
+    try:
+        r = i.call("t%%d" %% k)
+    except wamr_mpy.Trap as e:
+        r = "trap " + e.message
+    print(k, r)
+""" % wasm
+    out32 = run32(mp32, code)
+    from mp import check_mp
+    out64 = check_mp(code)
+    assert out32 == out64, (out32, out64)
+    lines = dict(l.split(" ", 1) for l in out64.strip().split("\n"))
+    assert lines["11"] == "0" and lines["5"] == "0" and lines["6"] == "0", out64
+    assert all(lines[k] == "trap out of bounds memory access"
+               for k in ("0", "1", "2", "3", "4", "9", "10", "12")), out64

@@ -129,8 +129,11 @@ def strcmp(inst, a, b):
 
 
 def _cmp(x, y, n):
-    if n >= 0:
+    # n may be up to 2**32 - 1: no slice index on a 32-bit port, so only
+    # cut when it is shorter than the strings
+    if 0 <= n < len(x):
         x = x[:n]
+    if 0 <= n < len(y):
         y = y[:n]
     for i in range(min(len(x), len(y))):
         d = x[i] - y[i]
