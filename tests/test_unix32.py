@@ -324,3 +324,19 @@ for k in range(13):
     assert lines["11"] == "0" and lines["5"] == "0" and lines["6"] == "0", out64
     assert all(lines[k] == "trap out of bounds memory access"
                for k in ("0", "1", "2", "3", "4", "9", "10", "12")), out64
+
+
+def test_wasi_offsets_past_2_gib(mp32, tmp_path):
+    """lseek/pread to 3 GB: EOVERFLOW from WASI on the 32-bit port (no
+    machine word for the offset there), not a trap; the file position stays."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "wasm"))
+    import wasmfix
+    wasm = wasmfix.Fixtures(tmp_path).get("wasi_seek_big.wasm")
+    work = tmp_path / "w"
+    work.mkdir()
+    out = run32(mp32, """
+import sys
+from wamr_mpy import cli
+print("rc", cli.main(["--dir=.", %r]))
+""" % wasm, cwd=str(work))
+    assert out.split("\n")[:4] == ["lseek -1 errno 61", "pread -1 errno 61", "tell 5", "rc 0"], out

@@ -34,6 +34,7 @@ ENOSYS = 52
 ENOTDIR = 54
 ENOTEMPTY = 55
 ENOTSUP = 58
+EOVERFLOW = 61
 EPERM = 63
 ESPIPE = 70
 ENOTCAPABLE = 76
@@ -507,6 +508,9 @@ def _positioned(inst, fd, iovs, n, offset, out, op):
             f.file.seek(old)
     except OSError as e:
         return host_errno(e)
+    except OverflowError:
+        # an offset of 2**31 or more on a 32-bit port
+        return EOVERFLOW
 
 
 def fd_seek(inst, fd, offset, whence, newoff):
@@ -535,6 +539,9 @@ def fd_seek(inst, fd, offset, whence, newoff):
             pos = f.file.tell()
     except OSError as e:
         return host_errno(e)
+    except OverflowError:
+        # a position of 2**31 or more on a 32-bit port
+        return EOVERFLOW
     put64(data, newoff, pos)
     return SUCCESS
 

@@ -27,6 +27,7 @@ RECIPES = {
     "native_calls.wasm": ("wat", "native_calls.wat", []),
     "cli_funcs.wasm": ("wat", "cli_funcs.wat", []),
     "libc_huge_sizes.wasm": ("wat", "libc_huge_sizes.wat", []),
+    "wasi_seek_big.wasm": ("cc", "wasi_seek_big.c", WASI),
     "cli_main.wasm": ("cc", "cli_main.c", FREE + ["-Wl,--export=__main_argc_argv"]),
     "printf_cases.wasm": ("cc", "printf_cases.c", FREE + ["-Wl,--export=main"]),
     "printf_cases_wasi.wasm": ("cc", "printf_cases.c", WASI),
