@@ -261,9 +261,16 @@ def run(o, kw=None):
     path = o["file"]
     # Import what instantiation needs before the module's big allocations,
     # and collect before the linear memory (one contiguous block) is made:
-    # on a small heap fragmentation decides whether that block fits.
-    from . import instance, native  # noqa: F401
+    # on a small heap fragmentation decides whether that block fits.  With
+    # UNLOAD_LOADER the decoder leaves RAM after loading: importing the
+    # rest only then keeps the two sets from being in RAM together (the
+    # linear memory was reserved by init()).
+    from . import config
+    if not getattr(config, "UNLOAD_LOADER", False):
+        from . import instance, native  # noqa: F401
     mod = _load(path)
+    if mod is not None:
+        from . import instance, native  # noqa: F401,F811
     if mod is None:
         return 1
     if getattr(mod._m, "aot", None) is not None:
