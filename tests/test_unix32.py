@@ -164,12 +164,15 @@ def test_spec_suite(mp32, tier, tmp_path):
     assert passed == n - len(failed), (total[-1], sorted(failed))
 
 
-def test_sample_app_in_a_real_192k_heap(mp32, tmp_path):
-    """samples/hello with the RPI_PICO configuration and its runtime as .mpy
-    files in RAM, in a 192 KiB heap of a 32-bit port: the board's real
-    budget, not the 64-bit port's approximation."""
-    board = wb.load_board("RPI_PICO")
-    info = build("RPI_PICO", tmp_path / "b")
+@pytest.mark.parametrize("name,kib", [("RPI_PICO", 192), ("ESP32_GENERIC", 150)])
+def test_sample_app_in_a_real_32_bit_heap(mp32, tmp_path, name, kib):
+    """samples/hello with a board's configuration and its runtime as .mpy
+    files in RAM, in a heap of a 32-bit port: real sizes, not the 64-bit
+    port's approximation.  RPI_PICO: the board's 192 KiB.  ESP32_GENERIC:
+    the runtime loaded from .mpy files needs about 140 KiB (measured), more
+    than the ~110 KiB an ESP32 without PSRAM starts with; there it is frozen
+    into the firmware or the port's heap grows (docs/boards.md)."""
+    info = build(name, tmp_path / "b")
     lib = tmp_path / "lib"
     src = tmp_path / "b" / "src"
     jobs = []
@@ -186,13 +189,13 @@ rc = cli.main(["hello.wasm"])
 gc.collect()
 print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
       "heap", gc.mem_free() + gc.mem_alloc())
-""" % str(lib), heapsize="%dK" % (board.heap // 1024), cwd=os.path.dirname(HELLO),
+""" % str(lib), heapsize="%dK" % kib, cwd=os.path.dirname(HELLO),
                 env={"MICROPYPATH": str(lib)})
     lines = out.splitlines()
     last = lines[-1].split()
     print(lines[-1])
-    assert last[:4] == ["board", "RPI_PICO", "rc", "0"], out
-    assert int(last[-1]) <= board.heap
+    assert last[:4] == ["board", name, "rc", "0"], out
+    assert int(last[-1]) <= kib * 1024
     assert "\n".join(lines[:-1]) + "\n" == hello_reference()
 
 
