@@ -81,3 +81,27 @@ def need_tool(name):
         import pytest
         pytest.skip("%s not installed (make test installs it)" % name)
     return path
+
+
+_ARCH = {}
+
+
+def native_arch():
+    """mpy-cross -march of the MicroPython under test (x64 on the unix port,
+    x86 on ports/unix32), for .mpy files it is to import."""
+    if TARGET is not None:
+        return getattr(TARGET, "arch", None) or "x64"
+    if MICROPYTHON not in _ARCH:
+        arch = "x64"
+        try:
+            r = subprocess.run([MICROPYTHON, "-c", "import sys\n"
+                                "sys.path.insert(0, %r)\n"
+                                "from wamr_mpy.aot import native_arch\n"
+                                "print(native_arch())" % ROOT],
+                               capture_output=True, text=True, timeout=60)
+            if r.returncode == 0 and r.stdout.strip() not in ("", "None"):
+                arch = r.stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        _ARCH[MICROPYTHON] = arch
+    return _ARCH[MICROPYTHON]

@@ -120,6 +120,7 @@ class DeviceTarget:
         self.vboard = None
         self.vdir = None
         self.port = spec
+        self.arch = "x64"         # mpy-cross -march of the device (mp.native_arch)
         self.prefixes = sorted({ROOT, os.path.realpath(ROOT), tmp_root,
                                 os.path.realpath(tmp_root)}, key=len, reverse=True)
 
@@ -156,7 +157,7 @@ class DeviceTarget:
                                           "__import__('sys').implementation._mpy"],
                            capture_output=True, timeout=120)
         try:
-            arch = ARCH_NAMES.get((int(r.stdout.strip()) >> 10) & 0xF, "x64")
+            arch = self.arch = ARCH_NAMES.get((int(r.stdout.strip()) >> 10) & 0xF, "x64")
         except ValueError:
             raise pytest.UsageError("--target %s: cannot talk to the device:\n%s" % (
                 self.spec, (r.stdout + r.stderr).decode(errors="replace")))

@@ -109,23 +109,6 @@ def test_workloads_jit():
     _check_workloads(paths, "jit")
 
 
-@pytest.fixture(scope="module")
-def mpy_runtime(mpyx, tmp_path_factory):
-    """wamr_mpy compiled to .mpy, as a board holds it (source imports would
-    spend the small heap on compiling the runtime)."""
-    out = tmp_path_factory.mktemp("aot_rt")
-    src = os.path.join(ROOT, "wamr_mpy")
-    for dirpath, dirs, files in os.walk(src):
-        rel = os.path.relpath(dirpath, src)
-        dst = os.path.join(str(out), "wamr_mpy", rel)
-        os.makedirs(dst, exist_ok=True)
-        for f in files:
-            if f.endswith(".py"):
-                subprocess.run([mpyx, "-march=x64", "-o", os.path.join(dst, f[:-3] + ".mpy"),
-                                os.path.join(dirpath, f)], check=True, cwd=dirpath)
-    return str(out)
-
-
 def test_crc32_full_size_under_192k_heap(workloads, mpy_runtime):
     """The AOT module of the CRC32 benchmark runs at full size in an
     RP2040-class heap.  Its one 64 KiB page does not fit next to the runtime

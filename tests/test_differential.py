@@ -454,30 +454,6 @@ def prepare(seeds, workdir, opts=None):
     return gens, refs, mods, skipped
 
 
-_ARCH = {}
-
-
-def target_arch():
-    """mpy-cross arch of the MicroPython under test (x64 on the unix port,
-    x86 on ports/unix32)."""
-    import mp
-    exe = mp.MICROPYTHON
-    if exe not in _ARCH:
-        arch = "x64"
-        try:
-            r = subprocess.run([exe, "-c", "import sys\n"
-                                "sys.path.insert(0, %r)\n"
-                                "from wamr_mpy.aot import native_arch\n"
-                                "print(native_arch())" % ROOT],
-                               capture_output=True, text=True, timeout=60)
-            if r.returncode == 0 and r.stdout.strip() not in ("", "None"):
-                arch = r.stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        _ARCH[exe] = arch
-    return _ARCH[exe]
-
-
 def compile_aot(mods, soft=False):
     """tier "aot": compiles each module with the wamrc machinery
     (wamr_mpy.compiler_mpy, mpy-cross) and points the driver at the .mpy;
@@ -487,13 +463,14 @@ def compile_aot(mods, soft=False):
     root = os.environ.get("WAMR_DIFF_ROOT") or ROOT
     if root not in sys.path:
         sys.path.insert(0, root)
+    import mp
     from wamr_mpy import compiler, compiler_mpy
     errors = {}
+    arch = mp.native_arch()
     for m in mods:
         with open(m["wasm"], "rb") as f:
             data = f.read()
         try:
-            arch = target_arch()
             target = compiler.Target(arch, inline_float=False if soft else None)
             mpy, info = compiler_mpy.build(data, arch, os.path.basename(m["wasm"]),
                                            target=target)

@@ -6,25 +6,9 @@ import subprocess
 
 import pytest
 
-from mp import MICROPYTHON, ROOT, need_tool
+from mp import MICROPYTHON, ROOT
 
 BIG = os.path.join(ROOT, "tests", "wasm", "big.wasm")
-
-
-@pytest.fixture(scope="module")
-def mpy_runtime(tmp_path_factory):
-    cross = need_tool("mpy-cross")
-    out = tmp_path_factory.mktemp("mpy")
-    src = os.path.join(ROOT, "wamr_mpy")
-    for dirpath, dirs, files in os.walk(src):
-        rel = os.path.relpath(dirpath, src)
-        dst = os.path.join(str(out), "wamr_mpy", rel)
-        os.makedirs(dst, exist_ok=True)
-        for f in files:
-            if f.endswith(".py"):
-                subprocess.run([cross, "-march=x64", "-o", os.path.join(dst, f[:-3] + ".mpy"),
-                                os.path.join(dirpath, f)], check=True, cwd=dirpath)
-    return str(out)
 
 
 def reference_result(n):

@@ -418,22 +418,6 @@ def test_config_can_leave_the_tier_out():
     assert out.strip() == "False"
 
 
-@pytest.fixture(scope="module")
-def mpy_runtime(tmp_path_factory):
-    """wamr_mpy compiled to .mpy, as a board holds it."""
-    cross = need_tool("mpy-cross")
-    out = tmp_path_factory.mktemp("mpy")
-    src = os.path.join(ROOT, "wamr_mpy")
-    for dirpath, dirs, files in os.walk(src):
-        dst = os.path.join(str(out), "wamr_mpy", os.path.relpath(dirpath, src))
-        os.makedirs(dst, exist_ok=True)
-        for f in files:
-            if f.endswith(".py"):
-                subprocess.run([cross, "-march=x64", "-o", os.path.join(dst, f[:-3] + ".mpy"),
-                                os.path.join(dirpath, f)], check=True, cwd=dirpath)
-    return str(out)
-
-
 SMALL_HEAP = r"""
 import gc, sys
 sys.path.insert(0, %r)

@@ -4,9 +4,10 @@
 # only).
 
 from .compiler import ABI, Target, FuncGen, ModCtx, CompileError, _bytes_literal
+from .validator import NullEmitter
 
 
-class _Scan:
+class _Scan(NullEmitter):
     """walk_body emitter collecting what the may-grow analysis needs."""
 
     def begin(self, module, fidx, ftype, local_types):
@@ -22,30 +23,6 @@ class _Scan:
 
     def call_indirect(self, typeidx, tableidx, ftype):
         self.grow = True      # anything may be behind a table
-
-    def block(self, op, params, results):
-        pass
-
-    def else_(self):
-        pass
-
-    def end(self):
-        pass
-
-    def br(self, depth):
-        pass
-
-    def br_if(self, depth):
-        pass
-
-    def br_table(self, depths, default):
-        pass
-
-    def ret(self):
-        pass
-
-    def unreachable(self):
-        pass
 
     def finish(self):
         return self.grow, self.calls
