@@ -413,6 +413,7 @@ RUNTIME_MODULES = (
     # tiers
     ("interp.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_code.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
+    ("opnames.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_ext.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_fast*.py", "TIER_FAST"),
     ("vx/*", "TIER_FAST"),

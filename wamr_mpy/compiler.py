@@ -32,6 +32,7 @@
 #   constants are built at function entry from 16-bit pieces.
 
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from .opnames import helper_name
 
 ABI = 2          # bump when generated code and aot.py stop matching (= aot.ABI)
 
@@ -242,38 +243,17 @@ _I64_CMP = {0x51: "==", 0x52: "!=", 0x53: "<", 0x55: ">", 0x57: "<=", 0x59: ">="
 _I64_CMPU = {0x54: "<", 0x56: ">", 0x58: "<=", 0x5A: ">="}
 _F_CMP = {0x5B: "==", 0x5C: "!=", 0x5D: "<", 0x5E: ">", 0x5F: "<=", 0x60: ">=",
           0x61: "==", 0x62: "!=", 0x63: "<", 0x64: ">", 0x65: "<=", 0x66: ">="}
-_F_CMP_NAME = {0x5B: "f32_eq", 0x5C: "f32_ne", 0x5D: "f32_lt", 0x5E: "f32_gt",
-               0x5F: "f32_le", 0x60: "f32_ge", 0x61: "f64_eq", 0x62: "f64_ne",
-               0x63: "f64_lt", 0x64: "f64_gt", 0x65: "f64_le", 0x66: "f64_ge"}
-# Helper-only operations: op -> (fmode name, result type).
-_F1 = {
-    0x67: "i32_clz", 0x68: "i32_ctz", 0x69: "i32_popcnt",
-    0x79: "i64_clz", 0x7A: "i64_ctz", 0x7B: "i64_popcnt",
-    0x8B: "f32_abs", 0x8C: "f32_neg", 0x8D: "f32_ceil", 0x8E: "f32_floor",
-    0x8F: "f32_trunc", 0x90: "f32_nearest", 0x91: "f32_sqrt",
-    0x99: "f64_abs", 0x9A: "f64_neg", 0x9B: "f64_ceil", 0x9C: "f64_floor",
-    0x9D: "f64_trunc", 0x9E: "f64_nearest", 0x9F: "f64_sqrt",
-    0xA8: "i32_trunc_f32_s", 0xA9: "i32_trunc_f32_u",
-    0xAA: "i32_trunc_f64_s", 0xAB: "i32_trunc_f64_u",
-    0xAE: "i64_trunc_f32_s", 0xAF: "i64_trunc_f32_u",
-    0xB0: "i64_trunc_f64_s", 0xB1: "i64_trunc_f64_u",
-    0xB2: "f32_convert_i32_s", 0xB3: "f32_convert_i32_u",
-    0xB4: "f32_convert_i64_s", 0xB5: "f32_convert_i64_u", 0xB6: "f32_demote_f64",
-    0xB7: "f64_convert_i32_s", 0xB8: "f64_convert_i32_u",
-    0xB9: "f64_convert_i64_s", 0xBA: "f64_convert_i64_u", 0xBB: "f64_promote_f32",
-    0xBC: "i32_reinterpret_f32", 0xBD: "i64_reinterpret_f64",
-    0xBE: "f32_reinterpret_i32", 0xBF: "f64_reinterpret_i64",
-    0xFC00: "i32_trunc_sat_f32_s", 0xFC01: "i32_trunc_sat_f32_u",
-    0xFC02: "i32_trunc_sat_f64_s", 0xFC03: "i32_trunc_sat_f64_u",
-    0xFC04: "i64_trunc_sat_f32_s", 0xFC05: "i64_trunc_sat_f32_u",
-    0xFC06: "i64_trunc_sat_f64_s", 0xFC07: "i64_trunc_sat_f64_u",
-}
-_F2 = {
-    0x92: "f32_add", 0x93: "f32_sub", 0x94: "f32_mul", 0x95: "f32_div",
-    0x96: "f32_min", 0x97: "f32_max", 0x98: "f32_copysign",
-    0xA0: "f64_add", 0xA1: "f64_sub", 0xA2: "f64_mul", 0xA3: "f64_div",
-    0xA4: "f64_min", 0xA5: "f64_max", 0xA6: "f64_copysign",
-}
+# Helper-only operations (one operand): clz/ctz/popcnt, float unary ops and
+# conversions other than wrap/extend; opnames.helper_name gives the function.
+def _f1(op):
+    return (0x67 <= op <= 0x69 or 0x79 <= op <= 0x7B or 0x8B <= op <= 0x91
+            or 0x99 <= op <= 0x9F or 0xA8 <= op <= 0xBF and op not in (0xAC, 0xAD)
+            or 0xFC00 <= op <= 0xFC07)
+
+
+def _f2(op):
+    # float binary arithmetic
+    return 0x92 <= op <= 0x98 or 0xA0 <= op <= 0xA6
 # Helpers that may trap: their result is stored at once (keeps trap order).
 _TRAPPING = ("trunc_f", "div", "rem")
 # Loads: op -> (bytes, signed, result type); stores: op -> (bytes, type)
@@ -630,12 +610,12 @@ class FuncGen:
                 return
             self.stack.append(a)
             self.stack.append(b)
-            return self.call_helper(_F_CMP_NAME[op], None, I32, False, 2)
+            return self.call_helper(helper_name(op), None, I32, False, 2)
         if 0x6A <= op <= 0x78:
             return self.i32bin(op)
         if 0x7C <= op <= 0x8A:
             return self.i64bin(op)
-        if op in _F2:
+        if _f2(op):
             b = self.pop()
             a = self.pop()
             if self.t.inline_float and op in (0xA0, 0xA1, 0xA2):
@@ -646,14 +626,14 @@ class FuncGen:
                 return
             self.stack.append(a)
             self.stack.append(b)
-            return self.call_helper(_F2[op], None, push, False, 2)
+            return self.call_helper(helper_name(op), None, push, False, 2)
         if op == 0x9A and self.t.inline_float:
             a = self.pop()
             self.push(self.mkv("-" + _par(a.e, a.atom), push, True, a.deps,
                                depth=a.depth + 1))
             return
-        if op in _F1:
-            name = _F1[op]
+        if _f1(op):
+            name = helper_name(op)
             trapping = "trunc_f" in name
             return self.call_helper(name, None, push, trapping, 1)
         return self.conv(op, push)
@@ -710,7 +690,7 @@ class FuncGen:
             self.materialize(len(self.stack) - 1, False)
 
     def conv(self, op, push):
-        """Conversions not covered by _F1."""
+        """Conversions not covered by _f1 (wrap and extend)."""
         a = self.pop()
         w64 = self.w64
         if op == 0xA7:      # i32.wrap_i64

@@ -16,6 +16,7 @@
 from array import array
 
 from . import interp as I
+from .opnames import NAMES
 from . import numeric as N
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
@@ -65,30 +66,6 @@ def _inline_table():
 
 
 _INLINE = _inline_table()
-_HELPER = (
-    "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "i64_lt_u", "",
-    "i64_gt_u", "", "i64_le_u", "", "i64_ge_u", "f32_eq", "f32_ne", "f32_lt", "f32_gt",
-    "f32_le", "f32_ge", "f64_eq", "f64_ne", "f64_lt", "f64_gt", "f64_le", "f64_ge",
-    "i32_clz", "i32_ctz", "i32_popcnt", "", "", "", "i32_div_s", "i32_div_u",
-    "i32_rem_s", "i32_rem_u", "", "", "", "", "", "", "i32_rotl", "i32_rotr",
-    "i64_clz", "i64_ctz", "i64_popcnt", "", "", "i64_mul", "i64_div_s", "i64_div_u",
-    "i64_rem_s", "i64_rem_u", "", "", "", "i64_shl", "i64_shr_s", "i64_shr_u",
-    "i64_rotl", "i64_rotr", "f32_abs", "f32_neg", "f32_ceil", "f32_floor", "f32_trunc",
-    "f32_nearest", "f32_sqrt", "f32_add", "f32_sub", "f32_mul", "f32_div", "f32_min",
-    "f32_max", "f32_copysign", "f64_abs", "f64_neg", "f64_ceil", "f64_floor",
-    "f64_trunc", "f64_nearest", "f64_sqrt", "f64_add", "f64_sub", "f64_mul", "f64_div",
-    "f64_min", "f64_max", "f64_copysign", "i32_wrap_i64", "i32_trunc_f32_s",
-    "i32_trunc_f32_u", "i32_trunc_f64_s", "i32_trunc_f64_u", "", "i64_extend_i32_u",
-    "i64_trunc_f32_s", "i64_trunc_f32_u", "i64_trunc_f64_s", "i64_trunc_f64_u",
-    "f32_convert_i32_s", "f32_convert_i32_u", "f32_convert_i64_s", "f32_convert_i64_u",
-    "f32_demote_f64", "f64_convert_i32_s", "f64_convert_i32_u", "f64_convert_i64_s",
-    "f64_convert_i64_u", "f64_promote_f32", "i32_reinterpret_f32",
-    "i64_reinterpret_f64", "f32_reinterpret_i32", "f64_reinterpret_i64", "extend8_s",
-    "extend16_s", "extend8_s", "extend16_s", "i64_extend32_s", "i32_trunc_sat_f32_s",
-    "i32_trunc_sat_f32_u", "i32_trunc_sat_f64_s", "i32_trunc_sat_f64_u",
-    "i64_trunc_sat_f32_s", "i64_trunc_sat_f32_u", "i64_trunc_sat_f64_s",
-    "i64_trunc_sat_f64_u",
-)
 # compare op -> (jump-if-true op, jump-if-false op)
 _JUMPS = {
     I.EQ: (I.JEQ, I.JNE), I.NE: (I.JNE, I.JEQ),
@@ -314,14 +291,14 @@ class Emitter:
                 if iop != 255:
                     self.emit(iop, d, a, b)
                 else:
-                    self.emit(I.F2, d, _fn(_HELPER[k]), a, b)
+                    self.emit(I.F2, d, _fn(NAMES[k]), a, b)
             else:
                 a = self.pop()
                 d = self.push()
                 if iop != 255:
                     self.emit(iop, d, a)
                 else:
-                    self.emit(I.F1, d, _fn(_HELPER[k]), a)
+                    self.emit(I.F1, d, _fn(NAMES[k]), a)
             return
         if op in _LOAD:
             a = self.pop()

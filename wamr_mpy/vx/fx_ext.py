@@ -18,6 +18,7 @@
 import struct
 
 from ..errors import Trap
+from ..opnames import helper_name
 from ..func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
 _pack_into = struct.pack_into
@@ -124,34 +125,12 @@ def write(env, t, i, v):
 
 # -- numeric operations through numeric.py / fmode -----------------------------
 
-_FN = {
-    0x7F: "i64_div_s", 0x80: "i64_div_u", 0x81: "i64_rem_s", 0x82: "i64_rem_u",
-    0x89: "i64_rotl", 0x8A: "i64_rotr", 0x79: "i64_clz", 0x7A: "i64_ctz",
-    0x7B: "i64_popcnt", 0x7E: "i64_mul",
-    0x5B: "f32_eq", 0x5C: "f32_ne", 0x5D: "f32_lt", 0x5E: "f32_gt", 0x5F: "f32_le",
-    0x60: "f32_ge", 0x61: "f64_eq", 0x62: "f64_ne", 0x63: "f64_lt", 0x64: "f64_gt",
-    0x65: "f64_le", 0x66: "f64_ge",
-    0x92: "f32_add", 0x93: "f32_sub", 0x94: "f32_mul", 0x95: "f32_div",
-    0x96: "f32_min", 0x97: "f32_max", 0x98: "f32_copysign",
-    0xA0: "f64_add", 0xA1: "f64_sub", 0xA2: "f64_mul", 0xA3: "f64_div",
-    0xA4: "f64_min", 0xA5: "f64_max", 0xA6: "f64_copysign",
-    0x8B: "f32_abs", 0x8C: "f32_neg", 0x8D: "f32_ceil", 0x8E: "f32_floor",
-    0x8F: "f32_trunc", 0x90: "f32_nearest", 0x91: "f32_sqrt",
-    0x99: "f64_abs", 0x9A: "f64_neg", 0x9B: "f64_ceil", 0x9C: "f64_floor",
-    0x9D: "f64_trunc", 0x9E: "f64_nearest", 0x9F: "f64_sqrt",
-    0xA8: "i32_trunc_f32_s", 0xA9: "i32_trunc_f32_u",
-    0xAA: "i32_trunc_f64_s", 0xAB: "i32_trunc_f64_u",
-    0xAE: "i64_trunc_f32_s", 0xAF: "i64_trunc_f32_u", 0xB0: "i64_trunc_f64_s",
-    0xB1: "i64_trunc_f64_u",
-    0xB2: "f32_convert_i32_s", 0xB3: "f32_convert_i32_u",
-    0xB4: "f32_convert_i64_s", 0xB5: "f32_convert_i64_u", 0xB6: "f32_demote_f64",
-    0xB7: "f64_convert_i32_s", 0xB8: "f64_convert_i32_u",
-    0xB9: "f64_convert_i64_s", 0xBA: "f64_convert_i64_u", 0xBB: "f64_promote_f32",
-    0xFC00: "i32_trunc_sat_f32_s", 0xFC01: "i32_trunc_sat_f32_u",
-    0xFC02: "i32_trunc_sat_f64_s", 0xFC03: "i32_trunc_sat_f64_u",
-    0xFC04: "i64_trunc_sat_f32_s", 0xFC05: "i64_trunc_sat_f32_u",
-    0xFC06: "i64_trunc_sat_f64_s", 0xFC07: "i64_trunc_sat_f64_u",
-}
+def _through_helper(op):
+    # i64 arithmetic the loop does not inline, float compares, float
+    # arithmetic and the float conversions (not i64.extend_i32_s/u)
+    return (op in (0x79, 0x7A, 0x7B, 0x7E, 0x7F, 0x80, 0x81, 0x82, 0x89, 0x8A)
+            or 0x5B <= op <= 0x66 or 0x8B <= op <= 0xA6
+            or 0xA8 <= op <= 0xBB and op not in (0xAC, 0xAD) or 0xFC00 <= op <= 0xFC07)
 
 
 def _fn(name):
@@ -170,16 +149,16 @@ def numop(op, pops, push):
     key = (op, bytes(pops), push)
     t = _CACHE.get(key)
     if t is None:
-        name = _FN.get(op)
-        if name is None:
+        if not _through_helper(op):
             raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
+        name = helper_name(op)
         t = (_fn(name),) + tuple(rd(x) for x in pops) + (wr(push),)
         _CACHE[key] = t
     return t
 
 
 def is_numeric(op):
-    return op in _FN
+    return _through_helper(op)
 
 
 # -- special handlers: h(env, pc, fp) -------------------------------------------
