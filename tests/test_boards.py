@@ -144,7 +144,7 @@ def test_sample_app_in_small_board_heap(name, tmp_path):
         out = lib / (rel[:-3] + ".mpy")
         out.parent.mkdir(parents=True, exist_ok=True)
         jobs.append((str(src / rel), str(out), rel))
-    wb.mpy_cross_many(jobs, "x64")
+    wb.mpy_cross_many(jobs, "x64", info["config"].get("MPY_OPT", 0))
     code = r"""
 import gc, os
 sys.path[:] = [%r]
@@ -154,7 +154,8 @@ gc.collect()
 print("free before", gc.mem_free())
 rc = cli.main(["hello.wasm"])
 gc.collect()
-print("loader resident", [m for m in ("loader", "validator", "reader", "interp_code")
+print("loader resident", [m for m in ("loader", "validator", "reader", "interp_code",
+                                      "opnames", "cli_args")
                          if "wamr_mpy." + m in sys.modules],
       "unload", bool(getattr(config, "UNLOAD_LOADER", False)))
 print("board", config.BOARD, "soft float", config.SOFT_FLOAT, "rc", rc,

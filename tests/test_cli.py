@@ -220,7 +220,7 @@ def test_float_arguments_are_parsed_exactly():
     bad = ["", "e5", "1e", "1.2.3", "0x", "1 2", "--1", "inf:0x1", "1_0"]
     r = run_mp("""
 import json
-from wamr_mpy.cli import _parse_float
+from wamr_mpy.cli_func import _parse_float
 cases, bad = json.loads(%r)
 n = 0
 for t, b32, b64 in cases:

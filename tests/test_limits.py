@@ -42,3 +42,53 @@ def test_function_with_20000_distinct_constants(tmp_path, tier):
         "print(i.call('s32'), i.call('s64'), i.call('sf'))\n" % (str(wasm), tier),
         heapsize="64M", timeout=600)
     assert out.split() == [str(v) for v in expect], out
+
+
+REC_WAT = """(module
+ (func $r (export "r") (param i32) (result i32)
+  local.get 0
+  i32.eqz
+  if (result i32)
+   i32.const 0
+  else
+   local.get 0 i32.const 1 i32.sub call $r i32.const 1 i32.add
+  end))
+"""
+
+
+def test_wasm_stack_grows_with_depth_up_to_stack_size(tmp_path):
+    """The portable interpreter's stack starts at 256 slots and grows as
+    calls go deeper, up to STACK_SIZE // 8 slots (and a frame per 16 of
+    them); past that a call traps
+    "call stack exhausted" (not MemoryError), and the instance still runs.
+    A small STACK_SIZE starts (and stays) below 256."""
+    src = tmp_path / "r.wat"
+    src.write_text(REC_WAT)
+    wasm = tmp_path / "r.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
+    out = check_mp("""
+import wamr_mpy
+m = wamr_mpy.load(open(%r, 'rb').read())
+i = m.instantiate(stack_size=65536, tier="interp")
+print(i.call("r", 1), len(i.env.s), len(i.env.fr))
+print(i.call("r", 400), len(i.env.s) > 256, len(i.env.s) <= 8192)
+try:
+    i.call("r", 1000000)
+    print("no trap")
+except wamr_mpy.Trap as e:
+    print("trap", e.message, len(i.env.s), len(i.env.fr))
+print(i.call("r", 5))
+j = m.instantiate(stack_size=1024, tier="interp")
+print(j.call("r", 3), len(j.env.s))
+try:
+    j.call("r", 100)
+except wamr_mpy.Trap as e:
+    print("trap", e.message, len(j.env.s))
+""" % str(wasm), heapsize="8M")
+    lines = out.splitlines()
+    assert lines[0] == "1 256 64", out
+    assert lines[1] == "400 True True", out
+    assert lines[2] == "trap call stack exhausted 8192 2048", out
+    assert lines[3] == "5", out
+    assert lines[4] == "3 128", out
+    assert lines[5] == "trap call stack exhausted 128", out

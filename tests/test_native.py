@@ -258,3 +258,34 @@ except wamr_mpy.LinkError as e:
     print("LinkError", e.message)
 """ % str(wasm))
     assert out.strip() == "LinkError incompatible import type"
+
+
+def test_builtin_libc_entries_are_made_for_imported_names_only():
+    """libc registers a text table (name, signature, implementation):
+    native.lookup makes an entry for the names an app imports, and string.h
+    / ctype.h (libc_string) come into RAM only when one of theirs is
+    imported.  A name is matched whole (abort is not abortStackOverflow),
+    aliases name their implementation, and unknown names are not found."""
+    out = check_mp(r"""
+import sys
+from wamr_mpy import native
+p = native.lookup("env", "printf")
+print(p.type.sig, "wamr_mpy.libc_string" in sys.modules, len(native._builtin["env"]))
+print(native.lookup("env", "abort").type.sig, native.lookup("env", "abortStackOverflow").type.sig)
+print(native.lookup("env", "vsnprintf").type.sig, native.lookup("env", "iprintf") is p)
+print(native.lookup("env", "nosuch"), native.lookup("env", "strlenx"), native.lookup("env", "str"))
+s = native.lookup("env", "strlen")
+print(s.type.sig, "wamr_mpy.libc_string" in sys.modules)
+print(native.lookup("env", "isdigit").type.sig, native.lookup("env", "memmove").type.sig)
+from wamr_mpy import libc_string
+print(native._builtin["env"]["memmove"][0] is libc_string.memcpy)
+""")
+    assert out.splitlines() == [
+        "(ii)i False 1",
+        "() (i)",
+        "(iiii)i True",
+        "None None None",
+        "(i)i True",
+        "(i)i (iii)i",
+        "True",
+    ], out

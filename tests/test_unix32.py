@@ -164,15 +164,15 @@ def test_spec_suite(mp32, tier, tmp_path):
     assert passed == n - len(failed), (total[-1], sorted(failed))
 
 
-@pytest.mark.parametrize("name,kib", [("RPI_PICO", 192), ("ESP32_GENERIC", 150)])
-def test_sample_app_in_a_real_32_bit_heap(mp32, tmp_path, name, kib):
+@pytest.mark.parametrize("name", ["RPI_PICO", "ESP32_GENERIC", "NRF52840DK", "PYBV11"])
+def test_sample_app_in_a_real_32_bit_heap(mp32, tmp_path, name):
     """samples/hello with a board's configuration and its runtime as .mpy
-    files in RAM, in a heap of a 32-bit port: real sizes, not the 64-bit
-    port's approximation.  RPI_PICO: the board's 192 KiB.  ESP32_GENERIC:
-    the runtime loaded from .mpy files needs about 140 KiB (measured), more
-    than the ~110 KiB an ESP32 without PSRAM starts with; there it is frozen
-    into the firmware or the port's heap grows (docs/boards.md)."""
+    files in RAM (compiled as tools/build does, with the board's MPY_OPT),
+    in a heap of the board's size (board.json) on a 32-bit port: real
+    sizes, not the 64-bit port's approximation.  Loading .mpy files into
+    RAM is the most a board can need: frozen, the code stays in flash."""
     info = build(name, tmp_path / "b")
+    kib = int(wb.load_board(name).heap) // 1024
     lib = tmp_path / "lib"
     src = tmp_path / "b" / "src"
     jobs = []
@@ -180,7 +180,7 @@ def test_sample_app_in_a_real_32_bit_heap(mp32, tmp_path, name, kib):
         out = lib / (rel[:-3] + ".mpy")
         out.parent.mkdir(parents=True, exist_ok=True)
         jobs.append((str(src / rel), str(out), rel))
-    wb.mpy_cross_many(jobs, "x86")
+    wb.mpy_cross_many(jobs, "x86", info["config"].get("MPY_OPT", 0))
     out = run32(mp32, r"""
 import gc, os, sys
 sys.path[:] = [%r]

@@ -426,7 +426,7 @@ RUNTIME_MODULES = (
     ("libc_*.py", "LIBC_BUILTIN"),
     ("wasi*.py", "LIBC_WASI"),
     ("dylink*.py", "DYLINK"),
-    ("cli.py", "CLI"),
+    ("cli*.py", "CLI"),
     ("__main__.py", "CLI and PORT == 'unix'"),
     # application framework: optional parts and each transport in a module
     # of its own (transport.py is their shared part); disabled.py holds the

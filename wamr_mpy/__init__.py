@@ -60,28 +60,34 @@ def load(data):
     m = _load(data)
     from . import config
     if getattr(config, "UNLOAD_LOADER", False):
+        _load = None
+        _unload(("loader",))      # before the decoder comes in: a lower peak
         _decode_all_and_unload(m)
     return Module(m)
+
+
+def _unload(names):
+    import sys
+    import gc
+    pkg = sys.modules[__name__]
+    for name in names:
+        sys.modules.pop(__name__ + "." + name, None)
+        if name in pkg.__dict__:
+            delattr(pkg, name)
+    gc.collect()
 
 
 def _decode_all_and_unload(m):
     """Decodes every body now, then drops the load-time modules from RAM
     (config.UNLOAD_LOADER).  Decoding a body later (another tier, or one
     the code cache dropped) imports them again."""
-    import sys
-    import gc
     from .validator import walk_body
     from .interp_code import Emitter
     for i in range(m.n_bodies):
         if m.codes[i] is None:
             m.codes[i] = walk_body(m, i, Emitter())
     walk_body = Emitter = None
-    pkg = sys.modules[__name__]
-    for name in ("loader", "validator", "reader", "interp_code"):
-        sys.modules.pop(__name__ + "." + name, None)
-        if name in pkg.__dict__:
-            delattr(pkg, name)
-    gc.collect()
+    _unload(("validator", "reader", "interp_code", "opnames"))
 
 
 # --- WAMR-style surface -------------------------------------------------

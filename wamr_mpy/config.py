@@ -44,6 +44,7 @@ MAX_TABLE_SIZE = 10000000   # Maximum entries of any table
 CODE_CACHE_WORDS = 0        # Bound on decoded function bodies (words, 0 = none)
 GC_THRESHOLD = -1           # Collect garbage every N bytes allocated (-1: heap/16, 0: off)
 UNLOAD_LOADER = False       # Free the loader's code from RAM after each load
+MPY_OPT = 0                 # mpy-cross optimisation level of the runtime's .mpy files (0-3)
 
 # Application framework
 APP_MANAGER = True          # Application framework

@@ -299,8 +299,10 @@ def run_interp(inst, f, vals):
         tc = interp.compile_func(f)
     s = env.s
     base = env.top
-    if base + tc[4] > len(s) or env.depth >= MAX_REENTRY:
+    if env.depth >= MAX_REENTRY:
         raise Trap("call stack exhausted", STACK_EXHAUSTED)
+    if base + tc[4] > len(s):
+        interp.grow_stack(env, env.ftop, base + tc[4])
     n = len(vals)
     s[base:base + n] = vals
     if tc[2] > n:

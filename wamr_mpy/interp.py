@@ -116,6 +116,11 @@ unpack_from = struct.unpack_from
 pack_into = struct.pack_into
 
 
+# Slots an exec env starts with; it grows (doubling) up to its stack size
+# as calls go deeper, so RAM follows the depth an app really reaches.
+_FIRST_SLOTS = const(256)
+
+
 class ExecEnv:
     """Operand/locals stack and frame stack for one thread of execution
     (WAMR's exec_env).  stack_size is in bytes; a slot counts 8."""
@@ -124,8 +129,10 @@ class ExecEnv:
         n = stack_size // 8
         if n < 64:
             n = 64
-        self.s = [0] * n
-        self.fr = [None] * (n // 4)     # 4 entries a frame: one frame per 16 slots
+        self.limit = n
+        k = n if n < _FIRST_SLOTS else _FIRST_SLOTS
+        self.s = [0] * k
+        self.fr = [None] * (k // 4)     # 4 entries a frame: one frame per 16 slots
         self.top = 0     # first free slot (re-entrant calls start here)
         self.ftop = 0    # first free frame entry
         self.fuel = None
@@ -137,6 +144,32 @@ class ExecEnv:
 # decoded again when next called).  0 means no bound.
 _cache = []
 _cache_words = [0]
+
+
+def grow_stack(env, fsp, need):
+    """Makes room for `need` slots and one more frame after frame entry
+    fsp; returns (slots, frame-entry limit) for the caller's checks, or
+    traps when that passes the stack size.  The lists grow in place, so
+    callers' references to env.s and env.fr stay valid."""
+    s = env.s
+    fr = env.fr
+    k = len(s)
+    if fsp >= len(fr) - 4 and need <= k:
+        need = k + 1
+    if need > k:
+        if need > env.limit:
+            raise Trap("call stack exhausted", STACK_EXHAUSTED)
+        n = k * 2
+        if n < need:
+            n = need
+        if n > env.limit:
+            n = env.limit
+        try:
+            s.extend([0] * (n - k))
+            fr.extend([None] * (n // 4 - len(fr)))
+        except MemoryError:
+            raise Trap("call stack exhausted (out of memory)", STACK_EXHAUSTED)
+    return len(s), len(fr) - 4
 
 
 def compile_func(f):
@@ -287,7 +320,7 @@ def execute(env, func, fp):
                         tc = compile_func(f)
                     fcode, np, ni, ins, ns, finst = tc
                     if fsp >= frlim or nfp + ns > slim:
-                        _trap("call stack exhausted", STACK_EXHAUSTED)
+                        slim, frlim = grow_stack(env, fsp, nfp + ns)
                     fuel -= 1
                     if fuel <= 0:
                         if limited:
@@ -583,7 +616,7 @@ def execute(env, func, fp):
                     tc = compile_func(f)
                 fcode, np, ni, ins, ns, finst = tc
                 if fsp >= frlim or nfp + ns > slim:
-                    _trap("call stack exhausted", STACK_EXHAUSTED)
+                    slim, frlim = grow_stack(env, fsp, nfp + ns)
                 fuel -= 1
                 if fuel <= 0:
                     if limited:

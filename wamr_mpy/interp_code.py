@@ -17,7 +17,6 @@ from array import array
 
 from . import interp as I
 from .opnames import NAMES
-from . import numeric as N
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
 HBASE = 1 << 24
@@ -87,6 +86,8 @@ def _fn(name):
     and other objects are referenced through global tables)."""
     i = I.FUNC_INDEX.get(name)
     if i is None:
+        # numeric is imported only when a body needs an integer helper
+        from . import numeric as N
         f = getattr(N, name, None)
         if f is None:
             f = getattr(_F(), name)
@@ -112,12 +113,12 @@ def _key(key):
         return len(I.KEYS) - 1
 
 
-_CHUNK = 512           # words; a power of two (see the shifts below)
-_SHIFT = 9
+_CHUNK = 128           # words; a power of two (see the shifts below)
+_SHIFT = 7
 
 
 class CodeBuf:
-    """Growable word buffer in fixed 2 KiB chunks: a big function's code is
+    """Growable word buffer in fixed 512-byte chunks: a big function's code is
     built without one large, growing (and fragmenting) allocation, then
     copied once into its final compact array."""
 

@@ -75,246 +75,6 @@ def putchar(inst, c):
     return c
 
 
-# ---- memory and strings ------------------------------------------------------
-
-def memcmp(inst, a, b, n):
-    data = _mem(inst)
-    _check(data, a, n)
-    _check(data, b, n)
-    for i in range(n):
-        d = data[a + i] - data[b + i]
-        if d:
-            return d
-    return 0
-
-
-def memcpy(inst, dst, src, n):
-    data = _mem(inst)
-    _check(data, dst, n)
-    if n:
-        data[dst:dst + n] = data[src:src + n]
-    return dst
-
-
-def memset(inst, dst, c, n):
-    data = _mem(inst)
-    n &= _M32
-    _check(data, dst, n)
-    if n:
-        data[dst:dst + n] = bytes((c & 0xFF,)) * n
-    return dst
-
-
-def memchr(inst, s, c, n):
-    data = _mem(inst)
-    n &= _M32
-    _check(data, s, n)
-    i = data.find(bytes((c & 0xFF,)), s, s + n)
-    return i if i >= 0 else 0
-
-
-def strchr(inst, s, c):
-    data = _mem(inst)
-    b = c_string(data, s)
-    c &= 0xFF
-    if c == 0:
-        return s + len(b)
-    i = b.find(bytes((c,)))
-    return s + i if i >= 0 else 0
-
-
-def strcmp(inst, a, b):
-    data = _mem(inst)
-    return _cmp(c_string(data, a) + b"\0", c_string(data, b) + b"\0", -1)
-
-
-def _cmp(x, y, n):
-    # n may be up to 2**32 - 1: no slice index on a 32-bit port, so only
-    # cut when it is shorter than the strings
-    if 0 <= n < len(x):
-        x = x[:n]
-    if 0 <= n < len(y):
-        y = y[:n]
-    for i in range(min(len(x), len(y))):
-        d = x[i] - y[i]
-        if d:
-            return d
-    return 0
-
-
-def strncmp(inst, a, b, n):
-    data = _mem(inst)
-    n &= _M32
-    x = c_string(data, a, n)
-    y = c_string(data, b, n)
-    # a string shorter than n ends with its NUL, which takes part
-    if len(x) < n:
-        x += b"\0"
-    if len(y) < n:
-        y += b"\0"
-    return _cmp(x, y, n)
-
-
-def strncasecmp(inst, a, b, n):
-    data = _mem(inst)
-    n &= _M32
-    x = c_string(data, a, n).lower()
-    y = c_string(data, b, n).lower()
-    if len(x) < n:
-        x += b"\0"
-    if len(y) < n:
-        y += b"\0"
-    return _cmp(x, y, n)
-
-
-def strcpy(inst, dst, src):
-    data = _mem(inst)
-    b = c_string(data, src)
-    n = len(b)
-    _check(data, dst, n + 1)
-    data[dst:dst + n] = b
-    data[dst + n] = 0
-    return dst
-
-
-def strncpy(inst, dst, src, n):
-    data = _mem(inst)
-    n &= _M32
-    _check(data, dst, n)
-    b = c_string(data, src, n)
-    k = len(b)
-    data[dst:dst + k] = b
-    if n > k:
-        data[dst + k:dst + n] = bytes(n - k)
-    return dst
-
-
-def strlen(inst, s):
-    return len(c_string(_mem(inst), s))
-
-
-def strdup(inst, s):
-    data = _mem(inst)
-    b = c_string(data, s)
-    a = heap.module_malloc(inst, len(b) + 1)
-    if a:
-        data = _mem(inst)
-        data[a:a + len(b)] = b
-        data[a + len(b)] = 0
-    return a
-
-
-def strspn(inst, s, accept):
-    data = _mem(inst)
-    b = c_string(data, s)
-    acc = c_string(data, accept)
-    i = 0
-    while i < len(b) and b[i] in acc:
-        i += 1
-    return i
-
-
-def strcspn(inst, s, reject):
-    data = _mem(inst)
-    b = c_string(data, s)
-    rej = c_string(data, reject)
-    i = 0
-    while i < len(b) and b[i] not in rej:
-        i += 1
-    return i
-
-
-def strstr(inst, s, find):
-    data = _mem(inst)
-    i = c_string(data, s).find(c_string(data, find))
-    return s + i if i >= 0 else 0
-
-
-# ---- numbers -----------------------------------------------------------------
-
-def _isspace(c):
-    return c == 0x20 or 9 <= c <= 13
-
-
-def _parse_int(b, base):
-    """C strtol scan of bytes b -> (negative, magnitude, chars used, ok)."""
-    i = 0
-    n = len(b)
-    while i < n and _isspace(b[i]):
-        i += 1
-    neg = False
-    if i < n and b[i] in (0x2B, 0x2D):
-        neg = b[i] == 0x2D
-        i += 1
-    if base in (0, 16) and i + 1 < n and b[i] == 0x30 and b[i + 1] in (0x78, 0x58):
-        if i + 2 < n and _digit(b[i + 2]) < 16:
-            i += 2
-            base = 16
-        elif base == 0:
-            base = 8
-    if base == 0:
-        base = 8 if i < n and b[i] == 0x30 else 10
-    if base < 2 or base > 36:
-        return False, 0, 0, False
-    start = i
-    v = 0
-    while i < n:
-        d = _digit(b[i])
-        if d >= base:
-            break
-        v = v * base + d
-        i += 1
-        if v > 0x1FFFFFFFF:            # saturated: keep scanning digits
-            v = 0x1FFFFFFFF
-    if i == start:
-        # "0x" with no hex digit after it parses as "0"
-        return False, 0, 0, True
-    return neg, v, i, True
-
-
-def _digit(c):
-    if 0x30 <= c <= 0x39:
-        return c - 0x30
-    c |= 0x20
-    if 0x61 <= c <= 0x7A:
-        return c - 0x61 + 10
-    return 99
-
-
-def _strto(inst, s, endptr, base, signed):
-    data = _mem(inst)
-    b = c_string(data, s)
-    if endptr:
-        _check(data, endptr, 4)
-    neg, v, used, ok = _parse_int(b, _s32(base))
-    if signed:
-        lim = 0x80000000 if neg else 0x7FFFFFFF
-        if v > lim:
-            v = lim
-        r = -v if neg else v
-    else:
-        if v > _M32:
-            r = _M32
-        else:
-            r = (-v) & _M32 if neg else v
-    if endptr:
-        pack_into("<I", data, endptr, s + used if used else s)
-    return r
-
-
-def strtol(inst, s, endptr, base):
-    return _strto(inst, s, endptr, base, True)
-
-
-def strtoul(inst, s, endptr, base):
-    return _strto(inst, s, endptr, base, False)
-
-
-def atoi(inst, s):
-    neg, v, used, ok = _parse_int(c_string(_mem(inst), s), 10)
-    return _s32(-v if neg else v)
-
-
 # ---- heap ----------------------------------------------------------------------
 
 def malloc(inst, size):
@@ -390,26 +150,6 @@ def clock_gettime(inst, clk, ts):
     return 0
 
 
-# ---- ctype -------------------------------------------------------------------
-
-def _ct(test):
-    def f(inst, c):
-        return 1 if 0 <= c < 128 and test(c) else 0
-    return f
-
-
-def _isdig(c):
-    return 48 <= c <= 57
-
-
-def tolower(inst, c):
-    return c + 32 if 65 <= c <= 90 else c
-
-
-def toupper(inst, c):
-    return c - 32 if 97 <= c <= 122 else c
-
-
 # ---- emcc/clang helpers kept by WAMR -------------------------------------------
 
 _temp_ret = [0]
@@ -446,65 +186,69 @@ def __cxa_throw(inst, a, b, c):
     raise Trap("exception thrown by stdc++")
 
 
-native.register_builtin("env", [
-    ("printf", printf, "($*)i"),
-    ("sprintf", sprintf, "(*$*)i"),
-    ("snprintf", snprintf, "(*~$*)i"),
-    ("vprintf", printf, "($*)i"),
-    ("vsprintf", sprintf, "(*$*)i"),
-    ("vsnprintf", snprintf, "(*~$*)i"),
-    ("puts", puts, "($)i"),
-    ("putchar", putchar, "(i)i"),
-    ("memcmp", memcmp, "(**~)i"),
-    ("memcpy", memcpy, "(**~)i"),
-    ("memmove", memcpy, "(**~)i"),
-    ("memset", memset, "(*ii)i"),
-    ("memchr", memchr, "(*ii)i"),
-    ("strchr", strchr, "($i)i"),
-    ("strcmp", strcmp, "($$)i"),
-    ("strcpy", strcpy, "(*$)i"),
-    ("strlen", strlen, "($)i"),
-    ("strncmp", strncmp, "(iii)i"),
-    ("strncpy", strncpy, "(*ii)i"),
-    ("strncasecmp", strncasecmp, "(iii)i"),
-    ("strdup", strdup, "($)i"),
-    ("_strdup", strdup, "($)i"),
-    ("strspn", strspn, "($$)i"),
-    ("strcspn", strcspn, "($$)i"),
-    ("strstr", strstr, "($$)i"),
-    ("atoi", atoi, "($)i"),
-    ("strtol", strtol, "($ii)i"),
-    ("strtoul", strtoul, "($ii)i"),
-    ("malloc", malloc, "(i)i"),
-    ("calloc", calloc, "(ii)i"),
-    ("realloc", realloc, "(ii)i"),
-    ("free", free, "(i)"),
-    ("exit", exit, "(i)"),
-    ("abort", abort, "()"),
-    ("abortStackOverflow", _abort_code("abortStackOverflow"), "(i)"),
-    ("nullFunc_X", _abort_code("nullFunc_X"), "(i)"),
-    ("clock", clock, "()I"),
-    ("clock_gettime", clock_gettime, "(ii)i"),
-    ("isupper", _ct(lambda c: 65 <= c <= 90), "(i)i"),
-    ("islower", _ct(lambda c: 97 <= c <= 122), "(i)i"),
-    ("isalpha", _ct(lambda c: 65 <= c <= 90 or 97 <= c <= 122), "(i)i"),
-    ("isdigit", _ct(_isdig), "(i)i"),
-    ("isxdigit", _ct(lambda c: _isdig(c) or 97 <= (c | 32) <= 102), "(i)i"),
-    ("isalnum", _ct(lambda c: _isdig(c) or 65 <= c <= 90 or 97 <= c <= 122),
-     "(i)i"),
-    ("isspace", _ct(_isspace), "(i)i"),
-    ("isprint", _ct(lambda c: 32 <= c < 127), "(i)i"),
-    ("isgraph", _ct(lambda c: 32 < c < 127), "(i)i"),
-    ("ispunct", _ct(lambda c: 32 < c < 127 and not (
-        _isdig(c) or 65 <= c <= 90 or 97 <= c <= 122)), "(i)i"),
-    ("tolower", tolower, "(i)i"),
-    ("toupper", toupper, "(i)i"),
-    ("setTempRet0", setTempRet0, "(i)"),
-    ("getTempRet0", getTempRet0, "()i"),
-    ("llvm_bswap_i16", llvm_bswap_i16, "(i)i"),
-    ("llvm_bswap_i32", llvm_bswap_i32, "(i)i"),
-    ("emscripten_memcpy_big", memcpy, "(**~)i"),
-    ("__cxa_allocate_exception", __cxa_allocate_exception, "(i)i"),
-    ("__cxa_begin_catch", __cxa_begin_catch, "(i)"),
-    ("__cxa_throw", __cxa_throw, "(iii)"),
-])
+abortStackOverflow = _abort_code("abortStackOverflow")
+nullFunc_X = _abort_code("nullFunc_X")
+
+# name, signature (docs/native.md) and the implementing function when its
+# name differs ("libc_string.f": in that module).  native.py makes an entry
+# only for the names an app imports.
+native.register_builtin("env", """
+printf ($*)i
+sprintf (*$*)i
+snprintf (*~$*)i
+vprintf ($*)i printf
+vsprintf (*$*)i sprintf
+vsnprintf (*~$*)i snprintf
+puts ($)i
+putchar (i)i
+memcmp (**~)i libc_string.memcmp
+memcpy (**~)i libc_string.memcpy
+memmove (**~)i libc_string.memcpy
+memset (*ii)i libc_string.memset
+memchr (*ii)i libc_string.memchr
+strchr ($i)i libc_string.strchr
+strcmp ($$)i libc_string.strcmp
+strcpy (*$)i libc_string.strcpy
+strlen ($)i libc_string.strlen
+strncmp (iii)i libc_string.strncmp
+strncpy (*ii)i libc_string.strncpy
+strncasecmp (iii)i libc_string.strncasecmp
+strdup ($)i libc_string.strdup
+_strdup ($)i libc_string.strdup
+strspn ($$)i libc_string.strspn
+strcspn ($$)i libc_string.strcspn
+strstr ($$)i libc_string.strstr
+atoi ($)i libc_string.atoi
+strtol ($ii)i libc_string.strtol
+strtoul ($ii)i libc_string.strtoul
+malloc (i)i
+calloc (ii)i
+realloc (ii)i
+free (i)
+exit (i)
+abort ()
+abortStackOverflow (i)
+nullFunc_X (i)
+clock ()I
+clock_gettime (ii)i
+isupper (i)i libc_string.isupper
+islower (i)i libc_string.islower
+isalpha (i)i libc_string.isalpha
+isdigit (i)i libc_string.isdigit
+isxdigit (i)i libc_string.isxdigit
+isalnum (i)i libc_string.isalnum
+isspace (i)i libc_string.isspace
+isprint (i)i libc_string.isprint
+isgraph (i)i libc_string.isgraph
+ispunct (i)i libc_string.ispunct
+tolower (i)i libc_string.tolower
+toupper (i)i libc_string.toupper
+setTempRet0 (i)
+getTempRet0 ()i
+llvm_bswap_i16 (i)i
+llvm_bswap_i32 (i)i
+emscripten_memcpy_big (**~)i libc_string.memcpy
+__cxa_allocate_exception (i)i
+__cxa_begin_catch (i)
+__cxa_throw (iii)
+""", "libc")

@@ -16,6 +16,7 @@ _OOB = "out of bounds memory access"
 # module name -> {field name: entry}; entry = [fn, sig, pass_addr, HostFunc]
 _user = {}
 _builtin = {}
+_tables = {}    # module name -> (text, lib): see register_builtin
 # Built-in libraries imported on first lookup of their module name.
 _LIBS = {"env": "libc", "wasi_snapshot_preview1": "wasi"}
 _loaded = {}
@@ -67,7 +68,9 @@ def wasm_letters(params):
 def _add(table, module, name, fn, sig, pass_addr):
     if not isinstance(name, str) or not name:
         raise ValueError("native: bad function name %r" % (name,))
-    if not callable(fn):
+    # A built-in library may name its function "module.function": that
+    # module is imported when an app first imports the name.
+    if not (callable(fn) or (table is _builtin and isinstance(fn, str))):
         raise ValueError("native: %s.%s is not callable" % (module, name))
     parse_signature(sig)
     d = table.get(module)
@@ -120,12 +123,30 @@ def export(sig, name=None, module="env", pass_addr=False):
     return deco
 
 
-def register_builtin(module, entries):
+def register_builtin(module, entries, lib=None):
     """Used by the built-in libraries (libc, wasi): same as register_natives
     but into the table searched after the user's.  Entries: (name, fn, sig)
-    with addresses passed as ints (pass_addr)."""
+    with addresses passed as ints (pass_addr); or a text of lines
+    "name sig [function]", the function (default: the name) being in module
+    `lib` or named "module.function": then an entry is made only when an
+    app imports the name, so sixty functions cost RAM for the few used."""
+    if isinstance(entries, str):
+        _tables[module] = (entries, lib)
+        return
     for e in entries:
         _add(_builtin, module, e[0], e[1], e[2], True)
+
+
+def _from_table(module, name):
+    t, lib = _tables[module]
+    i = t.find("\n" + name + " ")
+    if i < 0:
+        return None
+    j = t.find("\n", i + 1)
+    f = t[i + 1:j if j > 0 else len(t)].split()
+    fn = f[2] if len(f) > 2 else name
+    _add(_builtin, module, name, fn if "." in fn else lib + "." + fn, f[1], True)
+    return _builtin[module][name]
 
 
 def _load_lib(module):
@@ -149,9 +170,10 @@ def _find(module, name):
             return e
     _load_lib(module)
     d = _builtin.get(module)
-    if d is not None:
-        return d.get(name)
-    return None
+    e = d.get(name) if d is not None else None
+    if e is None and module in _tables:
+        e = _from_table(module, name)
+    return e
 
 
 def lookup(module, name):
@@ -172,7 +194,11 @@ def lookup(module, name):
         return None
     hf = e[3]
     if hf is None:
-        hf = e[3] = _make_hostfunc(module, name, e[0], e[1], e[2])
+        fn = e[0]
+        if isinstance(fn, str):
+            mod, _, attr = fn.partition(".")
+            fn = e[0] = getattr(__import__("wamr_mpy." + mod, None, None, (attr,)), attr)
+        hf = e[3] = _make_hostfunc(module, name, fn, e[1], e[2])
     return hf
 
 
