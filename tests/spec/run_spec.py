@@ -81,6 +81,17 @@ def nan_ok(kind, ftype, bits):
     raise ValueError("unknown NaN pattern %r" % kind)
 
 
+
+def _can_mount():
+    try:
+        import vfs
+    except ImportError:
+        try:
+            import os as vfs
+        except ImportError:
+            return False
+    return hasattr(vfs, "mount")
+
 class HostRef:
     """The host object that stands for `ref.extern N` in the spec files."""
 
@@ -406,7 +417,22 @@ class SpecFile:
             # compile with wamrc's generator + mpy-cross, load the .mpy
             from wamr_mpy.compiler_mpy import wasm_to_mpy
             data = wasm_to_mpy(data)
+            if not _can_mount():
+                return self._load_file(data)
         return self.w.load(data)
+
+    def _load_file(self, data):
+        # A port without vfs.mount (ports/unix32) imports a .mpy only from a
+        # file, as a board loads a wamrc .mpy from its filesystem.
+        import os
+        self.nfile = getattr(self, "nfile", 0) + 1
+        path = "%s/wamr_spec_%d_%d.mpy" % (os.getenv("TMPDIR") or "/tmp", id(self), self.nfile)
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            return self.w.load(path)
+        finally:
+            os.remove(path)
 
     # -- commands
 
