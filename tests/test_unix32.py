@@ -419,3 +419,16 @@ from wamr_mpy import cli
 print("rc", cli.main(["--dir=.", %r]))
 """ % wasm, cwd=str(work))
     assert out.split("\n")[:4] == ["lseek -1 errno 61", "pread -1 errno 61", "tell 5", "rc 0"], out
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast"])
+def test_function_with_20000_distinct_constants(mp32, tmp_path, tier, monkeypatch):
+    """tests/test_limits.py's 680 KB module on the 32-bit port, where its
+    i64 and float constants are long ints: decoding it in a 64 MB heap once
+    spread them over the whole heap and left no block for the final code
+    array (interp_code.CodeBuf now collects as a body grows)."""
+    import mp
+    import test_limits
+    monkeypatch.setattr(mp, "MICROPYTHON", mp32)
+    monkeypatch.setattr(test_limits, "check_mp", mp.check_mp)
+    test_limits.test_function_with_20000_distinct_constants(tmp_path, tier)

@@ -13,6 +13,7 @@
 # Operand-stack slots are numbered from HBASE while emitting (the number of
 # constants is not known yet) and relocated in finish().
 
+import gc
 from array import array
 
 from . import interp as I
@@ -131,6 +132,15 @@ class CodeBuf:
         for w in words:
             k = n & (_CHUNK - 1)
             if k == 0 and n >> _SHIFT == len(self.chunks):
+                c = len(self.chunks)
+                if c >= 64 and not c & (c - 1):
+                    # At 32, 64, 128 ... KiB of code: a body this big leaves
+                    # survivors (its constants, on 32-bit ports many as long
+                    # ints) among its garbage; on a big heap nothing
+                    # collects until it is full, so they would spread over
+                    # all of it and leave no room for the final array.
+                    # Collecting packs them at the bottom.
+                    gc.collect()
                 self.chunks.append(array("I", bytes(4 * _CHUNK)))
             self.chunks[n >> _SHIFT][k] = w
             n += 1
