@@ -179,6 +179,26 @@ assert "no app found" in attr.to_dict(r.payload)["error message"]
 """)
 
 
+def test_no_room_for_a_request_is_answered():
+    """A request whose copy does not fit in RAM (a big install on a small
+    heap) gets a 5.00 "out of memory" response with its mid, the link stays
+    up and the next request is served.  (MemoryError is raised on purpose
+    here: unpack_request stands in for the allocation that fails.)"""
+    run(r"""
+mgr, link = make()
+real = P.unpack_request
+def no_room(buf):
+    raise MemoryError("memory allocation failed, allocating 5345 bytes")
+P.unpack_request = no_room
+req(link, mgr, "/applet?name=big", P.PUT, wasm("echo"), 300, P.FMT_RAW, P.TYPE_INSTALL)
+P.unpack_request = real
+r = [r for r in link.responses() if r.mid == 300][0]
+assert r.status == P.INTERNAL_ERROR
+assert "out of memory" in attr.to_dict(r.payload)["error message"]
+assert install(link, mgr, "a", mid=301) == P.CREATED
+assert [a.name for a in mgr.apps] == ["a"]
+""")
+
 def test_max_apps():
     run(r"""
 mgr, link = make()
@@ -528,3 +548,19 @@ await settle(400)
 assert link.status(31) == P.CONTENT
 assert link.framer.dropped >= 4      # "junk" and the abandoned header
 """)
+
+
+def test_make_manager_applies_the_memory_policy():
+    """The device (make_manager, used by `-m wamr_mpy.app` and a board's
+    main.py) calls wamr_mpy.init() first, as the CLI does: on a small heap
+    a GC threshold, and MEMORY_LIMIT set aside for the first app before the
+    framework's modules fill the heap."""
+    out = check_mp(r"""
+import gc
+from wamr_mpy import memory
+from wamr_mpy.app.__main__ import make_manager
+heap = gc.mem_free() + gc.mem_alloc()
+mgr = make_manager(None, True, False)
+print([len(b) for b in memory._reserved], gc.threshold() == heap // 16)
+""", heapsize="1M", env={"WAMR_CONFIG": "MEMORY_LIMIT=32768"})
+    assert out.split() == ["[32768]", "True"], out

@@ -105,6 +105,10 @@ def load_port(mgr):
 
 
 def make_manager(store_dir=None, quiet=False, port_module=True):
+    # The board's memory policy (GC threshold, MEMORY_LIMIT set aside for
+    # the first app) before the framework's modules fill the heap.
+    import wamr_mpy
+    wamr_mpy.init()
     from .. import config
     from .manager import Manager
     from . import natives

@@ -236,6 +236,12 @@ class Manager:
             except P.ProtocolError:
                 self.stats["bad_frames"] += 1
                 return False
+            except MemoryError:
+                # no room for the request's copy (a big install on a small
+                # heap): answer from its header, do not leave the host
+                # waiting for a response that never comes
+                self._out_of_memory(link, payload)
+                return True
             req.sender = P.ID_HOST
             try:
                 if t == P.TYPE_INSTALL and not (
@@ -262,6 +268,17 @@ class Manager:
             return True         # responses from the host are not used
         self.stats["bad_frames"] += 1
         return False
+
+    def _out_of_memory(self, link, frame):
+        mid = P.struct.unpack_from(P.REQ_HEADER, frame, 0)[3]
+        self.log("link %s: out of memory for a %d-byte request" % (
+            link.name, len(frame)))
+        self._remember_mid(mid, link)
+        self.send_response(P.Response(
+            P.INTERNAL_ERROR, P.FMT_ATTR,
+            attr.encode("", [("error message", attr.STRING,
+                              "out of memory for a %d-byte request" % len(frame))]),
+            mid, P.ID_HOST))
 
     def _remember_mid(self, mid, link):
         self._host_mids.append((mid, link))

@@ -127,7 +127,9 @@ def unpack_request(buf):
             n, REQ_HEADER_LEN + url_len + plen))
     if url_len == 0 or buf[REQ_HEADER_LEN + url_len - 1] != 0:
         raise ProtocolError("request: url not NUL-terminated")
-    raw = bytes(buf[REQ_HEADER_LEN:REQ_HEADER_LEN + url_len - 1])
+    # slices of a memoryview: one copy each, not a slice and then a copy
+    mv = memoryview(buf)
+    raw = bytes(mv[REQ_HEADER_LEN:REQ_HEADER_LEN + url_len - 1])
     if b"\0" in raw:
         raise ProtocolError("request: NUL inside url")
     try:
@@ -135,7 +137,7 @@ def unpack_request(buf):
     except UnicodeError:
         raise ProtocolError("request: url is not UTF-8")
     start = REQ_HEADER_LEN + url_len
-    return Request(url, action, fmt, bytes(buf[start:start + plen]), mid,
+    return Request(url, action, fmt, bytes(mv[start:start + plen]), mid,
                    sender)
 
 
