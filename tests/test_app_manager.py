@@ -564,3 +564,28 @@ mgr = make_manager(None, True, False)
 print([len(b) for b in memory._reserved], gc.threshold() == heap // 16)
 """, heapsize="1M", env={"WAMR_CONFIG": "MEMORY_LIMIT=32768"})
     assert out.split() == ["[32768]", "True"], out
+
+
+def test_runner_releases_module_bytes_once_decoded():
+    """With UNLOAD_LOADER every body is decoded at load, so an app on the
+    portable interpreter does not keep its module's bytes (a copy the size
+    of the .wasm per app); without it, bodies are decoded on first call and
+    the bytes stay."""
+    # (module (memory 1) (func (export "on_init"))
+    #         (func (export "f") (param i32) (result i32) i32.const 7))
+    app = ("0061736d0100000001090260000060017f017f03030200010503010001070f02"
+           "076f6e5f696e69740000016600010a090202000b040041070b")
+    code = r"""
+import binascii, sys
+from wamr_mpy.app.manager import Manager
+from wamr_mpy.app import protocol as P
+mgr = Manager(log=lambda m: None)
+w = binascii.unhexlify(%r)
+app = mgr._install("/applet?name=a", w, persist=False)
+m = app.runner.module._m
+print(m.data is None, app.runner.inst.call("f", 0))
+""" % app
+    on = check_mp(code, env={"WAMR_CONFIG": "UNLOAD_LOADER=1,APP_WATCHDOG=0"})
+    off = check_mp(code, env={"WAMR_CONFIG": "UNLOAD_LOADER=0,APP_WATCHDOG=0"})
+    assert on.split() == ["True", "7"], on
+    assert off.split() == ["False", "7"], off

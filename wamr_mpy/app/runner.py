@@ -73,6 +73,11 @@ class WasmRunner:
             raise InstallError(BAD, "instantiate failed: %s" % e)
         except MemoryError:
             raise InstallError(160, "instantiate failed: out of memory")
+        m = getattr(self.module, "_m", None)
+        if m is not None and self.inst.tier == "interp" and None not in m.codes:
+            # Every body is decoded (UNLOAD_LOADER) and the app runs on the
+            # portable interpreter: the module's bytes are not read again.
+            m.data = None
         self.mgr.bind_instance(self.inst, self.app)
         for h in HANDLERS:
             f = self.inst.lookup_function(h)
