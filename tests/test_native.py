@@ -273,7 +273,8 @@ p = native.lookup("env", "printf")
 print(p.type.sig, "wamr_mpy.libc_string" in sys.modules, len(native._builtin["env"]))
 print(native.lookup("env", "abort").type.sig, native.lookup("env", "abortStackOverflow").type.sig)
 print(native.lookup("env", "vsnprintf").type.sig, native.lookup("env", "iprintf") is p)
-print(native.lookup("env", "nosuch"), native.lookup("env", "strlenx"), native.lookup("env", "str"))
+print(native.lookup("env", "nosuch"), native.lookup("env", "strlenx"), native.lookup("env", "str"),
+      native.lookup("env", "puts ($)i\nputchar"), native.lookup("env", ""))
 s = native.lookup("env", "strlen")
 print(s.type.sig, "wamr_mpy.libc_string" in sys.modules)
 print(native.lookup("env", "isdigit").type.sig, native.lookup("env", "memmove").type.sig)
@@ -284,7 +285,7 @@ print(native._builtin["env"]["memmove"][0] is libc_string.memcpy)
         "(ii)i False 1",
         "() (i)",
         "(iiii)i True",
-        "None None None",
+        "None None None None None",
         "(i)i True",
         "(i)i (iii)i",
         "True",

@@ -139,6 +139,8 @@ def register_builtin(module, entries, lib=None):
 
 def _from_table(module, name):
     t, lib = _tables[module]
+    if " " in name or "\n" in name:
+        return None             # import names are arbitrary strings
     i = t.find("\n" + name + " ")
     if i < 0:
         return None
