@@ -425,8 +425,13 @@ class SpecFile:
         # A port without vfs.mount (ports/unix32) imports a .mpy only from a
         # file, as a board loads a wamrc .mpy from its filesystem.
         import os
-        self.nfile = getattr(self, "nfile", 0) + 1
-        path = "%s/wamr_spec_%d_%d.mpy" % (os.getenv("TMPDIR") or "/tmp", id(self), self.nfile)
+        if not hasattr(self, "ftag"):
+            # parallel runner processes share $TMPDIR and, on a port with a
+            # fixed heap address, id()s: a random tag keeps their files apart
+            self.ftag = "".join("%02x" % b for b in os.urandom(6))
+            self.nfile = 0
+        self.nfile += 1
+        path = "%s/wamr_spec_%s_%d.mpy" % (os.getenv("TMPDIR") or "/tmp", self.ftag, self.nfile)
         with open(path, "wb") as f:
             f.write(data)
         try:
