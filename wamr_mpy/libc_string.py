@@ -136,24 +136,22 @@ def strdup(inst, s):
     return a
 
 
-def strspn(inst, s, accept):
+def _span(inst, s, chars, inside):
     data = _mem(inst)
     b = c_string(data, s)
-    acc = c_string(data, accept)
+    cs = c_string(data, chars)
     i = 0
-    while i < len(b) and b[i] in acc:
+    while i < len(b) and (b[i] in cs) == inside:
         i += 1
     return i
+
+
+def strspn(inst, s, accept):
+    return _span(inst, s, accept, True)
 
 
 def strcspn(inst, s, reject):
-    data = _mem(inst)
-    b = c_string(data, s)
-    rej = c_string(data, reject)
-    i = 0
-    while i < len(b) and b[i] not in rej:
-        i += 1
-    return i
+    return _span(inst, s, reject, False)
 
 
 def strstr(inst, s, find):
