@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from mp import MICROPYTHON, ROOT, run_mp
+from mp import MICROPYTHON, ROOT, run_mp, check_mp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "wasm"))
 import wasmfix  # noqa: E402
@@ -240,3 +240,20 @@ print("checked", n)
     assert r.returncode == 0, out + r.stderr.decode()
     assert "MISMATCH" not in out, out
     assert int(out.split()[-1]) == 2 * len(cases) - 2, out
+
+
+def test_init_sets_aside_one_buffer_per_size():
+    """wamr_mpy.init() runs once per CLI run (a board's main.py runs every
+    app in /apps in turn): a run that fails before instantiating leaves its
+    buffer for the next instead of adding another each time."""
+    out = check_mp(r"""
+import wamr_mpy
+from wamr_mpy import cli, memory
+for i in range(3):
+    wamr_mpy.init()
+print([len(b) for b in memory._reserved])
+print(cli.main(["/nonexistent.wasm"]), cli.main(["/nonexistent.wasm"]))
+print([len(b) for b in memory._reserved])
+""", heapsize="1M", env={"WAMR_CONFIG": "MEMORY_LIMIT=16384"})
+    lines = out.splitlines()
+    assert lines[0] == "[16384]" and lines[-1] == "[16384]", out

@@ -18,7 +18,12 @@ def reserve(nbytes):
     the one large block a memory needs may no longer exist once modules are
     imported and loaded; a program that knows the size (config.MEMORY_LIMIT
     on a board) reserves it first, and the next memory of exactly that size
-    takes it."""
+    takes it.  A size already set aside is not reserved twice: init() runs
+    once per CLI run, and a run that fails before instantiating leaves its
+    buffer for the next."""
+    for b in _reserved:
+        if len(b) == nbytes:
+            return
     _reserved.append(bytearray(nbytes))
 
 
