@@ -566,7 +566,6 @@ print([len(b) for b in memory._reserved], gc.threshold() == heap // 16)
     assert out.split() == ["[32768]", "True"], out
 
 
-
 def test_runner_releases_module_bytes_once_decoded():
     """With UNLOAD_LOADER every body is decoded at load, so an app on the
     portable interpreter does not keep its module's bytes (a copy the size
