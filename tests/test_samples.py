@@ -108,21 +108,28 @@ def missing_toolchain(sample):
 _builds = {}
 
 
+def _build_locked(sample, tmp_factory):
+    missing = missing_toolchain(sample)
+    if missing:
+        return ("skip", "%s: toolchain not installed: %s (%s)" % (sample, missing, APT))
+    out = str(tmp_factory.mktemp("build_" + sample))
+    r = subprocess.run(["sh", os.path.join(SAMPLES_DIR, sample, "build.sh"),
+                        out], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        return ("fail", "build.sh failed (%d):\n%s\n%s" % (r.returncode, r.stdout, r.stderr))
+    return ("ok", out)
+
+
 def build(sample, tmp_factory):
     """Build `sample` once per session; returns the output directory."""
     if sample not in _builds:
-        missing = missing_toolchain(sample)
-        if missing:
-            _builds[sample] = ("skip", "%s: toolchain not installed: %s (%s)"
-                               % (sample, missing, APT))
-        else:
-            out = str(tmp_factory.mktemp("build_" + sample))
-            r = subprocess.run(["sh", os.path.join(SAMPLES_DIR, sample, "build.sh"),
-                                out], capture_output=True, text=True, timeout=900)
-            _builds[sample] = ("ok" if r.returncode == 0 else "fail",
-                               out if r.returncode == 0 else
-                               "build.sh failed (%d):\n%s\n%s" % (
-                                   r.returncode, r.stdout, r.stderr))
+        # pytest-xdist workers build the same sample each; one at a time,
+        # since a first build installs tools into the sample's folder (npm)
+        import fcntl
+        os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+        with open(os.path.join(ROOT, "build", ".sample-%s.lock" % sample), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _builds[sample] = _build_locked(sample, tmp_factory)
     state, value = _builds[sample]
     if state == "skip":
         pytest.skip(value)
