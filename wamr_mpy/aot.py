@@ -543,18 +543,30 @@ _MOUNT = "/__wamr_aot"
 _count = 0
 
 
-def import_mpy(data):
-    """Imports .mpy bytes (or the .mpy file at path `data`) as a fresh Python
-    module (not kept in sys.modules)."""
-    global _FS, _count
+def _vfs():
+    """The module with mount() (vfs, or os on older ports), or None."""
     try:
         import vfs
     except ImportError:
         try:
             import os as vfs
         except ImportError:
-            vfs = None
-    if vfs is None or not hasattr(vfs, "mount"):
+            return None
+    return vfs if hasattr(vfs, "mount") else None
+
+
+def can_import_bytes():
+    """True when .mpy bytes import from memory here; else (no vfs.mount, as
+    on minimal builds) a compiled module loads only from a file."""
+    return _vfs() is not None
+
+
+def import_mpy(data):
+    """Imports .mpy bytes (or the .mpy file at path `data`) as a fresh Python
+    module (not kept in sys.modules)."""
+    global _FS, _count
+    vfs = _vfs()
+    if vfs is None:
         if isinstance(data, str):
             # a port without a VFS (minimal builds) imports files only
             # through sys.path: import the file from its own directory

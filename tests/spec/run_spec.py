@@ -82,16 +82,6 @@ def nan_ok(kind, ftype, bits):
 
 
 
-def _can_mount():
-    try:
-        import vfs
-    except ImportError:
-        try:
-            import os as vfs
-        except ImportError:
-            return False
-    return hasattr(vfs, "mount")
-
 class HostRef:
     """The host object that stands for `ref.extern N` in the spec files."""
 
@@ -417,7 +407,8 @@ class SpecFile:
             # compile with wamrc's generator + mpy-cross, load the .mpy
             from wamr_mpy.compiler_mpy import wasm_to_mpy
             data = wasm_to_mpy(data)
-            if not _can_mount():
+            from wamr_mpy.aot import can_import_bytes
+            if not can_import_bytes():
                 return self._load_file(data)
         return self.w.load(data)
 

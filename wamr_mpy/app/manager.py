@@ -270,15 +270,12 @@ class Manager:
         return False
 
     def _out_of_memory(self, link, frame):
-        mid = P.struct.unpack_from(P.REQ_HEADER, frame, 0)[3]
-        self.log("link %s: out of memory for a %d-byte request" % (
-            link.name, len(frame)))
-        self._remember_mid(mid, link)
-        self.send_response(P.Response(
-            P.INTERNAL_ERROR, P.FMT_ATTR,
-            attr.encode("", [("error message", attr.STRING,
-                              "out of memory for a %d-byte request" % len(frame))]),
-            mid, P.ID_HOST))
+        req = P.request_head(frame)
+        req.sender = P.ID_HOST
+        msg = "out of memory for a %d-byte request" % len(frame)
+        self.log("link %s: %s" % (link.name, msg))
+        self._remember_mid(req.mid, link)
+        self.respond(req, P.INTERNAL_ERROR, msg=msg)
 
     def _remember_mid(self, mid, link):
         self._host_mids.append((mid, link))

@@ -141,6 +141,14 @@ def unpack_request(buf):
                    sender)
 
 
+def request_head(buf):
+    """The Request of a frame whose header unpack_request accepted, without
+    its URL and payload (to answer one whose copy did not fit in RAM)."""
+    ver, action, fmt, mid, sender, url_len, plen = struct.unpack_from(
+        REQ_HEADER, buf, 0)
+    return Request("", action, fmt, b"", mid, sender)
+
+
 def pack_response(resp):
     payload = resp.payload or b""
     head = struct.pack(RESP_HEADER, VERSION, resp.status & 0xFF,
