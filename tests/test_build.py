@@ -151,6 +151,7 @@ def test_build_board(name, tmp_path):
     # mip package of the build's .mpy files
     with open(os.path.join(out, "package.json")) as f:
         pkg = json.load(f)
+    assert pkg["license"] == wb.LICENSE
     assert sorted(u[0] for u in pkg["urls"]) == sorted(r[len("lib/"):] for r in info["mpy"])
     for dest, url in pkg["urls"]:
         assert os.path.isfile(os.path.join(out, url))
@@ -328,6 +329,18 @@ def test_package_json_lists_the_runtime():
     assert listed == have, "package.json is out of date: run tools/build --package-json"
     for dest, url in pkg["urls"]:
         assert dest == url and os.path.isfile(os.path.join(ROOT, url))
+
+
+def test_license_is_declared():
+    """LICENSE holds the license package.json (and each build's) declares."""
+    with open(os.path.join(ROOT, "package.json")) as f:
+        pkg = json.load(f)
+    assert pkg["license"] == wb.LICENSE == "Apache-2.0 WITH LLVM-exception"
+    with open(os.path.join(ROOT, "LICENSE")) as f:
+        text = f.read()
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "---- LLVM Exceptions to the Apache 2.0 License ----" in text
+    assert wb.LICENSE in text
 
 
 def test_module_table_covers_the_runtime():

@@ -21,6 +21,8 @@ BUILD_DIR = os.path.join(ROOT, "build")
 RUNTIME_DIR = os.path.join(ROOT, "wamr_mpy")
 PORTS_DIR = os.path.join(ROOT, "ports")
 DEFAULT_BOARD = "UNIX"
+# SPDX id of LICENSE, for the package.json files tools/build writes
+LICENSE = "Apache-2.0 WITH LLVM-exception"
 
 
 def use_venv():
