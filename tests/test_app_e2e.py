@@ -474,10 +474,15 @@ def test_framework_end_to_end(device_factory, apps, transport):
     info = json_of(out)
     assert info["num"] == 2
     assert "ticker" not in (info["applet1"], info["applet2"])
+    # WAMR's answers: 5.00 with the error message
     rc, out = dev.tool("-r", "/app/ticker/ticks", "-A", "GET")
-    assert rc == 132, out
+    assert rc == 160, out
+    assert json_of(out) == {"error message": "Send request to applet "
+                            "failed: invalid applet name"}
     rc, out = dev.tool("-u", "ticker")
-    assert rc == 132, out
+    assert rc == 160, out
+    assert json_of(out) == {"error message": "Uninstall WASM app failed: "
+                            "no app found."}
 
     # requests to the remaining apps still work
     rc, out = dev.tool("-r", "/url1", "-A", "PUT")

@@ -93,12 +93,12 @@ def test_install_frame(tmp_path):
 def test_non_wasm_install_is_a_plain_request(tmp_path):
     f = tmp_path / "a.bin"
     f.write_bytes(b"not wasm")
-    dev = FakeDevice(respond(P.BAD_REQUEST, attr.encode(
+    dev = FakeDevice(respond(P.INTERNAL_ERROR, attr.encode(
         "", {"error message": "Install WASM app failed: invalid wasm file."})))
     rc, out, err = tool(dev.port, "-i", "x", "-f", str(f))
-    assert rc == 128
+    assert rc == 160
     assert dev.frames[0][0] == P.TYPE_REQUEST
-    assert out == ('\nresponse status 128\n{\n\t"error message":\t'
+    assert out == ('\nresponse status 160\n{\n\t"error message":\t'
                    '"Install WASM app failed: invalid wasm file."\n}')
 
 

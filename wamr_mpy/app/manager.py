@@ -44,6 +44,11 @@ if not (config.APP_MESSAGING and config.APP_TIMERS and config.APP_SENSORS):
 
 OFF = "%s is off in this build (%s)"
 
+# WAMR 2019's app manager answers every error of its own (install,
+# uninstall, query, /event/, /app/NAME) 5.00 with an "error message";
+# WAMR's host_tool and scripts built on it go by that status.
+ERROR = P.INTERNAL_ERROR
+
 
 def cfg(name, default):
     return getattr(config, name, default)
@@ -247,7 +252,7 @@ class Manager:
                 if t == P.TYPE_INSTALL and not (
                         P.check_url_start(req.url, "/applet") and
                         req.action == P.PUT):
-                    self.respond(req, P.BAD_REQUEST,
+                    self.respond(req, ERROR,
                                  msg="install frame must be PUT /applet")
                 else:
                     self.host_request(req, link)
@@ -321,7 +326,7 @@ class Manager:
         q = P.query_of(req.url, "/applet")
         mtype = P.find_key_value(q, "type")
         if mtype not in (None, "", "wasm"):
-            self.respond(req, P.BAD_REQUEST,
+            self.respond(req, ERROR,
                          msg="Applet Management failed: invalid module type.")
         elif req.action == P.PUT:
             self.install(req)
@@ -330,7 +335,7 @@ class Manager:
         elif req.action == P.GET:
             self.query(req, P.find_key_value(q, "name") or None)
         else:
-            self.respond(req, P.METHOD_NOT_ALLOWED,
+            self.respond(req, ERROR,
                          msg="Invalid request of applet: invalid action")
 
     def _host_event_reg(self, req):
@@ -345,14 +350,13 @@ class Manager:
         elif req.action == P.DELETE:
             ok = self.events.unsubscribe(url, P.ID_HOST)
         else:
-            self.respond(req, P.METHOD_NOT_ALLOWED,
+            self.respond(req, ERROR,
                          msg="Handle event request failed: invalid action")
             return
         if ok:
             self.respond(req, P.CONTENT)
         else:
-            self.respond(req, P.BAD_REQUEST,
-                         msg="Handle event request failed.")
+            self.respond(req, ERROR, msg="Handle event request failed.")
 
     # ---------------------------------------------------------- app admin
 
@@ -363,13 +367,13 @@ class Manager:
         try:
             return int(v)
         except ValueError:
-            raise InstallError(P.BAD_REQUEST, "invalid %s=%s" % (key, v))
+            raise InstallError("invalid %s=%s" % (key, v))
 
     def install(self, req):
         try:
             app = self._install(req.url, req.payload)
         except InstallError as e:
-            self.respond(req, e.status,
+            self.respond(req, ERROR,
                          msg="Install WASM app failed: %s" % e.message)
             return
         self.log("installed %s (id %d)" % (app.name, app.id))
@@ -380,24 +384,22 @@ class Manager:
         q = P.query_of(url, "/applet")
         name = P.find_key_value(q, "name")
         if not name:
-            raise InstallError(P.BAD_REQUEST, "invalid app name.")
+            raise InstallError("invalid app name.")
         if not P.valid_name(name):
-            raise InstallError(P.BAD_REQUEST, "invalid app name %r." % name)
+            raise InstallError("invalid app name %r." % name)
         if self.app_by_name(name) is not None:
-            raise InstallError(P.BAD_REQUEST, "app already installed.")
+            raise InstallError("app already installed.")
         if len(self.apps) >= self.max_apps:
-            raise InstallError(P.INTERNAL_ERROR,
-                               "exceed max app installations.")
+            raise InstallError("exceed max app installations.")
         if not wasm:
-            raise InstallError(P.BAD_REQUEST, "invalid wasm file.")
+            raise InstallError("invalid wasm file.")
         if len(wasm) > self.max_app_size:
-            raise InstallError(P.ENTITY_TOO_LARGE, "app is %d bytes, limit %d"
+            raise InstallError("app is %d bytes, limit %d"
                                % (len(wasm), self.max_app_size))
         if bytes(wasm[:4]) != b"\0asm":
             if bytes(wasm[:4]) == b"\0aot":
-                raise InstallError(P.UNSUPPORTED_MEDIA_TYPE,
-                                   "AOT packages are not supported.")
-            raise InstallError(P.BAD_REQUEST, "invalid wasm package type.")
+                raise InstallError("AOT packages are not supported.")
+            raise InstallError("invalid wasm package type.")
         heap = self._int_param(q, "heap")
         heap = self.heap_default if heap is None else \
             min(max(heap, self.heap_min), self.heap_max)
@@ -418,8 +420,7 @@ class Manager:
                 self.store.save(name, wasm, heap, timers, wd)
             except Exception as e:
                 self._stop_app(app)
-                raise InstallError(P.INTERNAL_ERROR,
-                                   "saving the app failed: %s" % e)
+                raise InstallError("saving the app failed: %s" % e)
         if self.store is None and self.watchdog and \
                 self.policy == "restart":
             app.wasm = bytes(wasm)
@@ -445,14 +446,13 @@ class Manager:
         except HandlerError as e:
             if e.fuel:
                 self.stats["trips"] += 1
-                raise InstallError(P.INTERNAL_ERROR,
-                                   "watchdog: %s ran out of fuel" % e.handler)
-            raise InstallError(P.INTERNAL_ERROR, "%s trapped: %s" % (
+                raise InstallError("watchdog: %s ran out of fuel" % e.handler)
+            raise InstallError("%s trapped: %s" % (
                 e.handler, e.message))
         except InstallError:
             raise
         except Exception as e:
-            raise InstallError(P.INTERNAL_ERROR, "start failed: %r" % (e,))
+            raise InstallError("start failed: %r" % (e,))
         if self.watchdog and app.fuel is not None and \
                 app.runner.inst is not None and \
                 not fuel_supported(app.runner.inst):
@@ -500,12 +500,12 @@ class Manager:
     def uninstall(self, req):
         name = P.find_key_value(P.query_of(req.url, "/applet"), "name")
         if not name:
-            self.respond(req, P.BAD_REQUEST,
+            self.respond(req, ERROR,
                          msg="Uninstall WASM app failed: invalid app name.")
             return
         app = self.app_by_name(name)
         if app is None:
-            self.respond(req, P.NOT_FOUND,
+            self.respond(req, ERROR,
                          msg="Uninstall WASM app failed: no app found.")
             return
         self._stop_app(app)
@@ -530,7 +530,7 @@ class Manager:
         else:
             a = self.app_by_name(name)
             if a is None:
-                self.respond(req, P.NOT_FOUND,
+                self.respond(req, ERROR,
                              msg="Query Applet failed: the app is not found.")
                 return
             items.append(("name", attr.STRING, a.name))
@@ -605,7 +605,7 @@ class Manager:
             name = rest if cut < 0 else rest[:cut]
             app = self.app_by_name(name) if cut > 0 else None
             if app is None:
-                self.respond(req, P.NOT_FOUND, msg="Send request to applet "
+                self.respond(req, ERROR, msg="Send request to applet "
                              "failed: invalid applet name")
                 return
             fwd = P.Request(rest[cut + 1:], req.action, req.fmt, req.payload,
@@ -669,7 +669,7 @@ class Manager:
                 self.query(req, P.find_key_value(
                     P.query_of(req.url, "/applet"), "name") or None)
             else:
-                self.respond(req, P.FORBIDDEN,
+                self.respond(req, ERROR,
                              msg="apps cannot manage apps or host events")
             return
         self.dispatch(req)

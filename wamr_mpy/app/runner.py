@@ -15,9 +15,11 @@ HANDLERS = ("on_init", "on_destroy", "on_request", "on_response",
 
 
 class InstallError(Exception):
-    def __init__(self, status, message):
+    """An install that failed; the manager answers it 5.00 with `message`
+    (WAMR's app manager answers every error that way)."""
+
+    def __init__(self, message):
         super().__init__(message)
-        self.status = status
         self.message = message
 
 
@@ -55,24 +57,19 @@ class WasmRunner:
 
     def start(self, wasm):
         import wamr_mpy
-        BAD = 128
         try:
             self.module = wamr_mpy.load(wasm)
         except errors.WasmError as e:
-            raise InstallError(BAD, "load WASM file failed: %s" % e)
+            raise InstallError("load WASM file failed: %s" % e)
         except MemoryError:
-            raise InstallError(160, "load WASM file failed: out of memory")
+            raise InstallError("load WASM file failed: out of memory")
         try:
             self.inst = self.module.instantiate(
                 stack_size=self.mgr.stack_size, heap_size=self.app.heap)
-        except errors.LinkError as e:
-            raise InstallError(BAD, "instantiate failed: %s" % e)
-        except errors.Trap as e:
-            raise InstallError(160, "instantiate failed: %s" % e)
         except errors.WasmError as e:
-            raise InstallError(BAD, "instantiate failed: %s" % e)
+            raise InstallError("instantiate failed: %s" % e)
         except MemoryError:
-            raise InstallError(160, "instantiate failed: out of memory")
+            raise InstallError("instantiate failed: out of memory")
         m = getattr(self.module, "_m", None)
         if m is not None and self.inst.tier == "interp" and None not in m.codes:
             # Every body is decoded (UNLOAD_LOADER) and the app runs on the
@@ -85,7 +82,7 @@ class WasmRunner:
                 f = self.inst.lookup_function("_" + h)
             self.funcs[h] = f
         if self.funcs["on_init"] is None:
-            raise InstallError(BAD, "the app exports no on_init")
+            raise InstallError("the app exports no on_init")
         ctors = self.inst.lookup_function("__wasm_call_ctors")
         if ctors is not None:
             self._call("__wasm_call_ctors", ctors)
