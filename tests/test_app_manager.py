@@ -443,8 +443,34 @@ assert CALLS.count(("timer", "a", tid)) == n      # timers died with it
 """)
 
 
+VCLOCK = r"""
+from wamr_mpy.app import sensors as SENS
+class VClock:
+    # the sensors' clock, advanced by the test: readings come at exact
+    # virtual times however slow the machine is
+    def __init__(self):
+        self.now = 0
+    def ticks(self):
+        return self.now
+    async def sleep(self, ms):
+        end = self.now + ms
+        while self.now < end:
+            await asyncio.sleep_ms(0)
+    async def advance(self, ms):
+        for i in range(ms):
+            self.now += 1
+            for k in range(4):
+                await asyncio.sleep_ms(0)
+        for k in range(8):          # let the app queues catch up
+            await asyncio.sleep_ms(0)
+clock = VClock()
+SENS.ticks_ms = clock.ticks
+SENS.sleep_ms = clock.sleep
+"""
+
+
 def test_sensors():
-    run(r"""
+    run(VCLOCK + r"""
 from wamr_mpy.app.sensors import Sensor, INVALID
 mgr, link = make()
 reads = []
@@ -464,27 +490,29 @@ assert mgr.sensors.open(a.id, "nope", 0) == INVALID
 sid = mgr.sensors.open(a.id, "temp", 0)
 assert sid == s.id
 assert mgr.sensors.open(a.id, "temp", 0) == INVALID      # already open
-await settle(130)
+await clock.advance(130)                     # readings at 40, 80, 120
 ev = [c for c in CALLS if c[0] == "sensor"]
-assert 2 <= len(ev) <= 4 and ev[0][1] == "a" and "v" in ev[0][3], ev
+assert [(c[1], c[3]) for c in ev] == [("a", {"v": 1}), ("a", {"v": 2}),
+                                      ("a", {"v": 3})], ev
 assert mgr.sensors.open(b.id, "temp", 0) == sid
 assert mgr.sensors.config(b.id, sid, 20, 1, 2)
 assert cfgs[-1] == {"interval": 20, "bit_cfg": 1, "delay": 2}
 assert mgr.sensors.config_attr(b.id, sid, attr.encode("", {"x": 1}))
 assert cfgs[-1] == {"x": 1}
 CALLS.clear()
-await settle(200)
+await clock.advance(200)                     # a: 160..320, b: 150..330
 na = len([c for c in CALLS if c[0] == "sensor" and c[1] == "a"])
 nb = len([c for c in CALLS if c[0] == "sensor" and c[1] == "b"])
-assert nb > na >= 3, (na, nb)                  # each at its own interval
+assert (na, nb) == (5, 10), (na, nb)           # each at its own interval
 assert mgr.sensors.config(a.id, sid, 0, 0, 0)  # pause a
 CALLS.clear()
-await settle(120)
+await clock.advance(120)
 assert not [c for c in CALLS if c[0] == "sensor" and c[1] == "a"]
+assert len([c for c in CALLS if c[0] == "sensor" and c[1] == "b"]) == 6
 req(link, mgr, "/applet?name=b", P.DELETE, mid=5)   # b's client goes too
 assert not s.clients.get(b.id)
 CALLS.clear()
-await settle(100)
+await clock.advance(100)
 assert not [c for c in CALLS if c[0] == "sensor"]
 assert s.task is None                          # nobody listening: no reads
 assert mgr.sensors.close(a.id, sid)
@@ -510,6 +538,14 @@ r = [r for r in link.responses() if r.mid == 4][0]
 assert attr.to_dict(r.payload)["temperature"] == 41.5
 req(link, mgr, "/sim/sensor?name=nope", P.GET, mid=5)
 assert link.status(5) == P.NOT_FOUND
+# readings=N: exactly N more readings, then none until the next PUT
+req(link, mgr, "/sim/sensor?name=temperature&readings=2", P.PUT, mid=6)
+assert link.status(6) == P.CHANGED
+got = [s.read_payload() for i in range(4)]
+assert [attr.to_dict(g)["seq"] for g in got[:2]] == [2, 3]
+assert got[2:] == [None, None]
+req(link, mgr, "/sim/sensor?name=temperature&readings=x", P.PUT, mid=7)
+assert link.status(7) == P.BAD_REQUEST
 """)
 
 

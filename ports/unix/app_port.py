@@ -7,8 +7,11 @@
 #
 # PUT /sim/sensor?name=NAME[&instance=N] with an attr-container payload
 # (e.g. `host_tool -r "/sim/sensor?name=temperature" -A PUT -p v.json`)
-# merges the payload's keys into the sensor's next readings; GET returns the
-# current values and the last configuration the apps sent.
+# merges the payload's keys into the sensor's next readings; with
+# &readings=N the sensor gives N more readings and then none until the next
+# PUT (so a test gets an exact number of events however slow the machine
+# is).  GET returns the current values and the last configuration the apps
+# sent.
 
 from wamr_mpy.app import attr, protocol as P
 from wamr_mpy.app.sensors import Sensor
@@ -19,8 +22,13 @@ class SimSensor:
         self.values = dict(values)
         self.config = {}
         self.seq = 0
+        self.left = None        # readings still to give (None: no limit)
 
     def read(self, sensor):
+        if self.left is not None:
+            if self.left <= 0:
+                return None
+            self.left -= 1
         self.seq += 1
         items = list(self.values.items())
         items.append(("seq", attr.INT, self.seq))
@@ -57,6 +65,14 @@ def setup(mgr):
             mgr.respond(req, P.NOT_FOUND, msg="no simulated sensor %r" % name)
             return
         if req.action in (P.PUT, P.POST):
+            left = P.find_key_value(q, "readings")
+            if left is not None:
+                try:
+                    sim.left = int(left)
+                except ValueError:
+                    mgr.respond(req, P.BAD_REQUEST,
+                                msg="readings=%s is not a number" % left)
+                    return
             if req.payload:
                 try:
                     sim.values.update(attr.to_dict(req.payload))
