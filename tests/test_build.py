@@ -163,8 +163,7 @@ def test_native_module_gets_the_board_arch(tmp_path):
     rt = tmp_path / "wamr_mpy"
     shutil.copytree(os.path.join(ROOT, "wamr_mpy"), rt,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (rt / "vx").mkdir(exist_ok=True)
-    (rt / "vx" / "probe.py").write_text(
+    (rt / "interp_fast_probe.py").write_text(
         "import micropython\n\n\n@micropython.viper\ndef add(a: int, b: int) -> int:\n"
         "    return a + b\n")
     for name in ("RPI_PICO", "ESP32_GENERIC", "RPI_PICO2", "NRF52840DK", "UNIX"):
@@ -173,9 +172,9 @@ def test_native_module_gets_the_board_arch(tmp_path):
         info = build(name, out, "--runtime-dir", rt)
         native = check_mpy_headers(board, out, info)
         if board.native_emitter:
-            assert "lib/wamr_mpy/vx/probe.mpy" in native, name
+            assert "lib/wamr_mpy/interp_fast_probe.mpy" in native, name
         else:
-            assert "vx/probe.py" in info["dropped"] and native == []
+            assert "interp_fast_probe.py" in info["dropped"] and native == []
 
 
 def _partition_table(entries):

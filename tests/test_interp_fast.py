@@ -1,4 +1,4 @@
-"""The fast tier (wamr_mpy/interp_fast.py + wamr_mpy/vx/fx_*.py) on the
+"""The fast tier (wamr_mpy/interp_fast.py + wamr_mpy/interp_fast_*.py) on the
 MicroPython unix port: differential tests against the portable
 interpreter (benchmark workloads, generated modules), traps, fuel, call
 depth, memory.grow, host calls re-entering wasm, calls between tiers, the
@@ -390,15 +390,15 @@ def test_calls_between_instances_and_tiers(tmp_path, tiers):
 
 def test_fallback_without_viper():
     """A port without the native emitter rejects @micropython.viper when it
-    compiles fx_loop (SyntaxError): interp_fast must then report
+    compiles interp_fast_loop (SyntaxError): interp_fast must then report
     AVAILABLE = False and run on the portable interpreter."""
     exp = json.load(open(os.path.join(WORKLOADS, "expected.json")))["crc32"]
     out = check_mp(
         "import builtins\n"
         "real = builtins.__import__\n"
         "def imp(name, *a):\n"
-        "    if 'fx_loop' in name or any(isinstance(x, (tuple, list)) and 'fx_loop' in x\n"
-        "                                for x in a):\n"
+        "    if 'interp_fast_loop' in name or any(\n"
+        "            isinstance(x, (tuple, list)) and 'interp_fast_loop' in x for x in a):\n"
         "        raise SyntaxError('invalid micropython decorator')\n"
         "    return real(name, *a)\n"
         "builtins.__import__ = imp\n"
@@ -451,15 +451,16 @@ def test_crc32_runs_in_192k_heap(mpy_runtime):
 # -- invariants ------------------------------------------------------------------------
 
 def test_loop_opcodes_match_emitter():
-    """fx_loop repeats the opcode numbers of fx_ops as private const()s."""
+    """interp_fast_loop repeats the opcode numbers of interp_fast_ops as
+    private const()s."""
     def consts(path, prefix):
         out = {}
         for m in re.finditer(r"^%s([A-Z0-9_]+) = const\((\d+)\)" % prefix,
                              open(path).read(), re.M):
             out[m.group(1)] = int(m.group(2))
         return out
-    ops = consts(os.path.join(ROOT, "wamr_mpy", "vx", "fx_ops.py"), "")
-    loop = consts(os.path.join(ROOT, "wamr_mpy", "vx", "fx_loop.py"), "_")
+    ops = consts(os.path.join(ROOT, "wamr_mpy", "interp_fast_ops.py"), "")
+    loop = consts(os.path.join(ROOT, "wamr_mpy", "interp_fast_loop.py"), "_")
     assert len(ops) > 100
     assert ops == loop
 
@@ -468,7 +469,7 @@ def test_python_side_frames_fit_on_the_c_stack():
     """Functions the loop calls per instruction keep their frame within 11
     slots and without try blocks (a heap frame makes each call ~50x slower
     once floats are allocated too)."""
-    path = os.path.join(ROOT, "wamr_mpy", "vx", "fx_ext.py")
+    path = os.path.join(ROOT, "wamr_mpy", "interp_fast_ext.py")
     r = subprocess.run([MICROPYTHON, "-v", "-v", path], capture_output=True, timeout=60)
     out = (r.stdout + r.stderr).decode("utf-8", "replace")
     sizes = {}
@@ -491,10 +492,10 @@ def test_python_side_frames_fit_on_the_c_stack():
 
 
 def test_precomputed_layout_table():
-    out = check_mp("from wamr_mpy.vx import fx_emit\n"
-                   "t = fx_emit._layouts()\n"
-                   "print(bytes(t[:len(fx_emit.layout())]) == fx_emit.layout(),"
-                   " max(i for i in range(256) if t[2 * i]) * 2 + 2 == len(fx_emit.layout()))")
+    out = check_mp("from wamr_mpy import interp_fast_emit\n"
+                   "t = interp_fast_emit._layouts()\n"
+                   "print(bytes(t[:len(interp_fast_emit.layout())]) == interp_fast_emit.layout(),"
+                   " max(i for i in range(256) if t[2 * i]) * 2 + 2 == len(interp_fast_emit.layout()))")
     assert out.split() == ["True", "True"]
 
 

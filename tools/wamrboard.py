@@ -418,7 +418,6 @@ RUNTIME_MODULES = (
     ("opnames.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_ext.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_fast*.py", "TIER_FAST"),
-    ("vx/*", "TIER_FAST"),
     ("compiler_mpy.py", "PORT == 'unix' and (TIER_JIT or TIER_AOT)"),
     ("compiler*.py", "TIER_JIT"),
     ("jit*.py", "TIER_JIT"),

@@ -1,5 +1,5 @@
 # The "fast" tier: a @micropython.viper dispatch loop over pre-decoded
-# 32-bit code (wamr_mpy/vx/fx_*.py, docs/fast-interp.md).  On a port
+# 32-bit code (wamr_mpy/interp_fast_*.py, docs/fast-interp.md).  On a port
 # without the native emitter (viper unavailable) or when the board's
 # configuration leaves the tier out, AVAILABLE is False and run() is the
 # portable interpreter, so selecting "fast" is always safe.
@@ -12,8 +12,8 @@ _rt = None
 
 if getattr(config, "TIER_FAST", True):
     try:
-        from .vx import fx_loop as _fl
-        from .vx import fx_rt as _rt
+        from . import interp_fast_loop as _fl
+        from . import interp_fast_run as _rt
         _loop = _fl.loop
         AVAILABLE = True
     except (ImportError, SyntaxError, ValueError, NotImplementedError):

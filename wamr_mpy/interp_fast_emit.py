@@ -6,24 +6,24 @@
 # instruction retargets that instruction.  Differences: slots are 32-bit
 # cells (i64/f64 take two), an i32 constant used as the second operand of
 # an arithmetic/compare op becomes an immediate, and float/rare instructions
-# become XOP1/XOP2/XOP words that call into Python (fx_ext).
+# become XOP1/XOP2/XOP words that call into Python (interp_fast_ext).
 #
 # Frame layout (cells, relative to the frame pointer):
 #   [params][declared locals][constants][operand stack homes ...]
-# Function header at the entry index e (fx_loop's CALL reads it):
+# Function header at the entry index e (interp_fast_loop's CALL reads it):
 #   e+0 frame cells, e+1 param cells, e+2 zeroed local cells,
 #   e+3 constant cells, e+4 code index of the constant words; body at e+5.
 # Stack homes are numbered from HBASE while emitting and relocated in
 # finish(); jump targets are absolute code indices from the start.
 
-from ..func import I64, F64, FUNCREF, EXTERNREF, I32
-from . import fx_ops as O
+from .func import I64, F64, FUNCREF, EXTERNREF, I32
+from . import interp_fast_ops as O
 
 HBASE = 1 << 24
 KBASE = 1 << 28          # pending constant number k is KBASE + k
 HDR = 5
 MAX_CONST_CELLS = 64
-MAXOFF = 1 << 30         # larger memarg offsets go through Python (fx_ext)
+MAXOFF = 1 << 30         # larger memarg offsets go through Python (interp_fast_ext)
 _INT_MIN = -0x80000000
 _INT_MAX = 0x7FFFFFFF
 
@@ -266,7 +266,7 @@ class Emitter:
 
     def __init__(self, prog, ext):
         self.prog = prog
-        self.ext = ext            # fx_ext module (handler factories)
+        self.ext = ext            # interp_fast_ext module (handler factories)
 
     # -- set-up ------------------------------------------------------------
     def begin(self, module, fidx, ftype, local_types):

@@ -17,9 +17,9 @@
 
 import struct
 
-from ..errors import Trap
-from ..opnames import helper_name
-from ..func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from .errors import Trap
+from .opnames import helper_name
+from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -70,7 +70,7 @@ _WR = {I32: wr_i32, I64: wr_i64, FUNCREF: wr_ref, EXTERNREF: wr_ref}
 
 
 def _floats():
-    from .. import fmode as F
+    from . import fmode as F
     if F.SOFT_FLOAT:
         # soft floats are their own bit patterns in signed canonical form
         _RD[F32] = rd_i32
@@ -134,8 +134,8 @@ def _through_helper(op):
 
 
 def _fn(name):
-    from .. import numeric as N
-    from .. import fmode as F
+    from . import numeric as N
+    from . import fmode as F
     f = getattr(F, name, None)
     if f is None:
         f = getattr(N, name)

@@ -1,5 +1,5 @@
 # Internal opcodes of the fast interpreter (docs/fast-interp.md).  The
-# numbers are the dispatch order of fx_loop.py, which repeats them as
+# numbers are the dispatch order of interp_fast_loop.py, which repeats them as
 # private const() names so the viper code compares against literals
 # (tests/test_interp_fast.py checks the two lists agree).
 #

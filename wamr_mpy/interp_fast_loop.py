@@ -1,5 +1,5 @@
 # The fast interpreter's dispatch loop (docs/fast-interp.md): one
-# @micropython.viper function over the 32-bit code words fx_emit produces,
+# @micropython.viper function over the 32-bit code words interp_fast_emit produces,
 # with the operand stack and locals in 32-bit cells.  Importing this module
 # fails on a port without the native emitter; interp_fast then falls back
 # to the portable interpreter.
@@ -14,7 +14,7 @@
 import micropython
 from micropython import const
 
-from .fx_rt import trap, refuel, grow, compile_fn, callx, calli
+from .interp_fast_run import trap, refuel, grow, compile_fn, callx, calli
 
 _ADDI = const(0)
 _ADD = const(1)

@@ -7,10 +7,10 @@
 
 from array import array
 
-from ..errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
-from ..func import I64, F64
-from . import fx_ext
-from .fx_ext import read, write
+from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
+from .func import I64, F64
+from . import interp_fast_ext
+from .interp_fast_ext import read, write
 
 FUEL_CHUNK = 0x3FFFFFFF      # largest fuel the loop holds at once (small int on boards)
 MAX_REENTRY = 16             # host -> wasm nesting on one env (Python stack)
@@ -71,11 +71,11 @@ class Prog:
         return i
 
     def compile(self, defidx):
-        from ..validator import walk_body
-        from .fx_emit import Emitter
+        from .validator import walk_body
+        from .interp_fast_emit import Emitter
         if self.ent[defidx] >= 0:
             return self.ent[defidx]
-        e = walk_body(self.module, defidx, Emitter(self, fx_ext))
+        e = walk_body(self.module, defidx, Emitter(self, interp_fast_ext))
         self.ent[defidx] = e
         return e
 
@@ -200,7 +200,7 @@ def compile_fn(env, defidx):
 def _call_out(env, f, base, fsp):
     """Calls host function f, or wasm function f of another instance, with
     its arguments at cells[base:]; stores the results there."""
-    from ..instance import host_args, host_results
+    from .instance import host_args, host_results
     params = f.type.params
     vals = []
     off = 0
