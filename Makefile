@@ -14,7 +14,7 @@ help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
 	@echo "make test       set up (also test tools), then run the whole test suite"
 	@echo "make test-fast  the test suite without the spec tests"
-	@echo "make spec       only the WebAssembly spec tests (tools/spectest)"
+	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
 	@echo "make setup      only the .venv (tools/setup)"
 
 setup:
@@ -33,4 +33,4 @@ test-fast: setup-test
 	$(PYTEST) -n $(JOBS) -m "not spec" $(PYTEST_ARGS) tests
 
 spec: setup
-	tools/spectest
+	tools/spectest --suite all

@@ -6,6 +6,7 @@ committed baseline and known-failures list.  `tools/spectest` is its CLI.
 import argparse
 import collections
 import concurrent.futures
+import fnmatch
 import json
 import os
 import signal
@@ -24,44 +25,80 @@ import run_spec  # noqa: E402  (the same module runs on MicroPython)
 from mp import MICROPYTHON  # noqa: E402
 
 RUNNER = os.path.join(HERE, "run_spec.py")
+DEFAULT_HEAPSIZE = "128M"
+DEFAULT_TIMEOUT = 300
+
+# The suites: name -> (environment variable, folder under ../shared, known
+# failures file, baseline file).  "spec" is the 2.0 data, "spec3" the 3.0
+# core suite (shared/spec3/README.md).
+SUITES = collections.OrderedDict([
+    ("spec", ("WASM_SPEC_DIR", "spec", "known_failures.txt", "baseline.json")),
+    ("spec3", ("WASM_SPEC3_DIR", "spec3", "known_failures_spec3.txt", "baseline_spec3.json")),
+])
 KNOWN_FAILURES = os.path.join(HERE, "known_failures.txt")
 BASELINE = os.path.join(HERE, "baseline.json")
 DEFAULT_SPEC_DIR = os.path.join(os.path.dirname(ROOT), "shared", "spec")
-DEFAULT_HEAPSIZE = "128M"
-DEFAULT_TIMEOUT = 300
 
 
 class SpecDataMissing(Exception):
     pass
 
 
+def known_path(suite="spec"):
+    return os.path.join(HERE, SUITES[suite][2])
+
+
+def baseline_path(suite="spec"):
+    return os.path.join(HERE, SUITES[suite][3])
+
+
+def _shared_dirs():
+    """Where ../shared may be: next to this checkout, and for a git worktree
+    also next to the main checkout (its .git file names the common dir)."""
+    out = [os.path.join(os.path.dirname(ROOT), "shared")]
+    g = os.path.join(ROOT, ".git")
+    if os.path.isfile(g):
+        with open(g) as f:
+            line = f.read().strip()
+        if line.startswith("gitdir:"):
+            d = os.path.normpath(os.path.join(ROOT, line[7:].strip()))
+            # .../main/.git/worktrees/NAME -> .../main
+            main = os.path.dirname(os.path.dirname(os.path.dirname(d)))
+            out.append(os.path.join(os.path.dirname(main), "shared"))
+    return out
+
+
 # ----------------------------------------------------------------- files
 
-def spec_json_dir():
-    """The directory holding NAME/NAME.json: `$WASM_SPEC_DIR` (the spec
-    root with json/ in it, or the json directory itself), else
-    ../shared/spec/json next to the repository."""
-    env = os.environ.get("WASM_SPEC_DIR")
-    base = env if env else DEFAULT_SPEC_DIR
-    looked = [os.path.join(base, "json"), base]
+def spec_json_dir(suite="spec"):
+    """The directory holding NAME/NAME.json: `$WASM_SPEC_DIR` (2.0) or
+    `$WASM_SPEC3_DIR` (3.0) (the spec root with json/ in it, or the json
+    directory itself), else ../shared/spec or ../shared/spec3 next to the
+    repository."""
+    var, folder = SUITES[suite][0], SUITES[suite][1]
+    env = os.environ.get(var)
+    bases = [env] if env else [os.path.join(d, folder) for d in _shared_dirs()]
+    looked = []
+    for base in bases:
+        looked += [os.path.join(base, "json"), base]
     for cand in looked:
         if os.path.isdir(cand) and any(
                 os.path.isfile(os.path.join(cand, d, d + ".json"))
                 for d in os.listdir(cand)):
             return os.path.abspath(cand)
-    how = ("$WASM_SPEC_DIR=%s" % env) if env else (
-        "the default (../shared/spec relative to the repo root; "
-        "set $WASM_SPEC_DIR to use another)")
+    how = ("$%s=%s" % (var, env)) if env else (
+        "the default (../shared/%s relative to the repo root; "
+        "set $%s to use another)" % (folder, var))
     raise SpecDataMissing(
         "spec test data not found: looked for NAME/NAME.json in %s, from %s"
         % (" and ".join(os.path.abspath(p) for p in looked), how))
 
 
-def list_files(selection=()):
+def list_files(selection=(), suite="spec"):
     """Spec JSON paths.  `selection` items may be names (`i32`, `i32.wast`),
     .json paths or directories; empty means every file."""
     if not selection:
-        d = spec_json_dir()
+        d = spec_json_dir(suite)
         return sorted(os.path.join(d, n, n + ".json") for n in os.listdir(d)
                       if os.path.isfile(os.path.join(d, n, n + ".json")))
     out = []
@@ -76,7 +113,7 @@ def list_files(selection=()):
                 out.append(os.path.abspath(p))
                 continue
         name = s[:-5] if s.endswith(".wast") else s
-        p = os.path.join(spec_json_dir(), name, name + ".json")
+        p = os.path.join(spec_json_dir(suite), name, name + ".json")
         if not os.path.isfile(p):
             raise SpecDataMissing("no spec file %r (looked for %s)" % (s, p))
         out.append(p)
@@ -109,6 +146,7 @@ def parse_stream(path, text, status):
     for a clean exit or a text saying how the process ended.  Counted
     commands that were never reported (crash, timeout) are failures."""
     source, counted, skipped = counted_commands(path)
+    kinds = dict(counted)
     res = run_spec.FileResult(run_spec.path_stem(path), source)
     res.skipped = skipped
     seen = collections.Counter()
@@ -123,8 +161,9 @@ def parse_stream(path, text, status):
         tag = parts[1]
         rest = parts[2] if len(parts) > 2 else ""
         if tag == "+":
-            ln = int(rest)
-            res.add(ln, None)
+            ln, _, kind = rest.partition(" ")
+            ln = int(ln)
+            res.add(ln, kind or kinds.get(ln))
             seen[ln] += 1
         elif tag == "-":
             ln, kind, msg_only, reason = rest.split(" ", 3)
@@ -237,7 +276,9 @@ def failure_key(res, line):
 
 
 def load_known(path=KNOWN_FAILURES):
-    """Ordered dict key -> reason from `file.wast:line  reason` lines."""
+    """Ordered dict key -> reason from `file.wast:line  reason` lines.  The
+    line may be `*` (every counted command of the file) and the file name a
+    glob (`simd_*.wast:*`), for whole groups failing for one reason."""
     known = collections.OrderedDict()
     if not os.path.exists(path):
         return known
@@ -248,8 +289,9 @@ def load_known(path=KNOWN_FAILURES):
                 continue
             parts = line.split(None, 1)
             key = parts[0]
-            if ":" not in key:
-                raise ValueError("%s:%d: expected `file.wast:line  reason`" % (path, n))
+            if ":" not in key or not (key.rsplit(":", 1)[1].isdigit() or key.endswith(":*")):
+                raise ValueError("%s:%d: expected `file.wast:line  reason` (line may be *)"
+                                 % (path, n))
             known[key] = parts[1].strip() if len(parts) > 1 else ""
     return known
 
@@ -261,6 +303,22 @@ def load_baseline(path=BASELINE):
         return json.load(f)
 
 
+def _wild(known):
+    return [k for k in known if k.endswith(":*")]
+
+
+def known_reason(known, key, wild=None):
+    """The reason `key` (file.wast:line) is listed, or None."""
+    r = known.get(key)
+    if r is not None:
+        return r
+    f = key.rsplit(":", 1)[0]
+    for k in (wild if wild is not None else _wild(known)):
+        if fnmatch.fnmatchcase(f, k[:-2]):
+            return known[k]
+    return None
+
+
 def compare(results, known, baseline, full):
     """-> dict with `new` [(key, reason)], `fixed` [key], `todo` [key],
     `below` (text or None) for the pytest test and --check."""
@@ -269,47 +327,67 @@ def compare(results, known, baseline, full):
         for line, kind, reason, _ in r.failures:
             failing.setdefault(failure_key(r, line), "%s: %s" % (kind, reason))
     ran = set(r.source for r in results)
-    new = [(k, v) for k, v in failing.items() if k not in known]
-    fixed = [k for k in known if k.rsplit(":", 1)[0] in ran and k not in failing]
+    wild = _wild(known)
+    new = [(k, v) for k, v in failing.items() if known_reason(known, k, wild) is None]
+    fixed = []
+    failing_files = set(k.rsplit(":", 1)[0] for k in failing)
+    for k in known:
+        f = k.rsplit(":", 1)[0]
+        if k.endswith(":*"):
+            hit = [x for x in ran if fnmatch.fnmatchcase(x, f)]
+            if hit and not any(x in failing_files for x in hit):
+                fixed.append(k)
+        elif f in ran and k not in failing:
+            fixed.append(k)
     todo = [k for k, v in known.items() if not v or v.upper().startswith("TODO")]
     below = None
     passed = sum(r.passed for r in results)
     total = sum(r.total for r in results)
     if baseline is not None:
-        if full:
-            if passed < baseline["passed"]:
-                below = "spec: %d/%d is below the baseline %d/%d" % (
-                    passed, total, baseline["passed"], baseline["total"])
-        else:
-            bad = []
-            for r in results:
-                b = baseline.get("files", {}).get(r.name)
-                if b and r.passed < b["passed"]:
-                    bad.append("%s %d < %d" % (r.name, r.passed, b["passed"]))
+        # per file too: a file listed whole (FILE.wast:*) may lose passes
+        # that another file's gains would hide in the total
+        bad = []
+        for r in results:
+            b = baseline.get("files", {}).get(r.name)
+            if b and r.passed < b["passed"]:
+                bad.append("%s %d < %d" % (r.name, r.passed, b["passed"]))
+        if full and passed < baseline["passed"]:
+            below = "spec: %d/%d is below the baseline %d/%d" % (
+                passed, total, baseline["passed"], baseline["total"])
             if bad:
-                below = "below the baseline: " + ", ".join(bad)
+                below += " (" + ", ".join(bad) + ")"
+        elif bad:
+            below = "below the baseline: " + ", ".join(bad)
     return {"new": new, "fixed": fixed, "todo": todo, "below": below,
             "passed": passed, "total": total}
 
 
 def update_baseline(results, runner_name, known_path=KNOWN_FAILURES, baseline_path=BASELINE):
     """Rewrite baseline.json and known_failures.txt from `results`, keeping
-    existing reasons; new entries get reason TODO (to be filled in by a
-    person: the pytest test fails while any TODO is left)."""
+    existing reasons (and wildcard entries that still cover a failure); new
+    entries get reason TODO (to be filled in by a person: the pytest test
+    fails while any TODO is left)."""
     known = load_known(known_path)
     base = load_baseline(baseline_path) or {"files": {}}
     ran = set(r.source for r in results)
+    wild = _wild(known)
     entries = collections.OrderedDict()
     for k, v in known.items():
-        if k.rsplit(":", 1)[0] not in ran:
+        f = k.rsplit(":", 1)[0]
+        if k.endswith(":*"):
+            hit = [x for x in ran if fnmatch.fnmatchcase(x, f)]
+            if not hit or any(r.failures for r in results if r.source in hit):
+                entries[k] = v
+        elif f not in ran:
             entries[k] = v
     for r in results:
         base["files"][r.name] = {"passed": r.passed, "total": r.total}
         for line, kind, reason, _ in r.failures:
             k = failure_key(r, line)
-            if k not in entries:
-                entries[k] = known.get(k) or run_spec.one_line(
-                    "TODO (%s: %s)" % (kind, reason), 200)
+            if k in entries or known_reason(entries, k, [w for w in wild if w in entries]):
+                continue
+            entries[k] = known.get(k) or run_spec.one_line(
+                "TODO (%s: %s)" % (kind, reason), 200)
     files = base["files"]
     base = collections.OrderedDict([
         ("passed", sum(f["passed"] for f in files.values())),
@@ -320,7 +398,7 @@ def update_baseline(results, runner_name, known_path=KNOWN_FAILURES, baseline_pa
 
     def sort_key(k):
         f, ln = k.rsplit(":", 1)
-        return (f, int(ln))
+        return (f, -1 if ln == "*" else int(ln))
     with open(known_path, "w") as f:
         f.write(KNOWN_HEADER)
         for k in sorted(entries, key=sort_key):
@@ -334,72 +412,97 @@ def update_baseline(results, runner_name, known_path=KNOWN_FAILURES, baseline_pa
 KNOWN_HEADER = """\
 # Spec assertions that fail on the MicroPython unix port, one per line:
 #   FILE.wast:LINE  reason
+# (LINE may be * for every command of FILE, and FILE a glob like simd_*.wast)
 # tests/spec/test_spec.py fails on any failure not listed here and while any
 # reason still starts with TODO.  `tools/spectest --update-baseline` rewrites
-# this file (keeping the reasons of lines that still fail) and baseline.json.
+# this file (keeping the reasons of lines that still fail) and the baseline.
 """
 
 
 # ------------------------------------------------------------------ CLI
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(
-        prog="tools/spectest",
-        description="Run the WebAssembly spec tests on the MicroPython unix port "
-                    "(or CPython with --python). Spec data: $WASM_SPEC_DIR or "
-                    "../shared/spec next to the repository.")
-    ap.add_argument("files", nargs="*", help="spec names (i32, f32.wast), .json files or dirs; default all")
-    ap.add_argument("--python", action="store_true", help="run the runner on CPython instead of MicroPython")
-    ap.add_argument("--json", metavar="FILE", help="write per-file numbers (and failures) as JSON")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list every failure with its line")
-    ap.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes (default: cores)")
-    ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per file (default %(default)s)")
-    ap.add_argument("--heapsize", default=DEFAULT_HEAPSIZE, help="MicroPython heap (default %(default)s)")
-    ap.add_argument("--update-baseline", action="store_true",
-                    help="rewrite tests/spec/baseline.json and known_failures.txt from this run")
-    ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    a = ap.parse_args(argv)
-    # SIGTERM (e.g. from `kill`) unwinds like Ctrl-C so the runners are killed
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+def run_and_report(suite, names, a, progress):
+    """One suite for main(): run, print the table, compare or update;
+    returns the exit status."""
     try:
-        files = list_files(a.files)
+        files = list_files(names, suite)
     except SpecDataMissing as e:
         print("spectest: %s" % e, file=sys.stderr)
         return 2
-    if not a.python and not os.path.exists(MICROPYTHON) and "/" in MICROPYTHON:
-        print("spectest: MicroPython not found at %s (run tools/setup)" % MICROPYTHON, file=sys.stderr)
-        return 2
-    progress = None if a.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     results = run_suite(files, a.python, a.jobs, a.heapsize, a.timeout, progress)
     if a.verbose:
         for r in results:
             for line, kind, reason, _ in r.failures:
                 print("%s:%d: %s: %s" % (r.source, line, kind, reason))
         print()
+    runner = "cpython" if a.python else "micropython"
     if a.json:
         s = run_spec.summary_dict(results)
-        s["runner"] = "cpython" if a.python else "micropython"
-        with open(a.json, "w") as f:
+        s["runner"] = runner
+        s["suite"] = suite
+        path = a.json
+        if a.suite == "all":
+            root, ext = os.path.splitext(a.json)
+            path = "%s-%s%s" % (root, suite, ext or ".json")
+        with open(path, "w") as f:
             json.dump(s, f, indent=1)
+    status = 0
     if a.update_baseline:
-        base, entries = update_baseline(results, "cpython" if a.python else "micropython")
+        base, entries = update_baseline(results, runner, known_path(suite), baseline_path(suite))
         todo = sum(1 for v in entries.values() if v.startswith("TODO"))
         print("updated %s (%d/%d) and %s (%d entries, %d TODO)" % (
-            os.path.relpath(BASELINE), base["passed"], base["total"],
-            os.path.relpath(KNOWN_FAILURES), len(entries), todo), file=sys.stderr)
+            os.path.relpath(baseline_path(suite)), base["passed"], base["total"],
+            os.path.relpath(known_path(suite)), len(entries), todo), file=sys.stderr)
     else:
-        full = not a.files
-        c = compare(results, load_known(), load_baseline(), full)
+        full = not names
+        c = compare(results, load_known(known_path(suite)),
+                    load_baseline(baseline_path(suite)), full)
         for k, v in c["new"]:
             print("NEW FAILURE %s  %s" % (k, v), file=sys.stderr)
         for k in c["fixed"]:
-            print("fixed, remove from known_failures.txt: %s" % k, file=sys.stderr)
+            print("fixed, remove from %s: %s" % (SUITES[suite][2], k), file=sys.stderr)
         if c["below"]:
             print(c["below"], file=sys.stderr)
-    print(run_spec.format_table(results))
-    if a.update_baseline:
-        return 0
-    return 1 if (c["new"] or c["below"]) else 0
+        status = 1 if (c["new"] or c["below"]) else 0
+    if a.suite == "all":
+        print("suite %s (%s)" % (suite, os.path.dirname(os.path.dirname(files[0]))
+                                 if files else "-"))
+    print(run_spec.format_table(results, kinds=True))
+    return status
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="tools/spectest",
+        description="Run the WebAssembly spec tests on the MicroPython unix port "
+                    "(or CPython with --python). Spec data: $WASM_SPEC_DIR or "
+                    "../shared/spec (2.0), $WASM_SPEC3_DIR or ../shared/spec3 (3.0) "
+                    "next to the repository.")
+    ap.add_argument("files", nargs="*", help="spec names (i32, f32.wast), .json files or dirs; default all")
+    ap.add_argument("--suite", choices=list(SUITES) + ["all"], default="spec",
+                    help="spec (2.0, the default), spec3 (3.0) or all")
+    ap.add_argument("--python", action="store_true", help="run the runner on CPython instead of MicroPython")
+    ap.add_argument("--json", metavar="FILE", help="write per-file numbers (and failures) as JSON "
+                    "(with --suite all: FILE-SUITE.json per suite)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list every failure with its line")
+    ap.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes (default: cores)")
+    ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per file (default %(default)s)")
+    ap.add_argument("--heapsize", default=DEFAULT_HEAPSIZE, help="MicroPython heap (default %(default)s)")
+    ap.add_argument("--update-baseline", action="store_true",
+                    help="rewrite the suite's tests/spec/baseline*.json and known_failures*.txt from this run")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    a = ap.parse_args(argv)
+    # SIGTERM (e.g. from `kill`) unwinds like Ctrl-C so the runners are killed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if not a.python and not os.path.exists(MICROPYTHON) and "/" in MICROPYTHON:
+        print("spectest: MicroPython not found at %s (run tools/setup)" % MICROPYTHON, file=sys.stderr)
+        return 2
+    progress = None if a.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    suites = list(SUITES) if a.suite == "all" else [a.suite]
+    status = 0
+    for suite in suites:
+        status = max(status, run_and_report(suite, a.files, a, progress))
+    return status
 
 
 if __name__ == "__main__":

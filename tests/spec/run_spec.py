@@ -1,8 +1,9 @@
 """WebAssembly spec-test runner for wamr_mpy.
 
-Runs wast2json output (NAME.json + NAME.N.wasm) against the public
-`wamr_mpy` embedding API (docs/embedding.md).  The same file runs on the
-MicroPython unix port and on CPython:
+Runs wast2json-style output (NAME.json + NAME.N.wasm) against the public
+`wamr_mpy` embedding API (docs/embedding.md): the 2.0 suite (shared/spec)
+and the 3.0 suite (shared/spec3, its README lists what is new).  The same
+file runs on the MicroPython unix port and on CPython:
 
     micropython -X heapsize=128M tests/spec/run_spec.py [--verbose] [--json F] FILE.json...
     python3 tests/spec/run_spec.py ...
@@ -10,24 +11,36 @@ MicroPython unix port and on CPython:
 `tools/spectest` drives it with one subprocess per file (`--stream`) so a
 crash or hang in one file is reported and the others still run.
 
-What is counted (one assertion each): binary `module`, `register`, `action`,
-`assert_return`, `assert_trap`, `assert_exhaustion`, `assert_invalid`,
-`assert_malformed`, `assert_unlinkable`, `assert_uninstantiable`.  Commands
-whose module is in the text format (`module_type: "text"`, which needs a WAT
-parser) are reported as skipped, not counted.
+What is counted (one assertion each): every command of the kinds in
+COUNTED (`module` also for a module definition, `instance`, `register`,
+`action`, `assert_return`, `assert_trap`, `assert_exhaustion`,
+`assert_exception`, `assert_invalid`, `assert_malformed`,
+`assert_unlinkable`, `assert_uninstantiable`).  Commands whose module is in
+the text format (`module_type: "text"`, which needs a WAT parser) are
+reported as skipped, not counted - except an `assert_invalid` that also
+names the binary form of its module (`binary_filename`, 3.0 data), which
+runs on that.
 
 Error messages are compared for every kind that carries one (traps,
 exhaustion, invalid, malformed, unlinkable, uninstantiable) with
 `msg_matches`.  A wrong message FAILS the assertion (the VM uses the spec's
 wording); such failures are also counted in the `msg` column so they can be
 told apart from wrong behaviour.
+
+Values (see shared/spec3/README.md): numbers and float lanes are unsigned
+bit patterns; a v128 goes to and comes from the VM as one unsigned 128-bit
+int (lane 0 in the low bits; bytes of 16 are accepted too); references are
+None (null), HostRef objects (`ref.extern N`, also `ref.host N` seen as an
+anyref) or whatever the VM returns, classified by `wamr_mpy.ref_kind`
+where the VM has it.
 """
 import sys
 import json
 
 COUNTED = ("module", "register", "action", "assert_return", "assert_trap",
            "assert_exhaustion", "assert_invalid", "assert_malformed",
-           "assert_unlinkable", "assert_uninstantiable")
+           "assert_unlinkable", "assert_uninstantiable", "assert_exception",
+           "instance")
 
 STREAM_PREFIX = "@@"
 
@@ -54,7 +67,7 @@ _NAN = {
 def is_counted(cmd):
     """True when `cmd` is an assertion this runner counts."""
     if cmd.get("module_type") == "text":
-        return False
+        return cmd.get("type") == "assert_invalid" and "binary_filename" in cmd
     return cmd.get("type") in COUNTED
 
 
@@ -106,19 +119,62 @@ class Externs:
         return r
 
 
+# v128 lanes: lane type -> (lanes, bits per lane)
+LANES = {"i8": (16, 8), "i16": (8, 16), "i32": (4, 32), "i64": (2, 64),
+         "f32": (4, 32), "f64": (2, 64)}
+
+# Null reference results: `(ref.null T)` for T in the value's type, and the
+# bottom types' nulls; `refnull` is any null.
+NULL_TYPES = ("refnull", "nullref", "nullfuncref", "nullexternref", "nullexnref")
+# Non-null reference results without a value -> the kinds (`ref_kind`) that match.
+REF_KINDS = {
+    "funcref": ("func",), "externref": ("extern", "host"), "exnref": ("exn",),
+    "i31ref": ("i31",), "structref": ("struct",), "arrayref": ("array",),
+    "eqref": ("i31", "struct", "array"),
+    "anyref": ("i31", "struct", "array", "host"),
+}
+REF_TYPES = tuple(REF_KINDS) + NULL_TYPES
+
+
+def v128_from_lanes(lane_type, lanes):
+    """Lane values (unsigned bit-pattern strings or ints, lane 0 first) ->
+    one unsigned 128-bit int."""
+    n, w = LANES[lane_type]
+    if len(lanes) != n:
+        raise ValueError("v128 %s: %d lanes, expected %d" % (lane_type, len(lanes), n))
+    mask = (1 << w) - 1
+    v = 0
+    for i in range(n):
+        v |= (int(lanes[i]) & mask) << (w * i)
+    return v
+
+
+def v128_lanes(lane_type, v):
+    """One 128-bit value (int or 16 bytes) -> list of unsigned lane ints."""
+    n, w = LANES[lane_type]
+    if not isinstance(v, int):
+        b = bytes(v)
+        v = 0
+        for i in range(15, -1, -1):
+            v = (v << 8) | b[i]
+    mask = (1 << w) - 1
+    return [(v >> (w * i)) & mask for i in range(n)]
+
+
 def parse_arg(v, externs):
     """A JSON argument {"type", "value"} -> the raw value for call_raw."""
     t = v["type"]
     val = v.get("value")
     if t in ("i32", "i64", "f32", "f64"):
         return int(val)
-    if t == "externref":
-        if val == "null":
-            return None
+    if t == "v128":
+        return v128_from_lanes(v["lane_type"], val)
+    if val == "null" and t in REF_TYPES:
+        return None
+    if t == "externref" or t == "anyref":
+        # `ref.host N` as an anyref is the same host object as `ref.extern N`
         return externs.get(int(val))
     if t == "funcref":
-        if val == "null":
-            return None
         raise ValueError("funcref argument %r cannot be made by the host" % val)
     raise ValueError("unsupported value type %r" % t)
 
@@ -132,52 +188,95 @@ def fmt_raw(t, v):
     return repr(v)
 
 
-def check_value(exp, got, externs):
-    """Compare one raw result with one expected JSON value.
-    Returns None when it matches, else a short reason."""
-    t = exp["type"]
-    if "value" not in exp:
+def _bits(t, val, got):
+    """One number or float lane: None when `got` matches `val`."""
+    if t in ("f32", "f64") and val.startswith("nan:"):
+        if got >= 0 and nan_ok(val, t, got):
+            return None
+        return "%s: expected %s, got %s" % (t, val, fmt_raw(t, got))
+    want = int(val)
+    if got == want:
         return None
-    val = exp["value"]
+    return "%s: expected %s, got %s" % (t, fmt_raw(t, want), fmt_raw(t, got))
+
+
+def _ref_kind_default(x):
+    # Without the VM's classification: a function or some other object.
+    return "func" if hasattr(x, "type") and hasattr(x, "inst") else "host"
+
+
+def check_value(exp, got, externs, ref_kind=None):
+    """Compare one raw result with one expected JSON value.
+    Returns None when it matches, else a short reason.  `ref_kind(x)` names
+    what a non-null reference is (wamr_mpy.ref_kind)."""
+    t = exp["type"]
+    val = exp.get("value")
     if t in ("i32", "i64", "f32", "f64"):
+        if val is None:
+            return None
         if not isinstance(got, int) or isinstance(got, bool):
             return "%s: expected a bit pattern int, got %r" % (t, got)
-        if t in ("f32", "f64") and val.startswith("nan:"):
-            if got >= 0 and nan_ok(val, t, got):
-                return None
-            return "%s: expected %s, got %s" % (t, val, fmt_raw(t, got))
-        want = int(val)
-        if got == want:
+        return _bits(t, val, got)
+    if t == "v128":
+        lt = exp["lane_type"]
+        if isinstance(got, bool) or not isinstance(got, (int, bytes, bytearray)) or \
+                (isinstance(got, int) and not 0 <= got < (1 << 128)) or \
+                (not isinstance(got, int) and len(got) != 16):
+            return "v128: expected a 128-bit int or 16 bytes, got %r" % (got,)
+        lanes = v128_lanes(lt, got)
+        for i in range(len(lanes)):
+            if lt in ("f32", "f64"):
+                r = _bits(lt, val[i], lanes[i])
+            else:
+                r = None if lanes[i] == int(val[i]) else "x"
+            if r is not None:
+                return "v128 %s: expected %s, got %s (lane %d)" % (
+                    lt, list(val), lanes, i)
+        return None
+    if t not in REF_TYPES:
+        return "unsupported expected type %r" % t
+    if val == "null" or t in NULL_TYPES:
+        if got is None:
             return None
-        return "%s: expected %s, got %s" % (t, fmt_raw(t, want), fmt_raw(t, got))
-    if t == "externref":
-        if val == "null":
-            if got is None:
-                return None
-            return "externref: expected null, got %r" % (got,)
+        return "%s: expected null, got %r" % (t, got)
+    if got is None:
+        return "%s: expected a non-null reference, got null" % t
+    if val is not None:
+        if t == "funcref":
+            return None     # wabt writes `(ref.func)` as {"value": "0"}
+        # `ref.extern N` / `ref.host N`: that very host object
         want = externs.get(int(val))
         if got is want:
             return None
-        return "externref: expected %r, got %r" % (want, got)
-    if t == "funcref":
-        if val == "null":
-            if got is None:
-                return None
-            return "funcref: expected null, got %r" % (got,)
-        if got is not None:
+        return "%s: expected %r, got %r" % (t, want, got)
+    kind = (ref_kind or _ref_kind_default)(got)
+    if kind in REF_KINDS[t]:
+        return None
+    return "%s: expected a %s reference, got %s %r" % (t, "/".join(REF_KINDS[t]), kind, got)
+
+
+def check_either(choices, got, externs, ref_kind=None):
+    """`either` results (relaxed SIMD): one result that matches any of
+    `choices`; None when it does, else a reason."""
+    if not isinstance(got, (list, tuple)) or len(got) != 1:
+        return "expected one result (either), got %r" % (got,)
+    reasons = []
+    for e in choices:
+        r = check_value(e, got[0], externs, ref_kind)
+        if r is None:
             return None
-        return "funcref: expected a non-null reference, got null"
-    return "unsupported expected type %r" % t
+        reasons.append(r)
+    return "none of %d choices: %s" % (len(choices), reasons[0])
 
 
-def check_results(expected, got, externs):
+def check_results(expected, got, externs, ref_kind=None):
     """Compare a result list; None when all match, else a reason."""
     if not isinstance(got, (list, tuple)):
         return "call_raw returned %r, not a list" % (got,)
     if len(got) != len(expected):
         return "expected %d result(s), got %d: %r" % (len(expected), len(got), list(got))
     for i in range(len(expected)):
-        r = check_value(expected[i], got[i], externs)
+        r = check_value(expected[i], got[i], externs, ref_kind)
         if r is not None:
             if len(expected) > 1:
                 r = "result %d: %s" % (i, r)
@@ -194,6 +293,26 @@ def normalize_global(t, v):
         if t in ("i64", "f64"):
             return v & MASK64
     return v
+
+
+def join_surrogates(s):
+    """MicroPython's json leaves a `\\ud804\\udc7f` escape as two surrogate
+    code points where CPython makes the one character they encode."""
+    out = None
+    i = 0
+    n = len(s)
+    while i < n:
+        c = ord(s[i])
+        if 0xD800 <= c < 0xDC00 and i + 1 < n and 0xDC00 <= ord(s[i + 1]) < 0xE000:
+            if out is None:
+                out = [s[:i]]
+            out.append(chr(0x10000 + ((c - 0xD800) << 10) + ord(s[i + 1]) - 0xDC00))
+            i += 2
+            continue
+        if out is not None:
+            out.append(s[i])
+        i += 1
+    return s if out is None else "".join(out)
 
 
 def one_line(s, limit=300):
@@ -224,13 +343,19 @@ class FileResult:
         self.failures = []
         self.error = None
         self.seconds = 0.0
+        self.kinds = {}       # command kind -> [passed, total]
 
     @property
     def total(self):
         return self.passed + self.failed
 
     def add(self, line, kind, reason=None, msg_only=False):
+        k = self.kinds.get(kind)
+        if k is None:
+            k = self.kinds[kind] = [0, 0]
+        k[1] += 1
         if reason is None:
+            k[0] += 1
             self.passed += 1
         else:
             self.failed += 1
@@ -244,17 +369,36 @@ class FileResult:
             "passed": self.passed, "failed": self.failed, "msg": self.msg,
             "skipped": self.skipped, "error": self.error,
             "seconds": round(self.seconds, 2),
+            "kinds": self.kinds,
             "failures": [{"line": f[0], "kind": f[1], "reason": f[2],
                           "msg_only": f[3]} for f in self.failures],
         }
 
 
-def format_table(results):
-    """Per-file table followed by the final `spec: PASSED/TOTAL` line."""
+def kind_totals(results):
+    """[(kind, passed, total)] over `results`, in COUNTED order."""
+    tot = {}
+    for r in results:
+        for k in r.kinds:
+            p, t = r.kinds[k]
+            a = tot.get(k)
+            if a is None:
+                a = tot[k] = [0, 0]
+            a[0] += p
+            a[1] += t
+    order = [k for k in COUNTED if k in tot] + sorted(k for k in tot if k not in COUNTED)
+    return [(k, tot[k][0], tot[k][1]) for k in order]
+
+
+def format_table(results, kinds=False):
+    """Per-file table (with `kinds`: then passed/total per command kind)
+    followed by the final `spec: PASSED/TOTAL` line."""
     w = 8
     for r in results:
         if len(r.name) > w:
             w = len(r.name)
+    if kinds and w < 21:
+        w = 21      # assert_uninstantiable
     head = "%-*s %7s %7s %7s %5s %7s %8s  %s" % (
         w, "file", "total", "passed", "failed", "msg", "skipped", "seconds", "note")
     lines = [head.rstrip(), "-" * len(head.rstrip())]
@@ -272,6 +416,10 @@ def format_table(results):
     lines.append("-" * len(head.rstrip()))
     lines.append(("%-*s %7d %7d %7d %5d %7d %8.1f" % (
         w, "TOTAL", tp + tf, tp, tf, tm, ts, tsec)).rstrip())
+    if kinds:
+        lines.append("")
+        for k, p, t in kind_totals(results):
+            lines.append("%-*s %7d %7d %7d" % (w, k, t, p, t - p))
     lines.append("spec: %d/%d" % (tp, tp + tf))
     return "\n".join(lines)
 
@@ -320,7 +468,7 @@ def make_spectest(w):
     """The `spectest` host module the suite imports (see shared/spec/README)."""
     def nop(*args):
         return None
-    return {
+    t = {
         "print": w.HostFunc(nop, "", "", raw=True),
         "print_i32": w.HostFunc(nop, "i", "", raw=True),
         "print_i64": w.HostFunc(nop, "I", "", raw=True),
@@ -335,6 +483,13 @@ def make_spectest(w):
         "table": w.Table("funcref", 10, 20),
         "memory": w.Memory(1, 2),
     }
+    try:
+        # 3.0: an i64-indexed table; a VM without table64 just lacks it
+        # (modules importing it are then unlinkable)
+        t["table64"] = w.Table("funcref", 10, 20, addr64=True)
+    except TypeError:
+        pass
+    return t
 
 
 class SpecFile:
@@ -350,6 +505,8 @@ class SpecFile:
         self.spectest = None
         self.registered = {}
         self.named = {}
+        self.defs = {}        # module definitions (3.0 `module definition`)
+        self.ref_kind = getattr(wamr, "ref_kind", None)
         self.current = None
         self.current_line = 0
         self.result = FileResult(path_stem(path))
@@ -385,11 +542,12 @@ class SpecFile:
     def _do_action(self, action):
         inst = self._instance(action.get("module"))
         t = action["type"]
+        field = join_surrogates(action["field"])
         if t == "invoke":
             args = [parse_arg(a, self.externs) for a in action.get("args", ())]
-            return inst.call_raw(action["field"], args)
+            return inst.call_raw(field, args)
         if t == "get":
-            g = inst.exports[action["field"]]
+            g = inst.exports[field]
             return [g.raw]
         raise _Fail("unsupported action type %r" % t)
 
@@ -433,15 +591,41 @@ class SpecFile:
     # -- commands
 
     def cmd_module(self, cmd):
+        name = cmd.get("name")
+        if cmd.get("definition"):
+            # loaded (decoded, validated), not instantiated; `instance`
+            # commands make instances of it
+            self.defs[name] = None
+            try:
+                self.defs[name] = self._load(cmd["filename"])
+            except Exception as e:
+                raise _Fail("module definition failed: %s" % describe_exc(e))
+            return
         self.current = None
         self.current_line = cmd["line"]
-        name = cmd.get("name")
         if name is not None:
             self.named[name] = None
         try:
             inst = self._load(cmd["filename"]).instantiate(imports=self._imports())
         except Exception as e:
             raise _Fail("module failed: %s" % describe_exc(e))
+        self.current = inst
+        if name is not None:
+            self.named[name] = inst
+
+    def cmd_instance(self, cmd):
+        self.current = None
+        self.current_line = cmd["line"]
+        name = cmd.get("instance")
+        if name is not None:
+            self.named[name] = None
+        mod = self.defs.get(cmd.get("definition"))
+        if mod is None:
+            raise _Fail("no module definition %s" % cmd.get("definition"))
+        try:
+            inst = mod.instantiate(imports=self._imports())
+        except Exception as e:
+            raise _Fail("instance failed: %s" % describe_exc(e))
         self.current = inst
         if name is not None:
             self.named[name] = inst
@@ -466,10 +650,15 @@ class SpecFile:
             raise
         except Exception as e:
             raise _Fail("raised %s" % describe_exc(e))
+        if "either" in cmd:
+            r = check_either(cmd["either"], got, self.externs, self.ref_kind)
+            if r is not None:
+                raise _Fail(r)
+            return
         expected = cmd.get("expected", ())
         if action["type"] == "get" and expected:
             got = [normalize_global(expected[0]["type"], got[0])]
-        r = check_results(expected, got, self.externs)
+        r = check_results(expected, got, self.externs, self.ref_kind)
         if r is not None:
             raise _Fail(r)
 
@@ -485,6 +674,20 @@ class SpecFile:
 
     cmd_assert_exhaustion = cmd_assert_trap
 
+    def cmd_assert_exception(self, cmd):
+        # a wasm exception that no handler caught leaves the call as
+        # wamr_mpy.WasmException
+        cls = getattr(self.w, "WasmException", None)
+        try:
+            got = self._do_action(cmd["action"])
+        except _Fail:
+            raise
+        except Exception as e:
+            if cls is None or not isinstance(e, cls):
+                raise _Fail("expected an uncaught wasm exception, got %s" % describe_exc(e))
+            return
+        raise _Fail("expected an uncaught wasm exception, returned %r" % (got,))
+
     def _assert_load_error(self, cmd, cls, clsname):
         try:
             self._load(cmd["filename"])
@@ -494,6 +697,10 @@ class SpecFile:
         raise _Fail("loaded, expected %s %r" % (clsname, cmd["text"]))
 
     def cmd_assert_invalid(self, cmd):
+        if cmd.get("module_type") == "text":
+            # a quoted module with its binary form (3.0 data)
+            cmd = dict(cmd)
+            cmd["filename"] = cmd["binary_filename"]
         self._assert_load_error(cmd, self.w.ValidationError, "ValidationError")
 
     def cmd_assert_malformed(self, cmd):
@@ -523,7 +730,7 @@ class SpecFile:
         self.result.add(line, kind, reason, msg_only)
         if self.emit:
             if reason is None:
-                self.emit("%s + %d" % (STREAM_PREFIX, line))
+                self.emit("%s + %d %s" % (STREAM_PREFIX, line, kind))
             else:
                 self.emit("%s - %d %s %d %s" % (
                     STREAM_PREFIX, line, kind, 1 if msg_only else 0, one_line(reason)))

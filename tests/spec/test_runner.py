@@ -88,8 +88,82 @@ def test_parse_arg_refs_identity():
     assert a is b and a is not c and a.n == 1
     assert rs.parse_arg({"type": "externref", "value": "null"}, ex) is None
     assert rs.parse_arg({"type": "funcref", "value": "null"}, ex) is None
+    # 3.0: `ref.host N` as an anyref is the host object of `ref.extern N`
+    assert rs.parse_arg({"type": "anyref", "value": "1"}, ex) is a
+    for t in ("anyref", "exnref", "nullref", "refnull"):
+        assert rs.parse_arg({"type": t, "value": "null"}, ex) is None
     with pytest.raises(ValueError):
-        rs.parse_arg({"type": "v128", "value": "0"}, ex)
+        rs.parse_arg({"type": "funcref", "value": "3"}, ex)
+    with pytest.raises(ValueError):
+        rs.parse_arg({"type": "nosuchtype", "value": "0"}, ex)
+
+
+def test_v128_lanes():
+    ex = rs.Externs()
+    v = rs.parse_arg({"type": "v128", "lane_type": "i32",
+                      "value": ["1", "2", "3", "4294967295"]}, ex)
+    assert v == 1 | 2 << 32 | 3 << 64 | 0xFFFFFFFF << 96
+    assert rs.v128_lanes("i16", v)[:3] == [1, 0, 2]
+    assert rs.v128_lanes("i8", bytes(range(16))) == list(range(16))
+    assert rs.v128_from_lanes("i64", ["18446744073709551615", "0"]) == 2 ** 64 - 1
+    with pytest.raises(ValueError):
+        rs.v128_from_lanes("i64", ["1"])
+    e = {"type": "v128", "lane_type": "i32", "value": ["1", "2", "3", "4294967295"]}
+    assert rs.check_value(e, v, ex) is None
+    assert rs.check_value(e, v.to_bytes(16, "little"), ex) is None
+    r = rs.check_value(e, v ^ (1 << 64), ex)
+    assert r is not None and "lane 2" in r
+    assert rs.check_value(e, -1, ex) is not None
+    assert rs.check_value(e, 1 << 128, ex) is not None
+    assert rs.check_value(e, b"short", ex) is not None
+    # float lanes: NaN patterns per lane, exact bits otherwise
+    f = {"type": "v128", "lane_type": "f32",
+         "value": ["nan:canonical", "nan:arithmetic", "0", "2147483648"]}
+    good = rs.v128_from_lanes("f32", [0xFFC00000, 0x7FC00001, 0, 0x80000000])
+    assert rs.check_value(f, good, ex) is None
+    assert rs.check_value(f, rs.v128_from_lanes("f32", [0x7FC00001, 0x7FC00001, 0, 0x80000000]), ex)
+    assert rs.check_value(f, rs.v128_from_lanes("f32", [0x7FC00000, 0x7FC00001, 0, 0]), ex)
+
+
+def test_either():
+    ex = rs.Externs()
+    ch = [{"type": "i32", "value": "1"}, {"type": "i32", "value": "2"}]
+    assert rs.check_either(ch, [2], ex) is None
+    assert rs.check_either(ch, [1], ex) is None
+    assert "none of 2" in rs.check_either(ch, [3], ex)
+    assert rs.check_either(ch, [1, 2], ex) is not None
+
+
+def test_reference_result_forms():
+    ex = rs.Externs()
+    kinds = {"f": "func", "s": "struct", "a": "array", "i": "i31", "x": "exn", "h": "host"}
+    kind = lambda v: kinds[v] if isinstance(v, str) else "host"
+    for t in ("refnull", "nullref", "nullfuncref", "nullexternref", "nullexnref"):
+        assert rs.check_value({"type": t}, None, ex, kind) is None
+        assert rs.check_value({"type": t}, "s", ex, kind) is not None
+    for t in ("anyref", "exnref", "funcref", "externref"):
+        assert rs.check_value({"type": t, "value": "null"}, None, ex, kind) is None
+        assert rs.check_value({"type": t, "value": "null"}, "f", ex, kind) is not None
+    ok = {"funcref": "f", "structref": "s", "arrayref": "a", "i31ref": "i", "exnref": "x",
+          "externref": "h"}
+    for t, v in ok.items():
+        assert rs.check_value({"type": t}, v, ex, kind) is None, t
+        assert rs.check_value({"type": t}, None, ex, kind) is not None, t
+    for v in "sai":
+        assert rs.check_value({"type": "eqref"}, v, ex, kind) is None
+    assert rs.check_value({"type": "eqref"}, "f", ex, kind) is not None
+    assert rs.check_value({"type": "structref"}, "a", ex, kind) is not None
+    assert rs.check_value({"type": "i31ref"}, "h", ex, kind) is not None
+    # `ref.host N` seen as an anyref: that very host object
+    h = ex.get(4)
+    assert rs.check_value({"type": "anyref", "value": "4"}, h, ex, kind) is None
+    assert rs.check_value({"type": "anyref", "value": "4"}, ex.get(5), ex, kind) is not None
+
+
+def test_join_surrogates():
+    assert rs.join_surrogates("abc") == "abc"
+    assert rs.join_surrogates("a\ud804\udc7fb") == "a\U0001107fb"
+    assert rs.join_surrogates("\ud804") == "\ud804"
 
 
 def test_check_value_ints_exact_unsigned():
@@ -155,6 +229,13 @@ def test_is_counted():
     assert not rs.is_counted({"type": "assert_invalid", "module_type": "text"})
     assert not rs.is_counted({"type": "module", "module_type": "text"})
     assert not rs.is_counted({"type": "something_new"})
+    # 3.0 kinds; a quoted invalid module that also has its binary form runs
+    assert rs.is_counted({"type": "assert_exception"})
+    assert rs.is_counted({"type": "instance"})
+    assert rs.is_counted({"type": "assert_invalid", "module_type": "text",
+                          "binary_filename": "a.1.wasm"})
+    assert not rs.is_counted({"type": "assert_malformed", "module_type": "text",
+                              "binary_filename": "a.1.wasm"})
 
 
 # ------------------------------------------------------------ table
@@ -221,9 +302,12 @@ def test_parse_stream_complete(sample):
     text = "\n".join([
         "@@ F demo demo.wast", "@@ + 1", "@@ + 5", "@@ - 5 assert_return 0 i32: expected 1",
         "@@ s 7", "@@ - 9 assert_trap 1 message: expected 'unreachable', got 'x'",
-        "@@ + 11", "@@ T 0.250", "@@ END"])
+        "@@ + 11 assert_invalid", "@@ T 0.250", "@@ END"])
     r = driver.parse_stream(sample, text, None)
     assert (r.passed, r.failed, r.msg, r.skipped, r.total) == (3, 2, 1, 1, 5)
+    # kinds from the stream, else from the file by line
+    assert r.kinds == {"module": [1, 1], "assert_return": [1, 2], "assert_trap": [0, 1],
+                       "assert_invalid": [1, 1]}
     assert r.error is None and r.source == "demo.wast" and r.seconds == 0.25
     assert [f[0] for f in r.failures] == [5, 9]
 
@@ -267,6 +351,38 @@ def test_known_failures_and_compare(tmp_path):
     assert c["below"] is None
     c = driver.compare([r], known, {"passed": 9, "total": 9, "files": {"demo": {"passed": 2, "total": 9}}}, False)
     assert c["below"] is None
+
+
+def test_known_wildcards(tmp_path):
+    kf = tmp_path / "kf.txt"
+    kf.write_text("simd_*.wast:*  no SIMD\ndemo.wast:5  why\nother.wast:*  whole file\n")
+    known = driver.load_known(str(kf))
+    assert driver.known_reason(known, "simd_lane.wast:10") == "no SIMD"
+    assert driver.known_reason(known, "demo.wast:5") == "why"
+    assert driver.known_reason(known, "demo.wast:6") is None
+    a = _result("simd_lane", 1, 0)
+    a.source = "simd_lane.wast"
+    a.add(10, "assert_return", "v128")
+    o = _result("other", 2, 0)
+    o.source = "other.wast"
+    c = driver.compare([a, o], known, None, True)
+    assert c["new"] == [] and c["fixed"] == ["other.wast:*"]
+    bl = tmp_path / "b.json"
+    base, entries = driver.update_baseline([a, o], "micropython", str(kf), str(bl))
+    assert list(entries) == ["simd_*.wast:*", "demo.wast:5"]    # demo.wast did not run
+    # per file: a file listed whole cannot lose passes unseen
+    c = driver.compare([a], known, {"passed": 0, "total": 2,
+                                    "files": {"simd_lane": {"passed": 2, "total": 2}}}, True)
+    assert c["below"] and "simd_lane 1 < 2" in c["below"]
+
+
+def test_kind_totals():
+    r = _result("x", 2, 1)
+    r.add(7, "instance")
+    assert rs.kind_totals([r, r]) == [("assert_return", 4, 4), ("assert_trap", 0, 2),
+                                      ("instance", 2, 2)]
+    lines = rs.format_table([r], kinds=True).splitlines()
+    assert lines[-1] == "spec: 3/4" and lines[-2].split() == ["instance", "1", "1", "0"]
 
 
 def test_load_known_rejects_bad_lines(tmp_path):

@@ -1,10 +1,14 @@
-"""The WebAssembly spec suite on the MicroPython unix port (all files) and on
-CPython (a subset by default; WAMR_SPEC_CPYTHON=all runs every file).
+"""The WebAssembly spec suites on the MicroPython unix port (all files) and on
+CPython (a subset of 2.0 by default; WAMR_SPEC_CPYTHON=all runs every file):
+the 2.0 suite (../shared/spec) and the 3.0 suite (../shared/spec3; skipped
+when that data is missing).
 
-Fails when an assertion fails that tests/spec/known_failures.txt does not
-list, when a listed reason is still TODO, or when the number passed falls
-below tests/spec/baseline.json.  Listed failures that now pass are reported
-("fixed, remove from list") without failing.
+Fails when an assertion fails that the suite's known failures
+(tests/spec/known_failures.txt, known_failures_spec3.txt) do not list, when
+a listed reason is still TODO, or when the number passed falls below the
+suite's baseline (baseline.json, baseline_spec3.json), in total or per file.
+Listed failures that now pass are reported ("fixed, remove from list")
+without failing.
 """
 import os
 import sys
@@ -35,23 +39,24 @@ def _files(names=None):
         pytest.fail(str(e))
 
 
-def _check(results, full):
-    table = run_spec.format_table(results)
+def _check(results, full, suite="spec"):
+    table = run_spec.format_table(results, kinds=True)
     print(table)
-    known = driver.load_known()
-    baseline = driver.load_baseline()
+    known = driver.load_known(driver.known_path(suite))
+    baseline = driver.load_baseline(driver.baseline_path(suite))
     c = driver.compare(results, known, baseline, full)
     problems = []
     if baseline is None:
-        problems.append("no tests/spec/baseline.json: run tools/spectest --update-baseline")
+        problems.append("no %s: run tools/spectest --suite %s --update-baseline"
+                        % (os.path.relpath(driver.baseline_path(suite)), suite))
     for k, v in c["new"]:
-        problems.append("new failure (not in known_failures.txt): %s  %s" % (k, v))
+        problems.append("new failure (not in %s): %s  %s" % (driver.SUITES[suite][2], k, v))
     for k in c["todo"]:
-        problems.append("known_failures.txt: reason for %s is still TODO" % k)
+        problems.append("%s: reason for %s is still TODO" % (driver.SUITES[suite][2], k))
     if c["below"]:
         problems.append(c["below"])
     for k in c["fixed"]:
-        warnings.warn("spec %s passes now: fixed, remove from known_failures.txt" % k)
+        warnings.warn("spec %s passes now: fixed, remove from %s" % (k, driver.SUITES[suite][2]))
     if problems:
         shown = problems[:60]
         if len(problems) > len(shown):
@@ -69,3 +74,11 @@ def test_spec_cpython():
     else:
         files = _files(CPYTHON_SUBSET)
     _check(driver.run_suite(files, python=True), full=False)
+
+
+def test_spec3_micropython():
+    try:
+        files = driver.list_files((), "spec3")
+    except driver.SpecDataMissing as e:
+        pytest.skip("%s (the 3.0 suite, ../shared/spec3)" % str(e).split(":")[0])
+    _check(driver.run_suite(files), full=True, suite="spec3")
