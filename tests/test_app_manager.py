@@ -154,6 +154,11 @@ assert message(102) == "Install WASM app failed: app already installed."
 assert message(106) == "Applet Management failed: invalid module type."
 assert message(109) == "Install WASM app failed: invalid wasm file."
 assert message(110) == "install frame must be PUT /applet"
+# failed installs are logged and use up no app id
+assert "install of c failed: load WASM file failed: bad" in LOG, LOG
+assert install(link, mgr, "h", mid=111) == P.CREATED
+assert mgr.app_by_name("h").id == 3
+req(link, mgr, "/applet?name=h", P.DELETE, mid=112)
 assert [a.name for a in mgr.apps] == ["a", "b"]
 b = mgr.app_by_name("b")
 assert (b.heap, b.timers_max, b.wd, b.fuel) == (4096, 2, 50,

@@ -573,3 +573,30 @@ def test_build_without_optional_parts_runs(tmp_path):
     for rel in APP_MODULES:
         assert "wamr_mpy." + rel[:-3].replace("/", ".") not in mods
     assert not os.path.exists(run_dir / "apps")
+
+
+def test_documented_defaults_match_the_config():
+    """Every plain number in docs/app-framework.md's configuration table is
+    what the unix configuration holds (Kconfig's default) and what the
+    manager falls back to when a board's config.py lacks the name."""
+    import re
+    from wamr_mpy import config
+    with open(os.path.join(ROOT, "docs", "app-framework.md")) as f:
+        doc = f.read()
+    with open(os.path.join(ROOT, "wamr_mpy", "app", "manager.py")) as f:
+        mgr = f.read()
+    fallback = dict((m.group(1), eval(m.group(2))) for m in re.finditer(
+        r'cfg\("(\w+)", ([\d *]+)\)', mgr))
+    checked = []
+    for m in re.finditer(r"^\| `(APP_\w+)` \| ([^|]+) \|", doc, re.M):
+        name, text = m.group(1), m.group(2).strip()
+        v = re.fullmatch(r"(\d+)( MiB)?", text)
+        if v is None:
+            continue
+        value = int(v.group(1)) * (1024 * 1024 if v.group(2) else 1)
+        if hasattr(config, name):
+            assert getattr(config, name) == value, (name, text)
+        if name in fallback:
+            assert fallback[name] == value, (name, text, fallback[name])
+        checked.append(name)
+    assert "APP_WATCHDOG_FUEL" in checked and "APP_HEAP_SIZE" in checked

@@ -33,6 +33,36 @@ def run(body, tmp_path, **kw):
     return out
 
 
+LFS = r"""
+import vfs
+
+class RAMBlockDev:
+    def __init__(self, block_size, num_blocks):
+        self.block_size = block_size
+        self.data = bytearray(block_size * num_blocks)
+    def readblocks(self, block_num, buf, offset=0):
+        addr = block_num * self.block_size + offset
+        buf[:] = self.data[addr:addr + len(buf)]
+    def writeblocks(self, block_num, buf, offset=None):
+        if offset is None:
+            for i in range(len(buf) // self.block_size):
+                self.ioctl(6, block_num + i)
+            offset = 0
+        addr = block_num * self.block_size + offset
+        self.data[addr:addr + len(buf)] = buf
+    def ioctl(self, op, arg):
+        if op == 4:
+            return len(self.data) // self.block_size
+        if op == 5:
+            return self.block_size
+        if op == 6:
+            addr = arg * self.block_size
+            self.data[addr:addr + self.block_size] = b"\xff" * self.block_size
+            return 0
+
+"""
+
+
 def test_save_load_remove(tmp_path):
     run(r"""
 st = fresh(D)
@@ -101,33 +131,7 @@ assert INDEX + ".bad" in ls(D)
 
 
 def test_store_on_littlefs(tmp_path):
-    run(r"""
-import vfs
-
-class RAMBlockDev:
-    def __init__(self, block_size, num_blocks):
-        self.block_size = block_size
-        self.data = bytearray(block_size * num_blocks)
-    def readblocks(self, block_num, buf, offset=0):
-        addr = block_num * self.block_size + offset
-        buf[:] = self.data[addr:addr + len(buf)]
-    def writeblocks(self, block_num, buf, offset=None):
-        if offset is None:
-            for i in range(len(buf) // self.block_size):
-                self.ioctl(6, block_num + i)
-            offset = 0
-        addr = block_num * self.block_size + offset
-        self.data[addr:addr + len(buf)] = buf
-    def ioctl(self, op, arg):
-        if op == 4:
-            return len(self.data) // self.block_size
-        if op == 5:
-            return self.block_size
-        if op == 6:
-            addr = arg * self.block_size
-            self.data[addr:addr + self.block_size] = b"\xff" * self.block_size
-            return 0
-
+    run(LFS + r"""
 bdev = RAMBlockDev(4096, 64)
 vfs.VfsLfs2.mkfs(bdev)
 vfs.mount(vfs.VfsLfs2(bdev), "/lfs")
@@ -143,4 +147,26 @@ st = Store("/lfs/apps")
 got = dict((e.name, data) for e, data in st.load())
 assert sorted(got) == ["one", "two"] and got["one"] == a + b"!"
 assert sorted(os.listdir("/lfs/apps")) == [INDEX, "one.wasm", "two.wasm"]
+""", tmp_path)
+
+
+def test_full_flash_leaves_no_partial_app(tmp_path):
+    """A save that does not fit raises a clear OSError and leaves the
+    volume as it was: no NAME.wasm.tmp, the old apps intact."""
+    run(LFS + r"""
+bdev = RAMBlockDev(4096, 16)                 # 64 KiB of flash
+vfs.VfsLfs2.mkfs(bdev)
+vfs.mount(vfs.VfsLfs2(bdev), "/lfs")
+st = Store("/lfs/apps")
+a = b"\0asm\1\0\0\0" + bytes(8000)
+st.save("one", a, 8192, 4, None)
+try:
+    st.save("big", a + bytes(100000), 8192, 4, None)
+    raise SystemExit("saved 108 KB on 64 KiB of flash")
+except OSError as e:
+    assert e.errno == 28, e                  # ENOSPC
+assert sorted(os.listdir("/lfs/apps")) == [INDEX, "one.wasm"]
+st = Store("/lfs/apps")
+assert [(e.name, data == a) for e, data in st.load()] == [("one", True)]
+st.save("two", a, 8192, 4, None)             # the space came back
 """, tmp_path)

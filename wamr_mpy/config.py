@@ -54,6 +54,7 @@ APP_SENSORS = True          # Sensor framework
 APP_STORE = True            # Store installed apps on flash
 APP_WATCHDOG = True         # Watchdog (bound the time one handler may run)
 APP_MAX_APPS = 8            # Maximum installed apps
+APP_HEAP_SIZE = 8192        # Default app heap (bytes) when an install gives no heap=
 APP_MAX_TIMERS = 8          # Maximum timers per app
 APP_MAX_RESOURCES = 16      # Maximum registered resources (services, event topics) per app
 APP_QUEUE_LEN = 16          # Queue length per app (messages)

@@ -139,7 +139,7 @@ class Manager:
         else:
             self.sensors = disabled.NoSensors(self.log)
         self.max_apps = cfg("APP_MAX_APPS", 8)
-        self.heap_default = cfg("APP_HEAP_SIZE", cfg("HEAP_SIZE", 16384))
+        self.heap_default = cfg("APP_HEAP_SIZE", 8192)
         self.heap_min = cfg("APP_HEAP_SIZE_MIN", 1024)
         self.heap_max = cfg("APP_HEAP_SIZE_MAX", 1024 * 1024)
         self.timers_max = cfg("APP_MAX_TIMERS", 8) if config.APP_TIMERS \
@@ -149,7 +149,7 @@ class Manager:
         self.stack_size = cfg("APP_STACK_SIZE", 16384)
         self.max_app_size = cfg("APP_MAX_APP_SIZE", P.MAX_FRAME)
         self.watchdog = config.APP_WATCHDOG
-        self.fuel_default = cfg("APP_WATCHDOG_FUEL", 5000000)
+        self.fuel_default = cfg("APP_WATCHDOG_FUEL", 500000)
         # fuel units per millisecond of `wd=`: measured ~150 on the unix
         # port (a tight loop, one unit per back-edge); boards are slower
         self.fuel_per_ms = cfg("APP_FUEL_PER_MS", 150)
@@ -373,6 +373,8 @@ class Manager:
         try:
             app = self._install(req.url, req.payload)
         except InstallError as e:
+            self.log("install of %s failed: %s" % (P.find_key_value(
+                P.query_of(req.url, "/applet"), "name"), e.message))
             self.respond(req, ERROR,
                          msg="Install WASM app failed: %s" % e.message)
             return
@@ -414,12 +416,14 @@ class Manager:
             self._start_app(app, wasm)
         except BaseException:
             self._drop_app(app)
+            self._give_back_id(app)
             raise
         if persist and self.store is not None:
             try:
                 self.store.save(name, wasm, heap, timers, wd)
             except Exception as e:
                 self._stop_app(app)
+                self._give_back_id(app)
                 raise InstallError("saving the app failed: %s" % e)
         if self.store is None and self.watchdog and \
                 self.policy == "restart":
@@ -438,6 +442,12 @@ class Manager:
         app = App(self, aid, name, heap, timers, wd, fuel)
         self.apps.append(app)
         return app
+
+    def _give_back_id(self, app):
+        """A failed install does not use up an id (installs run one at a
+        time, so the id it took is the last one handed out)."""
+        if self._next_id == app.id + 1:
+            self._next_id = app.id
 
     def _start_app(self, app, wasm):
         app.runner = self.runner_factory(self, app)

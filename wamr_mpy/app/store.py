@@ -244,11 +244,17 @@ class Store:
         data = bytes(data)
         e = Entry(name, len(data), checksum(data), heap, timers, wd)
         tmp = self._path(name + ".wasm.tmp")
-        with open(tmp, "wb") as f:
-            half = len(data) // 2
-            f.write(data[:half])
-            _pause("app-half-written")
-            f.write(data[half:])
+        try:
+            with open(tmp, "wb") as f:
+                half = len(data) // 2
+                f.write(data[:half])
+                _pause("app-half-written")
+                f.write(data[half:])
+        except BaseException:
+            # e.g. a full filesystem: no .tmp is left behind until the next
+            # start
+            _remove(tmp)
+            raise
         _pause("app-written")
         self._replace(tmp, self._path(name + ".wasm"))
         _pause("app-renamed")
