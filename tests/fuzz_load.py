@@ -18,6 +18,7 @@ except ImportError:
 
 import wamr_mpy
 from wamr_mpy import LoadError, ValidationError
+from wasmbin import leb
 
 
 def ticks():
@@ -41,18 +42,6 @@ class Rng:
 
     def below(self, n):
         return self.next() % n
-
-
-def leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def mutants(rng, data, count):

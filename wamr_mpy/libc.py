@@ -23,9 +23,9 @@ def _mem(inst):
     return inst.memory.data
 
 
-def _check(data, addr, n):
-    if addr + n > len(data):
-        raise Trap(_OOB)
+# the natives' one bounds check: unsigned address and length, returns the
+# address to use
+_check = native.check
 
 
 def _s32(v):
@@ -46,7 +46,7 @@ def sprintf(inst, dst, fmt, ap):
     data = _mem(inst)
     s = vformat(data, c_string(data, fmt), ap)
     n = len(s)
-    _check(data, dst, n + 1)
+    dst = _check(data, dst, n + 1)
     data[dst:dst + n] = s
     data[dst + n] = 0
     return n
@@ -144,7 +144,7 @@ def clock(inst):
 
 def clock_gettime(inst, clk, ts):
     data = _mem(inst)
-    _check(data, ts, 16)
+    ts = _check(data, ts, 16)
     ns = _now_ns(clk)
     pack_into("<qi", data, ts, ns // 1000000000, ns % 1000000000)
     return 0
@@ -210,27 +210,27 @@ strchr ($i)i libc_string.strchr
 strcmp ($$)i libc_string.strcmp
 strcpy (*$)i libc_string.strcpy
 strlen ($)i libc_string.strlen
-strncmp (iii)i libc_string.strncmp
-strncpy (*ii)i libc_string.strncpy
-strncasecmp (iii)i libc_string.strncasecmp
+strncmp (**i)i libc_string.strncmp
+strncpy (**i)i libc_string.strncpy
+strncasecmp (**i)i libc_string.strncasecmp
 strdup ($)i libc_string.strdup
 _strdup ($)i libc_string.strdup
 strspn ($$)i libc_string.strspn
 strcspn ($$)i libc_string.strcspn
 strstr ($$)i libc_string.strstr
 atoi ($)i libc_string.atoi
-strtol ($ii)i libc_string.strtol
-strtoul ($ii)i libc_string.strtoul
+strtol ($*i)i libc_string.strtol
+strtoul ($*i)i libc_string.strtoul
 malloc (i)i
 calloc (ii)i
-realloc (ii)i
-free (i)
+realloc (*i)i
+free (*)
 exit (i)
 abort ()
 abortStackOverflow (i)
 nullFunc_X (i)
 clock ()I
-clock_gettime (ii)i
+clock_gettime (i*)i
 isupper (i)i libc_string.isupper
 islower (i)i libc_string.islower
 isalpha (i)i libc_string.isalpha
@@ -249,6 +249,6 @@ llvm_bswap_i16 (i)i
 llvm_bswap_i32 (i)i
 emscripten_memcpy_big (**~)i libc_string.memcpy
 __cxa_allocate_exception (i)i
-__cxa_begin_catch (i)
-__cxa_throw (iii)
+__cxa_begin_catch (*)
+__cxa_throw (**i)
 """, "libc")

@@ -11,8 +11,8 @@ from .libc_printf import c_string
 
 def memcmp(inst, a, b, n):
     data = _mem(inst)
-    _check(data, a, n)
-    _check(data, b, n)
+    a = _check(data, a, n)
+    b = _check(data, b, n)
     for i in range(n):
         d = data[a + i] - data[b + i]
         if d:
@@ -22,7 +22,8 @@ def memcmp(inst, a, b, n):
 
 def memcpy(inst, dst, src, n):
     data = _mem(inst)
-    _check(data, dst, n)
+    dst = _check(data, dst, n)
+    src = _check(data, src, n)
     if n:
         data[dst:dst + n] = data[src:src + n]
     return dst
@@ -31,7 +32,7 @@ def memcpy(inst, dst, src, n):
 def memset(inst, dst, c, n):
     data = _mem(inst)
     n &= _M32
-    _check(data, dst, n)
+    dst = _check(data, dst, n)
     if n:
         data[dst:dst + n] = bytes((c & 0xFF,)) * n
     return dst
@@ -40,7 +41,7 @@ def memset(inst, dst, c, n):
 def memchr(inst, s, c, n):
     data = _mem(inst)
     n &= _M32
-    _check(data, s, n)
+    s = _check(data, s, n)
     i = data.find(bytes((c & 0xFF,)), s, s + n)
     return i if i >= 0 else 0
 
@@ -103,7 +104,7 @@ def strcpy(inst, dst, src):
     data = _mem(inst)
     b = c_string(data, src)
     n = len(b)
-    _check(data, dst, n + 1)
+    dst = _check(data, dst, n + 1)
     data[dst:dst + n] = b
     data[dst + n] = 0
     return dst
@@ -112,7 +113,7 @@ def strcpy(inst, dst, src):
 def strncpy(inst, dst, src, n):
     data = _mem(inst)
     n &= _M32
-    _check(data, dst, n)
+    dst = _check(data, dst, n)
     b = c_string(data, src, n)
     k = len(b)
     data[dst:dst + k] = b
@@ -215,7 +216,7 @@ def _strto(inst, s, endptr, base, signed):
     data = _mem(inst)
     b = c_string(data, s)
     if endptr:
-        _check(data, endptr, 4)
+        endptr = _check(data, endptr, 4)
     neg, v, used, ok = _parse_int(b, _s32(base))
     if signed:
         lim = 0x80000000 if neg else 0x7FFFFFFF

@@ -204,6 +204,30 @@ def lookup(module, name):
     return hf
 
 
+def signatures(module=None):
+    """{module: {name: signature}} of every native an app can import: user
+    registrations, and the built-in libraries with their whole tables (this
+    loads them).  Tests walk it so that no native escapes a check."""
+    for m in _LIBS:
+        if module is None or m == module:
+            _load_lib(m)
+    out = {}
+    for tab in (_builtin, _user):
+        for m in tab:
+            if module is None or m == module:
+                d = out.setdefault(m, {})
+                for name in tab[m]:
+                    d[name] = tab[m][name][1]
+    for m in _tables:
+        if module is None or m == module:
+            d = out.setdefault(m, {})
+            for ln in _tables[m][0].split("\n"):
+                f = ln.split()
+                if len(f) > 1 and f[0] not in (_user.get(m) or {}):
+                    d[f[0]] = f[1]
+    return out
+
+
 def registered(module=None):
     """{module: [names]} of user registrations (for diagnostics)."""
     out = {}
@@ -263,6 +287,28 @@ def _make_hostfunc(module, name, fn, sig, pass_addr):
                     name=module + "." + name)
 
 
+def u32(v):
+    """An i32 as the unsigned 32-bit number it stands for.  Arguments arrive
+    signed (or unsigned, by tier); no bigint masking, as 0xFFFFFFFF is not
+    a small int on 32-bit ports."""
+    return v + 0x100000000 if v < 0 else v
+
+
+def check(data, addr, n):
+    """The bounds check of every native (signature checks, libc, WASI):
+    [addr, addr + n) must lie inside the app memory `data`, both taken as
+    unsigned 32-bit.  A signed address would pass a plain comparison and
+    then index a bytearray from its end.  Returns the unsigned address;
+    traps "out of bounds memory access" otherwise."""
+    if addr < 0:
+        addr += 0x100000000
+    if n < 0:
+        n += 0x100000000
+    if addr + n > len(data):
+        raise Trap(_OOB)
+    return addr
+
+
 def _convert(inst, args, checks, pass_addr):
     """Check every address argument against the app memory; trap before the
     native runs when one is out of range."""
@@ -273,24 +319,18 @@ def _convert(inst, args, checks, pass_addr):
     n = len(data)
     out = list(args)
     for i, kind in checks:
-        # i32 arguments arrive signed; unsigned without bigint masking
-        # (0xFFFFFFFF is not a small int on 32-bit ports)
         a = out[i]
-        if a < 0:
-            a += 0x100000000
         if kind == 2:
-            ln = out[i + 1]
-            if ln < 0:
-                ln += 0x100000000
-            if a + ln > n:
-                raise Trap(_OOB)
+            ln = u32(out[i + 1])
+            a = check(data, a, ln)
             out[i + 1] = ln
             out[i] = a if pass_addr else memoryview(data)[a:a + ln]
         elif kind == 1:
-            if a >= n:
-                raise Trap(_OOB)
+            # WAMR's rule for a '*' without a length: one byte
+            a = check(data, a, 1)
             out[i] = a if pass_addr else memoryview(data)[a:]
         else:
+            a = u32(a)
             e = data.find(b"\0", a) if a < n else -1
             if e < 0:
                 raise Trap(_OOB)
