@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
 	@echo "make test       set up (also test tools), then run the whole test suite"
-	@echo "make test-fast  the test suite without the spec tests"
+	@echo "make test-fast  the test suite without the spec tests (all that read the spec data)"
 	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
 	@echo "make setup      only the .venv (tools/setup)"
 

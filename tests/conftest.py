@@ -15,8 +15,42 @@ if TESTS not in sys.path:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "spec: the WebAssembly spec suite (slow)")
+    config.addinivalue_line("markers", "spec: the WebAssembly spec suite (slow); every "
+                            "test using the spec_json/spec3_json fixtures gets it")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # before `-m "not spec"` (make test-fast) deselects: a test that reads
+    # the spec data is a spec test, whatever its file says
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "spec_json" in names or "spec3_json" in names:
+            item.add_marker(pytest.mark.spec)
+
+
+def _spec_data(suite):
+    if os.path.join(TESTS, "spec") not in sys.path:
+        sys.path.insert(0, os.path.join(TESTS, "spec"))
+    import driver
+    try:
+        return driver.spec_json_dir(suite)
+    except driver.SpecDataMissing as e:
+        pytest.skip(e.hint)
+
+
+@pytest.fixture(scope="session")
+def spec_json():
+    """The 2.0 spec data's json directory (NAME/NAME.json); without the data
+    the test skips with one line saying how to get it."""
+    return _spec_data("spec")
+
+
+@pytest.fixture(scope="session")
+def spec3_json():
+    """The same for the 3.0 suite."""
+    return _spec_data("spec3")
 
 
 @pytest.fixture

@@ -476,7 +476,6 @@ def spec_rows(spec_dir):
 
 # ------------------------------------------------------------ table files
 
-SPEC_DIR = os.environ.get("WAMR_SPEC_JSON", "/work/shared/spec/json")
 _TABLES = {}
 _TMP = []
 
@@ -497,15 +496,16 @@ def scale():
     return float(os.environ.get("WAMR_NUMERIC_SCALE", "1"))
 
 
-def table(kind):
+def table(kind, spec_dir=None):
     """Path of a table file, built once per process.  kind: "ref" (wasmtime
-    on generated cases, every op of OPS) or "spec" (the spec JSON files)."""
+    on generated cases, every op of OPS) or "spec" (the spec JSON files in
+    spec_dir, the tests' spec_json fixture)."""
     if kind not in _TABLES:
         path = os.path.join(_tmpdir(), kind + ".txt")
         if kind == "ref":
             rows = reference_rows(sorted(OPS), scale=scale())
         else:
-            rows = list(spec_rows(SPEC_DIR))
+            rows = list(spec_rows(spec_dir))
         write_table(path, rows)
         _TABLES[kind] = path
     return _TABLES[kind]

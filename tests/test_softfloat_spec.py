@@ -33,7 +33,7 @@ def test_soft_mode_is_in_force():
     assert out.split() == ["1", "1", "int", "0x4000000000000000"]
 
 
-def test_float_spec_files_in_soft_mode(monkeypatch):
+def test_float_spec_files_in_soft_mode(monkeypatch, spec_json):
     try:
         files = driver.list_files(FLOAT_SPEC)
     except driver.SpecDataMissing as e:

@@ -142,7 +142,7 @@ AOT_DEPTH = {"call.wast:334", "call_indirect.wast:582"}
 
 
 @pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
-def test_spec_suite(mp32, tier, tmp_path):
+def test_spec_suite(mp32, tier, tmp_path, spec_json):
     """The whole spec testsuite on the 32-bit single-float port: f32/f64
     through softfloat.py, i32 in 32-bit viper words on fast/jit/aot (aot:
     each module compiled by mpy-cross -march=x86 and imported from a
@@ -151,7 +151,8 @@ def test_spec_suite(mp32, tier, tmp_path):
     r = subprocess.run([PY, os.path.join(ROOT, "tools", "spectest"), "-q", "-v",
                         "--json", str(js)],
                        capture_output=True, text=True, timeout=1500,
-                       env=dict(os.environ, WAMR_MICROPYTHON=mp32, WAMR_TIER=tier))
+                       env=dict(os.environ, WAMR_MICROPYTHON=mp32, WAMR_TIER=tier,
+                                WASM_SPEC_DIR=spec_json))
     out = r.stdout + r.stderr
     if "not found" in out and "spec" in out.lower() and not js.exists():
         pytest.fail(out[-2000:])

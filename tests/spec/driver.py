@@ -22,6 +22,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import run_spec  # noqa: E402  (the same module runs on MicroPython)
+import testsuite  # noqa: E402
 from mp import MICROPYTHON  # noqa: E402
 
 RUNNER = os.path.join(HERE, "run_spec.py")
@@ -37,11 +38,14 @@ SUITES = collections.OrderedDict([
 ])
 KNOWN_FAILURES = os.path.join(HERE, "known_failures.txt")
 BASELINE = os.path.join(HERE, "baseline.json")
-DEFAULT_SPEC_DIR = os.path.join(os.path.dirname(ROOT), "shared", "spec")
 
 
 class SpecDataMissing(Exception):
-    pass
+    """No data; .hint says in one line where it was looked for and how to
+    get it."""
+    def __init__(self, msg, hint=None):
+        Exception.__init__(self, msg)
+        self.hint = hint or msg
 
 
 def known_path(suite="spec"):
@@ -74,10 +78,12 @@ def spec_json_dir(suite="spec"):
     """The directory holding NAME/NAME.json: `$WASM_SPEC_DIR` (2.0) or
     `$WASM_SPEC3_DIR` (3.0) (the spec root with json/ in it, or the json
     directory itself), else ../shared/spec or ../shared/spec3 next to the
-    repository."""
+    repository, else build/spec or build/spec3 (where `tools/spectest
+    --testsuite` puts the 2.0 data)."""
     var, folder = SUITES[suite][0], SUITES[suite][1]
     env = os.environ.get(var)
-    bases = [env] if env else [os.path.join(d, folder) for d in _shared_dirs()]
+    bases = [env] if env else [os.path.join(d, folder) for d in _shared_dirs()] + [
+        os.path.join(ROOT, "build", folder)]
     looked = []
     for base in bases:
         looked += [os.path.join(base, "json"), base]
@@ -86,12 +92,9 @@ def spec_json_dir(suite="spec"):
                 os.path.isfile(os.path.join(cand, d, d + ".json"))
                 for d in os.listdir(cand)):
             return os.path.abspath(cand)
-    how = ("$%s=%s" % (var, env)) if env else (
-        "the default (../shared/%s relative to the repo root; "
-        "set $%s to use another)" % (folder, var))
-    raise SpecDataMissing(
-        "spec test data not found: looked for NAME/NAME.json in %s, from %s"
-        % (" and ".join(os.path.abspath(p) for p in looked), how))
+    hint = testsuite.hint(suite, var, folder)
+    raise SpecDataMissing("%s; looked for NAME/NAME.json in %s"
+                          % (hint, ", ".join(os.path.abspath(p) for p in looked)), hint)
 
 
 def list_files(selection=(), suite="spec"):
@@ -475,9 +478,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="tools/spectest",
         description="Run the WebAssembly spec tests on the MicroPython unix port "
-                    "(or CPython with --python). Spec data: $WASM_SPEC_DIR or "
-                    "../shared/spec (2.0), $WASM_SPEC3_DIR or ../shared/spec3 (3.0) "
-                    "next to the repository.")
+                    "(or CPython with --python). Spec data: $WASM_SPEC_DIR, "
+                    "../shared/spec next to the repository or build/spec (2.0), "
+                    "$WASM_SPEC3_DIR, ../shared/spec3 or build/spec3 (3.0); "
+                    "--testsuite DIR builds the 2.0 data.")
     ap.add_argument("files", nargs="*", help="spec names (i32, f32.wast), .json files or dirs; default all")
     ap.add_argument("--suite", choices=list(SUITES) + ["all"], default="spec",
                     help="spec (2.0, the default), spec3 (3.0) or all")
@@ -491,7 +495,22 @@ def main(argv=None):
     ap.add_argument("--update-baseline", action="store_true",
                     help="rewrite the suite's tests/spec/baseline*.json and known_failures*.txt from this run")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    ap.add_argument("--testsuite", metavar="DIR",
+                    help="build the 2.0 data from DIR, a WebAssembly/testsuite checkout "
+                         "(wast2json from wabt), into --out, and stop")
+    ap.add_argument("--out", metavar="DIR",
+                    help="with --testsuite: where (default $WASM_SPEC_DIR, else build/spec)")
     a = ap.parse_args(argv)
+    if a.testsuite:
+        out = a.out or os.environ.get("WASM_SPEC_DIR") or os.path.join(ROOT, "build", "spec")
+        try:
+            testsuite.build(a.testsuite, out, log=lambda s: print(s, file=sys.stderr))
+        except (ValueError, RuntimeError, OSError) as e:
+            print("spectest: %s" % e, file=sys.stderr)
+            return 1
+        return 0
+    if a.out:
+        ap.error("--out goes with --testsuite")
     # SIGTERM (e.g. from `kill`) unwinds like Ctrl-C so the runners are killed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not a.python and not os.path.exists(MICROPYTHON) and "/" in MICROPYTHON:

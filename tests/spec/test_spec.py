@@ -64,11 +64,11 @@ def _check(results, full, suite="spec"):
         pytest.fail("\n".join(shown + ["", table.splitlines()[-1]]), pytrace=False)
 
 
-def test_spec_micropython():
+def test_spec_micropython(spec_json):
     _check(driver.run_suite(_files()), full=True)
 
 
-def test_spec_cpython():
+def test_spec_cpython(spec_json):
     if os.environ.get("WAMR_SPEC_CPYTHON") == "all":
         files = _files()
     else:
@@ -76,9 +76,6 @@ def test_spec_cpython():
     _check(driver.run_suite(files, python=True), full=False)
 
 
-def test_spec3_micropython():
-    try:
-        files = driver.list_files((), "spec3")
-    except driver.SpecDataMissing as e:
-        pytest.skip("%s (the 3.0 suite, ../shared/spec3)" % str(e).split(":")[0])
+def test_spec3_micropython(spec3_json):
+    files = driver.list_files((), "spec3")
     _check(driver.run_suite(files), full=True, suite="spec3")
