@@ -863,3 +863,102 @@ def test_stdio_transport(apps):
     assert attr.to_dict(got[1].payload)["key1"] == "value1"
     assert "[handler] url1 called" in err       # app output on stderr
     assert p.returncode == 0
+
+
+# ---- a flood of connections --------------------------------------------------
+
+def _rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def _open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def _flood(port, attempts, hold_s, deadline_s):
+    """`attempts` connections at once, each sending the start of a frame
+    that never completes and holding on for `hold_s`; returns (connected,
+    closed by the device at once, failed to connect).  Bounded in count
+    and time; loopback only."""
+    import asyncio
+
+    async def one(counts):
+        try:
+            r, w = await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port), deadline_s)
+        except (OSError, asyncio.TimeoutError):
+            counts[2] += 1
+            return
+        counts[0] += 1
+        try:
+            w.write(b"\x12\x34\x00\x02\x00\x00\x10\x00")   # 4 KiB promised
+            got = await asyncio.wait_for(r.read(1), hold_s)
+            if got == b"":
+                counts[1] += 1          # refused: the device closed it
+        except (OSError, asyncio.TimeoutError):
+            pass
+        finally:
+            w.close()
+
+    async def main():
+        counts = [0, 0, 0]
+        await asyncio.gather(*[one(counts) for i in range(attempts)])
+        return counts
+    return asyncio.run(main())
+
+
+def _install_request_uninstall(dev):
+    rc, out = dev.tool("-i", "rh", "-f", prebuilt("request_handler"))
+    assert rc == 65, out
+    rc, out = dev.tool("-r", "/app/rh/url1", "-A", "GET")
+    assert rc == 69 and json_of(out)["key1"] == "value1", out
+    rc, out = dev.tool("-u", "rh")
+    assert rc == 66, out
+
+
+@pytest.mark.slow
+def test_connection_flood_is_refused_and_service_goes_on(device_factory):
+    """3,000 connection attempts at once (issue: the manager died with
+    SIGSEGV at ~910 open links when registering one more socket ran the
+    heap out inside select.poll): links beyond APP_MAX_LINKS are closed at
+    once, the manager keeps serving, and its memory returns to its level
+    before the flood."""
+    dev = device_factory()
+    pid = dev.proc.pid
+    _install_request_uninstall(dev)         # the steady state
+    rss0, fds0 = _rss_kib(pid), _open_fds(pid)
+    peak = [fds0]
+    flooding = [True]
+
+    def watch():
+        while flooding[0] and dev.proc.poll() is None:
+            try:
+                peak[0] = max(peak[0], _open_fds(pid))
+            except OSError:
+                break
+            time.sleep(0.01)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    connected, refused, failed = _flood(dev.port, 3000, 3.0, 60.0)
+    flooding[0] = False
+    watcher.join()
+    assert dev.proc.poll() is None, dev.stderr()
+    deadline = time.monotonic() + 30
+    while _open_fds(pid) > fds0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    fds1 = _open_fds(pid)
+    _install_request_uninstall(dev)
+    rss1 = _rss_kib(pid)
+    print("flood: %d connected (%d closed at once by the device), %d did "
+          "not connect; device fds %d before, at most %d during, %d after; "
+          "VmRSS %d KiB before, %d KiB after" % (
+              connected, refused, failed, fds0, peak[0], fds1, rss0, rss1))
+    assert dev.proc.poll() is None, dev.stderr()
+    assert "refused: 32 links open (APP_MAX_LINKS)" in dev.stderr()
+    assert refused > 0
+    # 32 links, plus those just accepted and not yet closed
+    assert peak[0] - fds0 <= 32 + 2, (fds0, peak[0])
+    assert fds1 == fds0
+    # bounded by the 32 links, not by the 3,000 attempts (a link is ~2 KiB)
+    assert rss1 - rss0 < 256, (rss0, rss1)

@@ -646,3 +646,24 @@ print(m.data is None, app.runner.inst.call("f", 0))
     off = check_mp(code, env={"WAMR_CONFIG": "UNLOAD_LOADER=0,APP_WATCHDOG=0"})
     assert on.split() == ["True", "7"], on
     assert off.split() == ["False", "7"], off
+
+
+def test_link_limit():
+    run(r"""
+mgr, link = make()
+mgr.max_links = 3
+more = [Link("l%d" % i) for i in range(4)]
+assert mgr.add_link(more[0]) and mgr.add_link(more[1])
+assert not mgr.add_link(more[2]) and not mgr.add_link(more[3])
+assert [l.name for l in mgr.links] == ["h", "l0", "l1"]
+assert mgr.stats["refused_links"] == 2
+assert [m for m in LOG if "refused" in m] == [
+    "link l2 refused: 3 links open (APP_MAX_LINKS); refusing more until "
+    "one closes"]
+mgr.remove_link(more[0])
+assert mgr.add_link(more[2])
+assert LOG[-1] == "links: 2 refused while full"
+# the links that are in still work
+req(more[2], mgr, "/applet", P.GET, mid=9)
+assert more[2].status(9) == P.CONTENT
+""")

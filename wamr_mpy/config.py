@@ -69,6 +69,7 @@ APP_STORE_DIR = '/apps'     # Folder for installed apps on the board's filesyste
 TRANSPORT_TCP = True        # TCP socket
 TRANSPORT_UART = False      # UART
 TRANSPORT_STDIO = True      # stdio (the REPL's serial line / the unix process)
+APP_MAX_LINKS = 32          # Host links open at once (TCP connections, serial lines)
 APP_TRANSPORT = 'tcp'       # Transport main.py starts: tcp or uart.
 APP_TCP_HOST = '0.0.0.0'    # TCP address to listen on
 APP_TCP_PORT = 8888         # TCP port to listen on

@@ -24,6 +24,10 @@ try:
     import asyncio
 except ImportError:             # pragma: no cover
     asyncio = None
+try:
+    from gc import mem_free
+except ImportError:             # pragma: no cover
+    mem_free = None
 
 from .. import config
 from . import protocol as P
@@ -48,6 +52,12 @@ OFF = "%s is off in this build (%s)"
 # uninstall, query, /event/, /app/NAME) 5.00 with an "error message";
 # WAMR's host_tool and scripts built on it go by that status.
 ERROR = P.INTERNAL_ERROR
+
+# A new link is refused while less heap than this is free: a link costs
+# about 2 KiB on the unix port (1 KiB on 32-bit boards), and the unix
+# port's select.poll crashes (SIGSEGV in modselect.c) when registering a
+# socket runs the heap out.
+LINK_HEAP_RESERVE = 4096
 
 
 def cfg(name, default):
@@ -156,8 +166,10 @@ class Manager:
         self.policy = cfg("APP_WATCHDOG_POLICY", "restart")
         self.max_restarts = cfg("APP_WATCHDOG_MAX_RESTARTS", 3)
         self.link_quiet_ms = cfg("APP_LINK_TIMEOUT_MS", 1000)
+        self.max_links = cfg("APP_MAX_LINKS", 4)
         self.stats = {"frames": 0, "bad_frames": 0, "requests": 0,
-                      "trips": 0}
+                      "trips": 0, "refused_links": 0}
+        self._refusing = 0      # links refused since the last one was let in
         self._house = None
 
     # ------------------------------------------------------------------ ids
@@ -195,9 +207,28 @@ class Manager:
     # ---------------------------------------------------------------- links
 
     def add_link(self, link):
+        """Serve `link`; False when it is refused (APP_MAX_LINKS links are
+        open, or the heap is short): the transport then closes it, so a
+        flood of connections cannot exhaust the heap."""
+        why = None
+        if len(self.links) >= self.max_links:
+            why = "%d links open (APP_MAX_LINKS)" % len(self.links)
+        elif mem_free is not None and mem_free() < LINK_HEAP_RESERVE:
+            why = "%d bytes of heap free" % mem_free()
+        if why is not None:
+            if not self._refusing:
+                self.log("link %s refused: %s; refusing more until one "
+                         "closes" % (link.name, why))
+            self._refusing += 1
+            self.stats["refused_links"] += 1
+            return False
+        if self._refusing:
+            self.log("links: %d refused while full" % self._refusing)
+            self._refusing = 0
         link.framer = P.Framer(cfg("APP_MAX_FRAME", P.MAX_FRAME))
         link.last_rx = ticks_ms()
         self.links.append(link)
+        return True
 
     def remove_link(self, link):
         link.alive = False

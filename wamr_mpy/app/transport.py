@@ -10,7 +10,9 @@
 #   transport_uart.py  TRANSPORT_UART (machine.UART)
 #   transport_file.py  TRANSPORT_STDIO (on the unix port also --uart DEV)
 # This module holds what they share and the entry points; starting a
-# transport the build left out raises TransportOff.
+# transport the build left out raises TransportOff.  A transport hands each
+# new link to serve_link(), which refuses it when the manager is full
+# (APP_MAX_LINKS) and pumps it otherwise.
 
 try:
     import asyncio
@@ -35,12 +37,15 @@ class StreamLink:
         self.alive = True
         self.error = None
         self._ev = asyncio.Event()
-        self._task = asyncio.create_task(self._drainer())
+        self._task = None       # started by the first send (refused links
+        # never get one)
 
     def send(self, data):
         if not self.alive:
             return
         self.writer.write(data)
+        if self._task is None:
+            self._task = asyncio.create_task(self._drainer())
         self._ev.set()
 
     async def _drainer(self):
@@ -57,6 +62,16 @@ class StreamLink:
     def close(self):
         self.alive = False
         self._ev.set()
+
+
+async def serve_link(mgr, link, reader):
+    """Serve a new link until EOF: False at once when the manager refuses
+    it (the link is closed)."""
+    if not mgr.add_link(link):
+        link.close()
+        return False
+    await pump(mgr, link, reader)
+    return True
 
 
 async def pump(mgr, link, reader):

@@ -9,7 +9,7 @@ try:
 except ImportError:             # pragma: no cover
     asyncio = None
 
-from .transport import pump
+from .transport import serve_link
 
 
 class FileLink:
@@ -85,7 +85,6 @@ def _byte_reader(rfile, chunk=4096):
 async def serve_file(mgr, rfile, wfile, name="file", byte_wise=True):
     """Serve one link over a pair of file objects until EOF."""
     link = FileLink(name, wfile)
-    mgr.add_link(link)
     if byte_wise:
         rd = _byte_reader(rfile)
     else:
@@ -93,7 +92,8 @@ async def serve_file(mgr, rfile, wfile, name="file", byte_wise=True):
 
         async def rd():
             return await sreader.read(512)
-    await pump(mgr, link, rd)
+    if not await serve_link(mgr, link, rd):
+        mgr.log("%s: not served" % name)
 
 
 def open_device(path):

@@ -5,21 +5,22 @@ try:
 except ImportError:             # pragma: no cover
     asyncio = None
 
-from .transport import StreamLink, pump
+from .transport import StreamLink, serve_link
 
 
 async def serve_tcp(mgr, host="127.0.0.1", port=8888):
-    """Start the TCP server; returns the asyncio server."""
+    """Start the TCP server; returns the asyncio server.  Connections
+    beyond the manager's APP_MAX_LINKS are closed as soon as they are
+    accepted (the host sees the connection end)."""
     count = [0]
 
     async def client(reader, writer):
         count[0] += 1
         link = StreamLink("tcp%d" % count[0], writer)
-        mgr.add_link(link)
 
         async def rd():
             return await reader.read(2048)
-        await pump(mgr, link, rd)
+        await serve_link(mgr, link, rd)
         try:
             writer.close()
             await writer.wait_closed()

@@ -6,14 +6,15 @@ try:
 except ImportError:             # pragma: no cover
     asyncio = None
 
-from .transport import StreamLink, pump
+from .transport import StreamLink, serve_link
 
 
 async def serve_uart(mgr, uart, name="uart"):
     link = StreamLink(name, asyncio.StreamWriter(uart, {}))
-    mgr.add_link(link)
     sreader = asyncio.StreamReader(uart)
 
     async def rd():
         return await sreader.read(512)
-    await pump(mgr, link, rd)
+    if not await serve_link(mgr, link, rd):
+        # the caller serves the line again: not in a busy loop
+        await asyncio.sleep_ms(1000)
