@@ -103,35 +103,163 @@ def test_i32_division_near_the_word_limits(mp32, tier, tmp_path):
     """Viper's // moves the dividend by |divisor| - 1 before a C division,
     which wraps a 32-bit word near -2**31 and 2**31 - 1 (1 // -2**31 gave
     1): every tier must divide exactly there on a 32-bit port."""
-    wasm = tmp_path / "div.wasm"
-    src = tmp_path / "div.wat"
-    src.write_text(DIV_WAT)
+    _check_cases(mp32, tier, tmp_path, DIV_WAT, _div_expected())
+
+
+def _instance_code(tier, wat, tmp_path):
+    """MicroPython code that sets `inst` to an instance of module `wat` on
+    `tier` (aot: compiled by wamrc for x86 and imported as a module: this
+    port has no vfs to import a .mpy from memory, as firmware with it
+    frozen would)."""
+    wasm = tmp_path / "m.wasm"
+    src = tmp_path / "m.wat"
+    src.write_text(wat)
     subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
     if tier == "aot":
-        # this port has no vfs to import a .mpy from memory: import the
-        # wamrc output as a module, as firmware with it frozen would
         r = subprocess.run([PY, os.path.join(ROOT, "tools", "wamrc"), "-q", "-march=x86",
-                            "-o", str(tmp_path / "divx86.mpy"), str(wasm)],
+                            "-o", str(tmp_path / "mx86.mpy"), str(wasm)],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
-        make = ("sys.path.append(%r)\nimport divx86\nfrom wamr_mpy import aot\n"
-                "inst = aot.load_module(divx86).instantiate()\n" % str(tmp_path))
-    else:
-        make = ("inst = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier=%r)\n"
-                % (str(wasm), tier))
-    cases = _div_expected()
+        return ("sys.path.append(%r)\nimport mx86\nfrom wamr_mpy import aot\n"
+                "inst = aot.load_module(mx86).instantiate()\n" % str(tmp_path))
+    return ("inst = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier=%r)\n"
+            % (str(wasm), tier))
+
+
+def _check_cases(mp32, tier, tmp_path, wat, cases):
+    """Calls each [export, args..., expected] of cases on the 32-bit port."""
     (tmp_path / "cases.json").write_text(json.dumps(cases))
-    out = run32(mp32, "import sys, json, wamr_mpy\n" + make + """
+    out = run32(mp32, "import sys, json, wamr_mpy\n" + _instance_code(tier, wat, tmp_path) + """
 n = bad = 0
-for k, a, b, want in json.load(open(%r)):
-    got = inst.call(k, a, b)
+for c in json.load(open(%r)):
+    got = inst.call(*c[:-1])
     n += 1
-    if got != want:
+    if got != c[-1]:
         bad += 1
-        print("WRONG", k, a, b, got, want)
+        print("WRONG", c, got)
 print("checked", n, "wrong", bad)
 """ % str(tmp_path / "cases.json"))
     assert out.strip().endswith("checked %d wrong 0" % len(cases)), out
+
+
+I64_BIN = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div_s": lambda a, b: _s64(a) // _s64(b) if (a < 0) == (b < 0) else -(abs(_s64(a)) // abs(_s64(b))),
+    "div_u": lambda a, b: (a & M64) // (b & M64),
+    "rem_s": lambda a, b: _s64(a) - _s64(b) * I64_BIN["div_s"](a, b),
+    "rem_u": lambda a, b: (a & M64) % (b & M64),
+    "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+    "shl": lambda a, b: a << (b & 63), "shr_s": lambda a, b: a >> (b & 63),
+    "shr_u": lambda a, b: (a & M64) >> (b & 63),
+    "rotl": lambda a, b: ((a & M64) << (b & 63)) | ((a & M64) >> (64 - (b & 63))),
+    "rotr": lambda a, b: ((a & M64) >> (b & 63)) | ((a & M64) << (64 - (b & 63))),
+}
+I64_CMP = {
+    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt_s": lambda a, b: a < b,
+    "lt_u": lambda a, b: (a & M64) < (b & M64), "gt_s": lambda a, b: a > b,
+    "gt_u": lambda a, b: (a & M64) > (b & M64), "le_s": lambda a, b: a <= b,
+    "le_u": lambda a, b: (a & M64) <= (b & M64), "ge_s": lambda a, b: a >= b,
+    "ge_u": lambda a, b: (a & M64) >= (b & M64),
+}
+I64_UN = {
+    "clz": lambda a: 64 - (a & M64).bit_length(),
+    "ctz": lambda a: ((a & -a) & M64).bit_length() - 1 if a & M64 else 64,
+    "popcnt": lambda a: bin(a & M64).count("1"),
+}
+M64 = (1 << 64) - 1
+I64_VALUES = [0, 1, 2, 3, 7, 63, 64, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x100000000,
+              0x100000001, 0x123456789ABCDEF, 0x7FFFFFFFFFFFFFFF, -0x8000000000000000,
+              -0x7FFFFFFFFFFFFFFF, -0x100000000, -0x80000001, -0x80000000, -3, -2, -1]
+
+
+def _s64(v):
+    v &= M64
+    return v - (1 << 64) if v >> 63 else v
+
+
+def _i64_cases():
+    wat = ["(module"]
+    cases = []
+    for name in I64_BIN:
+        wat.append('(func (export "%s") (param i64 i64) (result i64) '
+                   'local.get 0 local.get 1 i64.%s)' % (name, name))
+    for name in I64_CMP:
+        wat.append('(func (export "%s") (param i64 i64) (result i32) '
+                   'local.get 0 local.get 1 i64.%s)' % (name, name))
+    for name in I64_UN:
+        wat.append('(func (export "%s") (param i64) (result i64) local.get 0 i64.%s)'
+                   % (name, name))
+    for a in I64_VALUES:
+        for name, f in I64_UN.items():
+            cases.append([name, a, f(a)])
+        for b in I64_VALUES:
+            for name, f in I64_BIN.items():
+                if name[:3] in ("div", "rem") and (b == 0 or (
+                        name == "div_s" and a == -0x8000000000000000 and b == -1)):
+                    continue
+                cases.append([name, a, b, _s64(f(a, b))])
+            for name, f in I64_CMP.items():
+                cases.append([name, a, b, int(f(a, b))])
+    return "\n".join(wat) + ")", cases
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
+def test_i64_operations_near_the_word_limits(mp32, tier, tmp_path):
+    """Every i64 arithmetic, bit-count and compare instruction on values
+    at the 32-bit and 64-bit limits, where a tier that keeps an i64 in two
+    32-bit words carries, borrows, shifts and divides across them."""
+    wat, cases = _i64_cases()
+    _check_cases(mp32, tier, tmp_path, wat, cases)
+
+
+I64_LOOP_WAT = """(module (memory 1)
+ (func (export "run") (param $n i32) (result i32) (local $x i64) (local $y i64) (local $z i64)
+  i64.const 0x0123456789ABCDEF local.set $x
+  i64.const -7 local.set $y
+  block loop
+   local.get $n i32.eqz br_if 1
+   local.get $x local.get $y i64.mul local.get $x i64.const 7 i64.shr_u i64.add
+   local.get $y i64.rotl local.set $x
+   local.get $x local.get $y i64.const 1 i64.or i64.div_u local.get $x i64.xor local.set $z
+   local.get $z i64.clz local.get $z i64.ctz i64.add local.get $z i64.popcnt i64.add
+   local.get $y i64.add local.set $y
+   local.get $x local.get $y i64.sub local.get $y i64.const 1 i64.or i64.rem_s
+   local.get $z i64.const 3 i64.shl i64.add local.set $x
+   i32.const 8 local.get $x i64.store
+   i32.const 8 i64.load local.get $y i64.rotr local.get $z i64.shr_s local.set $z
+   local.get $x local.get $z i64.lt_u if local.get $x local.get $z i64.and local.set $x end
+   local.get $n i32.const 1 i32.sub local.set $n
+   br 0
+  end end
+  local.get $x local.get $y i64.xor local.get $z i64.xor i32.wrap_i64 i32.const 0xffff i32.and))
+"""
+
+
+def _loop_allocations(mp32, tier, tmp_path, wat, small, big):
+    """Bytes allocated by run(small) and by run(big) on the 32-bit port,
+    garbage collection off."""
+    out = run32(mp32, "import sys, gc, wamr_mpy\n" + _instance_code(tier, wat, tmp_path) + """
+inst.call("run", 2)
+a0 = a1 = a2 = 0          # no new globals (a dict resize) while measuring
+gc.collect()
+gc.disable()
+a0 = gc.mem_alloc()
+inst.call("run", %d)
+a1 = gc.mem_alloc()
+inst.call("run", %d)
+a2 = gc.mem_alloc()
+print("alloc", a1 - a0, a2 - a1)
+""" % (small, big))
+    return [int(x) for x in out.split("alloc")[-1].split()]
+
+
+def test_fast_tier_i64_loops_allocate_nothing(mp32, tmp_path):
+    """The fast tier keeps an i64 in two 32-bit cells: a loop of i64
+    arithmetic, division, bit counts, shifts, rotates, compares, loads and
+    stores allocates the same few bytes (the call's) however many times it
+    runs."""
+    small, big = _loop_allocations(mp32, "fast", tmp_path, I64_LOOP_WAT, 10, 5000)
+    assert small == big, (small, big)
 
 
 # AOT code makes a Python call per wasm call: the odd/even recursions 200

@@ -126,10 +126,9 @@ def write(env, t, i, v):
 # -- numeric operations through numeric.py / fmode -----------------------------
 
 def _through_helper(op):
-    # i64 arithmetic the loop does not inline, float compares, float
-    # arithmetic and the float conversions (not i64.extend_i32_s/u)
-    return (op in (0x79, 0x7A, 0x7B, 0x7E, 0x7F, 0x80, 0x81, 0x82, 0x89, 0x8A)
-            or 0x5B <= op <= 0x66 or 0x8B <= op <= 0xA6
+    # float compares, float arithmetic and the float conversions (not
+    # i64.extend_i32_s/u)
+    return (0x5B <= op <= 0x66 or 0x8B <= op <= 0xA6
             or 0xA8 <= op <= 0xBB and op not in (0xAC, 0xAD) or 0xFC00 <= op <= 0xFC07)
 
 

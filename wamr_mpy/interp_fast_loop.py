@@ -109,48 +109,57 @@ _REM_U = const(89)
 _CLZ = const(90)
 _CTZ = const(91)
 _POPCNT = const(92)
-_EXT8S = const(93)
-_EXT16S = const(94)
-_SELECT2 = const(95)
-_SELECTR = const(96)
-_MOVR = const(97)
-_RNULL = const(98)
-_CALLX = const(99)
-_ADD64 = const(100)
-_SUB64 = const(101)
-_AND64 = const(102)
-_OR64 = const(103)
-_XOR64 = const(104)
-_EQ64 = const(105)
-_NE64 = const(106)
-_LT_S64 = const(107)
-_LT_U64 = const(108)
-_GT_S64 = const(109)
-_GT_U64 = const(110)
-_LE_S64 = const(111)
-_LE_U64 = const(112)
-_GE_S64 = const(113)
-_GE_U64 = const(114)
-_EQZ64 = const(115)
-_EXTS64 = const(116)
-_EXTU64 = const(117)
-_EXT8S64 = const(118)
-_EXT16S64 = const(119)
-_EXT32S64 = const(120)
-_SHL64 = const(121)
-_SHR_S64 = const(122)
-_SHR_U64 = const(123)
-_MUL64 = const(124)
-_F32ABS = const(125)
-_F32NEG = const(126)
-_F32COPYSIGN = const(127)
-_F64ABS = const(128)
-_F64NEG = const(129)
-_F64COPYSIGN = const(130)
-_UNREACH = const(131)
-_XOP = const(132)
-_XOP1 = const(133)
-_XOP2 = const(134)
+_CLZ64 = const(93)
+_CTZ64 = const(94)
+_POPCNT64 = const(95)
+_EXT8S = const(96)
+_EXT16S = const(97)
+_SELECT2 = const(98)
+_SELECTR = const(99)
+_MOVR = const(100)
+_RNULL = const(101)
+_CALLX = const(102)
+_ADD64 = const(103)
+_SUB64 = const(104)
+_AND64 = const(105)
+_OR64 = const(106)
+_XOR64 = const(107)
+_EQ64 = const(108)
+_NE64 = const(109)
+_LT_S64 = const(110)
+_LT_U64 = const(111)
+_GT_S64 = const(112)
+_GT_U64 = const(113)
+_LE_S64 = const(114)
+_LE_U64 = const(115)
+_GE_S64 = const(116)
+_GE_U64 = const(117)
+_EQZ64 = const(118)
+_EXTS64 = const(119)
+_EXTU64 = const(120)
+_EXT8S64 = const(121)
+_EXT16S64 = const(122)
+_EXT32S64 = const(123)
+_SHL64 = const(124)
+_SHR_S64 = const(125)
+_SHR_U64 = const(126)
+_MUL64 = const(127)
+_ROTL64 = const(128)
+_ROTR64 = const(129)
+_DIV_S64 = const(130)
+_DIV_U64 = const(131)
+_REM_S64 = const(132)
+_REM_U64 = const(133)
+_F32ABS = const(134)
+_F32NEG = const(135)
+_F32COPYSIGN = const(136)
+_F64ABS = const(137)
+_F64NEG = const(138)
+_F64COPYSIGN = const(139)
+_UNREACH = const(140)
+_XOP = const(141)
+_XOP1 = const(142)
+_XOP2 = const(143)
 
 
 @micropython.viper
@@ -180,6 +189,7 @@ def loop(env) -> int:
     SB = SB << 31               # the i32 sign bit
     NS = SB - 1                 # 0x7fffffff
     MK = SB | NS                # 0xffffffff: wraps an i32 sum on 64-bit words
+    W = SB << 1                 # 0 on 32-bit words
     fuel = P[0]
     fp = P[2]
     fsp = P[3]
@@ -780,35 +790,85 @@ def loop(env) -> int:
                 F[I[1]] = v
                 I = ptr32(int(I) + 16)
             else:
-                # CLZ CTZ POPCNT EXT8S EXT16S  d a
+                # CLZ CTZ POPCNT CLZ64 CTZ64 POPCNT64 EXT8S EXT16S  d a
+                d = I[1]
                 a = F[I[2]]
+                if op >= _EXT8S:
+                    if op == _EXT8S:
+                        F[d] = ((a & 255) ^ 128) - 128
+                    else:
+                        F[d] = ((a & 0xFFFF) ^ 0x8000) - 0x8000
+                    I = ptr32(int(I) + 12)
+                    continue
+                x = 0                   # high word of an i64 operand
+                w = 0
+                if op >= _CLZ64:
+                    x = F[I[2] + 1]
+                    op -= 3
+                    w = 1
+                v = 0
                 if op == _CLZ:
+                    if w != 0:
+                        if x != 0:
+                            a = x
+                        else:
+                            v = 32
                     if a == 0:
-                        v = 32
+                        v += 32
                     else:
-                        v = 0
-                        x = SB
-                        while (a & x) == 0:
+                        # binary search; & MK keeps 64-bit words at 32 bits
+                        if int(uint(a) >> uint(16)) == 0:
+                            v += 16
+                            a = (a << 16) & MK
+                        if int(uint(a) >> uint(24)) == 0:
+                            v += 8
+                            a = (a << 8) & MK
+                        if int(uint(a) >> uint(28)) == 0:
+                            v += 4
+                            a = (a << 4) & MK
+                        if int(uint(a) >> uint(30)) == 0:
+                            v += 2
+                            a = (a << 2) & MK
+                        if int(uint(a) >> uint(31)) == 0:
                             v += 1
-                            x = int(uint(x) >> uint(1))
                 elif op == _CTZ:
-                    if a == 0:
+                    if w != 0 and a == 0:
+                        a = x
                         v = 32
+                    if a == 0:
+                        v += 32
                     else:
-                        v = 0
-                        while (a & 1) == 0:
+                        if a & 0xFFFF == 0:
+                            v += 16
+                            a = int(uint(a) >> uint(16))
+                        if a & 255 == 0:
+                            v += 8
+                            a = int(uint(a) >> uint(8))
+                        if a & 15 == 0:
+                            v += 4
+                            a = int(uint(a) >> uint(4))
+                        if a & 3 == 0:
+                            v += 2
+                            a = int(uint(a) >> uint(2))
+                        if a & 1 == 0:
                             v += 1
-                            a = int(uint(a) >> uint(1))
-                elif op == _POPCNT:
-                    v = 0
-                    while a != 0:
-                        v += a & 1
-                        a = int(uint(a) >> uint(1))
-                elif op == _EXT8S:
-                    v = ((a & 255) ^ 128) - 128
                 else:
-                    v = ((a & 0xFFFF) ^ 0x8000) - 0x8000
-                F[I[1]] = v
+                    # POPCNT: bit-parallel sums of a, then of x
+                    n = 0
+                    while n < 2:
+                        y = 0x5555
+                        y = y | (y << 16)
+                        a = a - (int(uint(a) >> uint(1)) & y)
+                        y = 0x3333
+                        y = y | (y << 16)
+                        a = (a & y) + (int(uint(a) >> uint(2)) & y)
+                        a = (a + int(uint(a) >> uint(4))) & 0x0F0F0F0F
+                        v += int(uint(a * 0x01010101) >> uint(24)) & 255
+                        a = x
+                        n += 1
+                F[d] = v
+                if w != 0:
+                    F[d + 1] = 0
                 I = ptr32(int(I) + 12)
         elif op <= _EQZ64:
             # i64 in two cells: ADD64 ... GE_U64 d a b, EQZ64 d a
@@ -902,6 +962,13 @@ def loop(env) -> int:
                 if op == _MUL64:
                     blo = F[b]
                     bhi = F[b + 1]
+                    if W != 0:
+                        # 64-bit words: one machine multiply of the low words
+                        x = alo * blo
+                        F[d] = x
+                        F[d + 1] = int(uint(x) >> uint(32)) + alo * bhi + ahi * blo
+                        I = ptr32(int(I) + 16)
+                        continue
                     x = alo & 0xFFFF
                     y = int(uint(alo) >> uint(16))
                     q = blo & 0xFFFF
@@ -942,6 +1009,125 @@ def loop(env) -> int:
                             v = x >> 31
                     F[d] = lo
                     F[d + 1] = v
+                I = ptr32(int(I) + 16)
+            elif op <= _REM_U64:
+                # ROTL64 ROTR64 DIV_S64 DIV_U64 REM_S64 REM_U64  d a b
+                alo = F[a]
+                ahi = F[a + 1]
+                b = I[3]
+                blo = F[b]
+                bhi = F[b + 1]
+                if op <= _ROTR64:
+                    n = blo & 63
+                    if op == _ROTR64:
+                        n = (64 - n) & 63
+                    if n >= 32:
+                        x = alo
+                        alo = ahi
+                        ahi = x
+                        n -= 32
+                    if n != 0:
+                        F[d] = (alo << n) | int(uint(ahi) >> uint(32 - n))
+                        F[d + 1] = (ahi << n) | int(uint(alo) >> uint(32 - n))
+                    else:
+                        F[d] = alo
+                        F[d + 1] = ahi
+                    I = ptr32(int(I) + 16)
+                    continue
+                if blo == 0 and bhi == 0:
+                    P[0] = fuel
+                    trap(env, 2)
+                j = False               # negate the quotient
+                w = 0                   # negate the remainder
+                if op == _DIV_S64 or op == _REM_S64:
+                    if op == _DIV_S64 and alo == 0 and ahi == SB and blo == MK and bhi == MK:
+                        P[0] = fuel
+                        trap(env, 3)
+                    # divide the magnitudes (& MK: 32-bit cells on 64-bit words)
+                    if ahi & SB:
+                        ahi = (0 - ahi) & MK
+                        if alo != 0:
+                            ahi = (ahi - 1) & MK
+                        alo = (0 - alo) & MK
+                        j = True
+                        w = 1
+                    if bhi & SB:
+                        bhi = (0 - bhi) & MK
+                        if blo != 0:
+                            bhi = (bhi - 1) & MK
+                        blo = (0 - blo) & MK
+                        if j:
+                            j = False
+                        else:
+                            j = True
+                if W != 0 or (ahi == 0 and bhi == 0):
+                    # the operands fit in a machine word: its unsigned division
+                    if W != 0:
+                        x = (ahi << 32) | alo
+                        y = (bhi << 32) | blo
+                    else:
+                        x = alo
+                        y = blo
+                    if y < 0:
+                        if uint(x) >= uint(y):
+                            q = 1
+                        else:
+                            q = 0
+                    elif x < 0:
+                        q = (int(uint(x) >> uint(1)) // y) << 1
+                        if uint(x - q * y) >= uint(y):
+                            q += 1
+                    else:
+                        q = x // y
+                    r = x - q * y
+                    lo = q & MK
+                    v = int(uint(q) >> uint(16)) >> 16
+                    alo = r & MK
+                    ahi = int(uint(r) >> uint(16)) >> 16
+                else:
+                    # 32-bit words, a 64-bit operand: shift and subtract
+                    lo = 0
+                    v = 0
+                    q = 0               # remainder, low and high words
+                    r = 0
+                    n = 64
+                    if ahi == 0:
+                        ahi = alo
+                        alo = 0
+                        n = 32
+                    while n > 0:
+                        y = int(uint(r) >> uint(31))
+                        r = (r << 1) | int(uint(q) >> uint(31))
+                        q = (q << 1) | int(uint(ahi) >> uint(31))
+                        ahi = (ahi << 1) | int(uint(alo) >> uint(31))
+                        alo = alo << 1
+                        v = (v << 1) | int(uint(lo) >> uint(31))
+                        lo = lo << 1
+                        if y != 0 or uint(r) > uint(bhi) or (r == bhi and uint(q) >= uint(blo)):
+                            if uint(q) < uint(blo):
+                                r -= 1
+                            q -= blo
+                            r -= bhi
+                            lo |= 1
+                        n -= 1
+                    alo = q
+                    ahi = r
+                if op == _DIV_S64 or op == _DIV_U64:
+                    if j:
+                        v = 0 - v
+                        if lo != 0:
+                            v -= 1
+                        lo = 0 - lo
+                    F[d] = lo
+                    F[d + 1] = v
+                else:
+                    if w != 0:
+                        ahi = 0 - ahi
+                        if alo != 0:
+                            ahi -= 1
+                        alo = 0 - alo
+                    F[d] = alo
+                    F[d + 1] = ahi
                 I = ptr32(int(I) + 16)
             elif op == _F32ABS:
                 F[d] = F[a] & NS
