@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from mp import MICROPYTHON, ROOT, need_tool
+import toolchain
+from mp import MICROPYTHON, ROOT
 
 sys.path.insert(0, ROOT)
 from wamr_mpy.app import protocol as P  # noqa: E402
@@ -156,8 +157,7 @@ void on_init()
 def apps(tmp_path_factory):
     """name -> path of a freshly built .wasm (samples from source too)."""
     from concurrent.futures import ThreadPoolExecutor
-    need_tool("clang-14")
-    need_tool("wasm-ld-14")
+    toolchain.need("c")
     d = tmp_path_factory.mktemp("apps")
     jobs = []
     for name, src in (("ticker", TICKER_C), ("spin", SPIN_C),

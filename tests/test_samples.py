@@ -18,6 +18,7 @@ import sys
 
 import pytest
 
+import toolchain
 from mp import ROOT, run_mp, tool_path
 
 SAMPLES_DIR = os.path.join(ROOT, "samples")
@@ -40,9 +41,6 @@ WRITTEN = {
     "wasi_files": {"data/report.txt": "expected_report.txt"},
 }
 
-APT = ("apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 "
-       "wabt rustc libstd-rust-dev-wasm32 nodejs npm")
-
 
 def sample_file(sample, app, suffix):
     """NAME.<suffix> if present, else <suffix> (single-app samples)."""
@@ -62,38 +60,21 @@ def _which(*names):
     return None
 
 
+# what each sample's build.sh needs (tests/toolchain.py)
+PARTS = {"hello": ("c",), "cpp": ("c", "c++"), "customized": ("c",), "wasi_files": ("wasi",),
+         "side_module": ("pic",), "rust": ("rust",), "wat": ("wat",),
+         "timer": ("c",), "request_response": ("c",), "pubsub": ("c",), "sensor": ("c",)}
+
+
 def missing_toolchain(sample):
     """None when `sample` can be built here, else what is missing."""
-    clang = _which("clang-14", "clang")
-    lld = _which("wasm-ld-14", "wasm-ld")
-    if sample in ("hello", "cpp", "customized", "wasi_files"):
-        if not clang or not lld:
-            return "clang-14 / lld-14"
-        if sample == "cpp" and not _which("clang++-14", "clang++"):
-            return "clang++-14"
-        if sample == "wasi_files":
-            if not os.path.exists("/usr/lib/wasm32-wasi/libc.a"):
-                return "wasi-libc"
-            res = subprocess.run([clang, "-print-resource-dir"],
-                                 capture_output=True, text=True).stdout.strip()
-            if not os.path.exists(os.path.join(
-                    res, "lib", "wasi", "libclang_rt.builtins-wasm32.a")):
-                return "libclang-rt-14-dev-wasm32"
-    elif sample == "rust":
-        rustc = os.environ.get("RUSTC", "/usr/bin/rustc")
-        if not os.path.exists(rustc):
-            return "rustc (Debian)"
-        sysroot = subprocess.run([rustc, "--print", "sysroot"],
-                                 capture_output=True, text=True).stdout.strip()
-        for t in ("wasm32-unknown-unknown", "wasm32-wasi"):
-            if not os.path.isdir(os.path.join(sysroot, "lib", "rustlib", t)):
-                return "libstd-rust-dev-wasm32 (%s)" % t
-    elif sample == "wat":
-        if not _which("wat2wasm"):
-            return "wabt"
-    elif sample == "assemblyscript":
+    for part in PARTS.get(sample, ()):
+        why = toolchain.missing(part)
+        if why:
+            return why
+    if sample == "assemblyscript":
         if not _which("node") or not _which("npm"):
-            return "nodejs / npm"
+            return "node / npm not found: apt-get install -y nodejs npm (make test installs it)"
         d = os.path.join(SAMPLES_DIR, sample)
         if not os.path.exists(os.path.join(d, "node_modules", ".bin", "asc")):
             r = subprocess.run(["npm", "install", "--no-audit", "--no-fund",
@@ -108,10 +89,14 @@ def missing_toolchain(sample):
 _builds = {}
 
 
+def test_every_sample_says_what_it_needs():
+    assert set(SAMPLES) - {"assemblyscript"} <= set(PARTS)
+
+
 def _build_locked(sample, tmp_factory):
     missing = missing_toolchain(sample)
     if missing:
-        return ("skip", "%s: toolchain not installed: %s (%s)" % (sample, missing, APT))
+        return ("skip", "%s: %s" % (sample, missing))
     out = str(tmp_factory.mktemp("build_" + sample))
     r = subprocess.run(["sh", os.path.join(SAMPLES_DIR, sample, "build.sh"),
                         out], capture_output=True, text=True, timeout=900)
