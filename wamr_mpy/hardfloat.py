@@ -86,6 +86,10 @@ def i64_reinterpret_f64(x):
 
 
 def f32_from_py(x):
+    if x != x:
+        # a NaN keeps its payload (array 'f' would quiet a signalling one):
+        # the f32 bits are the double's top bits, as held here
+        return f32_from_bits(f32_to_bits(x))
     _F[0] = x
     return _F[0]
 

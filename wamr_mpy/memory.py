@@ -192,14 +192,16 @@ def wrap64(x):
 
 
 def from_py(t, x):
+    # None (a Global made without a value) is zero; `x or 0.0` would also
+    # turn -0.0 into +0.0
     if t == I32:
         return wrap32(int(x or 0))
     if t == I64:
         return wrap64(int(x or 0))
     if t == F32:
-        return _fm().f32_from_py(float(x or 0.0))
+        return _fm().f32_from_py(0.0 if x is None else float(x))
     if t == F64:
-        return _fm().f64_from_py(float(x or 0.0))
+        return _fm().f64_from_py(0.0 if x is None else float(x))
     return x
 
 

@@ -158,13 +158,26 @@ def f64_store(buf, ea, a):
     _pack_into('<q', buf, ea, a)
 
 
+# The Python value of an f32 NaN s|0xff|m is the double s|0x7ff|(m << 29)
+# where float is a double (docs/embedding.md): struct 'f' would quiet a
+# signalling NaN on the way, so NaNs are converted on their bits.
+
 def f32_from_py(x):
+    if _DOUBLE and x != x:
+        _pack_into('<d', _B8, 0, x)
+        u = _unpack_from('<Q', _B8, 0)[0]
+        m = (u >> 29) & 0x7fffff
+        return f32_from_bits(((u >> 32) & 0x80000000) | 0x7f800000 | (m or 0x400000))
     # struct 'f' rounds a double to nearest binary32; a binary32 is exact
     _pack_into('<f', _B8, 0, x)
     return _unpack_from('<i', _B8, 0)[0]
 
 
 def f32_to_py(a):
+    if _DOUBLE and a & 0x7f800000 == 0x7f800000 and a & 0x7fffff:
+        _pack_into('<Q', _B8, 0, (0x8000000000000000 if a < 0 else 0) |
+                   0x7ff0000000000000 | ((a & 0x7fffff) << 29))
+        return _unpack_from('<d', _B8, 0)[0]
     _pack_into('<i', _B8, 0, a)
     return _unpack_from('<f', _B8, 0)[0]
 

@@ -494,6 +494,9 @@ def main(argv=None):
     ap.add_argument("--heapsize", default=DEFAULT_HEAPSIZE, help="MicroPython heap (default %(default)s)")
     ap.add_argument("--update-baseline", action="store_true",
                     help="rewrite the suite's tests/spec/baseline*.json and known_failures*.txt from this run")
+    ap.add_argument("--python-values", action="store_true",
+                    help="call through the Python-value API (Instance.call, Global.value) "
+                    "instead of call_raw; the same baseline applies")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     ap.add_argument("--testsuite", metavar="DIR",
                     help="build the 2.0 data from DIR, a WebAssembly/testsuite checkout "
@@ -511,6 +514,9 @@ def main(argv=None):
         return 0
     if a.out:
         ap.error("--out goes with --testsuite")
+    if a.python_values:
+        # the runners read it (run_spec.PY_VALUES)
+        os.environ["WAMR_SPEC_VALUES"] = "python"
     # SIGTERM (e.g. from `kill`) unwinds like Ctrl-C so the runners are killed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not a.python and not os.path.exists(MICROPYTHON) and "/" in MICROPYTHON:

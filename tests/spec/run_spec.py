@@ -52,6 +52,15 @@ try:
 except ImportError:
     TIER = None
 
+# $WAMR_SPEC_VALUES=python (tools/spectest --python-values): drive the
+# suite through the Python-value API (Instance.call, Global.value, non-raw
+# host functions) instead of call_raw / Global.raw; every number travels as
+# a Python int or float and back, and must keep its bits.
+try:
+    PY_VALUES = _getenv("WAMR_SPEC_VALUES") == "python"
+except NameError:
+    PY_VALUES = False
+
 MASK32 = 0xFFFFFFFF
 MASK64 = 0xFFFFFFFFFFFFFFFF
 
@@ -177,6 +186,57 @@ def parse_arg(v, externs):
     if t == "funcref":
         raise ValueError("funcref argument %r cannot be made by the host" % val)
     raise ValueError("unsupported value type %r" % t)
+
+
+# The Python value of a number (docs/embedding.md): i32/i64 a signed int,
+# f64 a float with the same bits, f32 a float of the same value; an f32 NaN
+# s|0xff|m is the double NaN s|0x7ff|(m << 29), so a signalling NaN stays
+# one (a C float->double conversion, struct 'f', would quiet it).
+_I32, _I64, _F32, _F64 = 0x7F, 0x7E, 0x7D, 0x7C
+_LETTER_CODE = {"i": _I32, "I": _I64, "f": _F32, "F": _F64}
+
+
+def _struct():
+    import struct
+    return struct
+
+
+def py_value(t, raw):
+    """Raw value (unsigned int / bit pattern / reference) of type code `t`
+    -> the Python value Instance.call takes."""
+    st = _struct()
+    if t == _I32:
+        raw &= MASK32
+        return raw - 0x100000000 if raw & 0x80000000 else raw
+    if t == _I64:
+        raw &= MASK64
+        return raw - 0x10000000000000000 if raw & 0x8000000000000000 else raw
+    if t == _F32:
+        raw &= MASK32
+        if raw & 0x7F800000 == 0x7F800000 and raw & 0x7FFFFF:
+            d = ((raw & 0x80000000) << 32) | 0x7FF0000000000000 | ((raw & 0x7FFFFF) << 29)
+            return st.unpack("<d", st.pack("<Q", d))[0]
+        return st.unpack("<f", st.pack("<I", raw))[0]
+    if t == _F64:
+        return st.unpack("<d", st.pack("<Q", raw & MASK64))[0]
+    return raw
+
+
+def raw_value(t, x):
+    """The Python value `x` of type code `t` -> its raw value (unsigned)."""
+    st = _struct()
+    if t == _I32:
+        return x & MASK32
+    if t == _I64:
+        return x & MASK64
+    if t == _F32:
+        if x != x:
+            d = st.unpack("<Q", st.pack("<d", x))[0]
+            return ((d >> 32) & 0x80000000) | 0x7F800000 | ((d >> 29) & 0x7FFFFF)
+        return st.unpack("<I", st.pack("<f", x))[0]
+    if t == _F64:
+        return st.unpack("<Q", st.pack("<d", x))[0]
+    return x
 
 
 def fmt_raw(t, v):
@@ -468,14 +528,15 @@ def make_spectest(w):
     """The `spectest` host module the suite imports (see shared/spec/README)."""
     def nop(*args):
         return None
+    raw = not PY_VALUES
     t = {
-        "print": w.HostFunc(nop, "", "", raw=True),
-        "print_i32": w.HostFunc(nop, "i", "", raw=True),
-        "print_i64": w.HostFunc(nop, "I", "", raw=True),
-        "print_f32": w.HostFunc(nop, "f", "", raw=True),
-        "print_f64": w.HostFunc(nop, "F", "", raw=True),
-        "print_i32_f32": w.HostFunc(nop, "if", "", raw=True),
-        "print_f64_f64": w.HostFunc(nop, "FF", "", raw=True),
+        "print": w.HostFunc(nop, "", "", raw=raw),
+        "print_i32": w.HostFunc(nop, "i", "", raw=raw),
+        "print_i64": w.HostFunc(nop, "I", "", raw=raw),
+        "print_f32": w.HostFunc(nop, "f", "", raw=raw),
+        "print_f64": w.HostFunc(nop, "F", "", raw=raw),
+        "print_i32_f32": w.HostFunc(nop, "if", "", raw=raw),
+        "print_f64_f64": w.HostFunc(nop, "FF", "", raw=raw),
         "global_i32": w.Global("i", 666),
         "global_i64": w.Global("I", 666),
         "global_f32": w.Global("f", 666.6),
@@ -545,11 +606,29 @@ class SpecFile:
         field = join_surrogates(action["field"])
         if t == "invoke":
             args = [parse_arg(a, self.externs) for a in action.get("args", ())]
+            if PY_VALUES:
+                return self._call_py(inst, field, args)
             return inst.call_raw(field, args)
         if t == "get":
             g = inst.exports[field]
+            if PY_VALUES:
+                return [raw_value(_LETTER_CODE.get(g.type), g.value)]
             return [g.raw]
         raise _Fail("unsupported action type %r" % t)
+
+    def _call_py(self, inst, field, args):
+        """call_raw done through Instance.call and Python values."""
+        f = inst.exports.get(field)
+        ft = getattr(f, "type", None)
+        if ft is None or len(ft.params) != len(args):
+            return inst.call_raw(field, args)   # let the VM report the misuse
+        r = inst.call(f, *[py_value(ft.params[i], args[i]) for i in range(len(args))])
+        rt = ft.results
+        if not rt:
+            return []
+        if len(rt) == 1:
+            r = (r,)
+        return [raw_value(rt[i], r[i]) for i in range(len(rt))]
 
     def _expect_error(self, exc, cls, clsname, text):
         """`exc` was raised where a `cls` with message `text` is expected."""

@@ -214,6 +214,22 @@ def test_check_results_arity_and_position():
     assert rs.check_results([], None, ex) is not None
 
 
+def test_python_values_keep_bits():
+    """--python-values: raw -> Python value -> raw is the identity, -0.0 and
+    signalling NaNs included."""
+    cases = [(0x7F, 0x80000000), (0x7F, 5), (0x7E, 0xFFFFFFFFFFFFFFFF),
+             (0x7D, 0x80000000), (0x7D, 0x7F800001), (0x7D, 0xFFA00000),
+             (0x7D, 0x7FC00000), (0x7D, 0x3F800000), (0x7C, 0x8000000000000000),
+             (0x7C, 0x7FF0000000000001), (0x7C, 0xFFF4000000000000)]
+    for t, raw in cases:
+        v = rs.py_value(t, raw)
+        assert rs.raw_value(t, v) == raw, (t, hex(raw), v)
+    assert rs.py_value(0x7F, 0xFFFFFFFF) == -1
+    assert str(rs.py_value(0x7D, 0x80000000)) == "-0.0"
+    ref = object()
+    assert rs.py_value(0x6F, ref) is ref and rs.raw_value(0x6F, ref) is ref
+
+
 def test_normalize_global():
     assert rs.normalize_global("i32", -1) == 0xFFFFFFFF
     assert rs.normalize_global("i64", -2) == 2 ** 64 - 2

@@ -76,6 +76,20 @@ def test_spec_cpython(spec_json):
     _check(driver.run_suite(files, python=True), full=False)
 
 
+# Files where the Python-value API has to keep float bits (-0.0, NaN
+# payloads, signalling NaNs) and globals: `tools/spectest --python-values`
+# runs the whole suite this way.
+PYTHON_VALUES_SUBSET = ["f32", "f64", "f32_bitwise", "f64_bitwise", "float_exprs",
+                        "float_misc", "select", "global", "conversions", "linking"]
+
+
+def test_spec_python_values(spec_json, monkeypatch):
+    """Through Instance.call / Global.value / non-raw host functions, the
+    same results as through call_raw (the same known failures and baseline)."""
+    monkeypatch.setenv("WAMR_SPEC_VALUES", "python")
+    _check(driver.run_suite(_files(PYTHON_VALUES_SUBSET)), full=False)
+
+
 def test_spec3_micropython(spec3_json):
     files = driver.list_files((), "spec3")
     _check(driver.run_suite(files), full=True, suite="spec3")
