@@ -962,3 +962,71 @@ def test_connection_flood_is_refused_and_service_goes_on(device_factory):
     assert fds1 == fds0
     # bounded by the 32 links, not by the 3,000 attempts (a link is ~2 KiB)
     assert rss1 - rss0 < 256, (rss0, rss1)
+
+
+# ---- a 1 MiB app ---------------------------------------------------------------
+
+def _leb(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _section(sid, body):
+    return bytes([sid]) + _leb(len(body)) + body
+
+
+def big_module(total, filler=1024):
+    """A valid module of exactly `total` bytes: an on_init that returns and
+    filler functions (bodies of nops), since code is what makes real apps
+    big (bodies stay in the store's file until called)."""
+    def build(n, last):
+        bodies = [b"\x02\x00\x0b"]                       # on_init
+        for i in range(n):
+            size = last if i == n - 1 else filler
+            body = b"\x00" + b"\x01" * (size - 2) + b"\x0b"
+            bodies.append(_leb(len(body)) + body)
+        funcs = _leb(n + 1) + b"\x00" * (n + 1)
+        return (b"\0asm\1\0\0\0" + _section(1, b"\x01\x60\x00\x00") +
+                _section(3, funcs) +
+                _section(7, b"\x01\x07on_init\x00\x00") +
+                _section(10, _leb(n + 1) + b"".join(bodies)))
+    n = total // (filler + 3)
+    m = build(n, filler)
+    m = build(n, filler + total - len(m))
+    assert len(m) == total, len(m)
+    return m
+
+
+@pytest.mark.slow
+def test_one_mib_app_installs_on_the_default_heap(device_factory, tmp_path):
+    """The documented start command (default 2 MiB heap, --store): a 1 MiB
+    app (APP_MAX_APP_SIZE) is received into the store as it arrives, not
+    held in RAM (installs of 400 KB and more ran out of memory), survives a
+    restart and uninstalls."""
+    wasm = tmp_path / "big.wasm"
+    wasm.write_bytes(big_module(1024 * 1024))
+    store = str(tmp_path / "apps")
+    dev = device_factory(store=store)
+    rss0 = _rss_kib(dev.proc.pid)
+    rc, out = dev.tool("-i", "big", "-f", str(wasm))
+    assert rc == 65, out + dev.stderr()
+    rss1 = _rss_kib(dev.proc.pid)
+    with open(os.path.join(store, "big.wasm"), "rb") as f:
+        assert f.read() == wasm.read_bytes()
+    rc, out = dev.tool("-q", "big")
+    assert rc == 69 and json_of(out)["name"] == "big", out
+    dev.stop()
+    dev = device_factory(store=store)         # restored from the store
+    dev.wait_err("restored big")
+    rc, out = dev.tool("-u", "big")
+    assert rc == 66, out
+    assert sorted(os.listdir(store)) == ["apps.idx"]
+    print("1 MiB app: device VmRSS %d KiB before the install, %d KiB after"
+          % (rss0, rss1))

@@ -198,23 +198,39 @@ assert "no app found" in attr.to_dict(r.payload)["error message"]
 
 
 def test_no_room_for_a_request_is_answered():
-    """A request whose copy does not fit in RAM (a big install on a small
-    heap) gets a 5.00 "out of memory" response with its mid, the link stays
-    up and the next request is served.  (MemoryError is raised on purpose
-    here: unpack_request stands in for the allocation that fails.)"""
+    """A request whose copy does not fit in RAM gets a 5.00 "out of
+    memory" response with its mid, the link stays up and the next request
+    is served.  (MemoryError is raised on purpose here: unpack_request
+    stands in for the allocation that fails.)  An install is received as it
+    arrives: without a store it needs one buffer of its size, and when that
+    does not fit it is answered at once, before its bytes come."""
     run(r"""
 mgr, link = make()
+assert install(link, mgr, "a", mid=299) == P.CREATED
 real = P.unpack_request
 def no_room(buf):
     raise MemoryError("memory allocation failed, allocating 5345 bytes")
 P.unpack_request = no_room
-req(link, mgr, "/applet?name=big", P.PUT, wasm("echo"), 300, P.FMT_RAW, P.TYPE_INSTALL)
+req(link, mgr, "/app/a/x", P.PUT, b"x" * 5000, 300, P.FMT_RAW)
 P.unpack_request = real
 r = [r for r in link.responses() if r.mid == 300][0]
 assert r.status == P.INTERNAL_ERROR
 assert "out of memory" in attr.to_dict(r.payload)["error message"]
-assert install(link, mgr, "a", mid=301) == P.CREATED
-assert [a.name for a in mgr.apps] == ["a"]
+# an install of 100 MB (the limit raised for the test): its head only
+mgr.max_app_size = 100000000
+frame = P.encode_frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+    "/applet?name=big", P.PUT, P.FMT_RAW, b"", 301)))
+head = bytearray(frame[:8 + 18 + 17])
+head[4:8] = (len(frame) - 8 + 100000000).to_bytes(4, "big")
+head[8 + 14:8 + 18] = (100000000).to_bytes(4, "big")
+mgr.feed(link, head + b"\0asm")
+r = [r for r in link.responses() if r.mid == 301][0]
+assert attr.to_dict(r.payload) == {"error message": "Install WASM app "
+                                   "failed: out of memory for a 100000000-byte app"}
+assert "install of big failed: out of memory for a 100000000-byte app" in LOG
+link.framer.abort()
+assert install(link, mgr, "b", mid=302) == P.CREATED
+assert [a.name for a in mgr.apps] == ["a", "b"]
 """)
 
 def test_max_apps():

@@ -334,8 +334,8 @@ def test_watchdog_off(probe):
 
 def test_everything_off(probe):
     r = run_probe(probe, **dict(("APP_" + p.upper(), 0) for p in ALL_PARTS))
-    assert r["modules"] == ["attr", "clock", "disabled", "manager", "natives",
-                            "protocol", "runner"]
+    assert r["modules"] == ["attr", "clock", "disabled", "install_stream",
+                            "manager", "natives", "protocol", "runner"]
     assert r["install"] == 65
     assert (r["timer"], r["sensor"], r["fired"], r["sevents"]) == (-1, -1, 0, 0)
     assert r["status"] == [161, 69, 161, 161, 69]

@@ -7,13 +7,21 @@ from mp import check_mp
 
 PRELUDE = r"""
 import os
-from wamr_mpy.app.store import Store, checksum, valid_name, INDEX
+from wamr_mpy.app.store import Store, StoreError, checksum, valid_name, INDEX
 
 def ls(d):
     return sorted(os.listdir(d))
 
 def names(st):
-    return sorted(e.name for e, data in st.load())
+    return sorted(e.name for e, path in st.load())
+
+def loaded(st):
+    # load() gives each app's file (checked); what it holds
+    out = []
+    for e, path in st.load():
+        with open(path, "rb") as f:
+            out.append((e, f.read()))
+    return out
 
 def fresh(d):
     try:
@@ -72,7 +80,7 @@ st.save("one", a, 8192, 4, None)
 st.save("two", a + b"x", 4096, 2, 250)
 assert ls(D) == [INDEX, "one.wasm", "two.wasm"]
 st2 = Store(D)
-got = dict((e.name, (e, data)) for e, data in st2.load())
+got = dict((e.name, (e, data)) for e, data in loaded(st2))
 assert sorted(got) == ["one", "two"]
 e, data = got["two"]
 assert data == a + b"x" and (e.heap, e.timers, e.wd) == (4096, 2, 250)
@@ -144,15 +152,17 @@ st.save("one", a + b"!", 8192, 4, None)      # same name again
 vfs.umount("/lfs")
 vfs.mount(vfs.VfsLfs2(bdev), "/lfs")         # "reboot"
 st = Store("/lfs/apps")
-got = dict((e.name, data) for e, data in st.load())
+got = dict((e.name, data) for e, data in loaded(st))
 assert sorted(got) == ["one", "two"] and got["one"] == a + b"!"
 assert sorted(os.listdir("/lfs/apps")) == [INDEX, "one.wasm", "two.wasm"]
 """, tmp_path)
 
 
 def test_full_flash_leaves_no_partial_app(tmp_path):
-    """A save that does not fit raises a clear OSError and leaves the
-    volume as it was: no NAME.wasm.tmp, the old apps intact."""
+    """A module that does not fit is refused with a clear error before it
+    is written (the filesystem's free space), and a write that runs out of
+    room anyway (OSError 28) leaves the volume as it was: no
+    NAME.wasm.tmp, the old apps intact."""
     run(LFS + r"""
 bdev = RAMBlockDev(4096, 16)                 # 64 KiB of flash
 vfs.VfsLfs2.mkfs(bdev)
@@ -163,10 +173,19 @@ st.save("one", a, 8192, 4, None)
 try:
     st.save("big", a + bytes(100000), 8192, 4, None)
     raise SystemExit("saved 108 KB on 64 KiB of flash")
+except StoreError as e:
+    assert "no room for 108008 bytes" in str(e), e
+assert sorted(os.listdir("/lfs/apps")) == [INDEX, "one.wasm"]
+# the size unknown in advance: the write itself fails
+w = st.writer("big")
+try:
+    for i in range(40):
+        w.write(bytes(4096))
+    raise SystemExit("wrote 160 KiB on 64 KiB of flash")
 except OSError as e:
     assert e.errno == 28, e                  # ENOSPC
 assert sorted(os.listdir("/lfs/apps")) == [INDEX, "one.wasm"]
 st = Store("/lfs/apps")
-assert [(e.name, data == a) for e, data in st.load()] == [("one", True)]
+assert [(e.name, data == a) for e, data in loaded(st)] == [("one", True)]
 st.save("two", a, 8192, 4, None)             # the space came back
 """, tmp_path)

@@ -147,6 +147,70 @@ def test_framer_drops_oversized():
     assert f.oversized == 1
 
 
+class Sink:
+    def __init__(self):
+        self.data = bytearray()
+        self.ended = self.aborted = False
+
+    def write(self, mv):
+        self.data += mv
+
+    def end(self):
+        self.ended = True
+
+    def abort(self):
+        self.aborted = True
+
+
+def test_framer_streams_offered_frames_in_pieces():
+    """With `stream`, an install is offered with its request head and its
+    payload goes to the sink as it arrives (never buffered whole); frames
+    the stream declines are buffered and delivered as usual."""
+    payload = bytes(range(256)) * 40
+    inst = P.encode_frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+        "/applet?name=a", P.PUT, P.FMT_RAW, payload, 7)))
+    other = P.encode_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+        "/x", P.GET, 0, b"abc", 8)))
+    sinks, offers, got = [], [], []
+
+    def stream(t, prefix, size):
+        req = P.unpack_request_head(prefix, size)
+        offers.append((t, req.url, req.mid, req.payload_len))
+        if req.url.startswith("/applet"):
+            sinks.append(Sink())
+            return sinks[-1]
+        return None
+    fr = P.Framer(1024, stream)          # smaller than the install
+    data = b"junk" + inst + other
+    for i in range(0, len(data), 7):
+        fr.feed(data[i:i + 7], lambda t, p: got.append((t, bytes(p))) or True)
+    assert offers == [(P.TYPE_INSTALL, "/applet?name=a", 7, len(payload)),
+                      (P.TYPE_REQUEST, "/x", 8, 3)]
+    assert sinks[0].data == payload and sinks[0].ended
+    assert got == [(P.TYPE_REQUEST, other[8:])]
+    # a frame that stops arriving, or a link that goes away, aborts it
+    fr.feed(inst[:100], None)
+    fr.expire(None)
+    assert sinks[-1].aborted and not sinks[-1].ended and not fr.busy()
+    fr.feed(inst[:100], None)
+    fr.abort()
+    assert sinks[-1].aborted and len(sinks) == 3
+
+
+def test_framer_declined_oversized_stream_is_hunted_through():
+    """A declined frame too big to buffer is dropped and the bytes taken
+    for its head are hunted through like the rest of it."""
+    big = P.encode_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+        "/x", P.PUT, 0, bytes(2000), 1)))
+    small = P.encode_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+        "/y", P.GET, 0, b"", 2)))
+    got = []
+    fr = P.Framer(1024, lambda t, prefix, size: None)
+    fr.feed(big + small, lambda t, p: got.append(P.unpack_request(p).url)
+            or True)
+    assert got == ["/y"] and fr.oversized == 1
+
+
 def test_framer_fuzz_never_raises():
     rnd = random.Random(1234)
     f = P.Framer(max_size=4096)

@@ -134,6 +134,7 @@ class Manager:
         self.runner_factory = runner
         self.apps = []
         self.links = []
+        self.receiving = []     # names of apps whose package is arriving
         self._by_inst = {}
         self._next_id = 1
         self._mid = 0
@@ -206,6 +207,23 @@ class Manager:
 
     # ---------------------------------------------------------------- links
 
+    def _open_stream(self, link, t, prefix, size):
+        """The framer has the request head of a `size`-byte frame: an
+        install (PUT /applet) is received as it arrives, into the store,
+        by an InstallStream; anything else is left to be buffered (None)."""
+        try:
+            req = P.unpack_request_head(prefix, size)
+        except P.ProtocolError:
+            return None
+        if req.action != P.PUT or not P.check_url_start(req.url, "/applet"):
+            return None
+        from .install_stream import InstallStream
+        self.stats["frames"] += 1
+        self.stats["requests"] += 1
+        req.sender = P.ID_HOST
+        self._remember_mid(req.mid, link)
+        return InstallStream(self, req, size - len(prefix))
+
     def add_link(self, link):
         """Serve `link`; False when it is refused (APP_MAX_LINKS links are
         open, or the heap is short): the transport then closes it, so a
@@ -225,12 +243,17 @@ class Manager:
         if self._refusing:
             self.log("links: %d refused while full" % self._refusing)
             self._refusing = 0
-        link.framer = P.Framer(cfg("APP_MAX_FRAME", P.MAX_FRAME))
+        def stream(t, prefix, size):
+            return self._open_stream(link, t, prefix, size)
+        link.framer = P.Framer(cfg("APP_MAX_FRAME", P.MAX_FRAME), stream)
         link.last_rx = ticks_ms()
         self.links.append(link)
         return True
 
     def remove_link(self, link):
+        fr = getattr(link, "framer", None)
+        if fr is not None:
+            fr.abort()          # an install arriving on it is dropped
         link.alive = False
         if link in self.links:
             self.links.remove(link)
@@ -248,7 +271,7 @@ class Manager:
             # e.g. MemoryError building a response: drop the partial frame
             # state and keep the link
             self.log("link %s: %r" % (link.name, e))
-            link.framer = P.Framer(link.framer.max_size)
+            link.framer.abort()
 
     def _expire_links(self):
         now = ticks_ms()
@@ -353,12 +376,18 @@ class Manager:
         else:
             self.dispatch(req)
 
+    def type_error(self, url):
+        """Why an /applet request's type= is refused, or None."""
+        mtype = P.find_key_value(P.query_of(url, "/applet"), "type")
+        if mtype not in (None, "", "wasm"):
+            return "Applet Management failed: invalid module type."
+        return None
+
     def _applet(self, req):
         q = P.query_of(req.url, "/applet")
-        mtype = P.find_key_value(q, "type")
-        if mtype not in (None, "", "wasm"):
-            self.respond(req, ERROR,
-                         msg="Applet Management failed: invalid module type.")
+        why = self.type_error(req.url)
+        if why is not None:
+            self.respond(req, ERROR, msg=why)
         elif req.action == P.PUT:
             self.install(req)
         elif req.action == P.DELETE:
@@ -401,38 +430,59 @@ class Manager:
             raise InstallError("invalid %s=%s" % (key, v))
 
     def install(self, req):
+        """An install whose package came whole (not streamed)."""
         try:
             app = self._install(req.url, req.payload)
         except InstallError as e:
-            self.log("install of %s failed: %s" % (P.find_key_value(
-                P.query_of(req.url, "/applet"), "name"), e.message))
-            self.respond(req, ERROR,
-                         msg="Install WASM app failed: %s" % e.message)
+            self.install_failed(req, e.message)
             return
+        self.installed(req, app)
+
+    def installed(self, req, app):
         self.log("installed %s (id %d)" % (app.name, app.id))
         self.respond(req, P.CREATED)
         self.post_applets_event()
 
-    def _install(self, url, wasm, persist=True, entry=None):
-        q = P.query_of(url, "/applet")
-        name = P.find_key_value(q, "name")
+    def install_failed(self, req, message, lead="Install WASM app failed: "):
+        self.log("install of %s failed: %s" % (P.find_key_value(
+            P.query_of(req.url, "/applet"), "name"), message))
+        self.respond(req, ERROR, msg=lead + message)
+
+    def check_install(self, url, size):
+        """The checks an install passes before its package is looked at;
+        returns the app's name, raises InstallError."""
+        name = P.find_key_value(P.query_of(url, "/applet"), "name")
         if not name:
             raise InstallError("invalid app name.")
         if not P.valid_name(name):
             raise InstallError("invalid app name %r." % name)
-        if self.app_by_name(name) is not None:
+        if self.app_by_name(name) is not None or name in self.receiving:
             raise InstallError("app already installed.")
         if len(self.apps) >= self.max_apps:
             raise InstallError("exceed max app installations.")
-        if not wasm:
+        if not size:
             raise InstallError("invalid wasm file.")
-        if len(wasm) > self.max_app_size:
+        if size > self.max_app_size:
             raise InstallError("app is %d bytes, limit %d"
-                               % (len(wasm), self.max_app_size))
-        if bytes(wasm[:4]) != b"\0asm":
-            if bytes(wasm[:4]) == b"\0aot":
+                               % (size, self.max_app_size))
+        return name
+
+    def check_package(self, head):
+        """The first bytes of a package say what it is."""
+        if bytes(head[:4]) != b"\0asm":
+            if bytes(head[:4]) == b"\0aot":
                 raise InstallError("AOT packages are not supported.")
             raise InstallError("invalid wasm package type.")
+
+    def _install(self, url, wasm, persist=True, size=None):
+        """Install from `wasm`: the module's bytes, or the path of its file
+        in the store (written there as it arrived, or at an earlier boot;
+        `size` bytes, already checked)."""
+        in_store = isinstance(wasm, str)
+        name = self.check_install(url, size if in_store else len(wasm))
+        if not in_store:
+            self.check_package(wasm)
+        q = P.query_of(url, "/applet")
         heap = self._int_param(q, "heap")
         heap = self.heap_default if heap is None else \
             min(max(heap, self.heap_min), self.heap_max)
@@ -449,18 +499,22 @@ class Manager:
             self._drop_app(app)
             self._give_back_id(app)
             raise
-        if persist and self.store is not None:
+        if persist and self.store is not None and not in_store:
             try:
                 self.store.save(name, wasm, heap, timers, wd)
             except Exception as e:
-                self._stop_app(app)
-                self._give_back_id(app)
+                self.remove_failed(app)
                 raise InstallError("saving the app failed: %s" % e)
         if self.store is None and self.watchdog and \
                 self.policy == "restart":
-            app.wasm = bytes(wasm)
+            app.wasm = wasm
         app.task = asyncio.create_task(self._app_loop(app))
         return app
+
+    def remove_failed(self, app):
+        """Take back an app whose install failed after it started."""
+        self._stop_app(app)
+        self._give_back_id(app)
 
     def _new_app(self, name, heap, timers, wd):
         aid = self._next_id
@@ -782,13 +836,13 @@ class Manager:
         if self.store is None:
             return []
         done = []
-        for e, wasm in self.store.load():
+        for e, path in self.store.load():
             url = "/applet?name=%s&heap=%d&timers=%d" % (e.name, e.heap,
                                                          e.timers)
             if e.wd is not None:
                 url += "&wd=%d" % e.wd
             try:
-                self._install(url, wasm, persist=False)
+                self._install(url, path, persist=False, size=e.size)
                 done.append(e.name)
                 self.log("restored %s" % e.name)
             except InstallError as ex:

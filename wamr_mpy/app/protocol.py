@@ -115,6 +115,16 @@ def pack_request(req):
 def unpack_request(buf):
     """bytes/memoryview -> Request; ProtocolError when malformed (the same
     checks as WAMR's unpack_request, plus a UTF-8 check of the URL)."""
+    req = unpack_request_head(buf, len(buf))
+    start = len(buf) - req.payload_len
+    req.payload = bytes(memoryview(buf)[start:])
+    return req
+
+
+def unpack_request_head(buf, size):
+    """The Request of a `size`-byte packed request from its first bytes
+    (header and URL; the payload is not needed and is left b"", its length
+    in `payload_len`); ProtocolError when malformed."""
     n = len(buf)
     if n < REQ_HEADER_LEN:
         raise ProtocolError("request: %d bytes, header needs 18" % n)
@@ -122,23 +132,23 @@ def unpack_request(buf):
         REQ_HEADER, buf, 0)
     if ver != VERSION:
         raise ProtocolError("request: bad version %d" % ver)
-    if n != REQ_HEADER_LEN + url_len + plen:
+    if size != REQ_HEADER_LEN + url_len + plen:
         raise ProtocolError("request: size %d, header says %d" % (
-            n, REQ_HEADER_LEN + url_len + plen))
-    if url_len == 0 or buf[REQ_HEADER_LEN + url_len - 1] != 0:
+            size, REQ_HEADER_LEN + url_len + plen))
+    if url_len == 0 or n < REQ_HEADER_LEN + url_len or \
+            buf[REQ_HEADER_LEN + url_len - 1] != 0:
         raise ProtocolError("request: url not NUL-terminated")
-    # slices of a memoryview: one copy each, not a slice and then a copy
-    mv = memoryview(buf)
-    raw = bytes(mv[REQ_HEADER_LEN:REQ_HEADER_LEN + url_len - 1])
+    # a slice of a memoryview: one copy, not a slice and then a copy
+    raw = bytes(memoryview(buf)[REQ_HEADER_LEN:REQ_HEADER_LEN + url_len - 1])
     if b"\0" in raw:
         raise ProtocolError("request: NUL inside url")
     try:
         url = raw.decode()
     except UnicodeError:
         raise ProtocolError("request: url is not UTF-8")
-    start = REQ_HEADER_LEN + url_len
-    return Request(url, action, fmt, bytes(mv[start:start + plen]), mid,
-                   sender)
+    req = Request(url, action, fmt, b"", mid, sender)
+    req.payload_len = plen
+    return req
 
 
 def request_head(buf):
@@ -203,14 +213,26 @@ class Framer:
     after its sync pair are scanned again before the rest of the stream, so
     real frames swallowed by a header whose length lied are recovered.
     expire(on_frame) does the same for a frame that stopped arriving (the
-    caller decides when the line has been quiet long enough)."""
+    caller decides when the line has been quiet long enough).
+
+    With `stream`, a request or install frame is offered before its body
+    is buffered: stream(type, prefix, size) gets the frame's first bytes
+    (the packed request's header and URL) and its size, and returns a sink
+    or None.  A sink gets the rest of the frame as it arrives
+    (sink.write(memoryview), which must copy what it keeps), then
+    sink.end(); sink.abort() when the frame does not complete (expire(),
+    abort()).  With None the frame is buffered as usual.  A streamed frame
+    is not rescanned: its bytes are gone."""
 
     HUNT = 0
     HEADER = 1
     BODY = 2
+    PREFIX = 3
+    STREAM = 4
 
-    def __init__(self, max_size=MAX_FRAME):
+    def __init__(self, max_size=MAX_FRAME, stream=None):
         self.max_size = max_size
+        self.stream = stream
         self.dropped = 0        # bytes skipped while hunting
         self.oversized = 0      # frames dropped for size
         self.rejected = 0       # frames the user found malformed
@@ -221,21 +243,32 @@ class Framer:
         self._half = False      # the last hunted byte was 0x12
         self._head = bytearray()
         self._type = 0
-        self._body = None
+        self._body = None       # BODY: the frame; PREFIX: its first bytes
         self._pos = 0
+        self._size = 0
+        self._need = 0          # PREFIX: bytes wanted
+        self._sink = None
 
     def busy(self):
         """True in the middle of a frame."""
         return self.state != self.HUNT or self._half
 
     def partial(self):
-        """Bytes of the unfinished frame after its sync pair."""
-        if self.state == self.HEADER:
+        """Bytes of the unfinished frame after its sync pair (of a streamed
+        one, its header)."""
+        if self.state == self.HEADER or self.state == self.STREAM:
             return bytes(self._head)
-        if self.state == self.BODY:
+        if self.state == self.BODY or self.state == self.PREFIX:
             return bytes(self._head) + bytes(
                 memoryview(self._body)[:self._pos])
         return b""
+
+    def abort(self):
+        """Drop the frame in progress (the link is going away)."""
+        sink = self._sink
+        self._reset()
+        if sink is not None:
+            sink.abort()
 
     def feed(self, data, on_frame):
         # An explicit stack instead of recursion: a rejected frame may hold
@@ -248,6 +281,9 @@ class Framer:
             fr = self._step(top)
             if fr is None:
                 stack.pop()
+            elif fr[0] is None:
+                # bytes taken for a prefix that are to be hunted through
+                stack.append([fr[1], 0])
             elif not on_frame(fr[0], fr[1]):
                 # rescan header then body (no copy of the body: it is ours)
                 self.rejected += 1
@@ -258,9 +294,12 @@ class Framer:
         """Abandon an unfinished frame and rescan its bytes."""
         if not self.busy():
             return
+        if self.state == self.STREAM:
+            self.abort()
+            return
         head = bytes(self._head)
         body = None
-        if self.state == self.BODY:
+        if self.state == self.BODY or self.state == self.PREFIX:
             body = memoryview(self._body)[:self._pos]
         self._reset()
         self.feed(head, on_frame)
@@ -302,6 +341,15 @@ class Framer:
                         self._reset()
                         top[1] = i
                         return (t, b"")
+                    if self.stream is not None and size > REQ_HEADER_LEN \
+                            and (t == TYPE_INSTALL or t == TYPE_REQUEST):
+                        self._type = t
+                        self._size = size
+                        self._body = bytearray(REQ_HEADER_LEN)
+                        self._pos = 0
+                        self._need = REQ_HEADER_LEN
+                        self.state = self.PREFIX
+                        continue
                     body = None
                     if size <= self.max_size:
                         body = _alloc(size)
@@ -315,6 +363,32 @@ class Framer:
                         self._body = body
                         self._pos = 0
                         self.state = self.BODY
+            elif st == self.PREFIX:
+                take = min(self._need - self._pos, n - i)
+                self._body[self._pos:self._pos + take] = mv[i:i + take]
+                self._pos += take
+                i += take
+                if self._pos < self._need:
+                    continue
+                if self._need == REQ_HEADER_LEN:
+                    url_len = (self._body[12] << 8) | self._body[13]
+                    if url_len and REQ_HEADER_LEN + url_len < self._size:
+                        self._need = REQ_HEADER_LEN + url_len
+                        self._body += bytearray(url_len)
+                        continue
+                fr = self._offer()
+                if fr is not None:
+                    top[1] = i
+                    return fr
+            elif st == self.STREAM:
+                take = min(self._size - self._pos, n - i)
+                self._sink.write(mv[i:i + take])
+                self._pos += take
+                i += take
+                if self._pos == self._size:
+                    sink = self._sink
+                    self._reset()
+                    sink.end()
             else:
                 size = len(self._body)
                 take = min(size - self._pos, n - i)
@@ -327,6 +401,31 @@ class Framer:
                     top[1] = i
                     return fr
         top[1] = i
+        return None
+
+    def _offer(self):
+        """The prefix is in: stream the frame, or buffer it; returns bytes
+        to hunt through (as (None, bytes)) when it can be neither."""
+        prefix = self._body
+        sink = self.stream(self._type, bytes(prefix), self._size)
+        if sink is not None:
+            self._sink = sink
+            self._body = None
+            self.state = self.STREAM
+            if self._pos == self._size:
+                self._reset()
+                sink.end()
+            return None
+        body = None
+        if self._size <= self.max_size:
+            body = _alloc(self._size)
+        if body is None:
+            self.oversized += 1
+            self._reset()
+            return (None, bytes(prefix))
+        body[:len(prefix)] = prefix
+        self._body = body
+        self.state = self.BODY
         return None
 
 

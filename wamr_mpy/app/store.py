@@ -7,12 +7,13 @@
 #                 TIMERS WD", then "end COUNT")
 #   NAME.wasm     the module bytes of an indexed app
 #   *.tmp         a write in progress (deleted at boot)
-# Install: write NAME.wasm.tmp, rename it to NAME.wasm, then write
-# apps.idx.tmp and rename it over apps.idx (the commit point).  Uninstall:
-# rewrite the index without the app, then delete its file.  At boot,
-# files the index does not name are leftovers of an interrupted operation
-# and are deleted; an indexed file whose size or checksum is wrong is
-# skipped (reported, not loaded).
+# Install: write NAME.wasm.tmp (streamed as the package arrives, through a
+# Writer, so no copy of the module is held in RAM), rename it to NAME.wasm,
+# start the app from that file, then write apps.idx.tmp and rename it over
+# apps.idx (the commit point).  Uninstall: rewrite the index without the
+# app, then delete its file.  At boot, files the index does not name are
+# leftovers of an interrupted operation and are deleted; an indexed file
+# whose size or checksum is wrong is skipped (reported, not loaded).
 
 import os
 
@@ -35,17 +36,72 @@ class StoreError(Exception):
     pass
 
 
+class Sum:
+    """A running checksum (the best the port has), fed chunk by chunk."""
+
+    def __init__(self):
+        if hashlib is not None and hasattr(hashlib, "sha256"):
+            self.kind = "sha256"
+            self.h = hashlib.sha256()
+        elif binascii is not None and hasattr(binascii, "crc32"):
+            self.kind = "crc32"
+            self.v = 0
+        else:
+            self.kind = "adler32"
+            self.v = 1
+
+    def update(self, data):
+        if self.kind == "sha256":
+            self.h.update(data)
+        elif self.kind == "crc32":
+            self.v = binascii.crc32(data, self.v)
+        else:
+            s1, s2 = self.v & 0xFFFF, self.v >> 16
+            for b in data:
+                s1 = (s1 + b) % 65521
+                s2 = (s2 + s1) % 65521
+            self.v = (s2 << 16) | s1
+        return self
+
+    def result(self):
+        if self.kind == "sha256":
+            return "sha256:" + "".join("%02x" % b for b in self.h.digest())
+        return "%s:%08x" % (self.kind, self.v & 0xFFFFFFFF)
+
+
 def checksum(data):
-    if hashlib is not None and hasattr(hashlib, "sha256"):
-        h = hashlib.sha256(data).digest()
-        return "sha256:" + "".join("%02x" % b for b in h)
-    if binascii is not None and hasattr(binascii, "crc32"):
-        return "crc32:%08x" % (binascii.crc32(data) & 0xFFFFFFFF)
-    s1, s2 = 1, 0
-    for b in data:
-        s1 = (s1 + b) % 65521
-        s2 = (s2 + s1) % 65521
-    return "adler32:%08x" % ((s2 << 16) | s1)
+    return Sum().update(data).result()
+
+
+CHUNK = 1024        # file reads while checking a module
+
+
+def file_checksum(path):
+    """(size, checksum) of a file, read in small chunks."""
+    s = Sum()
+    n = 0
+    buf = bytearray(CHUNK)
+    mv = memoryview(buf)
+    with open(path, "rb") as f:
+        while True:
+            k = f.readinto(buf)
+            if not k:
+                break
+            s.update(mv[:k])
+            n += k
+    return n, s.result()
+
+
+def free_bytes(path):
+    """Bytes free on the filesystem holding `path`, or None if unknown."""
+    statvfs = getattr(os, "statvfs", None)
+    if statvfs is None:
+        return None
+    try:
+        st = statvfs(path)
+    except OSError:
+        return None
+    return st[0] * st[4]
 
 
 def _exists(path):
@@ -90,6 +146,59 @@ class Entry:
         self.wd = wd
 
 
+class Writer:
+    """Receives one app's module into NAME.wasm.tmp piece by piece;
+    finish() renames it to NAME.wasm (not yet installed: only the index
+    says that) and returns (size, checksum); discard() removes what was
+    written.  Errors of the filesystem (a full flash: OSError 28) raise
+    from write() with the temporary file already removed."""
+
+    def __init__(self, store, name):
+        self.store = store
+        self.name = name
+        self.tmp = store._path(name + ".wasm.tmp")
+        self.dst = store._path(name + ".wasm")
+        self.sum = Sum()
+        self.size = 0
+        self.f = open(self.tmp, "wb")
+
+    def write(self, data):
+        try:
+            n = self.f.write(data)
+            if n is not None and n != len(data):
+                raise OSError(28)
+        except BaseException:
+            self.discard()
+            raise
+        self.sum.update(data)
+        half = self.size < (self.store.pause_at or 0)
+        self.size += len(data)
+        if half and self.size >= self.store.pause_at:
+            _pause("app-half-written")
+
+    def finish(self):
+        try:
+            self.f.close()
+        except BaseException:
+            self.discard()
+            raise
+        self.f = None
+        _pause("app-written")
+        self.store._replace(self.tmp, self.dst)
+        _pause("app-renamed")
+        return self.size, self.sum.result()
+
+    def discard(self):
+        if self.f is not None:
+            try:
+                self.f.close()
+            except OSError:
+                pass
+            self.f = None
+        _remove(self.tmp)
+        _remove(self.dst)
+
+
 class Store:
     def __init__(self, root, log=None):
         self.root = root.rstrip("/") or "/"
@@ -97,6 +206,7 @@ class Store:
         self._ensure_dir()
         self.entries = []
         self.problems = []
+        self.pause_at = None    # test hook: size of "app-half-written"
 
     def _path(self, name):
         return self.root + "/" + name
@@ -170,8 +280,9 @@ class Store:
     # -- API -----------------------------------------------------------------
 
     def load(self):
-        """Read the index, clean leftovers; returns [(Entry, wasm bytes)]
-        for every app whose file checks out."""
+        """Read the index, clean leftovers; returns [(Entry, path of the
+        module)] for every app whose file checks out (checked in small
+        chunks: no module is read into RAM here)."""
         self.problems = []
         try:
             self.entries = self._read_index()
@@ -206,17 +317,17 @@ class Store:
                 _remove(self._path(fn))
         out = []
         for e in self.entries:
+            path = self._path(e.name + ".wasm")
             try:
-                with open(self._path(e.name + ".wasm"), "rb") as f:
-                    data = f.read()
+                size, csum = file_checksum(path)
             except OSError as ex:
                 self.problems.append("store: %s: %s" % (e.name, ex))
                 continue
-            if len(data) != e.size or checksum(data) != e.sum:
+            if size != e.size or csum != e.sum:
                 self.problems.append("store: %s: checksum mismatch" % e.name)
                 self.log("store: %s: checksum mismatch, not loaded" % e.name)
                 continue
-            out.append((e, data))
+            out.append((e, path))
         return out
 
     def names(self):
@@ -228,6 +339,12 @@ class Store:
                 return e
         return None
 
+    def path(self, name):
+        """The module file of installed app `name` (None if there is none)."""
+        if self.get(name) is None:
+            return None
+        return self._path(name + ".wasm")
+
     def read(self, name):
         e = self.get(name)
         if e is None:
@@ -238,30 +355,40 @@ class Store:
             raise StoreError("store: %s: checksum mismatch" % name)
         return data
 
-    def save(self, name, data, heap, timers, wd):
+    def writer(self, name, size=None):
+        """A Writer for app `name`'s module; StoreError when the name is
+        bad or `size` bytes do not fit on the filesystem."""
         if not valid_name(name):
             raise StoreError("store: bad app name %r" % name)
-        data = bytes(data)
-        e = Entry(name, len(data), checksum(data), heap, timers, wd)
-        tmp = self._path(name + ".wasm.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                half = len(data) // 2
-                f.write(data[:half])
-                _pause("app-half-written")
-                f.write(data[half:])
-        except BaseException:
-            # e.g. a full filesystem: no .tmp is left behind until the next
-            # start
-            _remove(tmp)
-            raise
-        _pause("app-written")
-        self._replace(tmp, self._path(name + ".wasm"))
-        _pause("app-renamed")
+        free = free_bytes(self.root)
+        if size is not None and free is not None and size > free:
+            raise StoreError("store: no room for %d bytes (%d free on %s)"
+                             % (size, free, self.root))
+        w = Writer(self, name)
+        if size is not None:
+            self.pause_at = size // 2
+        return w
+
+    def commit(self, name, size, csum, heap, timers, wd):
+        """Record a module written by a Writer as installed (the commit
+        point); on failure the module file is removed."""
+        e = Entry(name, size, csum, heap, timers, wd)
         entries = [x for x in self.entries if x.name != name] + [e]
-        self._write_index(entries)
+        try:
+            self._write_index(entries)
+        except BaseException:
+            _remove(self._path(INDEX + ".tmp"))
+            _remove(self._path(name + ".wasm"))
+            raise
         self.entries = entries
         _pause("committed")
+
+    def save(self, name, data, heap, timers, wd):
+        """Write and commit a module held in RAM."""
+        w = self.writer(name, len(data))
+        w.write(data)
+        size, csum = w.finish()
+        self.commit(name, size, csum, heap, timers, wd)
 
     def remove(self, name):
         if self.get(name) is None:

@@ -48,10 +48,7 @@ def restart_app(mgr, app):
     from the store); False when that is not possible."""
     wasm = app.wasm
     if wasm is None and mgr.store is not None:
-        try:
-            wasm = mgr.store.read(app.name)
-        except Exception as e:
-            mgr.log("restart %s: %s" % (app.name, e))
+        wasm = mgr.store.path(app.name)
     if wasm is None:
         return False
     err = app.runner.stop()
