@@ -166,7 +166,8 @@ def apps(tmp_path_factory):
         c.write_text(src)
         jobs.append([sys.executable, WASM_CC, "--framework", str(c),
                      "-o", str(d / (name + ".wasm"))])
-    for sample in ("timer", "request_response", "pubsub", "sensor"):
+    for sample in ("timer", "request_response", "pubsub", "sensor",
+                   "connection"):
         sd = d / sample
         sd.mkdir()
         jobs.append(["sh", os.path.join(SAMPLES, sample, "build.sh"),
@@ -186,7 +187,8 @@ def apps(tmp_path_factory):
 
 
 def prebuilt(name):
-    for sample in ("timer", "request_response", "pubsub", "sensor"):
+    for sample in ("timer", "request_response", "pubsub", "sensor",
+                   "connection"):
         p = os.path.join(SAMPLES, sample, name + ".wasm")
         if os.path.exists(p):
             return p
@@ -1030,3 +1032,145 @@ def test_one_mib_app_installs_on_the_default_heap(device_factory, tmp_path):
     assert sorted(os.listdir(store)) == ["apps.idx"]
     print("1 MiB app: device VmRSS %d KiB before the install, %d KiB after"
           % (rss0, rss1))
+
+
+# ---- WAMR's connection API: an app talks TCP and UDP itself ------------------
+
+class EchoServers:
+    """A TCP and a UDP echo server on free loopback ports (threads).  The
+    TCP one keeps each connection until close_tcp() or the peer closes."""
+
+    def __init__(self):
+        self.tcp = socket.socket()
+        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp.listen(4)
+        self.tcp_port = self.tcp.getsockname()[1]
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp_port = self.udp.getsockname()[1]
+        self.conns = []
+        self.eof = []               # connections the device closed
+        self.lock = threading.Lock()
+        for f in (self._tcp, self._udp):
+            threading.Thread(target=f, daemon=True).start()
+
+    def _tcp(self):
+        while True:
+            try:
+                c, _ = self.tcp.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.conns.append(c)
+            threading.Thread(target=self._echo, args=(c,),
+                             daemon=True).start()
+
+    def _echo(self, c):
+        while True:
+            try:
+                d = c.recv(256)
+            except OSError:
+                return
+            if not d:
+                with self.lock:
+                    self.eof.append(c)
+                return
+            c.sendall(d)
+
+    def _udp(self):
+        while True:
+            try:
+                d, addr = self.udp.recvfrom(2048)
+            except OSError:
+                return
+            self.udp.sendto(d, addr)
+
+    def close_tcp(self):
+        with self.lock:
+            c = self.conns[-1]
+        c.shutdown(socket.SHUT_RDWR)
+
+    def close(self):
+        for s in [self.tcp, self.udp] + self.conns:
+            s.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["source", "prebuilt"])
+def test_connection_sample_talks_tcp_and_udp(device_factory, apps, which,
+                                             tmp_path):
+    """samples/connection (built from our app-sdk/) opens a TCP client and
+    a UDP socket to echo servers the test started, gets its greetings
+    back through on_connection_data, sees the TCP peer close, and its
+    connections close with it at uninstall."""
+    wasm = apps["connection"] if which == "source" else prebuilt("connection")
+    srv = EchoServers()
+    try:
+        dev = device_factory()
+        _install(dev, "connection", wasm)
+        tcp = tmp_path / "tcp.json"
+        tcp.write_text('{"type": "TCP", "address": "127.0.0.1", "port": %d}'
+                       % srv.tcp_port)
+        udp = tmp_path / "udp.json"
+        udp.write_text('{"type": "UDP", "address": "127.0.0.1", "port": %d, '
+                       '"bind port": 0}' % srv.udp_port)
+        rc, out = dev.tool("-r", "/connection/open", "-A", "PUT", "-p",
+                           str(tcp))
+        assert rc == 65, out + dev.stderr()
+        dev.wait_out(r"TCP received 9 bytes: hello TCP\n")
+        rc, out = dev.tool("-r", "/connection/open", "-A", "PUT", "-p",
+                           str(udp))
+        assert rc == 65, out + dev.stderr()
+        dev.wait_out(r"UDP received 9 bytes: hello UDP\n")
+        rc, out = dev.tool("-r", "/connection/status", "-A", "GET")
+        assert rc == 69 and json_of(out) == {"tcp": 9, "udp": 9, "uart": 0,
+                                             "tcp open": True}, out
+        srv.close_tcp()
+        dev.wait_out(r"TCP closed by the peer\n")
+        rc, out = dev.tool("-r", "/connection/open", "-A", "PUT", "-p",
+                           str(tcp))
+        assert rc == 65, out
+        dev.wait_out(r"(?s)closed by the peer\n.*"
+                     r"TCP received 9 bytes: hello TCP\n")
+        rc, out = dev.tool("-u", "connection")
+        assert rc == 66, out
+        deadline = time.monotonic() + 20
+        while srv.conns[-1] not in srv.eof and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(srv.conns) == 2 and srv.conns[-1] in srv.eof  # with it
+        assert dev.stdout() == _expected("connection", "connection")
+    finally:
+        srv.close()
+
+
+@pytest.mark.slow
+def test_connection_sample_talks_uart(device_factory, apps, tmp_path):
+    """A UART connection on the unix port: the app opens a pty's device
+    path, its greeting comes out at the other end, and what the test writes
+    there reaches the app."""
+    import tty
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        dev = device_factory()
+        _install(dev, "connection", apps["connection"])
+        cfg = tmp_path / "uart.json"
+        cfg.write_text('{"type": "UART", "device": "%s", "baudrate": 115200}'
+                       % os.ttyname(slave))
+        rc, out = dev.tool("-r", "/connection/open", "-A", "PUT", "-p",
+                           str(cfg))
+        assert rc == 65, out + dev.stderr()
+        got = b""
+        deadline = time.monotonic() + 20
+        while got != b"hello UART" and time.monotonic() < deadline:
+            import select
+            if select.select([master], [], [], 0.2)[0]:
+                got += os.read(master, 64)
+        assert got == b"hello UART"
+        os.write(master, b"ping")
+        dev.wait_out(r"UART received 4 bytes: ping\n")
+        rc, out = dev.tool("-u", "connection")
+        assert rc == 66, out
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -121,3 +121,143 @@ def test_wat_app_uses_natives_directly(tmp_path):
     # sensor ids: -1 (0xFFFFFFFF as a signed i32) for no such sensor
     assert lines[4] == "sensor -1 1"
     assert lines[5] == "timers left 1 False"
+
+
+# ---- the connection natives (WAMR's connection API) ------------------------
+
+CONN_WAT = r"""
+(module
+  (import "env" "wasm_open_connection" (func $open (param i32 i32 i32) (result i32)))
+  (import "env" "wasm_close_connection" (func $close (param i32)))
+  (import "env" "wasm_send_on_connection" (func $send (param i32 i32 i32) (result i32)))
+  (import "env" "wasm_config_connection" (func $config (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "TCP\00")
+  (data (i32.const 24) "UDP\00")
+  (data (i32.const 32) "FOO\00")
+  (data (i32.const 100) "%(tcp)s")
+  (data (i32.const 300) "%(udp)s")
+  (data (i32.const 500) "%(dest)s")
+  (global $events (mut i32) (i32.const 0))
+  (global $last_h (mut i32) (i32.const 0))
+  (global $last_len (mut i32) (i32.const -1))
+  (func (export "on_init"))
+  (func (export "open") (param i32 i32 i32) (result i32)
+    (call $open (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "send") (param i32 i32 i32) (result i32)
+    (call $send (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "config") (param i32 i32 i32) (result i32)
+    (call $config (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "close") (param i32) (call $close (local.get 0)))
+  (func (export "on_connection_data") (param $h i32) (param $buf i32) (param $len i32)
+    (global.set $events (i32.add (global.get $events) (i32.const 1)))
+    (global.set $last_h (local.get $h))
+    (global.set $last_len (local.get $len)))
+  (func (export "events") (result i32) (global.get $events))
+  (func (export "last_h") (result i32) (global.get $last_h))
+  (func (export "last_len") (result i32) (global.get $last_len))
+)
+"""
+
+CONN_SCRIPT = r"""
+import asyncio
+from wamr_mpy.app.__main__ import make_manager
+from wamr_mpy.app import protocol as P
+import sys
+
+async def main():
+    mgr = make_manager(None, quiet=True, port_module=False)
+    LOG = []
+    mgr.log = LOG.append
+    if hasattr(mgr.connections, "log"):
+        mgr.connections.log = LOG.append
+        mgr.connections.limit = 2
+    class L:
+        name = "t"; alive = True
+        def send(self, d):
+            pass
+    link = L()
+    mgr.add_link(link)
+    mgr.feed(link, P.encode_frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+        "/applet?name=c", P.PUT, 0, open(WASM, "rb").read(), 1))))
+    app = mgr.app_by_name("c")
+    i = app.runner.inst
+    out = {}
+    out["foo"] = i.call("open", 32, 100, N_TCP)
+    out["garbage"] = i.call("open", 16, 0, 7)
+    h = i.call("open", 16, 100, N_TCP)      # TCP to a closed port
+    out["tcp"] = h > 0
+    await asyncio.sleep_ms(300)
+    out["refused"] = (i.call("events"), i.call("last_h") == h,
+                      i.call("last_len"), mgr.connections.owned_by(app.id))
+    h2 = i.call("open", 16, 100, N_TCP)
+    out["config_tcp"] = i.call("config", h2, 500, N_DEST)
+    u = i.call("open", 24, 300, N_UDP)
+    out["udp_send_nowhere"] = i.call("send", u, 16, 3)
+    out["udp_config"] = i.call("config", u, 500, N_DEST)
+    out["udp_send"] = i.call("send", u, 16, 3)
+    out["limit"] = i.call("open", 24, 300, N_UDP)
+    i.call("close", u)
+    out["closed_send"] = i.call("send", u, 16, 3)
+    out["open"] = len(mgr.connections.owned_by(app.id))
+    mgr.feed(link, P.encode_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
+        "/applet?name=c", P.DELETE, 0, b"", 2))))
+    out["after_uninstall"] = mgr.connections.owned_by(app.id)
+    out["log"] = [m for m in LOG if "connection" in m or "APP_" in m]
+    out["module"] = "wamr_mpy.app.connections" in sys.modules
+    print(repr(out))
+
+asyncio.run(main())
+"""
+
+
+def _conn_app(tmp_path):
+    import os
+    import socket
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+    from wamr_mpy.app import attr
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+    s.close()
+    blobs = {"tcp": attr.encode("", {"address": "127.0.0.1", "port": closed}),
+             "udp": attr.encode("", {"bind port": 0}),
+             "dest": attr.encode("", {"address": "127.0.0.1", "port": closed})}
+    wat = CONN_WAT % dict((k, "".join("\\%02x" % b for b in v))
+                          for k, v in blobs.items())
+    src = tmp_path / "c.wat"
+    src.write_text(wat)
+    wasm = tmp_path / "c.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)],
+                   check=True)
+    return ("WASM = %r\nN_TCP = %d\nN_UDP = %d\nN_DEST = %d\n" % (
+        str(wasm), len(blobs["tcp"]), len(blobs["udp"]), len(blobs["dest"]))
+        + CONN_SCRIPT)
+
+
+def test_connection_natives(tmp_path):
+    out = eval(check_mp(_conn_app(tmp_path)).strip().split("\n")[-1])
+    assert out["foo"] == -1 and out["garbage"] == -1
+    # a TCP connection the peer refuses: the app hears it closed (len 0)
+    # and it is gone
+    assert out["tcp"] and out["refused"] == (1, True, 0, [])
+    assert out["config_tcp"] == 0                 # only UDP has a config
+    assert out["udp_send_nowhere"] == -1          # no address set yet
+    assert out["udp_config"] == 1 and out["udp_send"] == 3
+    assert out["limit"] == -1                     # APP_MAX_CONNECTIONS (2)
+    assert out["closed_send"] == -1 and out["open"] == 1
+    assert out["after_uninstall"] == []
+    assert any("APP_MAX_CONNECTIONS" in m for m in out["log"]), out["log"]
+    assert any("no 'FOO' connections" in m for m in out["log"]), out["log"]
+
+
+def test_connection_natives_off(tmp_path):
+    out = eval(check_mp(_conn_app(tmp_path),
+                        env={"WAMR_CONFIG": "APP_CONNECTIONS=0"})
+               .strip().split("\n")[-1])
+    assert out["tcp"] is False and out["udp_config"] == 0
+    assert out["udp_send"] == -1 and not out["module"]
+    assert out["log"][0] == ("c: wasm_open_connection refused: "
+                             "APP_CONNECTIONS is off in this build")
+    assert all("refused: APP_CONNECTIONS is off" in m for m in out["log"])

@@ -167,7 +167,7 @@ BODY
 asyncio.run(main())
 """
 
-ALL_PARTS = ("messaging", "timers", "sensors", "store", "watchdog")
+ALL_PARTS = ("messaging", "timers", "sensors", "store", "watchdog", "connections")
 
 
 def wamr_config(**opts):

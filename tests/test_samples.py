@@ -63,7 +63,8 @@ def _which(*names):
 # what each sample's build.sh needs (tests/toolchain.py)
 PARTS = {"hello": ("c",), "cpp": ("c", "c++"), "customized": ("c",), "wasi_files": ("wasi",),
          "side_module": ("pic",), "rust": ("rust",), "wat": ("wat",),
-         "timer": ("c",), "request_response": ("c",), "pubsub": ("c",), "sensor": ("c",)}
+         "timer": ("c",), "request_response": ("c",), "pubsub": ("c",), "sensor": ("c",),
+         "connection": ("c",)}
 
 
 def missing_toolchain(sample):

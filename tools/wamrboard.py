@@ -440,7 +440,8 @@ RUNTIME_MODULES = (
     ("app/disabled.py", "APP_MANAGER and not (APP_MESSAGING and APP_TIMERS and APP_SENSORS)"),
     ("app/transport_tcp.py", "APP_MANAGER and TRANSPORT_TCP"),
     ("app/transport_uart.py", "APP_MANAGER and TRANSPORT_UART"),
-    ("app/transport_file.py", "APP_MANAGER and (TRANSPORT_STDIO or (TRANSPORT_UART and PORT == 'unix'))"),
+    ("app/connections.py", "APP_MANAGER and APP_CONNECTIONS"),
+    ("app/transport_file.py", "APP_MANAGER and (TRANSPORT_STDIO or (TRANSPORT_UART and PORT == 'unix') or (APP_CONN_UART and PORT == 'unix'))"),
     ("app/*", "APP_MANAGER"),
 )
 

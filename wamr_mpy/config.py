@@ -65,6 +65,13 @@ APP_WATCHDOG_POLICY = 'restart' # What the watchdog does to an app that overruns
 APP_WATCHDOG_MAX_RESTARTS = 3 # Restarts before an app that keeps tripping is stopped
 APP_STORE_DIR = '/apps'     # Folder for installed apps on the board's filesystem
 
+# Connections for apps (WAMR's connection API)
+APP_CONNECTIONS = True      # Connections for apps (WAMR's connection API)
+APP_CONN_TCP = True         # TCP client connections
+APP_CONN_UDP = True         # UDP connections
+APP_CONN_UART = True        # UART connections (unix port: a tty or pty path)
+APP_MAX_CONNECTIONS = 8     # Connections open at once per app
+
 # Transports (host_tool <-> app manager)
 TRANSPORT_TCP = True        # TCP socket
 TRANSPORT_UART = False      # UART

@@ -35,6 +35,15 @@ WA_NATIVE bool wasm_sensor_config_with_attr_container(uint32 sensor,
                                                       char *buffer, int len);
 WA_NATIVE bool wasm_sensor_close(uint32 sensor);
 
+/* connections */
+WA_NATIVE uint32 wasm_open_connection(const char *name, char *args_buf,
+                                      uint32 len);
+WA_NATIVE void wasm_close_connection(uint32 handle);
+WA_NATIVE int wasm_send_on_connection(uint32 handle, const char *data,
+                                      uint32 len);
+WA_NATIVE bool wasm_config_connection(uint32 handle, char *cfg_buf,
+                                      uint32 len);
+
 #ifdef __cplusplus
 }
 #endif

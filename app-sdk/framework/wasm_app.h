@@ -76,5 +76,6 @@ void on_destroy(void);
 #include "request.h"
 #include "sensor.h"
 #include "timer_wasm_app.h"
+#include "connection.h"
 
 #endif

@@ -78,6 +78,31 @@ class NoTimers:
         return 0
 
 
+class NoConnections:
+    """connections.Connections without connections: nothing opens."""
+
+    def open(self, owner, kind, args):
+        return INVALID
+
+    def close(self, owner, handle):
+        return False
+
+    def send(self, owner, handle, data):
+        return -1
+
+    def config(self, owner, handle, args):
+        return False
+
+    def close_all(self, owner):
+        pass
+
+    def stop(self):
+        pass
+
+    def owned_by(self, owner):
+        return []
+
+
 class NoSensors:
     """sensors.Sensors without the sensor framework: a port's sensors are
     not registered (one log line each), apps open none."""

@@ -43,7 +43,10 @@ if config.APP_SENSORS:
     from .sensors import Sensors
 if config.APP_WATCHDOG:
     from . import watchdog
-if not (config.APP_MESSAGING and config.APP_TIMERS and config.APP_SENSORS):
+if config.APP_CONNECTIONS:
+    from .connections import Connections
+if not (config.APP_MESSAGING and config.APP_TIMERS and config.APP_SENSORS
+        and config.APP_CONNECTIONS):
     from . import disabled
 
 OFF = "%s is off in this build (%s)"
@@ -149,6 +152,11 @@ class Manager:
             self.sensors = Sensors(self._sensor_event, self.log)
         else:
             self.sensors = disabled.NoSensors(self.log)
+        if config.APP_CONNECTIONS:
+            self.connections = Connections(self._connection_event, self.log,
+                                           cfg("APP_MAX_CONNECTIONS", 2))
+        else:
+            self.connections = disabled.NoConnections()
         self.max_apps = cfg("APP_MAX_APPS", 8)
         self.heap_default = cfg("APP_HEAP_SIZE", 8192)
         self.heap_min = cfg("APP_HEAP_SIZE_MIN", 1024)
@@ -559,6 +567,7 @@ class Manager:
         self.resources.unregister_owner(app.id)
         self.events.unsubscribe(None, app.id)
         self.sensors.close_all(app.id)
+        self.connections.close_all(app.id)
         app.timers.close()
         app.pending_timers = {}
 
@@ -786,6 +795,12 @@ class Manager:
         if app is not None and app.alive:
             app.queue.put(("sensor", sid, payload))
 
+    def _connection_event(self, owner, handle, data):
+        app = self.app_by_id(owner)
+        if app is not None and app.alive:
+            if not app.queue.put(("conn", handle, data)):
+                self.log("%s: queue full, connection data dropped" % app.name)
+
     # ------------------------------------------------------------ app loop
 
     async def _app_loop(self, app):
@@ -817,6 +832,8 @@ class Manager:
                     app.runner.timer(item[1])
             elif kind == "sensor":
                 app.runner.sensor(item[1], item[2])
+            elif kind == "conn":
+                app.runner.connection(item[1], item[2])
         except HandlerError as e:
             app.traps += 1
             if e.fuel and config.APP_WATCHDOG:
@@ -868,6 +885,7 @@ class Manager:
         for app in list(self.apps):
             self._stop_app(app)
         self.sensors.stop()
+        self.connections.stop()
         if self._house is not None:
             self._house.cancel()
             self._house = None

@@ -12,15 +12,19 @@
 #   wasm_sensor_config(id, interval, bit_cfg, delay)  (iiii)i
 #   wasm_sensor_config_with_attr_container(id, buf, len)  (i*~)i
 #   wasm_sensor_close(id) -> bool                     (i)i
+#   wasm_open_connection(name, args, len) -> handle   ($*~)i
+#   wasm_close_connection(handle)                     (i)
+#   wasm_send_on_connection(handle, buf, len) -> n    (i*~)i
+#   wasm_config_connection(handle, cfg, len) -> bool  (i*~)i
 # Buffers are bounds-checked by wamr_mpy.native before these run; a
 # malformed packet is refused (false / ignored) like WAMR did.
 #
 # Every native is registered whatever the board's configuration, so an app
 # built against the full SDK always links.  Those of a part the board
 # leaves out (APP_MESSAGING: resources and event subscriptions, APP_TIMERS,
-# APP_SENSORS) refuse with the value the real one gives when it cannot
-# serve (timer/sensor id 0xFFFFFFFF, false, nothing) and log why, once per
-# app and native.  The real versions sit under `if config.APP_X:` so a
+# APP_SENSORS, APP_CONNECTIONS) refuse with the value the real one gives
+# when it cannot serve (timer/sensor/connection id 0xFFFFFFFF, false,
+# nothing) and log why, once per app and native.  The real versions sit under `if config.APP_X:` so a
 # board build drops them.
 
 from .. import config
@@ -143,6 +147,30 @@ else:
     wasm_sensor_close = _off("wasm_sensor_close", "APP_SENSORS", 0)
 
 
+if config.APP_CONNECTIONS:
+    def wasm_open_connection(inst, name, buf, size):
+        app = _app(inst)
+        return _s32(_mgr.connections.open(app.id, name, bytes(buf)))
+
+    def wasm_close_connection(inst, handle):
+        _mgr.connections.close(_app(inst).id, handle)
+
+    def wasm_send_on_connection(inst, handle, buf, size):
+        return _mgr.connections.send(_app(inst).id, handle, bytes(buf))
+
+    def wasm_config_connection(inst, handle, buf, size):
+        app = _app(inst)
+        return 1 if _mgr.connections.config(app.id, handle, bytes(buf)) \
+            else 0
+else:
+    wasm_open_connection = _off("wasm_open_connection", "APP_CONNECTIONS", -1)
+    wasm_close_connection = _off("wasm_close_connection", "APP_CONNECTIONS")
+    wasm_send_on_connection = _off("wasm_send_on_connection",
+                                   "APP_CONNECTIONS", -1)
+    wasm_config_connection = _off("wasm_config_connection",
+                                  "APP_CONNECTIONS", 0)
+
+
 TABLE = (
     ("wasm_register_resource", wasm_register_resource, "($)"),
     ("wasm_response_send", wasm_response_send, "(*~)i"),
@@ -160,6 +188,10 @@ TABLE = (
     ("wasm_sensor_config_with_attr_container",
      wasm_sensor_config_with_attr_container, "(i*~)i"),
     ("wasm_sensor_close", wasm_sensor_close, "(i)i"),
+    ("wasm_open_connection", wasm_open_connection, "($*~)i"),
+    ("wasm_close_connection", wasm_close_connection, "(i)"),
+    ("wasm_send_on_connection", wasm_send_on_connection, "(i*~)i"),
+    ("wasm_config_connection", wasm_config_connection, "(i*~)i"),
 )
 
 

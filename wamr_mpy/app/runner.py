@@ -4,14 +4,14 @@
 # Handlers (exported with or without a leading '_', as WAMR's emcc-built
 # apps had them): on_init(), on_destroy(), on_request(buf, len),
 # on_response(buf, len), on_timer_callback(id), on_sensor_event(id, buf,
-# len).  Request/response/sensor data is copied into the app heap for the
+# len), on_connection_data(handle, buf, len) (buf 0, len 0: closed).  Request/response/sensor data is copied into the app heap for the
 # call (native.module_dup_data) and freed afterwards, as WAMR did.
 
 from .. import errors
 from .. import native
 
 HANDLERS = ("on_init", "on_destroy", "on_request", "on_response",
-            "on_timer_callback", "on_sensor_event")
+            "on_timer_callback", "on_sensor_event", "on_connection_data")
 
 
 class InstallError(Exception):
@@ -144,6 +144,16 @@ class WasmRunner:
 
     def sensor(self, sid, payload):
         self._deliver("on_sensor_event", payload, sid)
+
+    def connection(self, handle, data):
+        if data:
+            self._deliver("on_connection_data", data, handle)
+            return
+        f = self.funcs.get("on_connection_data")
+        if f is None:
+            raise HandlerError("on_connection_data",
+                               "the app exports no on_connection_data")
+        self._call("on_connection_data", f, handle, 0, 0)
 
     def stop(self, call_destroy=True):
         """Call on_destroy (errors are returned, not raised) and drop the

@@ -56,7 +56,7 @@ class FileLink:
         self.alive = False
 
 
-def _byte_reader(rfile, chunk=4096):
+def byte_reader(rfile, chunk=4096):
     """Reader for blocking files (the unix port's FileIO.read(n) waits for
     all n bytes): wait for readability, then take bytes one by one while
     the descriptor stays readable."""
@@ -86,7 +86,7 @@ async def serve_file(mgr, rfile, wfile, name="file", byte_wise=True):
     """Serve one link over a pair of file objects until EOF."""
     link = FileLink(name, wfile)
     if byte_wise:
-        rd = _byte_reader(rfile)
+        rd = byte_reader(rfile)
     else:
         sreader = asyncio.StreamReader(rfile)
 

@@ -1,0 +1,2 @@
+/* WAMR 2019 (late) include path */
+#include "../connection.h"
