@@ -259,9 +259,9 @@ div64 ok -4611686018427387904
 div64 trap integer overflow
 unreach trap unreachable
 calli ok 5
-calli trap uninitialized element
-calli trap undefined element
-calli trap undefined element
+calli trap uninitialized element 1
+calli trap undefined element 2
+calli trap undefined element 4294967295
 calli1 trap indirect call type mismatch
 inf trap call stack exhausted
 trunc trap integer overflow
@@ -275,7 +275,7 @@ grow ok -1
 size ok 2""".split("\n")
 
 
-@pytest.mark.parametrize("tier", ["aot", "jit", "interp"])
+@pytest.mark.parametrize("tier", ["aot", "jit", "interp", "fast"])
 def test_traps(mpyx, tmp_path, tier):
     w = wat(tmp_path, "traps", TRAPS_WAT)
     p = w

@@ -159,7 +159,7 @@ print(inst.call("add", 1, 2))
         "integer overflow 3",
         "unreachable 1",
         "out of bounds memory access 5",
-        "undefined element 9",
+        "undefined element 5 9",
         "call stack exhausted 10",
         "3",
         "out of fuel",

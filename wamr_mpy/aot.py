@@ -11,7 +11,7 @@
 import sys
 from array import array
 
-from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL
+from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from . import config
 
 ABI = 2              # must match compiler.ABI
@@ -258,10 +258,10 @@ def _adapter(f):
 def _cind(X, t, key, i):
     tab = X.tabs[t].elems
     if i < 0 or i >= len(tab):
-        raise Trap("undefined element")
+        raise element_trap(i, True)
     f = tab[i]
     if f is None:
-        raise Trap("uninitialized element")
+        raise element_trap(i, False)
     if f.type.key != key:
         raise Trap("indirect call type mismatch")
     if f.inst is X.inst:

@@ -76,6 +76,19 @@ class Trap(WasmError):
         WasmError.__init__(self, message, offset, where)
 
 
+def element_trap(i, undefined):
+    """The trap of call_indirect through table index i (an i32, either
+    sign): past the table's end ("undefined element 7") or null
+    ("uninitialized element 2").  The index is part of the spec's wording:
+    its reference interpreter appends it, and a spec file that gives the
+    whole text expects it."""
+    if i < 0:
+        i += 0x100000000
+    if undefined:
+        return Trap("undefined element %d" % i, UNDEF_ELEMENT)
+    return Trap("uninitialized element %d" % i, UNINIT_ELEMENT)
+
+
 class ProcExit(Exception):
     """Raised by WASI proc_exit / libc exit(); carries the exit code."""
 

@@ -14,7 +14,7 @@
 
 import struct
 
-from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
+from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 
 try:
     from micropython import const
@@ -594,10 +594,10 @@ def execute(env, func, fp):
                 tab = inst.tables[code[pc + 2]].elems
                 i = s[fp + code[pc + 3]]
                 if i < 0 or i >= len(tab):
-                    _trap("undefined element")
+                    raise element_trap(i, True)
                 f = tab[i]
                 if f is None:
-                    _trap("uninitialized element")
+                    raise element_trap(i, False)
                 if f.type.key != KEYS[code[pc + 1]]:
                     _trap("indirect call type mismatch")
                 nfp = fp + code[pc + 4]

@@ -7,7 +7,7 @@
 
 from array import array
 
-from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL
+from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from .func import I64, F64
 from . import interp_fast_ext
 from .interp_fast_ext import read, write
@@ -254,10 +254,10 @@ def calli(env, pc, fp, fsp):
     i = env.cells[fp + code[pc + 3]]
     elems = inst.tables[code[pc + 2]].elems
     if i < 0 or i >= len(elems):
-        raise Trap("undefined element")
+        raise element_trap(i, True)
     f = elems[i]
     if f is None:
-        raise Trap("uninitialized element")
+        raise element_trap(i, False)
     if f.type.key != inst.module.types[code[pc + 1]].key:
         raise Trap("indirect call type mismatch")
     if f.host is None and f.inst is inst:

@@ -173,7 +173,15 @@ def skip_instr(r, op, pos):
     elif op == 0x02 or op == 0x03 or op == 0x04:
         r.s33()
     else:
-        _mal("illegal opcode", pos)
+        _mal(_illegal(op), pos)
+
+
+def _illegal(op, sub=None):
+    # the spec's wording names the opcode: "illegal opcode ff", "illegal
+    # opcode fc 18" (prefix byte in hex, then the sub-opcode)
+    if sub is None:
+        return "illegal opcode %02x" % op
+    return "illegal opcode %02x %d" % (op, sub)
 
 
 # --- module-level validation ---------------------------------------------
@@ -368,9 +376,9 @@ def check_encoding(m, defidx):
             elif sub == 11:
                 r.u32()
             else:
-                _mal("illegal opcode", pos)
+                _mal(_illegal(op, sub), pos)
         elif op not in (0x00, 0x01, 0x05, 0x0F, 0x1A, 0x1B, 0xD1) and not 0x45 <= op <= 0xC4:
-            _mal("illegal opcode", pos)
+            _mal(_illegal(op), pos)
     if r.pos != end:
         _mal("section size mismatch", r.pos)
 
@@ -588,7 +596,7 @@ def walk_body(m, defidx, em):
         elif op == 0x05:
             c = ctrls[-1]
             if c.op != 0x04 or c.seen_else:
-                _mal("END opcode expected" if c.op != 0x04 else "illegal opcode", pos)
+                _mal("END opcode expected" if c.op != 0x04 else _illegal(op), pos)
             pop_ctrl()
             c2 = push_ctrl(0x04, c.params, c.results, c.live)
             c2.seen_else = True
@@ -848,9 +856,9 @@ def walk_body(m, defidx, em):
                 if live():
                     em.op(key, x, (I32, et, I32), None)
             else:
-                _mal("illegal opcode", pos)
+                _mal(_illegal(op, sub), pos)
         else:
-            _mal("illegal opcode", pos)
+            _mal(_illegal(op), pos)
     if r.pos != end:
         _mal("section size mismatch", r.pos)
     return em.finish()

@@ -57,13 +57,22 @@ def test_nan_unknown_pattern():
 
 @pytest.mark.parametrize("got,expected,ok", [
     ("integer divide by zero", "integer divide by zero", True),
-    ("unknown elem segment", "unknown elem segment 4", True),       # ours shorter
-    ("uninitialized element 2", "uninitialized element", True),     # ours longer
+    ("unknown elem segment", "unknown elem segment 4", False),      # detail missing
+    ("uninitialized element", "uninitialized element 2", False),
+    ("uninitialized element 3", "uninitialized element 2", False),
+    ("uninitialized element 2", "uninitialized element 2", True),
+    ("uninitialized element 2", "uninitialized element", True),     # spec abbreviates
+    ("unknown local 3", "unknown local", True),
+    ("unknown locals", "unknown local", False),
     ("integer overflow", "integer divide by zero", False),
     ("", "unreachable", False),
     (None, "unreachable", False),
+    ("unreachable executed", "unreachable", False),                 # complete text
+    ("out of bounds memory access 5", "out of bounds memory access", False),
     ("type mismatch", "type mismatch", True),
-    ("unexpected end", "unexpected end of section or function", True),
+    ("type mismatch: instruction requires [i32] but stack has []", "type mismatch", True),
+    ("unexpected end", "unexpected end of section or function", False),
+    ("unexpected end of section or function", "unexpected end", True),
     ("out of bounds memory access", "out of bounds table access", False),
 ])
 def test_msg_matches(got, expected, ok):
@@ -452,7 +461,8 @@ ex = rs.Externs()
 assert rs.nan_ok('nan:canonical', 'f64', 0xFFF8000000000000)
 assert not rs.nan_ok('nan:arithmetic', 'f64', 0x7FF0000000000001)
 assert rs.nan_ok('nan:arithmetic', 'f32', 0x7FC00001)
-assert rs.msg_matches('unknown global', 'unknown global 0')
+assert rs.msg_matches('unknown global 0', 'unknown global')
+assert not rs.msg_matches('unknown global', 'unknown global 0')
 assert rs.parse_arg({'type': 'i64', 'value': '18446744073709551615'}, ex) == 18446744073709551615
 a = rs.parse_arg({'type': 'externref', 'value': '3'}, ex)
 assert rs.check_value({'type': 'externref', 'value': '3'}, a, ex) is None
