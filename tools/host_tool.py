@@ -8,6 +8,14 @@ Usage:
   host_tool -r URL -A GET|PUT|POST|DELETE [-p PAYLOAD.json] [opts]
   host_tool -s URLS [opts]          subscribe the host to event(s)
   host_tool -d URLS [opts]          unsubscribe
+  host_tool --rollback NAME [opts]  back to the version -i --replace kept
+
+  -i ... --replace                  install, or replace an installed app
+                                    keeping the running version until the
+                                    new one has started (needs the store)
+  --mqtt BROKER[:PORT] --device ID | --devices PATTERNS | --group NAME
+                                    through an MQTT broker, one device or
+                                    many (see --help, docs/fleet.md)
 
 Control options:
   -S ADDR, --address ADDR   device TCP address (default 127.0.0.1)
@@ -45,6 +53,7 @@ if ROOT not in sys.path:
 
 from wamr_mpy.app import protocol as P  # noqa: E402
 from wamr_mpy.app import attr  # noqa: E402
+import host_mqtt  # noqa: E402
 
 TIMEOUT_EXIT_CODE = 2
 CONNECT_EXIT_CODE = 255
@@ -225,6 +234,8 @@ def build_requests(a):
             url += "&timers=%d" % a.timers
         if a.watchdog and a.watchdog > 0:
             url += "&wd=%d" % a.watchdog
+        if a.replace:
+            url += "&replace=1"
         try:
             with open(a.file, "rb") as f:
                 wasm = f.read()
@@ -233,6 +244,10 @@ def build_requests(a):
         req = P.Request(url, P.PUT, P.FMT_RAW, wasm, mid)
         is_wasm = (a.type in (None, "wasm")) and wasm[:4] == b"\0asm"
         return [(P.TYPE_INSTALL if is_wasm else P.TYPE_REQUEST, req, True)]
+    if a.rollback:
+        return [(P.TYPE_REQUEST, P.Request(
+            "/applet?name=%s&rollback=1" % a.rollback, P.POST, P.FMT_ATTR,
+            b"", mid), False)]
     if a.uninstall:
         url = "/applet?name=%s" % a.uninstall
         if a.type:
@@ -267,7 +282,9 @@ def build_requests(a):
 
 
 def run(a):
-    if a.uart:
+    if a.mqtt:
+        conn = host_mqtt.DeviceConn(a)
+    elif a.uart:
         conn = SerialConn(a.uart, a.baudrate)
     else:
         conn = TcpConn(a.address, a.port, a.timeout / 1000.0)
@@ -368,6 +385,7 @@ def parse_args(argv):
     op.add_argument("-r", "--request", metavar="URL")
     op.add_argument("-s", "--register", metavar="URLS")
     op.add_argument("-d", "--deregister", metavar="URLS")
+    op.add_argument("--rollback", metavar="NAME")
     ap.add_argument("-f", "--file")
     ap.add_argument("-A", "--action", type=str.upper,
                     choices=sorted(P.ACTIONS))
@@ -376,6 +394,7 @@ def parse_args(argv):
     ap.add_argument("--heap", type=int)
     ap.add_argument("--timers", type=int)
     ap.add_argument("--watchdog", type=int, metavar="MS")
+    ap.add_argument("--replace", action="store_true")
     ap.add_argument("-S", "--address", default="127.0.0.1")
     ap.add_argument("-P", "--port", type=int, default=8888)
     ap.add_argument("-D", "--uart", "--uart_device", dest="uart")
@@ -388,7 +407,9 @@ def parse_args(argv):
                     default=None)
     ap.add_argument("--no-progress", dest="progress", action="store_false")
     ap.add_argument("-h", "--help", action="help")
+    host_mqtt.add_arguments(ap)
     a = ap.parse_args(argv)
+    host_mqtt.check_arguments(ap, a)
     if a.install and not a.file:
         ap.error("-i needs -f FILE")
     if a.request and not a.action:
@@ -397,16 +418,18 @@ def parse_args(argv):
         ap.error("-f goes with -i")
     if (a.action or a.payload) and not a.request:
         ap.error("-A/-p go with -r")
-    if (a.heap or a.timers or a.watchdog) and not a.install:
-        ap.error("--heap/--timers/--watchdog go with -i")
+    if (a.heap or a.timers or a.watchdog or a.replace) and not a.install:
+        ap.error("--heap/--timers/--watchdog/--replace go with -i")
     return a
 
 
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
     try:
+        if a.devices or a.group:
+            return host_mqtt.run_many(a, build_requests)
         status = run(a)
-    except ToolError as e:
+    except (ToolError, host_mqtt.ToolError) as e:
         sys.stderr.write("host_tool: %s\n" % e)
         return CONNECT_EXIT_CODE
     except KeyboardInterrupt:

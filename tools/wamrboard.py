@@ -442,6 +442,10 @@ RUNTIME_MODULES = (
     ("app/transport_uart.py", "APP_MANAGER and TRANSPORT_UART"),
     ("app/connections.py", "APP_MANAGER and APP_CONNECTIONS"),
     ("app/transport_file.py", "APP_MANAGER and (TRANSPORT_STDIO or (TRANSPORT_UART and PORT == 'unix') or (APP_CONN_UART and PORT == 'unix'))"),
+    ("app/transport_mqtt.py", "APP_MANAGER and TRANSPORT_MQTT"),
+    ("app/mqtt.py", "APP_MANAGER and TRANSPORT_MQTT"),
+    ("app/presence.py", "APP_MANAGER and TRANSPORT_MQTT"),
+    ("app/upgrade.py", "APP_STORE"),
     ("app/*", "APP_MANAGER"),
 )
 

@@ -77,11 +77,26 @@ TRANSPORT_TCP = True        # TCP socket
 TRANSPORT_UART = False      # UART
 TRANSPORT_STDIO = True      # stdio (the REPL's serial line / the unix process)
 APP_MAX_LINKS = 32          # Host links open at once (TCP connections, serial lines)
-APP_TRANSPORT = 'tcp'       # Transport main.py starts: tcp or uart.
+TRANSPORT_MQTT = True       # MQTT client (a fleet managed through a broker)
+APP_TRANSPORT = 'tcp'       # Transport main.py starts: tcp, uart or mqtt.
 APP_TCP_HOST = '0.0.0.0'    # TCP address to listen on
 APP_TCP_PORT = 8888         # TCP port to listen on
 APP_UART_ID = 0             # UART id (machine.UART)
 APP_UART_BAUD = 0           # UART baud rate
+APP_MQTT_HOST = ''          # MQTT broker host name or address
+APP_MQTT_PORT = 1883        # MQTT broker port (1883, or 8883 with TLS)
+APP_MQTT_DEVICE_ID = ''     # Device id in the topics (empty: wamr-<machine.unique_id()>)
+APP_MQTT_USER = ''          # Broker user name (per device; empty: none)
+APP_MQTT_PASSWORD = ''      # Broker password (prefer APP_MQTT_PASSWORD_FILE)
+APP_MQTT_PASSWORD_FILE = '' # File on the board holding the broker password
+APP_MQTT_TLS = False        # TLS to the broker
+APP_MQTT_CAFILE = ''        # CA certificate file on the board that signs the broker's
+APP_MQTT_PREFIX = 'wamr'    # Topic prefix
+APP_MQTT_GROUPS = ''        # Groups the device belongs to (comma-separated)
+APP_MQTT_KEEPALIVE = 30     # MQTT keep-alive (seconds)
+APP_MQTT_BACKOFF_MIN_MS = 500 # First reconnect delay (ms; doubled per failed attempt)
+APP_MQTT_BACKOFF_MAX_MS = 8000 # Longest reconnect delay (ms)
+APP_MQTT_PRESENCE_S = 60    # Refresh the retained presence every N seconds (0: on change only)
 
 # Sensor drivers
 SENSOR_SIM = True           # Simulated sensors (deterministic readings, for tests)

@@ -1,5 +1,5 @@
 # The device: micropython -m wamr_mpy.app [--tcp HOST:PORT | --uart DEV |
-# --stdio] [--store DIR] [--quiet]
+# --stdio | --mqtt BROKER --device ID] [--store DIR] [--quiet]
 #
 # Default transport: TCP 127.0.0.1:8888 (WAMR host_tool's default).  With
 # --stdio the link is the process's stdin/stdout and app output (printf)
@@ -15,20 +15,29 @@ import sys
 import asyncio
 
 USAGE = """usage: micropython -m wamr_mpy.app [--tcp HOST:PORT | --uart DEV |
-                                     --stdio] [--store DIR] [--quiet]
+                                     --stdio | --mqtt BROKER[:PORT]]
+                                     [--store DIR] [--quiet]
   --tcp HOST:PORT   listen for host tools (default 127.0.0.1:8888)
   --uart DEV        serve one host over a serial device or pty
   --stdio           serve one host over stdin/stdout (app output -> stderr)
+  --mqtt BROKER[:PORT]  be device --device ID of a fleet behind an MQTT
+                    broker (docs/fleet.md); with --user NAME,
+                    --password-file FILE, --tls [--cafile FILE],
+                    --group NAME (repeatable), --prefix TOPIC
   --store DIR       keep installed apps in DIR and reinstall them at start
   --no-port         do not load the port's drivers (app_port)
   --quiet           no manager log on stderr"""
 
 _PORT_DIRS = {"linux": "unix", "darwin": "unix", "freebsd": "unix"}
+# --mqtt's companions: option -> its key in the options
+_MQTT_OPTS = {"--device": "device_id", "--user": "user",
+              "--password-file": "password_file", "--cafile": "cafile",
+              "--prefix": "prefix"}
 
 
 def parse_args(argv):
     o = {"mode": "tcp", "host": "127.0.0.1", "port": 8888, "dev": None,
-         "store": None, "quiet": False, "port_module": True}
+         "store": None, "quiet": False, "port_module": True, "mqtt": {}}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -52,6 +61,18 @@ def parse_args(argv):
             i += 1
         elif a == "--stdio":
             o["mode"] = "stdio"
+        elif a == "--mqtt":
+            o["mode"] = "mqtt"
+            o["broker"] = val()
+            i += 1
+        elif a in _MQTT_OPTS:
+            o["mqtt"][_MQTT_OPTS[a]] = val()
+            i += 1
+        elif a == "--group":
+            o["mqtt"]["groups"] = o["mqtt"].get("groups", ()) + (val(),)
+            i += 1
+        elif a == "--tls":
+            o["mqtt"]["tls"] = True
         elif a == "--store":
             o["store"] = val()
             i += 1
@@ -65,6 +86,8 @@ def parse_args(argv):
         else:
             raise ValueError("unknown option %r" % a)
         i += 1
+    if o["mqtt"] and o["mode"] != "mqtt":
+        raise ValueError("--device/--user/--group/... go with --mqtt")
     return o
 
 
@@ -136,6 +159,10 @@ def transport_off(mode):
     from .transport import file_links
     if mode == "tcp" and not config.TRANSPORT_TCP:
         return "the TCP transport is off in this build (TRANSPORT_TCP)"
+    if mode == "mqtt":
+        if not getattr(config, "TRANSPORT_MQTT", False):
+            return "the MQTT transport is off in this build (TRANSPORT_MQTT)"
+        return None
     if mode != "tcp" and not file_links():
         return "the stdio/device transport is off in this build " \
             "(TRANSPORT_STDIO)"
@@ -155,6 +182,13 @@ async def serve(o):
         mgr.log("listening on %s:%d" % (o["host"], o["port"]))
         while True:
             await asyncio.sleep(3600)
+    elif o["mode"] == "mqtt":
+        kw = dict(o["mqtt"])
+        pw = kw.pop("password_file", None)
+        if pw is not None:
+            from .transport_mqtt import read_secret
+            kw["password"] = read_secret(pw)
+        await transport.serve_mqtt(mgr, o["broker"], **kw)
     elif o["mode"] == "uart":
         f = transport.open_device(o["dev"])
         mgr.log("serving on %s" % o["dev"])
@@ -190,7 +224,8 @@ def run_from_config():
     (with defaults): APP_TRANSPORT ("uart" or "tcp"; default uart when
     TRANSPORT_UART else tcp), APP_UART_ID (0), APP_UART_BAUD (115200),
     APP_UART_TX / APP_UART_RX (pins or None), APP_TCP_HOST ("0.0.0.0"),
-    APP_TCP_PORT (8888), APP_STORE_DIR ("/apps", None to disable)."""
+    APP_TCP_PORT (8888), APP_STORE_DIR ("/apps", None to disable); for
+    "mqtt" the APP_MQTT_* names (transport_mqtt.board_options)."""
     from .. import config
     g = getattr
     mode = g(config, "APP_TRANSPORT", None) or (
@@ -204,7 +239,8 @@ def run_from_config():
         mgr.start()
         mgr.boot()
         if (mode == "uart" and not config.TRANSPORT_UART) or \
-                (mode != "uart" and not config.TRANSPORT_TCP):
+                (mode == "mqtt" and not g(config, "TRANSPORT_MQTT", 0)) or \
+                (mode == "tcp" and not config.TRANSPORT_TCP):
             # installed apps still run; nobody can manage them
             mgr.log("no host link: the %s transport is off in this build"
                     % mode)
@@ -220,6 +256,10 @@ def run_from_config():
             uart = machine.UART(g(config, "APP_UART_ID", 0), **kw)
             while True:
                 await transport.serve_uart(mgr, uart)
+        elif mode == "mqtt":
+            from .transport_mqtt import board_options
+            broker, kw = board_options()
+            await transport.serve_mqtt(mgr, broker, **kw)
         else:
             await transport.serve_tcp(mgr, g(config, "APP_TCP_HOST",
                                              "0.0.0.0"),

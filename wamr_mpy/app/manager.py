@@ -179,6 +179,7 @@ class Manager:
         self.stats = {"frames": 0, "bad_frames": 0, "requests": 0,
                       "trips": 0, "refused_links": 0}
         self._refusing = 0      # links refused since the last one was let in
+        self.watchers = []      # called after every install/uninstall
         self._house = None
 
     # ------------------------------------------------------------------ ids
@@ -223,7 +224,9 @@ class Manager:
             req = P.unpack_request_head(prefix, size)
         except P.ProtocolError:
             return None
-        if req.action != P.PUT or not P.check_url_start(req.url, "/applet"):
+        if req.action != P.PUT or not P.check_url_start(req.url, "/applet") \
+                or self._versions(req, P.query_of(req.url, "/applet")):
+            # (a replace is received whole: upgrade.py stages it)
             return None
         from .install_stream import InstallStream
         self.stats["frames"] += 1
@@ -396,6 +399,13 @@ class Manager:
         why = self.type_error(req.url)
         if why is not None:
             self.respond(req, ERROR, msg=why)
+        elif self._versions(req, q):
+            # new versions that keep the previous one (upgrade.py)
+            from . import upgrade
+            if req.action == P.PUT:
+                upgrade.replace(self, req)
+            else:
+                upgrade.rollback(self, req)
         elif req.action == P.PUT:
             self.install(req)
         elif req.action == P.DELETE:
@@ -405,6 +415,13 @@ class Manager:
         else:
             self.respond(req, ERROR,
                          msg="Invalid request of applet: invalid action")
+
+    def _versions(self, req, q):
+        """A replace (PUT ...&replace=1) or rollback (POST ...&rollback=1)
+        request, for a manager with a store."""
+        return config.APP_STORE and self.store is not None and (
+            (req.action == P.PUT and P.find_key_value(q, "replace")) or
+            (req.action == P.POST and P.find_key_value(q, "rollback")))
 
     def _host_event_reg(self, req):
         if not config.APP_MESSAGING:
@@ -657,6 +674,8 @@ class Manager:
         return attr.encode(tag, items)
 
     def post_applets_event(self):
+        for w in self.watchers:
+            w()
         if self.events.is_registered("/applets"):
             self.post_event("/applets", self.applets_payload())
 

@@ -4,14 +4,20 @@
 # Layout in the store directory:
 #   apps.idx      index: one line per app, the only file that says what is
 #                 installed ("wamr-apps 1", then "app NAME SIZE SUM HEAP
-#                 TIMERS WD", then "end COUNT")
-#   NAME.wasm     the module bytes of an indexed app
+#                 TIMERS WD ok [FILE]", then "end COUNT"); "prev ..." lines
+#                 (same fields) name the previous version of a replaced app
+#   NAME.wasm     the module bytes of an indexed app; NAME~1.wasm and
+#                 NAME~2.wasm hold a replacement and the kept previous
+#                 version ('~' is never in an app name)
 #   *.tmp         a write in progress (deleted at boot)
 # Install: write NAME.wasm.tmp (streamed as the package arrives, through a
 # Writer, so no copy of the module is held in RAM), rename it to NAME.wasm,
 # start the app from that file, then write apps.idx.tmp and rename it over
 # apps.idx (the commit point).  Uninstall: rewrite the index without the
-# app, then delete its file.  At boot, files the index does not name are
+# app, then delete its files.  Replace (stage + commit_replace): write the
+# new module to a file no index line names, start it, then one index write
+# makes it current and keeps the old one as "prev"; rollback is one index
+# write the other way.  At boot, files the index does not name are
 # leftovers of an interrupted operation and are deleted; an indexed file
 # whose size or checksum is wrong is skipped (reported, not loaded).
 
@@ -137,13 +143,14 @@ def _pause(point):
 
 
 class Entry:
-    def __init__(self, name, size, csum, heap, timers, wd):
+    def __init__(self, name, size, csum, heap, timers, wd, file=None):
         self.name = name
         self.size = size
         self.sum = csum
         self.heap = heap
         self.timers = timers
         self.wd = wd
+        self.file = file or name + ".wasm"
 
 
 class Writer:
@@ -153,11 +160,12 @@ class Writer:
     written.  Errors of the filesystem (a full flash: OSError 28) raise
     from write() with the temporary file already removed."""
 
-    def __init__(self, store, name):
+    def __init__(self, store, name, file=None):
         self.store = store
         self.name = name
-        self.tmp = store._path(name + ".wasm.tmp")
-        self.dst = store._path(name + ".wasm")
+        self.file = file or name + ".wasm"
+        self.tmp = store._path(self.file + ".tmp")
+        self.dst = store._path(self.file)
         self.sum = Sum()
         self.size = 0
         self.f = open(self.tmp, "wb")
@@ -205,6 +213,7 @@ class Store:
         self.log = log or (lambda *a: None)
         self._ensure_dir()
         self.entries = []
+        self.prevs = {}         # name -> Entry of the kept previous version
         self.problems = []
         self.pause_at = None    # test hook: size of "app-half-written"
 
@@ -227,14 +236,16 @@ class Store:
     # -- index ---------------------------------------------------------------
 
     def _read_index(self):
+        """([current Entry], {name: previous Entry})"""
         path = self._path(INDEX)
         if not _exists(path):
-            return []
+            return [], {}
         with open(path, "r") as f:
             lines = f.read().split("\n")
         if not lines or lines[0] != MAGIC:
             raise StoreError("store: %s has a bad header" % path)
         out = []
+        prevs = {}
         ended = False
         for ln in lines[1:]:
             if not ln:
@@ -245,22 +256,32 @@ class Store:
                     raise StoreError("store: %s count mismatch" % path)
                 ended = True
                 break
-            if w[0] != "app" or len(w) != 8 or not valid_name(w[1]):
+            if w[0] not in ("app", "prev") or len(w) not in (8, 9) or \
+                    not valid_name(w[1]) or w[7] != "ok":
                 raise StoreError("store: %s: bad line %r" % (path, ln))
-            out.append(Entry(w[1], int(w[2]), w[3], int(w[4]), int(w[5]),
-                             int(w[6]) if w[6] != "-" else None))
-            if w[7] != "ok":
-                raise StoreError("store: %s: bad line %r" % (path, ln))
+            e = Entry(w[1], int(w[2]), w[3], int(w[4]), int(w[5]),
+                      int(w[6]) if w[6] != "-" else None,
+                      w[8] if len(w) == 9 else None)
+            if w[0] == "app":
+                out.append(e)
+            else:
+                prevs[e.name] = e
         if not ended:
             raise StoreError("store: %s is truncated" % path)
-        return out
+        return out, prevs
 
-    def _write_index(self, entries):
+    def _write_index(self, entries, prevs=None):
+        if prevs is None:
+            prevs = self.prevs
         lines = [MAGIC]
-        for e in entries:
-            lines.append("app %s %d %s %d %d %s ok" % (
-                e.name, e.size, e.sum, e.heap, e.timers,
-                "-" if e.wd is None else str(e.wd)))
+        for kind, es in (("app", entries), ("prev", prevs.values())):
+            for e in es:
+                ln = "%s %s %d %s %d %d %s ok" % (
+                    kind, e.name, e.size, e.sum, e.heap, e.timers,
+                    "-" if e.wd is None else str(e.wd))
+                if e.file != e.name + ".wasm" or kind == "prev":
+                    ln += " " + e.file
+                lines.append(ln)
         lines.append("end %d" % len(entries))
         tmp = self._path(INDEX + ".tmp")
         with open(tmp, "w") as f:
@@ -285,7 +306,7 @@ class Store:
         chunks: no module is read into RAM here)."""
         self.problems = []
         try:
-            self.entries = self._read_index()
+            self.entries, self.prevs = self._read_index()
         except (StoreError, ValueError, OSError) as e:
             # a torn index cannot come from our own writes (rename is the
             # commit); keep the file for inspection and start empty
@@ -295,19 +316,19 @@ class Store:
                 os.rename(self._path(INDEX), self._path(INDEX + ".bad"))
             except OSError:
                 pass
-            self.entries = []
+            self.entries, self.prevs = [], {}
         if _exists(self._path(INDEX + ".tmp")) and \
                 not _exists(self._path(INDEX)) and not self.entries:
             # crashed between remove and rename on a non-replacing fs
             try:
                 os.rename(self._path(INDEX + ".tmp"), self._path(INDEX))
-                self.entries = self._read_index()
+                self.entries, self.prevs = self._read_index()
             except (StoreError, ValueError, OSError) as e:
                 self.problems.append(str(e))
-                self.entries = []
+                self.entries, self.prevs = [], {}
         names = {}
-        for e in self.entries:
-            names[e.name + ".wasm"] = e
+        for e in self.entries + list(self.prevs.values()):
+            names[e.file] = e
         for fn in os.listdir(self.root):
             if fn == INDEX or fn == INDEX + ".bad":
                 continue
@@ -317,7 +338,7 @@ class Store:
                 _remove(self._path(fn))
         out = []
         for e in self.entries:
-            path = self._path(e.name + ".wasm")
+            path = self._path(e.file)
             try:
                 size, csum = file_checksum(path)
             except OSError as ex:
@@ -339,32 +360,39 @@ class Store:
                 return e
         return None
 
-    def path(self, name):
-        """The module file of installed app `name` (None if there is none)."""
-        if self.get(name) is None:
+    def file(self, e):
+        """The module file of Entry `e` (indexed or staged)."""
+        return self._path(e.file)
+
+    def path(self, name, prev=False):
+        """The module file of installed app `name` (of its kept previous
+        version with prev=True); None if there is none."""
+        e = self.prevs.get(name) if prev else self.get(name)
+        if e is None:
             return None
-        return self._path(name + ".wasm")
+        return self._path(e.file)
 
     def read(self, name):
         e = self.get(name)
         if e is None:
             return None
-        with open(self._path(name + ".wasm"), "rb") as f:
+        with open(self._path(e.file), "rb") as f:
             data = f.read()
         if len(data) != e.size or checksum(data) != e.sum:
             raise StoreError("store: %s: checksum mismatch" % name)
         return data
 
-    def writer(self, name, size=None):
-        """A Writer for app `name`'s module; StoreError when the name is
-        bad or `size` bytes do not fit on the filesystem."""
+    def writer(self, name, size=None, file=None):
+        """A Writer for app `name`'s module (into `file`, by default
+        NAME.wasm); StoreError when the name is bad or `size` bytes do not
+        fit on the filesystem."""
         if not valid_name(name):
             raise StoreError("store: bad app name %r" % name)
         free = free_bytes(self.root)
         if size is not None and free is not None and size > free:
             raise StoreError("store: no room for %d bytes (%d free on %s)"
                              % (size, free, self.root))
-        w = Writer(self, name)
+        w = Writer(self, name, file)
         if size is not None:
             self.pause_at = size // 2
         return w
@@ -393,9 +421,65 @@ class Store:
     def remove(self, name):
         if self.get(name) is None:
             return False
+        gone = [x for x in self.entries if x.name == name]
+        prevs = dict(self.prevs)
+        prev = prevs.pop(name, None)
         entries = [x for x in self.entries if x.name != name]
-        self._write_index(entries)
-        self.entries = entries
+        self._write_index(entries, prevs)
+        self.entries, self.prevs = entries, prevs
         _pause("uninstall-committed")
-        _remove(self._path(name + ".wasm"))
+        for e in gone + ([prev] if prev else []):
+            _remove(self._path(e.file))
         return True
+
+    # -- replace and roll back -----------------------------------------------
+
+    def stage(self, name, data, heap, timers, wd):
+        """Write a new version of installed app `name` to a file no index
+        line names; returns its Entry for commit_replace.  Until then the
+        index still says the old version (a power loss leaves it)."""
+        used = [e.file for e in self.entries + list(self.prevs.values())
+                if e.name == name]
+        for fn in (name + ".wasm", name + "~1.wasm", name + "~2.wasm"):
+            if fn not in used:
+                break
+        w = self.writer(name, len(data), fn)
+        w.write(data)
+        size, csum = w.finish()
+        _pause("replace-staged")
+        return Entry(name, size, csum, heap, timers, wd, fn)
+
+    def discard(self, staged):
+        """Drop a staged version that did not start."""
+        _remove(self._path(staged.file))
+
+    def commit_replace(self, staged):
+        """Make `staged` the current version; the one it replaces becomes
+        the kept previous version (the one before that is deleted)."""
+        name = staged.name
+        old = self.get(name)
+        older = self.prevs.get(name)
+        entries = [staged if x.name == name else x for x in self.entries]
+        prevs = dict(self.prevs)
+        if old is not None:
+            prevs[name] = old
+        self._write_index(entries, prevs)
+        self.entries, self.prevs = entries, prevs
+        _pause("replace-committed")
+        if older is not None and older.file not in (staged.file, old.file):
+            _remove(self._path(older.file))
+
+    def commit_rollback(self, name):
+        """Make the kept previous version of `name` current again (the
+        rolled-back version is deleted)."""
+        prev = self.prevs.get(name)
+        cur = self.get(name)
+        if prev is None or cur is None:
+            raise StoreError("store: %s has no previous version" % name)
+        entries = [prev if x.name == name else x for x in self.entries]
+        prevs = dict(self.prevs)
+        del prevs[name]
+        self._write_index(entries, prevs)
+        self.entries, self.prevs = entries, prevs
+        _pause("rollback-committed")
+        _remove(self._path(cur.file))

@@ -9,6 +9,7 @@
 #   transport_tcp.py   TRANSPORT_TCP
 #   transport_uart.py  TRANSPORT_UART (machine.UART)
 #   transport_file.py  TRANSPORT_STDIO (on the unix port also --uart DEV)
+#   transport_mqtt.py  TRANSPORT_MQTT (a client of an MQTT broker: fleets)
 # This module holds what they share and the entry points; starting a
 # transport the build left out raises TransportOff.  A transport hands each
 # new link to serve_link(), which refuses it when the manager is full
@@ -123,6 +124,15 @@ async def serve_file(mgr, rfile, wfile, name="file", byte_wise=True):
         raise TransportOff("stdio", "TRANSPORT_STDIO")
     from .transport_file import serve_file as serve
     await serve(mgr, rfile, wfile, name, byte_wise)
+
+
+async def serve_mqtt(mgr, broker, **kw):
+    """Serve the host tools behind an MQTT broker ("HOST[:PORT]"), with
+    reconnects, forever (transport_mqtt.serve_mqtt has the options)."""
+    if not getattr(config, "TRANSPORT_MQTT", False):
+        raise TransportOff("MQTT", "TRANSPORT_MQTT")
+    from .transport_mqtt import serve_mqtt as serve
+    await serve(mgr, broker, **kw)
 
 
 def open_device(path):

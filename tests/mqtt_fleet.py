@@ -1,0 +1,259 @@
+"""A test fleet: Debian's mosquitto on 127.0.0.1 (a free port) with a
+password file and the ACL of docs/fleet.md, and app-manager devices on the
+MicroPython unix port connected to it (tests/test_fleet.py)."""
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from mp import MICROPYTHON, ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+HOST_TOOL = os.path.join(ROOT, "tools", "host_tool.py")
+
+# The ACL of docs/fleet.md: the operator reads and writes the whole tree; a
+# device (user name = device id) reads its own request topic and writes its
+# own response, event and presence topics, nothing else.
+ACL = """\
+user host
+topic readwrite wamr/#
+
+pattern read wamr/%u/request
+pattern write wamr/%u/response
+pattern write wamr/%u/event/#
+pattern write wamr/%u/presence
+"""
+
+
+def mosquitto_path():
+    return shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto",) if os.path.exists(p)), None)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Broker:
+    """mosquitto with authentication and the fleet ACL; users are "host"
+    and one per device id."""
+
+    def __init__(self, workdir, devices):
+        self.dir = str(workdir)
+        self.port = free_port()
+        self.proc = None
+        self.passwords = {"host": "host-secret"}
+        for d in devices:
+            self.passwords[d] = "pw-" + d
+        self.pwfile = os.path.join(self.dir, "passwd")
+        with open(self.pwfile, "w") as f:
+            for u, p in self.passwords.items():
+                f.write("%s:%s\n" % (u, p))
+        # hash the plain "user:password" lines in place, one call for all
+        subprocess.run(["mosquitto_passwd", "-U", self.pwfile], check=True,
+                       capture_output=True, timeout=120)
+        self.aclfile = os.path.join(self.dir, "acl")
+        with open(self.aclfile, "w") as f:
+            f.write(ACL)
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        self.log = os.path.join(self.dir, "mosquitto.log")
+        with open(self.conf, "w") as f:
+            f.write("listener %d 127.0.0.1\n"
+                    "allow_anonymous false\n"
+                    "password_file %s\n"
+                    "acl_file %s\n"
+                    "persistence false\n"
+                    "max_connections 1000\n"
+                    # started as root mosquitto would switch to user
+                    # mosquitto, who cannot read the test's private folder
+                    "user %s\n" % (self.port, self.pwfile, self.aclfile,
+                                   pwd.getpwuid(os.getuid()).pw_name))
+        for u, p in self.passwords.items():
+            with open(self.secret(u), "w") as f:
+                f.write(p + "\n")
+
+    def secret(self, user):
+        return os.path.join(self.dir, "pw-%s.txt" % user)
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.port
+
+    def start(self):
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([mosquitto_path(), "-c", self.conf],
+                                     stdout=logf, stderr=logf)
+        logf.close()
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start:\n" + open(self.log).read())
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+    def host_args(self):
+        return ["--mqtt", self.address, "--user", "host", "--password-file",
+                self.secret("host")]
+
+    def client(self, user="host", password=None):
+        """A connected paho client (for checks the host tool does not do);
+        messages collect in client.got as (topic, payload, retain)."""
+        import paho.mqtt.client as mqtt
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                        client_id="test-%s-%d" % (user, time.monotonic_ns()),
+                        protocol=mqtt.MQTTv311)
+        c.username_pw_set(user, self.passwords.get(user) if password is None
+                          else password)
+        c.got = []
+        c.lock = threading.Lock()
+        c.result = []
+
+        def on_message(cl, ud, msg):
+            with c.lock:
+                c.got.append((msg.topic, bytes(msg.payload), msg.retain))
+
+        def on_connect(cl, ud, flags, rc, props=None):
+            c.result.append(rc)
+        c.on_message = on_message
+        c.on_connect = on_connect
+        c.connect("127.0.0.1", self.port)
+        c.loop_start()
+        end = time.monotonic() + 10
+        while not c.result and time.monotonic() < end:
+            time.sleep(0.02)
+        return c
+
+
+class Fleet:
+    """Device processes (the app manager over MQTT), one store each."""
+
+    def __init__(self, broker, workdir, heapsize="1M"):
+        self.broker = broker
+        self.dir = str(workdir)
+        self.heapsize = heapsize
+        self.procs = {}
+
+    def store(self, dev):
+        return os.path.join(self.dir, "store-" + dev)
+
+    def start(self, dev, groups=(), env=None):
+        cmd = [MICROPYTHON, "-X", "heapsize=" + self.heapsize, "-m",
+               "wamr_mpy.app", "--mqtt", self.broker.address, "--device", dev,
+               "--user", dev, "--password-file", self.broker.secret(dev),
+               "--store", self.store(dev)]
+        for g in groups:
+            cmd += ["--group", g]
+        e = dict(os.environ)
+        e["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen"])
+        # the test's sockets and pids are not the only ones on the machine:
+        # keep the devices' logs for the failure message
+        e.update(env or {})
+        log = open(os.path.join(self.dir, "dev-%s.log" % dev), "ab")
+        self.procs[dev] = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=log,
+                                           stderr=log)
+        log.close()
+
+    def kill(self, dev, sig=signal.SIGKILL):
+        p = self.procs.pop(dev)
+        p.send_signal(sig)
+        p.wait(10)
+
+    def log(self, dev):
+        try:
+            with open(os.path.join(self.dir, "dev-%s.log" % dev), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self):
+        for dev in list(self.procs):
+            p = self.procs.pop(dev)
+            if p.poll() is None:
+                p.kill()
+            p.wait(10)
+
+
+def presence(broker, wait=3.0):
+    """{device: presence dict} as the host tool reads it."""
+    import host_mqtt
+
+    class A:
+        prefix = "wamr"
+        user = "host"
+        password_file = broker.secret("host")
+        tls = False
+        cafile = None
+        mqtt = broker.address
+    b = host_mqtt.Broker(A())
+    try:
+        return b.presence(wait)
+    finally:
+        b.close()
+
+
+def wait_online(broker, devices, timeout=120):
+    """Wait until every device in `devices` is online in its presence;
+    returns the presence map and the seconds it took."""
+    t0 = time.monotonic()
+    want = set(devices)
+    while True:
+        p = presence(broker)
+        up = set(d for d, info in p.items() if info.get("online"))
+        if want <= up:
+            return p, time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            raise AssertionError("not online after %d s: %s" % (
+                timeout, sorted(want - up)))
+        time.sleep(0.3)
+
+
+def host_tool(broker, *args, timeout=300):
+    """Run tools/host_tool.py through the broker as the operator."""
+    cmd = [sys.executable, HOST_TOOL] + broker.host_args() + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       cwd=ROOT)
+    return r
+
+
+def table(stdout):
+    """{device: (status text, result text)} from a fleet result table."""
+    rows = {}
+    lines = stdout.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("DEVICE"))
+    col1 = lines[head].index("STATUS")
+    col2 = lines[head].index("RESULT")
+    for ln in lines[head + 1:]:
+        if " device" in ln and ln[0].isdigit():
+            break
+        rows[ln[:col1].strip()] = (ln[col1:col2].strip(), ln[col2:].strip())
+    return rows
+
+
+def load_json(text):
+    return json.loads(text)

@@ -1,0 +1,326 @@
+"""Fleet management through an MQTT broker (docs/fleet.md): app-manager
+devices on the MicroPython unix port behind Debian's mosquitto (started
+here with a password file and the fleet ACL), driven by tools/host_tool
+--mqtt and tools/fleet.  `make test-fleet` runs a bigger soak."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mp import ROOT, need_tool
+import mqtt_fleet as F
+from host_mqtt import short
+
+HANDLER = os.path.join(ROOT, "samples", "request_response",
+                       "request_handler.wasm")
+PUBLISHER = os.path.join(ROOT, "samples", "pubsub", "event_publisher.wasm")
+FLEET = os.path.join(ROOT, "tools", "host_mqtt.py")     # tools/fleet
+
+
+def need_broker():
+    if F.mosquitto_path() is None:
+        pytest.skip("mosquitto not installed (make test installs it)")
+    need_tool("mosquitto_passwd")
+    pytest.importorskip("paho.mqtt.client",
+                        reason="paho-mqtt missing (tools/setup installs it)")
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    """(make(devices, **kw) -> (broker, fleet)); everything stops at the
+    end, device logs are printed on failure."""
+    need_broker()
+    made = []
+
+    def make(devices, heapsize="512K"):
+        b = F.Broker(tmp_path, devices).start()
+        fl = F.Fleet(b, tmp_path, heapsize)
+        made.append((b, fl))
+        return b, fl
+    yield make
+    for b, fl in made:
+        fl.stop()
+        b.stop()
+
+
+def sha(path_or_bytes):
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else \
+        open(path_or_bytes, "rb").read()
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def version2(tmp_path):
+    """request_handler.wasm with a custom section: the same app, another
+    version (another checksum)."""
+    data = open(HANDLER, "rb").read()
+    name = b"version"
+    body = bytes([len(name)]) + name + b"2"
+    path = tmp_path / "handler-v2.wasm"
+    path.write_bytes(data + b"\x00" + bytes([len(body)]) + body)
+    return str(path)
+
+
+def ok(r):
+    assert r.returncode == 0, "exit %d\n%s\n%s" % (r.returncode, r.stdout,
+                                                   r.stderr)
+    return r.stdout
+
+
+def app_sums(presence, dev):
+    return {a["name"]: a.get("sum") for a in presence[dev]["apps"]}
+
+
+# ---- acceptance: 50 devices on one broker ---------------------------------
+
+def test_fifty_devices_install_request_query(fleet):
+    """50 devices (512 KiB heaps): one command installs an app on all,
+    each answers a request, presence lists 50, a query prints the table."""
+    devs = ["dev%02d" % i for i in range(50)]
+    b, fl = fleet(devs)
+    for d in devs:
+        fl.start(d, groups=["lab"] if int(d[3:]) % 2 else ["lab", "even"])
+    p, took = F.wait_online(b, devs)
+    print("50 devices online %.1f s after start" % took)
+    assert len([d for d in p if p[d]["online"]]) == 50
+    assert p["dev07"]["board"] == "UNIX" and p["dev07"]["apps"] == []
+    assert p["dev07"]["heap_free"] > 0 and "wamr-mpy" in p["dev07"]["runtime"]
+
+    t0 = time.monotonic()
+    out = ok(F.host_tool(b, "--group", "lab", "-i", "handler", "-f",
+                         HANDLER, "-t", "60000"))
+    print("installed on 50 in %.1f s" % (time.monotonic() - t0))
+    rows = F.table(out)
+    assert sorted(rows) == devs
+    assert all(st.startswith("65 ") for st, _ in rows.values())
+    assert out.rstrip().endswith("50 devices: 50 ok, 0 failed")
+
+    out = ok(F.host_tool(b, "--devices", "dev*", "-r", "/app/handler/url1",
+                         "-A", "GET", "-t", "60000"))
+    rows = F.table(out)
+    assert len(rows) == 50
+    assert all(st.startswith("69 ") and '"key1":"value1"' in res
+               for st, res in rows.values())
+
+    p = F.presence(b)
+    online = [d for d in p if p[d]["online"]]
+    assert len(online) == 50
+    assert all(app_sums(p, d) == {"handler": sha(HANDLER)} for d in online)
+
+    out = ok(F.host_tool(b, "--devices", "dev*", "-q"))
+    rows = F.table(out)
+    assert len(rows) == 50 and all(r == ("69 2.05", "1 app: handler")
+                                   for r in rows.values())
+    # a group is the devices whose presence names it
+    out = ok(F.host_tool(b, "--group", "even", "-q"))
+    assert sorted(F.table(out)) == devs[0::2]
+
+
+# ---- one device, every host_tool operation ---------------------------------
+
+def test_one_device_like_tcp(fleet, tmp_path):
+    b, fl = fleet(["solo", "gone"])
+    fl.start("solo")
+    fl.start("gone")
+    F.wait_online(b, ["solo", "gone"])
+    r = F.host_tool(b, "--device", "solo", "-q")
+    assert r.returncode == 69 and '"num":\t0' in r.stdout
+    r = F.host_tool(b, "--device", "solo", "-i", "pub", "-f", PUBLISHER)
+    assert r.returncode == 65, r.stdout + r.stderr
+    r = F.host_tool(b, "--device", "solo", "-i", "pub", "-f", PUBLISHER)
+    assert r.returncode == 128 and "already installed" in r.stdout
+    # events: subscribe the host, keep listening 2.5 s
+    r = F.host_tool(b, "--device", "solo", "-s", "alert/overheat", "-a",
+                    "2500")
+    assert r.returncode == 69, r.stdout + r.stderr
+    assert "received an event alert/overheat" in r.stdout
+    r = F.host_tool(b, "--device", "solo", "-r", "/nothing", "-A", "GET")
+    assert r.returncode == 132
+    r = F.host_tool(b, "--device", "solo", "-u", "pub")
+    assert r.returncode == 66
+    # a device that went away: its last will says offline
+    fl.kill("gone")
+    deadline = time.monotonic() + 60
+    while F.presence(b).get("gone", {}).get("online"):
+        assert time.monotonic() < deadline, "no last will"
+        time.sleep(0.2)
+    r = F.host_tool(b, "--device", "gone", "-q")
+    assert r.returncode == 255 and "offline" in r.stderr
+    r = F.host_tool(b, "--devices", "solo,gone,nobody", "-q", "-t", "1500")
+    assert r.returncode == 1
+    rows = F.table(r.stdout)
+    assert rows["solo"][0] == "69 2.05"
+    assert rows["gone"] == ("-", "offline")
+    assert rows["nobody"] == ("-", "timeout (1500 ms)")
+
+
+# ---- security ---------------------------------------------------------------------
+
+def test_acl_and_addressing(fleet):
+    """A device's credentials cannot read another device's requests nor
+    publish as it; wrong or missing credentials are refused; a device never
+    acts on a retained request."""
+    b, fl = fleet(["alice", "bob"])
+    fl.start("alice")
+    F.wait_online(b, ["alice"])
+    # bob's credentials: subscribe to alice's requests and try to answer
+    spy = b.client("bob")
+    assert not spy.result[0].is_failure
+    _, mid = spy.subscribe([("wamr/alice/request", 1), ("wamr/#", 1)])
+    time.sleep(0.5)
+    op = b.client("host")
+    op.subscribe([("wamr/alice/response", 1), ("wamr/alice/presence", 1)])
+    time.sleep(0.5)
+    r = F.host_tool(b, "--device", "alice", "-q")
+    assert r.returncode == 69
+    # publishing as alice: a fake response and a fake presence
+    spy.publish("wamr/alice/response", b"forged", qos=1).wait_for_publish(5)
+    spy.publish("wamr/alice/presence", b'{"id":"alice","online":false}',
+                qos=1, retain=True).wait_for_publish(5)
+    time.sleep(1.0)
+    with spy.lock:
+        seen = [t for t, _, _ in spy.got]
+    assert not any(t.startswith("wamr/alice/") for t in seen), seen
+    with op.lock:
+        payloads = [p for t, p, _ in op.got]
+    assert b"forged" not in payloads
+    assert F.presence(b)["alice"]["online"] is True
+    spy.disconnect()
+    op.disconnect()
+    for user, pw in (("alice", "wrong"), ("mallory", "x")):
+        c = b.client(user, pw)
+        assert c.result and c.result[0].is_failure, (user, c.result)
+        c.loop_stop()
+
+    # a retained install waiting on bob's request topic is not acted on
+    # when bob connects
+    from wamr_mpy.app import protocol as P
+    req = P.Request("/applet?name=stale", P.PUT, P.FMT_RAW,
+                    open(HANDLER, "rb").read(), 77)
+    op = b.client("host")
+    op.publish("wamr/bob/request", P.pack_request(req), qos=1,
+               retain=True).wait_for_publish(5)
+    op.disconnect()
+    fl.start("bob")
+    p, _ = F.wait_online(b, ["bob"])
+    time.sleep(1.0)
+    assert F.presence(b)["bob"]["apps"] == []
+    assert "ignoring a retained request" in fl.log("bob")
+    r = F.host_tool(b, "--device", "bob", "-q")
+    assert r.returncode == 69 and '"num":\t0' in r.stdout
+
+
+# ---- staged rollout, kill -9 mid-install, rollback ---------------------------
+
+def test_rollout_waves_kill_and_rollback(fleet, tmp_path):
+    devs = ["dev%02d" % i for i in range(10)]
+    v1, v2 = HANDLER, version2(tmp_path)
+    b, fl = fleet(devs)
+    for d in devs:
+        fl.start(d, groups=["field"])
+    F.wait_online(b, devs)
+    ok(F.host_tool(b, "--group", "field", "-i", "handler", "-f", v1))
+
+    # devices that will be killed inside the replace: paused at a step of
+    # the store (tests/test_app_store.py does the same for installs)
+    pause = {"dev00": "replace-staged", "dev01": "replace-staged",
+             "dev02": "index-written", "dev03": "index-written",
+             "dev04": "replace-committed"}
+    for d, point in pause.items():
+        fl.kill(d)
+        fl.start(d, groups=["field"], env={"WAMR_APP_STORE_PAUSE": point})
+    F.wait_online(b, devs)
+
+    # wave 1 is dev00 alone (10%), it never answers: the rollout stops
+    r = F.host_tool(b, "--group", "field", "-i", "handler", "-f", v2,
+                    "--waves", "10,100", "--max-failures", "0", "-t", "3000")
+    assert r.returncode == 1
+    rows = F.table(r.stdout)
+    assert rows["dev00"] == ("-", "timeout (3000 ms)")
+    assert all(res.startswith("skipped: wave 1 had 1 failure")
+               for d, (st, res) in rows.items() if d != "dev00")
+
+    # the whole group at once: the paused ones time out, the rest replace
+    r = F.host_tool(b, "--group", "field", "-i", "handler", "-f", v2,
+                    "--replace", "-t", "5000")
+    assert r.returncode == 1
+    rows = F.table(r.stdout)
+    for d in devs:
+        if d in pause:
+            assert rows[d][1] == "timeout (5000 ms)", (d, rows[d])
+        else:
+            assert rows[d][0] == "65 2.01" and rows[d][1] == \
+                "version %s, previous %s kept" % (short(sha(v2)),
+                                                  short(sha(v1))), rows[d]
+    for d in pause:
+        log = fl.log(d)
+        assert "STORE-PAUSE " + pause[d] in log, (d, log)
+        fl.kill(d)              # SIGKILL, inside the replace
+    for d in pause:
+        fl.start(d, groups=["field"])
+    p, _ = F.wait_online(b, devs)
+    want = {"dev00": v1, "dev01": v1, "dev02": v1, "dev03": v1, "dev04": v2}
+    for d in devs:
+        assert app_sums(p, d) == {"handler": sha(want.get(d, v2))}, (d, p[d])
+
+    # the fleet table shows who runs which version
+    out = ok(subprocess.run([sys.executable, FLEET] + b.host_args() +
+                            ["list", "--group", "field"], capture_output=True,
+                            text=True, timeout=120))
+    for d in devs:
+        line = next(ln for ln in out.splitlines() if ln.startswith(d + " "))
+        assert "handler@" + short(sha(want.get(d, v2))) in line, line
+    # and every device answers with whichever it has
+    out = ok(F.host_tool(b, "--group", "field", "-r", "/app/handler/url1",
+                         "-A", "GET"))
+    assert all(st == "69 2.05" for st, _ in F.table(out).values())
+
+    # finishing the rollout: the ones at v2 say so, the rest replace
+    out = ok(F.host_tool(b, "--group", "field", "-i", "handler", "-f", v2,
+                         "--waves", "50,100"))
+    p = F.presence(b)
+    assert all(app_sums(p, d) == {"handler": sha(v2)} for d in devs)
+
+    # rollback: everyone back to v1; a second rollback has nothing left
+    out = ok(F.host_tool(b, "--group", "field", "--rollback", "handler"))
+    assert all(st == "68 2.04" for st, _ in F.table(out).values())
+    p = F.presence(b)
+    assert all(app_sums(p, d) == {"handler": sha(v1)} for d in devs)
+    r = F.host_tool(b, "--devices", "dev05", "--rollback", "handler")
+    assert r.returncode == 1 and "no previous version" in r.stdout
+    out = ok(F.host_tool(b, "--group", "field", "-r", "/app/handler/url1",
+                         "-A", "GET"))
+    assert len(F.table(out)) == 10
+
+
+# ---- the broker goes away -------------------------------------------------------
+
+def test_broker_restart(fleet):
+    """Devices reconnect with back-off (each wait at most
+    APP_MQTT_BACKOFF_MAX_MS) and serve again."""
+    devs = ["d%d" % i for i in range(6)]
+    b, fl = fleet(devs)
+    for d in devs:
+        fl.start(d)
+    F.wait_online(b, devs)
+    ok(F.host_tool(b, "--devices", "d*", "-i", "handler", "-f", HANDLER))
+    b.stop()
+    time.sleep(3.0)         # several failed attempts: the delay grows
+    t0 = time.monotonic()
+    b.start()
+    p, took = F.wait_online(b, devs)
+    print("broker back: all %d devices online again after %.1f s" % (
+        len(devs), time.monotonic() - t0))
+    out = ok(F.host_tool(b, "--devices", "d*", "-r", "/app/handler/url1",
+                         "-A", "GET"))
+    assert all(st == "69 2.05" for st, _ in F.table(out).values())
+    from wamr_mpy import config
+    for d in devs:
+        waits = [int(ln.rsplit(" ", 2)[-2]) for ln in fl.log(d).splitlines()
+                 if "retrying in" in ln]
+        assert len(waits) >= 2, fl.log(d)
+        assert max(waits) <= config.APP_MQTT_BACKOFF_MAX_MS
+        assert fl.log(d).count("connected to 127.0.0.1") == 2
