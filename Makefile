@@ -8,13 +8,14 @@ PYTEST      := $(VENV)/bin/python -m pytest
 JOBS        ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help setup setup-test run test test-fast spec
+.PHONY: help setup setup-test run test test-fast test-fleet spec
 
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
 	@echo "make test       set up (also test tools), then run the whole test suite"
 	@echo "make test-fast  the test suite without the spec tests (all that read the spec data)"
 	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
+	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
 	@echo "make setup      only the .venv (tools/setup)"
 
 setup:
@@ -31,6 +32,9 @@ test: setup-test
 
 test-fast: setup-test
 	$(PYTEST) -n $(JOBS) -m "not spec" $(PYTEST_ARGS) tests
+
+test-fleet: setup-test
+	WAMR_FLEET_SOAK=1 $(PYTEST) -n 0 -s $(PYTEST_ARGS) tests/test_fleet.py tests/test_fleet_soak.py
 
 spec: setup
 	tools/spectest --suite all

@@ -14,6 +14,7 @@ import threading
 import time
 
 from mp import MICROPYTHON, ROOT
+from test_app_e2e import free_port
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
@@ -38,21 +39,14 @@ def mosquitto_path():
         (p for p in ("/usr/sbin/mosquitto",) if os.path.exists(p)), None)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Broker:
     """mosquitto with authentication and the fleet ACL; users are "host"
     and one per device id."""
 
-    def __init__(self, workdir, devices):
+    def __init__(self, workdir, devices, tls=False):
         self.dir = str(workdir)
         self.port = free_port()
+        self.tls = tls
         self.proc = None
         self.passwords = {"host": "host-secret"}
         for d in devices:
@@ -67,10 +61,16 @@ class Broker:
         self.aclfile = os.path.join(self.dir, "acl")
         with open(self.aclfile, "w") as f:
             f.write(ACL)
+        tls_conf = ""
+        if tls:
+            self.cafile = self.make_certs()
+            tls_conf = "certfile %s\nkeyfile %s\n" % (
+                os.path.join(self.dir, "broker.crt"),
+                os.path.join(self.dir, "broker.key"))
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         self.log = os.path.join(self.dir, "mosquitto.log")
         with open(self.conf, "w") as f:
-            f.write("listener %d 127.0.0.1\n"
+            f.write("listener %d 127.0.0.1\n" % self.port + tls_conf +
                     "allow_anonymous false\n"
                     "password_file %s\n"
                     "acl_file %s\n"
@@ -78,11 +78,28 @@ class Broker:
                     "max_connections 1000\n"
                     # started as root mosquitto would switch to user
                     # mosquitto, who cannot read the test's private folder
-                    "user %s\n" % (self.port, self.pwfile, self.aclfile,
+                    "user %s\n" % (self.pwfile, self.aclfile,
                                    pwd.getpwuid(os.getuid()).pw_name))
         for u, p in self.passwords.items():
             with open(self.secret(u), "w") as f:
                 f.write(p + "\n")
+
+    def make_certs(self):
+        """A CA and the broker's certificate for 127.0.0.1 (openssl)."""
+        def ossl(*args):
+            subprocess.run(["openssl"] + list(args), check=True,
+                           capture_output=True, cwd=self.dir, timeout=120)
+        ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+             "ca.key", "-out", "ca.crt", "-days", "30", "-subj",
+             "/CN=wamr test CA")
+        ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "broker.key",
+             "-out", "broker.csr", "-subj", "/CN=127.0.0.1")
+        with open(os.path.join(self.dir, "san.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        ossl("x509", "-req", "-in", "broker.csr", "-CA", "ca.crt", "-CAkey",
+             "ca.key", "-CAcreateserial", "-out", "broker.crt", "-days", "30",
+             "-extfile", "san.ext")
+        return os.path.join(self.dir, "ca.crt")
 
     def secret(self, user):
         return os.path.join(self.dir, "pw-%s.txt" % user)
@@ -119,7 +136,8 @@ class Broker:
 
     def host_args(self):
         return ["--mqtt", self.address, "--user", "host", "--password-file",
-                self.secret("host")]
+                self.secret("host")] + (["--tls", "--cafile", self.cafile]
+                                        if self.tls else [])
 
     def client(self, user="host", password=None):
         """A connected paho client (for checks the host tool does not do);
@@ -162,11 +180,13 @@ class Fleet:
     def store(self, dev):
         return os.path.join(self.dir, "store-" + dev)
 
-    def start(self, dev, groups=(), env=None):
+    def start(self, dev, groups=(), env=None, cafile=None):
         cmd = [MICROPYTHON, "-X", "heapsize=" + self.heapsize, "-m",
                "wamr_mpy.app", "--mqtt", self.broker.address, "--device", dev,
                "--user", dev, "--password-file", self.broker.secret(dev),
                "--store", self.store(dev)]
+        if self.broker.tls:
+            cmd += ["--tls", "--cafile", cafile or self.broker.cafile]
         for g in groups:
             cmd += ["--group", g]
         e = dict(os.environ)
@@ -207,8 +227,8 @@ def presence(broker, wait=3.0):
         prefix = "wamr"
         user = "host"
         password_file = broker.secret("host")
-        tls = False
-        cafile = None
+        tls = broker.tls
+        cafile = getattr(broker, "cafile", None)
         mqtt = broker.address
     b = host_mqtt.Broker(A())
     try:
@@ -239,6 +259,13 @@ def host_tool(broker, *args, timeout=300):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                        cwd=ROOT)
     return r
+
+
+def host_tool_bg(broker, *args):
+    """tools/host_tool.py through the broker, running in the background."""
+    cmd = [sys.executable, HOST_TOOL] + broker.host_args() + list(args)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
 
 
 def table(stdout):

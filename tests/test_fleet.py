@@ -36,8 +36,8 @@ def fleet(tmp_path):
     need_broker()
     made = []
 
-    def make(devices, heapsize="512K"):
-        b = F.Broker(tmp_path, devices).start()
+    def make(devices, heapsize="512K", tls=False):
+        b = F.Broker(tmp_path, devices, tls).start()
         fl = F.Fleet(b, tmp_path, heapsize)
         made.append((b, fl))
         return b, fl
@@ -131,7 +131,7 @@ def test_one_device_like_tcp(fleet, tmp_path):
     r = F.host_tool(b, "--device", "solo", "-i", "pub", "-f", PUBLISHER)
     assert r.returncode == 65, r.stdout + r.stderr
     r = F.host_tool(b, "--device", "solo", "-i", "pub", "-f", PUBLISHER)
-    assert r.returncode == 128 and "already installed" in r.stdout
+    assert r.returncode == 160 and "already installed" in r.stdout
     # events: subscribe the host, keep listening 2.5 s
     r = F.host_tool(b, "--device", "solo", "-s", "alert/overheat", "-a",
                     "2500")
@@ -324,3 +324,29 @@ def test_broker_restart(fleet):
         assert len(waits) >= 2, fl.log(d)
         assert max(waits) <= config.APP_MQTT_BACKOFF_MAX_MS
         assert fl.log(d).count("connected to 127.0.0.1") == 2
+
+
+def test_tls(fleet, tmp_path):
+    """Devices and host tools over TLS, the broker verified against the
+    CA; a device given another CA does not connect."""
+    need_tool("openssl")
+    b, fl = fleet(["sec1", "sec2"], tls=True)
+    fl.start("sec1")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", str(tmp_path / "other.key"), "-out",
+                    str(tmp_path / "other.crt"), "-days", "30", "-subj",
+                    "/CN=another CA"], check=True, capture_output=True,
+                   timeout=120)
+    fl.start("sec2", cafile=str(tmp_path / "other.crt"))
+    F.wait_online(b, ["sec1"])
+    r = F.host_tool(b, "--devices", "sec1", "-i", "handler", "-f", HANDLER)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = F.host_tool(b, "--device", "sec1", "-r", "/app/handler/url1", "-A",
+                    "GET")
+    assert r.returncode == 69 and '"key1":\t"value1"' in r.stdout
+    deadline = time.monotonic() + 60
+    while "retrying in" not in fl.log("sec2"):
+        assert time.monotonic() < deadline, fl.log("sec2")
+        time.sleep(0.2)
+    assert "not correctly signed" in fl.log("sec2")
+    assert "sec2" not in F.presence(b)

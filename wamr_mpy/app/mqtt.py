@@ -47,15 +47,13 @@ def _utf8(s):
 
 
 def _varlen(n):
+    # MQTT's "remaining length": 7 bits a byte, low first
     out = bytearray()
-    while True:
-        b = n & 0x7F
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
         n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return out
+    out.append(n)
+    return out
 
 
 class Client:

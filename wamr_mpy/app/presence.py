@@ -18,8 +18,9 @@ def runtime_version():
         return "wamr-mpy"
 
 
-def offline(device_id):
-    return json.dumps({"id": device_id, "online": False})
+def offline(device_id, groups):
+    # the last will: groups too, so a group operation lists the device
+    return json.dumps({"id": device_id, "online": False, "groups": groups})
 
 
 def online(mgr, device_id, groups):

@@ -54,14 +54,24 @@ def _jitter(ms):
     return ms // 2 + (ms // 2) * r // 65535
 
 
+def _der(data):
+    """The first certificate of a PEM file as DER (MicroPython's ssl takes
+    DER); DER as it is."""
+    if not data.lstrip().startswith(b"-----BEGIN"):
+        return data
+    import binascii
+    body = data.split(b"-----BEGIN", 1)[1].split(b"-----END", 1)[0]
+    return binascii.a2b_base64(b"".join(body.split(b"\n")[1:]))
+
+
 def ssl_context(cafile=None):
-    """TLS to the broker, verifying it against `cafile` (PEM or DER on the
-    device's filesystem) when given."""
+    """TLS to the broker, verifying it against `cafile` (one CA
+    certificate, PEM or DER, on the device's filesystem) when given."""
     import ssl
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if cafile:
         with open(cafile, "rb") as f:
-            ctx.load_verify_locations(cadata=f.read())
+            ctx.load_verify_locations(cadata=_der(f.read()))
         ctx.verify_mode = ssl.CERT_REQUIRED
     else:
         ctx.verify_mode = ssl.CERT_NONE
@@ -125,8 +135,8 @@ class Device:
         self.presence_ms = cfg("APP_MQTT_PRESENCE_S", 60) * 1000
         self.client = Client(self.id, host, port, user, password,
                              cfg("APP_MQTT_KEEPALIVE", 30), ssl,
-                             (self.t_presence, presence.offline(self.id),
-                              True),
+                             (self.t_presence,
+                              presence.offline(self.id, self.groups), True),
                              cfg("APP_MAX_FRAME", P.MAX_FRAME))
         self.client.on_message = self._on_message
         self.client.on_oversize = self._on_oversize
@@ -206,7 +216,9 @@ class Device:
                 except Exception as e:     # MqttError, or a TLS failure
                     c.close()
                     wait = _jitter(delay)
-                    self.log("%s; retrying in %d ms" % (e, wait))
+                    # (TLS errors come with line breaks)
+                    self.log("%s; retrying in %d ms" % (
+                        " ".join(str(e).split()), wait))
                     await sleep_ms(wait)
                     delay = min(delay * 2, self.backoff_max)
                     continue

@@ -1,0 +1,72 @@
+"""The app store's versions (wamr_mpy/app/store.py: stage, commit_replace,
+commit_rollback) on the MicroPython unix port: what a fresh boot finds
+after each step, and which files remain."""
+
+from mp import check_mp
+
+CODE = r"""
+import os
+from wamr_mpy.app.store import Store
+d = %r
+
+def boot():
+    t = Store(d)
+    got = [(e.name, bytes(w)) for e, w in t.load()]
+    prev = t.read("a", prev=True) if "a" in t.prevs else None
+    print("boot", got, prev, sorted(os.listdir(d)))
+    return t
+
+s = Store(d)
+s.load()
+s.save("a", b"v1", 1024, 2, None)
+st = s.stage("a", b"v2", 1024, 2, 50)
+print("staged", st.file)
+s = boot()                      # not committed: v1, the staged file gone
+st = s.stage("a", b"v2", 1024, 2, 50)
+s.commit_replace(st)
+s = boot()                      # v2 current, v1 kept
+st = s.stage("a", b"v3", 1024, 2, None)
+print("staged", st.file)
+s.commit_replace(st)
+s = boot()                      # v3 current, v2 kept, v1 deleted
+s.commit_rollback("a")
+s = boot()                      # v2 again, nothing kept
+try:
+    s.commit_rollback("a")
+except Exception as e:
+    print("error", e)
+s.remove("a")
+s = boot()
+"""
+
+
+def test_store_versions(tmp_path):
+    out = check_mp(CODE % str(tmp_path / "st"))
+    assert out.splitlines() == [
+        "staged a~1.wasm",
+        "boot [('a', b'v1')] None ['a.wasm', 'apps.idx']",
+        "boot [('a', b'v2')] b'v1' ['a.wasm', 'apps.idx', 'a~1.wasm']",
+        "staged a~2.wasm",
+        "boot [('a', b'v3')] b'v2' ['apps.idx', 'a~1.wasm', 'a~2.wasm']",
+        "boot [('a', b'v2')] None ['apps.idx', 'a~1.wasm']",
+        "error store: a has no previous version",
+        "boot [] None ['apps.idx']",
+    ]
+    idx = (tmp_path / "st" / "apps.idx").read_text()
+    assert idx == "wamr-apps 1\nend 0\n"
+
+
+def test_store_reads_the_plain_index(tmp_path):
+    """An index written before versions existed (8 fields) still loads."""
+    st = tmp_path / "st"
+    st.mkdir()
+    (st / "b.wasm").write_bytes(b"xy")
+    import hashlib
+    csum = "sha256:" + hashlib.sha256(b"xy").hexdigest()
+    (st / "apps.idx").write_text("wamr-apps 1\napp b 2 %s 1024 4 - ok\n"
+                                 "end 1\n" % csum)
+    out = check_mp("from wamr_mpy.app.store import Store\n"
+                   "s = Store(%r)\n"
+                   "print([(e.name, e.file, bytes(w)) for e, w in s.load()])\n"
+                   % str(st))
+    assert out.strip() == "[('b', 'b.wasm', b'xy')]"
