@@ -202,7 +202,9 @@ class Device:
 
     async def serve(self):
         """Connect, serve, reconnect with back-off; forever."""
-        self.mgr.add_link(self.link)
+        if not self.mgr.add_link(self.link):
+            raise OSError("transport_mqtt: the manager refused the MQTT link "
+                          "(APP_MAX_LINKS, or the heap is full)")
         self.mgr.watchers.append(self.publish_presence)
         ticker = None
         if self.presence_ms > 0:
