@@ -126,6 +126,13 @@ def test_one_device_like_tcp(fleet, tmp_path):
     fl.start("solo")
     fl.start("gone")
     F.wait_online(b, ["solo", "gone"])
+    # a message over the device's frame limit (1 MiB) is skipped in pieces
+    # (a 512 KiB heap could not hold it) and answered from its header
+    big = tmp_path / "big.wasm"
+    big.write_bytes(b"\0asm" + bytes(1200 * 1024))
+    r = F.host_tool(b, "--device", "solo", "-i", "big", "-f", str(big))
+    assert r.returncode == 160 and "over the link limit of 1048576" in \
+        r.stdout, r.stdout + r.stderr
     r = F.host_tool(b, "--device", "solo", "-q")
     assert r.returncode == 69 and '"num":\t0' in r.stdout
     r = F.host_tool(b, "--device", "solo", "-i", "pub", "-f", PUBLISHER)

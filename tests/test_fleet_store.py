@@ -2,7 +2,8 @@
 commit_rollback) on the MicroPython unix port: what a fresh boot finds
 after each step, and which files remain."""
 
-from mp import check_mp
+from mp import ROOT, check_mp
+from test_unix32 import mp32, run32  # noqa: F401 (a fixture)
 
 CODE = r"""
 import os
@@ -40,9 +41,7 @@ s = boot()
 """
 
 
-def test_store_versions(tmp_path):
-    out = check_mp(CODE % str(tmp_path / "st"))
-    assert out.splitlines() == [
+EXPECTED = [
         "staged a~1.wasm",
         "boot [('a', b'v1')] None ['a.wasm', 'apps.idx']",
         "boot [('a', b'v2')] b'v1' ['a.wasm', 'apps.idx', 'a~1.wasm']",
@@ -51,9 +50,19 @@ def test_store_versions(tmp_path):
         "boot [('a', b'v2')] None ['apps.idx', 'a~1.wasm']",
         "error store: a has no previous version",
         "boot [] None ['apps.idx']",
-    ]
+]
+
+
+def test_store_versions(tmp_path):
+    assert check_mp(CODE % str(tmp_path / "st")).splitlines() == EXPECTED
     idx = (tmp_path / "st" / "apps.idx").read_text()
     assert idx == "wamr-apps 1\nend 0\n"
+
+
+def test_store_versions_on_unix32(mp32, tmp_path):
+    """The same on the 32-bit port (no hashlib there: CRC or Adler sums)."""
+    assert run32(mp32, "import sys\nsys.path.insert(0, %r)\n" % ROOT +
+                 CODE % str(tmp_path / "st")).splitlines() == EXPECTED
 
 
 def test_store_reads_the_plain_index(tmp_path):
@@ -61,12 +70,12 @@ def test_store_reads_the_plain_index(tmp_path):
     st = tmp_path / "st"
     st.mkdir()
     (st / "b.wasm").write_bytes(b"xy")
-    import hashlib
-    csum = "sha256:" + hashlib.sha256(b"xy").hexdigest()
-    (st / "apps.idx").write_text("wamr-apps 1\napp b 2 %s 1024 4 - ok\n"
-                                 "end 1\n" % csum)
-    out = check_mp("from wamr_mpy.app.store import Store\n"
-                   "s = Store(%r)\n"
+    out = check_mp("from wamr_mpy.app.store import Store, checksum\n"
+                   "d = %r\n"
+                   "with open(d + '/apps.idx', 'w') as f:\n"
+                   "    f.write('wamr-apps 1\\napp b 2 %%s 1024 4 - ok\\n'\n"
+                   "            'end 1\\n' %% checksum(b'xy'))\n"
+                   "s = Store(d)\n"
                    "print([(e.name, e.file, bytes(w)) for e, w in s.load()])\n"
                    % str(st))
     assert out.strip() == "[('b', 'b.wasm', b'xy')]"

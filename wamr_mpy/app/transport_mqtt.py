@@ -175,14 +175,13 @@ class Device:
         req.sender = P.ID_HOST
         limit = self.client.max_size
         if size > limit:
-            status, msg = P.ENTITY_TOO_LARGE, "a %d-byte request is over " \
-                "the link limit of %d bytes (APP_MAX_FRAME)" % (size, limit)
+            msg = "a %d-byte request is over the link limit of %d bytes " \
+                "(APP_MAX_FRAME)" % (size, limit)
         else:
-            status, msg = P.INTERNAL_ERROR, \
-                "out of memory for a %d-byte request" % size
+            msg = "out of memory for a %d-byte request" % size
         self.log(msg)
         self.mgr._remember_mid(req.mid, self.link)
-        self.mgr.respond(req, status, msg=msg)
+        self.mgr.respond(req, P.INTERNAL_ERROR, msg=msg)
 
     # ---------------------------------------------------------- presence
 
