@@ -110,7 +110,9 @@ def test_fifty_devices_install_request_query(fleet):
     assert len(online) == 50
     assert all(app_sums(p, d) == {"handler": sha(HANDLER)} for d in online)
 
-    out = ok(F.host_tool(b, "--devices", "dev*", "-q"))
+    r = F.host_tool(b, "--devices", "dev*", "-q", "--progress")
+    out = ok(r)
+    assert "] 50/50 devices, 0 failed" in r.stderr
     rows = F.table(out)
     assert len(rows) == 50 and all(r == ("69 2.05", "1 app: handler")
                                    for r in rows.values())
@@ -144,6 +146,12 @@ def test_one_device_like_tcp(fleet, tmp_path):
                     "2500")
     assert r.returncode == 69, r.stdout + r.stderr
     assert "received an event alert/overheat" in r.stdout
+    # tools/fleet events: subscribes the host on the device, then prints
+    r = subprocess.run([sys.executable, FLEET] + b.host_args() + [
+        "events", "--devices", "solo", "-a", "2500", "alert/overheat"],
+        capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "solo: received an event alert/overheat {" in r.stdout
     r = F.host_tool(b, "--device", "solo", "-r", "/nothing", "-A", "GET")
     assert r.returncode == 132
     r = F.host_tool(b, "--device", "solo", "-u", "pub")
