@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -136,3 +137,53 @@ def test_target_runner_passes_core_subset_on_the_virtual_board():
     assert r.returncode == 0, tail + r.stderr
     assert "wamr-mpy target: vboard" in r.stdout
     assert " passed" in tail and " failed" not in tail
+
+
+def test_mprun_vboard_survives_a_stalled_host():
+    """On a loaded machine mpremote may not run for a second or more.  The
+    board must not wait for it then: over mpremote's mount every file read
+    waits for the host and the board gives up after 1 s ("timeout waiting
+    for remote"; once in a few runs under load).  So --vboard puts the app
+    into the board's own filesystem and mounts nothing; here mpremote is
+    frozen for 1.5 s every half second while it runs."""
+    import signal
+    import threading
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "mprun"), "--vboard", HELLO],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = []
+
+    def descendants(pid):
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                kids = [int(c) for c in f.read().split()]
+        except OSError:
+            return []
+        return kids + [d for k in kids for d in descendants(k)]
+
+    def freezer():
+        while p.poll() is None:
+            for d in descendants(p.pid):
+                try:
+                    with open("/proc/%d/cmdline" % d, "rb") as f:
+                        argv = f.read().split(b"\0")
+                    if not any(a.endswith(b"mpremote") for a in argv[:2]):
+                        continue
+                    seen.append(argv)
+                    os.kill(d, signal.SIGSTOP)
+                    time.sleep(1.5)
+                    os.kill(d, signal.SIGCONT)
+                except (OSError, ProcessLookupError):
+                    pass
+            time.sleep(0.5)
+    t = threading.Thread(target=freezer, daemon=True)
+    t.start()
+    try:
+        out, err = p.communicate(timeout=600)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        t.join(10)
+    assert seen, "mpremote was never frozen"
+    assert not [a for a in seen if b"mount" in a], seen
+    assert p.returncode == 0, err.decode()
+    assert out.decode() == hello_reference()

@@ -124,3 +124,28 @@ def test_board_ram(tmp_path):
     # -X heapsize=192wK: 192 K 32-bit words' worth, twice the bytes on x64
     total = int(got)
     assert 2 * 150 * 1024 < total <= 2 * 192 * 1024
+
+
+def test_a_slow_host_loses_no_output(vb):
+    """A host that reads nothing for a few seconds (a loaded machine) gets
+    all the output once it reads again; the board waits meanwhile."""
+    import serial
+    s = serial.Serial(vb.link, timeout=0.2)
+    try:
+        buf = b""
+        s.write(b"\r\x03\r\x01")
+        end = time.monotonic() + 30
+        while b"raw REPL; CTRL-B to exit\r\n>" not in buf and time.monotonic() < end:
+            buf += s.read(256)
+        assert b"raw REPL; CTRL-B to exit\r\n>" in buf, buf
+        s.write(b"for i in range(4000):\n    print('%05d' % i + 'x' * 44)\n\x04")
+        time.sleep(4)                   # the host is busy elsewhere
+        buf = b""
+        end = time.monotonic() + 60
+        while not buf.endswith(b"\x04\x04>") and time.monotonic() < end:
+            buf += s.read(65536)
+        lines = buf.split(b"OK", 1)[1].split(b"\x04")[0].replace(b"\r\n", b"\n").split(b"\n")[:-1]
+        assert len(lines) == 4000, (len(lines), buf[:200], buf[-200:])
+        assert all(l == b"%05dx" % i + b"x" * 43 for i, l in enumerate(lines))
+    finally:
+        s.close()

@@ -432,10 +432,10 @@ def main(argv=None):
     except (ToolError, host_mqtt.ToolError) as e:
         sys.stderr.write("host_tool: %s\n" % e)
         return CONNECT_EXIT_CODE
-    except KeyboardInterrupt:
-        return 130
     return CONNECT_EXIT_CODE if status is None else status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import entry
+    sys.exit(entry.run("host_tool", main))

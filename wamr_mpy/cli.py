@@ -25,6 +25,10 @@ def main(argv=None):
     """Runs the CLI; returns the process exit code."""
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: 130, what a shell reports for a program ended by SIGINT
+        _err("interrupted")
+        return 130
     except OSError as e:
         # stdout closed under us (`... | head`): end quietly, like a C
         # program killed by SIGPIPE.
@@ -63,6 +67,7 @@ def _main(argv):
 
 def _load(path):
     import wamr_mpy
+    from .errors import os_error_text as _oserr
     try:
         open(path, "rb").close()
     except OSError as e:
@@ -71,23 +76,14 @@ def _load(path):
     try:
         # By path: function bodies stay in the file until first called.
         return wamr_mpy.load(path)
+    except OSError as e:
+        # opens but does not read: a directory
+        _err("cannot read %s: %s" % (path, _oserr(e)))
     except wamr_mpy.WasmError as e:
         _err("%s: %s" % (path, e))
     except MemoryError:
         _err("%s: out of memory while loading" % path)
     return None
-
-
-def _oserr(e):
-    n = getattr(e, "errno", None)
-    try:
-        import errno
-        name = errno.errorcode.get(n)
-    except (ImportError, AttributeError):
-        name = None
-    if n == 2:
-        return "no such file"
-    return name or str(e)
 
 
 def _imports_wasi(mod):

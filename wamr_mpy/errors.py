@@ -95,3 +95,18 @@ class ProcExit(Exception):
     def __init__(self, code):
         self.code = code
         super().__init__("exit(%d)" % code)
+
+
+def os_error_text(e):
+    """An OSError in a few words for one-line messages ("is a directory");
+    MicroPython's OSError carries only the errno."""
+    n = getattr(e, "errno", None)
+    known = {2: "no such file", 13: "permission denied", 17: "file exists",
+             20: "not a directory", 21: "is a directory", 98: "address in use"}
+    if n in known:
+        return known[n]
+    try:
+        import errno
+        return errno.errorcode.get(n) or str(e)
+    except (ImportError, AttributeError):
+        return str(e)

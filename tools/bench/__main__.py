@@ -6,4 +6,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench import main  # noqa: E402
 
-sys.exit(main())
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import entry  # noqa: E402
+
+sys.exit(entry.run("bench", main))

@@ -169,16 +169,39 @@ def transport_off(mode):
     return None
 
 
+class StartError(Exception):
+    """A store, device or address given on the command line that cannot be
+    used: one line for the user, not a traceback."""
+
+
+def _start_error(what, e):
+    from ..errors import os_error_text
+    return StartError("%s: %s" % (what, os_error_text(e)))
+
+
 async def serve(o):
     from . import transport
-    mgr = make_manager(o["store"], o["quiet"], o["port_module"])
-    if o["mode"] == "stdio":
-        from .. import native
-        native.set_stdout(native.write_stderr)
-    mgr.start()
-    mgr.boot()
+    from .. import config
+    store_errors = (OSError,)
+    if o["store"] and config.APP_STORE:
+        from .store import StoreError
+        store_errors = (OSError, StoreError)
+    try:
+        mgr = make_manager(o["store"], o["quiet"], o["port_module"])
+        if o["mode"] == "stdio":
+            from .. import native
+            native.set_stdout(native.write_stderr)
+        mgr.start()
+        mgr.boot()
+    except store_errors as e:
+        if not isinstance(e, OSError):
+            raise StartError(str(e))
+        raise _start_error("--store %s" % o["store"], e)
     if o["mode"] == "tcp":
-        await transport.serve_tcp(mgr, o["host"], o["port"])
+        try:
+            await transport.serve_tcp(mgr, o["host"], o["port"])
+        except OSError as e:
+            raise _start_error("--tcp %s:%d" % (o["host"], o["port"]), e)
         mgr.log("listening on %s:%d" % (o["host"], o["port"]))
         while True:
             await asyncio.sleep(3600)
@@ -190,7 +213,10 @@ async def serve(o):
             kw["password"] = read_secret(pw)
         await transport.serve_mqtt(mgr, o["broker"], **kw)
     elif o["mode"] == "uart":
-        f = transport.open_device(o["dev"])
+        try:
+            f = transport.open_device(o["dev"])
+        except OSError as e:
+            raise _start_error("--uart %s" % o["dev"], e)
         mgr.log("serving on %s" % o["dev"])
         await transport.serve_file(mgr, f, f, o["dev"])
     else:
@@ -215,7 +241,11 @@ def main(argv=None):
     try:
         asyncio.run(serve(o))
     except KeyboardInterrupt:
+        sys.stderr.write("wamr_mpy.app: interrupted\n")
         return 130
+    except StartError as e:
+        sys.stderr.write("wamr_mpy.app: %s\n" % e)
+        return 1
     return 0
 
 

@@ -1,0 +1,217 @@
+"""No Python traceback reaches a user: at every entry point (micropython -m
+wamr_mpy, micropython -m wamr_mpy.app, the tools/ commands) a directory
+where a file belongs, a store or device that cannot be used, and Ctrl-C
+each give one line and an exit status (130 for Ctrl-C, as a shell reports
+SIGINT)."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mp import MICROPYTHON, ROOT, need_tool
+
+pytestmark = pytest.mark.host_only
+
+# prints "go" through WASI, then loops until stopped
+LOOP_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "go\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 3))
+    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (loop (br 0))))
+"""
+
+
+def _env():
+    return dict(os.environ, MICROPYPATH=ROOT + ":.frozen")
+
+
+def _no_traceback(r):
+    text = r.stdout + r.stderr
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    assert "Traceback" not in text, text
+    return text
+
+
+def _interrupt(cmd, ready, **kw):
+    """Starts cmd, waits for `ready` on its stdout (or stderr), sends SIGINT;
+    returns the CompletedProcess (text)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    seen = b""
+    try:
+        os.set_blocking(p.stdout.fileno(), False)
+        os.set_blocking(p.stderr.fileno(), False)
+        end = time.monotonic() + 120
+        while ready.encode() not in seen and time.monotonic() < end and p.poll() is None:
+            for f in (p.stdout, p.stderr):
+                seen += f.read() or b""
+            time.sleep(0.05)
+        assert ready.encode() in seen, seen
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return subprocess.CompletedProcess(cmd, p.returncode, (seen + (out or b"")).decode(),
+                                       (err or b"").decode())
+
+
+# ----------------------------------------------------------- the CLI
+
+def test_cli_directory_as_app():
+    r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy", "samples"], cwd=ROOT, env=_env(),
+                       capture_output=True, text=True, timeout=60)
+    _no_traceback(r)
+    assert (r.returncode, r.stderr) == (1, "wamr_mpy: cannot read samples: is a directory\n")
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit"])
+def test_cli_ctrl_c(tier, tmp_path):
+    wat = tmp_path / "loop.wat"
+    wat.write_text(LOOP_WAT)
+    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(tmp_path / "loop.wasm")], check=True)
+    r = _interrupt([MICROPYTHON, "-m", "wamr_mpy", "--tier", tier, str(tmp_path / "loop.wasm")],
+                   "go\n", cwd=ROOT, env=_env())
+    _no_traceback(r)
+    assert r.returncode == 130
+    assert r.stderr == "wamr_mpy: interrupted\n"
+
+
+# ------------------------------------------------------ the app manager
+
+def _app(*args):
+    return subprocess.run([MICROPYTHON, "-m", "wamr_mpy.app", "--quiet"] + list(args), cwd=ROOT,
+                          env=_env(), capture_output=True, text=True, timeout=60)
+
+
+def test_app_manager_bad_store_device_and_address(tmp_path):
+    r = _app("--uart", "samples")
+    _no_traceback(r)
+    assert (r.returncode, r.stderr) == (1, "wamr_mpy.app: --uart samples: is a directory\n")
+    r = _app("--store", "README.md", "--tcp", "127.0.0.1:0")
+    _no_traceback(r)
+    assert (r.returncode, r.stderr) == (1, "wamr_mpy.app: --store README.md: not a directory\n")
+    (tmp_path / "f").write_text("a file where a folder belongs")
+    r = _app("--store", str(tmp_path / "f" / "x"), "--tcp", "127.0.0.1:0")
+    _no_traceback(r)
+    assert r.returncode == 1 and r.stderr.startswith("wamr_mpy.app: ") and \
+        r.stderr.count("\n") == 1, r.stderr
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        port = busy.getsockname()[1]
+        r = _app("--tcp", "127.0.0.1:%d" % port)
+    finally:
+        busy.close()
+    _no_traceback(r)
+    assert (r.returncode, r.stderr) == (1, "wamr_mpy.app: --tcp 127.0.0.1:%d: address in use\n"
+                                        % port)
+
+
+def test_app_manager_ctrl_c():
+    r = _interrupt([MICROPYTHON, "-m", "wamr_mpy.app", "--tcp", "127.0.0.1:0"], "listening on",
+                   cwd=ROOT, env=_env())
+    _no_traceback(r)
+    assert r.returncode == 130
+    assert r.stderr.endswith("wamr_mpy.app: interrupted\n"), r.stderr
+
+
+# ------------------------------------------------------------- tools/
+
+def _tool(name, *args, **kw):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "tools", name)] + list(args),
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, **kw)
+
+
+TOOLS = ["build", "flash", "host_tool.py", "menuconfig", "mprun", "savedefconfig", "spectest",
+         "vboard", "wamrc", "wasm-cc", "bench/__main__.py"]
+
+
+def test_every_python_tool_starts_through_entry():
+    """tools/entry.py is how each command ends (one way, checked here so a
+    new tool does not forget it)."""
+    found = []
+    for dirpath, _, names in os.walk(os.path.join(ROOT, "tools")):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            with open(p, "rb") as f:
+                head = f.read(200)
+            rel = os.path.relpath(p, os.path.join(ROOT, "tools"))
+            if (head.startswith(b"#!/usr/bin/env python3") or n == "__main__.py") and \
+                    "workloads" not in rel:
+                found.append(rel)
+    assert sorted(found) == sorted(TOOLS)
+    for rel in TOOLS:
+        with open(os.path.join(ROOT, "tools", rel)) as f:
+            assert "entry.run(" in f.read(), rel
+
+
+def test_tools_given_a_directory(tmp_path):
+    r = _tool("wamrc", "samples")
+    _no_traceback(r)
+    assert r.returncode == 1 and r.stderr.startswith("wamrc: ") and r.stderr.count("\n") == 1
+    r = _tool("mprun", "samples")
+    _no_traceback(r)
+    assert (r.returncode, r.stderr) == (2, "mprun: samples is a directory, not a .wasm file\n")
+    r = _tool("build", "UNIX", "--out", str(tmp_path / "b"), "--app", "samples")
+    _no_traceback(r)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+
+
+def _silent_device():
+    """A TCP 'device' that accepts host_tool and never answers."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s
+
+
+def test_host_tool_given_a_directory():
+    dev = _silent_device()
+    try:
+        r = _tool("host_tool.py", "-P", str(dev.getsockname()[1]), "-i", "x", "-f", "samples")
+    finally:
+        dev.close()
+    _no_traceback(r)
+    assert r.returncode != 0 and r.stderr.startswith("host_tool: cannot read samples: ")
+    assert r.stderr.count("\n") == 1
+
+
+def test_host_tool_ctrl_c():
+    dev = _silent_device()
+    dev.settimeout(60)
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "host_tool.py"), "-P",
+                          str(dev.getsockname()[1]), "-q", "-t", "60000"], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        conn, _ = dev.accept()          # connected: waiting for the answer
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        conn.close()
+    finally:
+        dev.close()
+        if p.poll() is None:
+            p.kill()
+    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    _no_traceback(r)
+    assert r.returncode == 130
+    assert r.stderr.endswith("host_tool: interrupted\n"), r.stderr
+
+
+def test_a_closed_stdout_ends_quietly():
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "wasm-cc"), "--help"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()                    # `tools/wasm-cc --help | head -0`
+    err = p.stderr.read().decode()
+    p.wait(60)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
