@@ -671,9 +671,9 @@ def fleet_main(argv=None):
     except ToolError as e:
         sys.stderr.write("fleet: %s\n" % e)
         return 255
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":
-    sys.exit(fleet_main())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import entry
+    sys.exit(entry.run("fleet", fleet_main))
