@@ -1034,6 +1034,20 @@ def test_one_mib_app_installs_on_the_default_heap(device_factory, tmp_path):
           % (rss0, rss1))
 
 
+@pytest.mark.slow
+def test_app_larger_than_the_heap_installs(device_factory, tmp_path):
+    """A board's limit is its flash, not its RAM: with a 512 KiB heap the
+    1 MiB app is received into the store and loaded from it through a small
+    window (its function bodies stay in the file)."""
+    wasm = tmp_path / "big.wasm"
+    wasm.write_bytes(big_module(1024 * 1024))
+    dev = device_factory(heapsize="512K")
+    rc, out = dev.tool("-i", "big", "-f", str(wasm))
+    assert rc == 65, out + dev.stderr()
+    rc, out = dev.tool("-q")
+    assert rc == 69 and json_of(out)["applet1"] == "big", out
+
+
 # ---- WAMR's connection API: an app talks TCP and UDP itself ------------------
 
 class EchoServers:

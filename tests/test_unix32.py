@@ -569,3 +569,39 @@ def test_function_with_20000_distinct_constants(mp32, tmp_path, tier, monkeypatc
     monkeypatch.setattr(mp, "MICROPYTHON", mp32)
     monkeypatch.setattr(test_limits, "check_mp", mp.check_mp)
     test_limits.test_function_with_20000_distinct_constants(tmp_path, tier)
+
+
+def test_app_larger_than_the_heap_from_the_store(mp32, tmp_path):
+    """The app store and the loader on a 32-bit port with a board-sized heap
+    (256 KiB): a 1 MiB module is written into the store in 1 KiB pieces
+    (as an install receives it), checked at boot in pieces, and loaded from
+    its file through a window: the limit is the flash, not the RAM."""
+    from test_app_e2e import big_module
+    src = tmp_path / "big.wasm"
+    src.write_bytes(big_module(1024 * 1024))
+    out = run32(mp32, """
+import gc
+from wamr_mpy.app.store import Store
+import wamr_mpy
+st = Store(%r)
+w = st.writer("big", 1048576)
+buf = bytearray(1024)
+with open(%r, "rb") as f:
+    while True:
+        n = f.readinto(buf)
+        if not n:
+            break
+        w.write(memoryview(buf)[:n])
+size, csum = w.finish()
+st.commit("big", size, csum, 8192, 4, None)
+(e, path), = Store(%r).load()
+m = wamr_mpy.load(path)
+inst = m.instantiate(heap_size=0)
+print("on_init", inst.call("on_init"), e.size, csum.split(":")[0])
+gc.collect()
+print("heap", gc.mem_free() + gc.mem_alloc())
+""" % (str(tmp_path / "apps"), str(src), str(tmp_path / "apps")),
+        heapsize="256K")
+    lines = out.split("\n")
+    assert lines[0].startswith("on_init None 1048576 "), out
+    assert int(lines[1].split()[1]) <= 256 * 1024

@@ -3,7 +3,7 @@
 # checks them (and later pre-decodes them for the interpreter).
 
 from .errors import LoadError, ValidationError
-from .reader import Reader, valtype as _valtype, reftype as _reftype
+from .reader import Reader, FileBytes, valtype as _valtype, reftype as _reftype
 from .func import FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
 from .module import Module, Import, Elem, Data, K_FUNC, K_TABLE, K_MEM, K_GLOBAL
 
@@ -78,13 +78,24 @@ def const_expr(r):
 def load(data):
     """Decodes a binary module (bytes, or the path of a .wasm file, whose
     function bodies are then read back from the file when first called);
-    raises LoadError when malformed and ValidationError when invalid."""
-    path = None
+    raises LoadError when malformed and ValidationError when invalid.
+    A file is read through a small window, never whole: what stays in RAM
+    is what the module declares (types, imports, exports, data segments,
+    custom sections), so a module larger than the heap loads."""
     if isinstance(data, str):
-        path = data
-        with open(path, "rb") as f:
-            data = f.read()
-    if not isinstance(data, bytes):
+        f = FileBytes(data)
+        try:
+            m = _load(f)
+        finally:
+            f.close()
+        m.path = data
+        m.data = None
+        return m
+    return _load(data)
+
+
+def _load(data):
+    if not isinstance(data, (bytes, FileBytes)):
         if not isinstance(data, (bytearray, memoryview)):
             raise TypeError("loader: module must be bytes")
         data = bytes(data)
@@ -222,9 +233,6 @@ def load(data):
         _bad("data count and data section have inconsistent lengths", n)
     from .validator import validate_module
     validate_module(m)
-    if path is not None:
-        m.path = path
-        m.data = None
     return m
 
 

@@ -136,6 +136,54 @@ class Reader:
         return str(raw, "utf-8")
 
 
+class FileBytes:
+    """A module file that the loader indexes and slices like bytes, read
+    through a window of WINDOW bytes: the file is never in RAM at once
+    (on a board, a module may be larger than the heap)."""
+
+    WINDOW = 512
+
+    def __init__(self, path):
+        import os
+        self.f = open(path, "rb")
+        self.n = os.stat(path)[6]
+        self.base = 0
+        self.buf = b""
+
+    def __len__(self):
+        return self.n
+
+    def _fill(self, a, b):
+        self.f.seek(a)
+        return self.f.read(b - a)
+
+    def __getitem__(self, k):
+        if isinstance(k, int):
+            i = k - self.base
+            if 0 <= i < len(self.buf):
+                return self.buf[i]
+            if not 0 <= k < self.n:
+                raise IndexError("FileBytes index out of range")
+            self.base = k
+            self.buf = self._fill(k, min(k + self.WINDOW, self.n))
+            return self.buf[0]
+        a = 0 if k.start is None else max(0, min(k.start, self.n))
+        b = self.n if k.stop is None else max(0, min(k.stop, self.n))
+        if b <= a:
+            return b""
+        i = a - self.base
+        if i >= 0 and b - self.base <= len(self.buf):
+            return self.buf[i:b - self.base]
+        if b - a > self.WINDOW:
+            return self._fill(a, b)
+        self.base = a
+        self.buf = self._fill(a, min(a + self.WINDOW, self.n))
+        return self.buf[:b - a]
+
+    def close(self):
+        self.f.close()
+
+
 _VALTYPES = (0x7F, 0x7E, 0x7D, 0x7C, 0x70, 0x6F)
 
 
