@@ -4,7 +4,8 @@
 #     micropython tests/numeric_check.py MODE TABLE [MAXFAIL]
 #
 # MODE: "native" or "soft" (sets wamr_mpy.config.SOFT_FLOAT before importing
-# wamr_mpy.fmode, so it also exercises the mode switch).  TABLE lines
+# wamr_mpy.fmode, so it also exercises the mode switch), or "fast" (the fast
+# tier's viper float operations, through tests/fast_float_view.py).  TABLE lines
 # (hex numbers without 0x; written by tests/numeric_ref.py):
 #
 #     S name ptype... -> rtype     signature of an op
@@ -23,9 +24,11 @@ table = sys.argv[2]
 maxfail = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 
 import wamr_mpy.config as _cfg
-_cfg.SOFT_FLOAT = 1 if mode == "soft" else 0
+_cfg.SOFT_FLOAT = 1 if mode in ("soft", "fast") else 0
 from wamr_mpy import fmode as M
 from wamr_mpy.errors import Trap
+if mode == "fast":
+    import fast_float_view as M
 
 assert M.SOFT_FLOAT == _cfg.SOFT_FLOAT
 SOFT = M.SOFT_FLOAT

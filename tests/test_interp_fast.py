@@ -77,16 +77,39 @@ def test_workloads_match_portable(name):
     assert lines[0].split(" ", 2)[2].split()[1] == "[%d]" % exp["small_checksum"]
 
 
-def test_soft_float_mode(tmp_path):
-    """Floats are bit patterns in cells: both float modules work."""
+@pytest.mark.parametrize("viper", [1, 0])
+@pytest.mark.parametrize("soft", [1, 0])
+def test_float_modes(soft, viper):
+    """Floats are bit patterns in cells: f32/f64 work through the viper
+    float code (FAST_VIPER_FLOAT) or the float module, in both modes."""
     exp = json.load(open(os.path.join(WORKLOADS, "expected.json")))["matmul_f64"]
     out = check_mp(
-        "import wamr_mpy.config as c\nc.SOFT_FLOAT = 1\nimport wamr_mpy\n"
-        "from wamr_mpy import fmode\nassert fmode.SOFT_FLOAT\n"
+        "import wamr_mpy.config as c\nc.SOFT_FLOAT = %d\nc.FAST_VIPER_FLOAT = %d\n"
+        "import wamr_mpy\nfrom wamr_mpy import fmode, interp_fast_emit\n"
+        "assert fmode.SOFT_FLOAT == c.SOFT_FLOAT\n"
         "i = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier='fast')\n"
-        "print(i.call('run', %d) & 0xffffffff)\n"
-        % (os.path.join(WORKLOADS, exp["file"]), exp["small_n"]))
-    assert int(out) == exp["small_checksum"]
+        "print(i.call('run', %d) & 0xffffffff,\n"
+        "      i._fx.prog.floats, len(i._fx.prog.xt) > 0)\n"
+        % (soft, viper, os.path.join(WORKLOADS, exp["file"]), exp["small_n"]))
+    assert out.split() == [str(exp["small_checksum"]), str(bool(viper)), str(not viper)]
+
+
+@pytest.mark.slow
+def test_viper_float_ops_against_wasmtime():
+    """interp_fast_float.fop, every float operation it covers, against
+    wasmtime's results (tests/numeric_ref.py) on 64-bit words."""
+    pytest.importorskip("wasmtime")
+    import numeric_ref as R
+    ok, out = R.run_checker("micropython", "fast", R.table("ref"))
+    assert ok, out
+    assert R.checked_count(out) > 100000, out
+
+
+def test_viper_float_ops_spec_json(spec_json):
+    import numeric_ref as R
+    ok, out = R.run_checker("micropython", "fast", R.table("spec", spec_json))
+    assert ok, out
+    assert R.checked_count(out) > 5000, out
 
 
 # -- generated modules ------------------------------------------------------------

@@ -253,6 +253,58 @@ print("alloc", a1 - a0, a2 - a1)
     return [int(x) for x in out.split("alloc")[-1].split()]
 
 
+FLOAT_LOOP_WAT = """(module (memory 1)
+ (func (export "run") (param $n i32) (result i32)
+  (local $x f64) (local $y f64) (local $a f32) (local $b f32) (local $k i32)
+  f64.const 0.75 local.set $y
+  f32.const -0.125 local.set $b
+  block loop
+   local.get $n i32.eqz br_if 1
+   local.get $n i32.const 1023 i32.and f64.convert_i32_u f64.const 0.001 f64.mul local.set $x
+   local.get $x f64.const 1.5 f64.add local.get $y f64.mul f64.const 3.0 f64.div
+   f64.sqrt local.get $x f64.sub f64.abs f64.const 1.0 f64.add local.set $y
+   local.get $x local.get $y f64.min local.get $y f64.max f64.nearest local.get $y f64.add
+   local.set $x
+   i32.const 16 local.get $x f64.store
+   i32.const 16 f64.load local.get $y f64.lt
+   if local.get $y f64.const 0.5 f64.mul local.set $y end
+   local.get $x f32.demote_f64 local.set $a
+   local.get $a local.get $b f32.mul local.get $a f32.add f32.const 0.5 f32.div
+   f32.sqrt f32.ceil local.get $b f32.sub f32.const 0.01 f32.mul local.set $b
+   local.get $a local.get $b f32.max f32.floor f32.const 1.0 f32.add local.set $a
+   local.get $k local.get $x i32.trunc_sat_f64_s i32.add local.get $a i32.trunc_f32_s i32.xor
+   local.set $k
+   local.get $k i32.const 255 i32.and f64.convert_i32_s local.get $x f64.add f32.demote_f64
+   local.get $a f32.add f64.promote_f32 local.get $y f64.ge local.get $k i32.add local.set $k
+   local.get $k i32.const 7 i32.and i64.extend_i32_u f32.convert_i64_u f32.const 0.001 f32.mul
+   local.get $b f32.add local.set $b
+   local.get $n i32.const 1 i32.sub local.set $n
+   br 0
+  end end
+  local.get $k i32.const 0xffff i32.and))
+"""
+
+
+def test_fast_tier_float_loops_allocate_nothing(mp32, tmp_path):
+    """f32/f64 arithmetic, square roots, rounding, compares, conversions,
+    loads and stores on the fast tier: bit patterns in cells computed by
+    interp_fast_float, no float or integer object per operation."""
+    small, big = _loop_allocations(mp32, "fast", tmp_path, FLOAT_LOOP_WAT, 10, 2000)
+    assert small == big, (small, big)
+
+
+def test_fast_tier_float_ops_against_wasmtime(mp32):
+    """interp_fast_float.fop on 32-bit words, against wasmtime's results
+    for every float operation it covers (tests/numeric_ref.py)."""
+    pytest.importorskip("wasmtime")
+    import numeric_ref as R
+    r = subprocess.run([mp32, "-X", "heapsize=32M", R.CHECKER, "fast", R.table("ref"), "30"],
+                       capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, MICROPYPATH=ROOT))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert R.checked_count(r.stdout) > 100000, r.stdout
+
+
 def test_fast_tier_i64_loops_allocate_nothing(mp32, tmp_path):
     """The fast tier keeps an i64 in two 32-bit cells: a loop of i64
     arithmetic, division, bit counts, shifts, rotates, compares, loads and

@@ -417,6 +417,7 @@ RUNTIME_MODULES = (
     ("interp_code.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("opnames.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_ext.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
+    ("interp_fast_float.py", "TIER_FAST and FAST_VIPER_FLOAT"),
     ("interp_fast*.py", "TIER_FAST"),
     ("compiler_mpy.py", "PORT == 'unix' and (TIER_JIT or TIER_AOT)"),
     ("compiler*.py", "TIER_JIT"),

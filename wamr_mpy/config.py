@@ -28,6 +28,7 @@ DEFAULT_TIER = 'interp'     # Tier used when the embedder does not name one: int
 
 # Floating point
 SOFT_FLOAT = 0              # 0: Python floats (numeric.py), 1: bit patterns (softfloat.py)
+FAST_VIPER_FLOAT = True     # Fast interpreter: f32/f64 in viper on bit patterns
 
 # Native libraries
 LIBC_BUILTIN = True         # libc-builtin (printf, malloc, string functions for apps)

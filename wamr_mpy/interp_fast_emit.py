@@ -18,6 +18,11 @@
 
 from .func import I64, F64, FUNCREF, EXTERNREF, I32
 from . import interp_fast_ops as O
+from . import config
+
+# f32/f64 through interp_fast_float (viper, bit patterns) or through the
+# float module's functions (XOP1/XOP2)
+VIPER_FLOAT = getattr(config, "FAST_VIPER_FLOAT", True)
 
 HBASE = 1 << 24
 KBASE = 1 << 28          # pending constant number k is KBASE + k
@@ -183,6 +188,8 @@ def _layouts():
     t[O.LD8UA] = ((1, 2), (), 5)
     t[O.ST32A] = ((1, 3), (), 5)
     t[O.ST8A] = ((1, 3), (), 5)
+    t[O.FOP] = ((1, 2, 3), (), 5)
+    t[O.FOP2] = ((1, 2, 3), (), 5)
     t[O.XOP1] = ((1, 2), (), 4)
     t[O.XOP2] = ((1, 2, 3), (), 5)
     # compact form: lay[2*op] = length, lay[2*op+1] = bit k set when word k
@@ -208,7 +215,8 @@ _LAYOUT_HEX = (
     "0406040604060406040604060406040604060306040200000518040e040e040e040e040e"
     "03060306030603060306030603060306051e051e030602020304040e040e040e040e040e"
     "040e040e040e040e040e040e040e040e040e040e030603060306030603060306040e040e"
-    "040e040e040e040e040e040e040e040e03060306040e03060306040e0100083c0406050e"
+    "040e040e040e040e040e040e040e040e03060306040e03060306040e050e050e0100083c"
+    "0406050e"
 )
 LAYOUT = None
 
@@ -579,6 +587,19 @@ class Emitter:
             self.emit(O.RNULL, d)
             return
         if self.ext.is_numeric(op):
+            if VIPER_FLOAT:
+                # interp_fast_float.fop on the bit patterns
+                b = self.pop()
+                b = self.use(b, self.home())
+                a = b
+                if len(pops) == 2:
+                    a = self.pop()
+                    a = self.use(a, self.home())
+                d = self.push(push)
+                self.emit(O.FOP2 if width(push) == 2 else O.FOP, d, a, b,
+                          op if op < 0xFC00 else 0xC0 + (op & 15))
+                self.prog.floats = True
+                return
             k = self.prog.xt_index(self.ext.numop(op, pops, push))
             if len(pops) == 1:
                 a = self.pop()

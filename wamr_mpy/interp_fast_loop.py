@@ -156,10 +156,12 @@ _F32COPYSIGN = const(136)
 _F64ABS = const(137)
 _F64NEG = const(138)
 _F64COPYSIGN = const(139)
-_UNREACH = const(140)
-_XOP = const(141)
-_XOP1 = const(142)
-_XOP2 = const(143)
+_FOP = const(140)
+_FOP2 = const(141)
+_UNREACH = const(142)
+_XOP = const(143)
+_XOP1 = const(144)
+_XOP2 = const(145)
 
 
 @micropython.viper
@@ -185,6 +187,9 @@ def loop(env) -> int:
     gl = env.gl
     xh = env.xh
     xt = env.xt
+    fop = env.fop                # interp_fast_float.fop, once a function needs it
+    xs = env.fx
+    XP = ptr32(xs)
     SB = 1
     SB = SB << 31               # the i32 sign bit
     NS = SB - 1                 # 0x7fffffff
@@ -310,6 +315,7 @@ def loop(env) -> int:
                     P[0] = fuel
                     pc = (int(I) - cb) >> 2
                     compile_fn(env, fi)
+                    fop = env.fop
                     C = ptr32(code)
                     cb = int(C)
                     I = ptr32(cb + (pc << 2))
@@ -548,6 +554,7 @@ def loop(env) -> int:
                 P[0] = fuel
                 pc = (int(I) - cb) >> 2
                 fi = int(calli(env, pc, fp, fsp))
+                fop = env.fop
                 C = ptr32(code)
                 cb = int(C)
                 FR = ptr32(frames)
@@ -936,7 +943,7 @@ def loop(env) -> int:
                 else:
                     F[d] = 0
             I = ptr32(int(I) + 16)
-        elif op < _UNREACH:
+        elif op < _FOP:
             d = I[1]
             a = I[2]
             if op <= _EXT32S64:
@@ -1150,6 +1157,26 @@ def loop(env) -> int:
                 else:
                     F[d + 1] = v ^ SB
                 I = ptr32(int(I) + 12)
+        elif op <= _FOP2:
+            # f32/f64 arithmetic, compares, rounding, conversions on bit
+            # patterns: FOP d a b k (one result cell), FOP2 (two); k is the
+            # wasm opcode
+            a = I[2]
+            b = I[3]
+            XP[0] = I[4]
+            XP[1] = F[a]
+            XP[2] = F[a + 1]
+            XP[3] = F[b]
+            XP[4] = F[b + 1]
+            x = int(fop(xs))
+            if x != 0:
+                P[0] = fuel
+                trap(env, x)
+            d = I[1]
+            F[d] = XP[1]
+            if op == _FOP2:
+                F[d + 1] = XP[2]
+            I = ptr32(int(I) + 20)
         elif op == _XOP2:
             # numeric op through Python: xt entry (fn, read_a, read_b, write)
             P[0] = fuel

@@ -25,7 +25,8 @@ ST_FBASE = 4
 
 _TRAPS = {
     1: "unreachable", 2: "integer divide by zero", 3: "integer overflow",
-    5: "out of bounds memory access", 10: "call stack exhausted",
+    4: "invalid conversion to integer", 5: "out of bounds memory access",
+    10: "call stack exhausted",
 }
 
 
@@ -53,6 +54,7 @@ class Prog:
         self.xt = []            # XOP1/XOP2 operation tuples
         self.xtix = {}
         self.refs = False
+        self.floats = False     # some function has FOP words
 
     def xop_index(self, h):
         i = self.xix.get(h)
@@ -107,6 +109,8 @@ class Env:
         self.R = None
         self.st = _zeros(8)
         self.xa = [0, 0, 0]
+        self.fop = None
+        self.fx = _zeros(24)    # fop's operands, result and scratch
         self.mem = inst.memory.data if inst.memory is not None else bytearray(8)
         self.gl = inst.globals
         self.top = 0
@@ -114,11 +118,15 @@ class Env:
         self.depth = 0
         self.limited = False
         self.reserve = 0
-        if prog.refs:
-            self.alloc_refs()
+        self.sync()
 
-    def alloc_refs(self):
-        self.R = [None] * len(self.cells)
+    def sync(self):
+        """What functions compiled since need: the reference list, fop."""
+        if self.prog.refs and self.R is None:
+            self.R = [None] * len(self.cells)
+        if self.prog.floats and self.fop is None:
+            from .interp_fast_float import fop
+            self.fop = fop
 
     def ensure(self, need):
         """Makes the cell stack at least `need` cells; False past the limit."""
@@ -192,8 +200,7 @@ def grow(env, need, fsp):
 
 def compile_fn(env, defidx):
     env.prog.compile(defidx)
-    if env.prog.refs and env.R is None:
-        env.alloc_refs()
+    env.sync()
     return 0
 
 
@@ -229,8 +236,7 @@ def _call_out(env, f, base, fsp):
     finally:
         env.top = save_top
         env.ftop = save_ftop
-    if env.prog.refs and env.R is None:
-        env.alloc_refs()
+    env.sync()
     off = 0
     rt = f.type.results
     for i in range(len(rt)):
@@ -277,8 +283,7 @@ def run(inst, f, vals, loop):
     e = prog.ent[f.idx]
     if e < 0:
         e = prog.compile(f.idx)
-    if prog.refs and env.R is None:
-        env.alloc_refs()
+    env.sync()
     code = prog.code
     base = env.top
     fsp = env.ftop
