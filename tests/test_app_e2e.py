@@ -959,11 +959,14 @@ def test_connection_flood_is_refused_and_service_goes_on(device_factory):
     assert dev.proc.poll() is None, dev.stderr()
     assert "refused: 32 links open (APP_MAX_LINKS)" in dev.stderr()
     assert refused > 0
-    # 32 links, plus those just accepted and not yet closed
-    assert peak[0] - fds0 <= 32 + 2, (fds0, peak[0])
+    # 32 links, plus a few just accepted and not yet closed (vs ~900 open
+    # before the limit)
+    assert peak[0] - fds0 <= 32 + 8, (fds0, peak[0])
     assert fds1 == fds0
-    # bounded by the 32 links, not by the 3,000 attempts (a link is ~2 KiB)
-    assert rss1 - rss0 < 256, (rss0, rss1)
+    # bounded by the 32 links (~2 KiB each) and the garbage allowed between
+    # two collections (wamr_mpy.init(): a sixteenth of the 2 MiB heap), not
+    # by the 3,000 attempts
+    assert rss1 - rss0 < 512, (rss0, rss1)
 
 
 # ---- a 1 MiB app ---------------------------------------------------------------
