@@ -971,37 +971,22 @@ def test_connection_flood_is_refused_and_service_goes_on(device_factory):
 
 # ---- a 1 MiB app ---------------------------------------------------------------
 
-def _leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _section(sid, body):
-    return bytes([sid]) + _leb(len(body)) + body
-
-
 def big_module(total, filler=1024):
     """A valid module of exactly `total` bytes: an on_init that returns and
     filler functions (bodies of nops), since code is what makes real apps
     big (bodies stay in the store's file until called)."""
+    from wasmbin import MAGIC, leb, name, vec, section
+
     def build(n, last):
         bodies = [b"\x02\x00\x0b"]                       # on_init
         for i in range(n):
             size = last if i == n - 1 else filler
-            body = b"\x00" + b"\x01" * (size - 2) + b"\x0b"
-            bodies.append(_leb(len(body)) + body)
-        funcs = _leb(n + 1) + b"\x00" * (n + 1)
-        return (b"\0asm\1\0\0\0" + _section(1, b"\x01\x60\x00\x00") +
-                _section(3, funcs) +
-                _section(7, b"\x01\x07on_init\x00\x00") +
-                _section(10, _leb(n + 1) + b"".join(bodies)))
+            bodies.append(leb(size) + b"\x00" + b"\x01" * (size - 2) +
+                          b"\x0b")
+        return (MAGIC + section(1, vec([b"\x60\x00\x00"])) +
+                section(3, vec([b"\x00"] * (n + 1))) +
+                section(7, vec([name("on_init") + b"\x00\x00"])) +
+                section(10, vec(bodies)))
     n = total // (filler + 3)
     m = build(n, filler)
     m = build(n, filler + total - len(m))
