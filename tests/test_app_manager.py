@@ -24,7 +24,10 @@ class FakeRunner:
         self.generation = 0
 
     def start(self, wasm):
-        self.kind = bytes(wasm[8:]).decode()
+        if isinstance(wasm, str):           # installed from the store
+            with open(wasm, "rb") as f:
+                wasm = f.read(64)
+        self.kind = bytes(wasm[8:]).decode().rstrip("\0")
         if self.kind == "bad":
             raise InstallError("load WASM file failed: bad")
         if self.kind == "trapinit":
@@ -682,4 +685,52 @@ assert LOG[-1] == "links: 2 refused while full"
 # the links that are in still work
 req(more[2], mgr, "/applet", P.GET, mid=9)
 assert more[2].status(9) == P.CONTENT
+""")
+
+
+def test_install_that_does_not_fit_the_flash():
+    """Installs stream into the store: one larger than the free space is
+    refused before its bytes are read, one that runs the filesystem out
+    while it is written (LittleFS needs room for its metadata too) fails
+    with the filesystem's error; either way 5.00 with the reason, no
+    partial app, and the next install works."""
+    from test_app_store import LFS
+    run(LFS + r"""
+from wamr_mpy.app.store import Store
+import os
+bdev = RAMBlockDev(4096, 16)                 # 64 KiB of flash
+vfs.VfsLfs2.mkfs(bdev)
+vfs.mount(vfs.VfsLfs2(bdev), "/lfs")
+mgr, link = make(store=Store("/lfs/apps"))
+st = os.statvfs("/lfs/apps")
+free = st[0] * st[4]
+def message(mid):
+    r = [r for r in link.responses() if r.mid == mid][0]
+    return r.status, attr.to_dict(r.payload)["error message"]
+req(link, mgr, "/applet?name=big", P.PUT, wasm("echo") + bytes(free), 1,
+    P.FMT_RAW, P.TYPE_INSTALL)
+status, msg = message(1)
+assert status == P.INTERNAL_ERROR and "no room for" in msg, msg
+# room when it starts, none half way (the filesystem's own ENOSPC, as
+# test_app_store.py gets it from LittleFS, stands in here)
+frame = P.encode_frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+    "/applet?name=big", P.PUT, P.FMT_RAW, wasm("echo") + bytes(free // 2), 2)))
+mgr.feed(link, frame[:2000])
+class Full:
+    def __init__(self, f):
+        self.f = f
+    def write(self, data):
+        raise OSError(28)
+    def close(self):
+        self.f.close()
+w = link.framer._sink.w
+w.f = Full(w.f)
+mgr.feed(link, frame[2000:])
+status, msg = message(2)
+assert status == P.INTERNAL_ERROR and "saving the app failed" in msg, msg
+assert "28" in msg or "ENOSPC" in msg, msg
+assert os.listdir("/lfs/apps") == []
+assert mgr.apps == [] and mgr.receiving == []
+assert install(link, mgr, "small", mid=3) == P.CREATED
+assert sorted(os.listdir("/lfs/apps")) == ["apps.idx", "small.wasm"]
 """)
