@@ -31,8 +31,8 @@ Control options:
                             stderr is a terminal)
 
 The exit code is the response status (65 created, 66 deleted, 69 content,
-128 bad request, 132 not found, 160 internal error, ...), 2 on timeout and
-255 when the device cannot be reached.  JSON payloads become attr
+132 nobody serves the URL, 160 any app-manager error, with its "error
+message", ...), 2 on timeout and 255 when the device cannot be reached.  JSON payloads become attr
 containers (numbers as double, true/false, strings, arrays of numbers as
 byte arrays) and attr-container responses and events are printed as JSON,
 as WAMR's host_tool does.
