@@ -1,8 +1,14 @@
-# The fast tier's float operations (wamr_mpy.interp_fast_float.fop) behind
-# the soft float interface of docs/internals.md (f32/f64 as signed canonical
-# bit patterns), for tests/numeric_check.py mode "fast".  Operations fop
-# does not cover (the loop's own abs/neg/copysign, reinterpretations, the
-# integer helpers) come from the soft float module.
+# The fast tier's float operations behind the soft float interface of
+# docs/internals.md (f32/f64 as signed canonical bit patterns), for
+# tests/numeric_check.py:
+#
+#   mode "fast": interp_fast_float.fop called directly;
+#   mode "fastloop": each operation a wasm function run by the fast tier
+#     (operands and result reinterpreted from/to integers), so the loop's own
+#     f64 paths and its calls of fop are checked too.
+#
+# Operations fop does not cover (the loop's own abs/neg/copysign,
+# reinterpretations, the integer helpers) come from the soft float module.
 from array import array
 
 import wamr_mpy.config as _cfg
@@ -69,6 +75,78 @@ def _table():
     t["f32_demote_f64"] = (0xB6, ("f64",), "f32")
     t["f64_promote_f32"] = (0xBB, ("f32",), "f64")
     return t
+
+
+# -- mode "fastloop": a wasm module with one function per operation ----------
+
+_VT = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7F, "f64": 0x7E}
+
+
+def _leb(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _vec(items):
+    return _leb(len(items)) + b"".join(items)
+
+
+def _section(k, body):
+    return bytes((k,)) + _leb(len(body)) + body
+
+
+def _module(table):
+    types = []
+    funcs = []
+    exports = []
+    bodies = []
+    for n, (name, (code, params, result)) in enumerate(sorted(table.items())):
+        types.append(b"\x60" + _vec([bytes((_VT[t],)) for t in params])
+                     + _vec([bytes((_VT[result],))]))
+        funcs.append(_leb(n))
+        exports.append(_leb(len(name)) + bytes(name, "ascii") + b"\x00" + _leb(n))
+        body = bytearray(b"\x00")                   # no locals
+        for i, t in enumerate(params):
+            body += b"\x20" + _leb(i)
+            if t == "f32":
+                body.append(0xBE)                   # f32.reinterpret_i32
+            elif t == "f64":
+                body.append(0xBF)                   # f64.reinterpret_i64
+        if code >= 0xC0:
+            body += b"\xFC" + _leb(code - 0xC0)     # trunc_sat
+        else:
+            body.append(code)
+        if result == "f32":
+            body.append(0xBC)                       # i32.reinterpret_f32
+        elif result == "f64":
+            body.append(0xBD)                       # i64.reinterpret_f64
+        body.append(0x0B)
+        bodies.append(_leb(len(body)) + bytes(body))
+    return (b"\x00asm\x01\x00\x00\x00" + _section(1, _vec(types)) + _section(3, _vec(funcs))
+            + _section(7, _vec(exports)) + _section(10, _vec(bodies)))
+
+
+def use_loop():
+    """Every operation through the fast tier's loop (mode "fastloop")."""
+    import wamr_mpy
+    table = _table()
+    inst = wamr_mpy.load(_module(table)).instantiate(tier="fast")
+    g = globals()
+    for name in table:
+        g[name] = _wasm_op(inst, name)
+
+
+def _wasm_op(inst, name):
+    def f(*args):
+        return inst.call(name, *args)
+    return f
 
 
 for _name in dir(_F):

@@ -5,7 +5,8 @@
 #
 # MODE: "native" or "soft" (sets wamr_mpy.config.SOFT_FLOAT before importing
 # wamr_mpy.fmode, so it also exercises the mode switch), or "fast" (the fast
-# tier's viper float operations, through tests/fast_float_view.py).  TABLE lines
+# tier's viper float operations, through tests/fast_float_view.py) or
+# "fastloop" (the same, each one a wasm function run by the fast tier).  TABLE lines
 # (hex numbers without 0x; written by tests/numeric_ref.py):
 #
 #     S name ptype... -> rtype     signature of an op
@@ -24,11 +25,13 @@ table = sys.argv[2]
 maxfail = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 
 import wamr_mpy.config as _cfg
-_cfg.SOFT_FLOAT = 1 if mode in ("soft", "fast") else 0
+_cfg.SOFT_FLOAT = 1 if mode in ("soft", "fast", "fastloop") else 0
 from wamr_mpy import fmode as M
 from wamr_mpy.errors import Trap
-if mode == "fast":
+if mode in ("fast", "fastloop"):
     import fast_float_view as M
+    if mode == "fastloop":
+        M.use_loop()
 
 assert M.SOFT_FLOAT == _cfg.SOFT_FLOAT
 SOFT = M.SOFT_FLOAT

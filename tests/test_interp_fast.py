@@ -95,12 +95,15 @@ def test_float_modes(soft, viper):
 
 
 @pytest.mark.slow
-def test_viper_float_ops_against_wasmtime():
-    """interp_fast_float.fop, every float operation it covers, against
-    wasmtime's results (tests/numeric_ref.py) on 64-bit words."""
+@pytest.mark.parametrize("mode", ["fast", "fastloop"])
+def test_viper_float_ops_against_wasmtime(mode):
+    """Every float operation of interp_fast_float.fop ("fast"), and each
+    as a wasm function on the fast tier ("fastloop": also the loop's own f64
+    compares and arithmetic on 64-bit words), against wasmtime's results
+    (tests/numeric_ref.py)."""
     pytest.importorskip("wasmtime")
     import numeric_ref as R
-    ok, out = R.run_checker("micropython", "fast", R.table("ref"))
+    ok, out = R.run_checker("micropython", mode, R.table("ref"))
     assert ok, out
     assert R.checked_count(out) > 100000, out
 

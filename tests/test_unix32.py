@@ -294,11 +294,12 @@ def test_fast_tier_float_loops_allocate_nothing(mp32, tmp_path):
 
 
 def test_fast_tier_float_ops_against_wasmtime(mp32):
-    """interp_fast_float.fop on 32-bit words, against wasmtime's results
-    for every float operation it covers (tests/numeric_ref.py)."""
+    """Every float operation as a wasm function on the fast tier (through
+    interp_fast_float.fop on 32-bit words), against wasmtime's results
+    (tests/numeric_ref.py)."""
     pytest.importorskip("wasmtime")
     import numeric_ref as R
-    r = subprocess.run([mp32, "-X", "heapsize=32M", R.CHECKER, "fast", R.table("ref"), "30"],
+    r = subprocess.run([mp32, "-X", "heapsize=32M", R.CHECKER, "fastloop", R.table("ref"), "30"],
                        capture_output=True, text=True, timeout=900,
                        env=dict(os.environ, MICROPYPATH=ROOT))
     assert r.returncode == 0, r.stdout + r.stderr

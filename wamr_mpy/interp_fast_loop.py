@@ -1163,19 +1163,137 @@ def loop(env) -> int:
             # wasm opcode
             a = I[2]
             b = I[3]
-            XP[0] = I[4]
-            XP[1] = F[a]
-            XP[2] = F[a + 1]
-            XP[3] = F[b]
-            XP[4] = F[b + 1]
-            x = int(fop(xs))
-            if x != 0:
-                P[0] = fuel
-                trap(env, x)
+            k = I[4]
             d = I[1]
-            F[d] = XP[1]
-            if op == _FOP2:
-                F[d + 1] = XP[2]
+            v = 0                       # 1: done here
+            if W != 0 and k >= 0x61 and k <= 0xA2 and (k <= 0x66 or k >= 0xA0):
+                # 64-bit words: f64 compares, add, sub, mul of normal numbers
+                # in a machine word; zeros, subnormals, infinities, NaNs and
+                # results outside the normal range go to fop
+                x = F[a] | (F[a + 1] << 32)
+                y = F[b] | (F[b + 1] << 32)
+                ex = (x >> 52) & 0x7FF
+                ey = (y >> 52) & 0x7FF
+                if uint(ex - 1) < uint(0x7FE) and uint(ey - 1) < uint(0x7FE):
+                    n = 1
+                    n = n << 63                 # the sign bit
+                    hb = 1
+                    hb = hb << 52               # the hidden bit
+                    if k <= 0x66:
+                        # ordered as signed words: negative values negated
+                        if x < 0:
+                            x = 0 - (x ^ n)
+                        if y < 0:
+                            y = 0 - (y ^ n)
+                        if k == 0x61:
+                            j = x == y
+                        elif k == 0x62:
+                            j = x != y
+                        elif k == 0x63:
+                            j = x < y
+                        elif k == 0x64:
+                            j = x > y
+                        elif k == 0x65:
+                            j = x <= y
+                        else:
+                            j = x >= y
+                        F[d] = 0
+                        if j:
+                            F[d] = 1
+                        v = 1
+                    else:
+                        if k == 0xA1:
+                            y = y ^ n
+                        mx = (x & (hb - 1)) | hb
+                        my = (y & (hb - 1)) | hb
+                        if k == 0xA2:
+                            x = x ^ y                   # the sign
+                            # 53 x 53 bits: the high word hi and low word lo
+                            # of the product, from 32-bit halves
+                            lo = (mx & MK) * (my & MK)
+                            q = (mx & MK) * (my >> 32) + (mx >> 32) * (my & MK)
+                            r = int(uint(lo) >> uint(32)) + (q & MK)
+                            lo = (lo & MK) | (r << 32)
+                            hi = (mx >> 32) * (my >> 32) + (q >> 32) + (r >> 32)
+                            ex = ex + ey - 1023
+                            # 53 bits from the top (bit 105 or 104 of the
+                            # product), rounded to nearest even
+                            if hi >> 41:
+                                ex += 1
+                                q = (hi << 11) | int(uint(lo) >> uint(53))
+                                r = lo & ((hb << 1) - 1)
+                                y = hb
+                            else:
+                                q = (hi << 12) | int(uint(lo) >> uint(52))
+                                r = lo & (hb - 1)
+                                y = hb >> 1
+                            if r > y or (r == y and (q & 1) != 0):
+                                q += 1
+                        else:
+                            # x the larger magnitude; y >> (ex - ey) with a
+                            # sticky bit, both with 9 bits below (top at 61)
+                            if (x & (n - 1)) < (y & (n - 1)):
+                                q = x
+                                x = y
+                                y = q
+                                q = mx
+                                mx = my
+                                my = q
+                                q = ex
+                                ex = ey
+                                ey = q
+                            mx = mx << 9
+                            my = my << 9
+                            ey = ex - ey
+                            if ey > 62:
+                                my = 1
+                            elif ey > 0:
+                                q = my >> ey
+                                if (q << ey) != my:
+                                    q |= 1
+                                my = q
+                            if (x ^ y) >= 0:
+                                q = mx + my
+                                if q >> 62:
+                                    q = (q >> 1) | (q & 1)
+                                    ex += 1
+                            else:
+                                q = mx - my
+                                if q == 0:
+                                    # x - x: +0
+                                    F[d] = 0
+                                    F[d + 1] = 0
+                                    v = 1
+                                else:
+                                    while (q >> 61) == 0:
+                                        q = q << 1
+                                        ex -= 1
+                            r = q & 511
+                            q = q >> 9
+                            if r > 256 or (r == 256 and (q & 1) != 0):
+                                q += 1
+                        if v == 0:
+                            if q >> 53:
+                                q = q >> 1
+                                ex += 1
+                            if uint(ex - 1) < uint(0x7FE):
+                                q = (x & n) | (((ex - 1) << 52) + q)
+                                F[d] = q
+                                F[d + 1] = q >> 32
+                                v = 1
+            if v == 0:
+                XP[0] = k
+                XP[1] = F[a]
+                XP[2] = F[a + 1]
+                XP[3] = F[b]
+                XP[4] = F[b + 1]
+                x = int(fop(xs))
+                if x != 0:
+                    P[0] = fuel
+                    trap(env, x)
+                F[d] = XP[1]
+                if op == _FOP2:
+                    F[d + 1] = XP[2]
             I = ptr32(int(I) + 20)
         elif op == _XOP2:
             # numeric op through Python: xt entry (fn, read_a, read_b, write)
