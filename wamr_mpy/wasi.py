@@ -68,7 +68,9 @@ def host_errno(e):
 class Fd:
     """An open descriptor.  kind: FT_CHAR (stdio), FT_DIR or FT_FILE.
     Directories keep their position inside a preopen as (root, rel):
-    root is the preopen's host path, rel the list of components below it."""
+    root is the preopen's host path, rel the list of components below it;
+    `ident` is the directory's (inode, device) when it was opened and `hold`
+    the directory held open where the port can (wasi_fs.py)."""
 
     def __init__(self, kind, rights=RIGHTS_ALL, inheriting=RIGHTS_ALL):
         self.kind = kind
@@ -80,6 +82,14 @@ class Fd:
         self.rel = None
         self.preopen = None     # guest name (bytes) for preopened dirs
         self.stream = None      # stdio: 0 in, 1 out, 2 err
+        self.ident = None
+        self.hold = None
+
+    def close(self):
+        for h in (self.file, self.hold):
+            if h is not None:
+                h.close()
+        self.file = self.hold = None
 
     def host_path(self):
         return join(self.root, self.rel)
@@ -130,6 +140,8 @@ class WasiCtx:
         f.root = host
         f.rel = []
         f.preopen = _b(guest)
+        from . import wasi_fs
+        wasi_fs.pin(f)
         fd = self.alloc(f)
         return fd
 
@@ -146,12 +158,10 @@ class WasiCtx:
 
     def close_all(self):
         for fd in list(self.fds):
-            f = self.fds.pop(fd)
-            if f.file is not None:
-                try:
-                    f.file.close()
-                except OSError:
-                    pass
+            try:
+                self.fds.pop(fd).close()
+            except OSError:
+                pass
 
 
 def _b(s):
@@ -557,11 +567,10 @@ def fd_close(inst, fd):
     f = ctx.fds.pop(fd, None)
     if f is None:
         return EBADF
-    if f.file is not None:
-        try:
-            f.file.close()
-        except OSError as e:
-            return host_errno(e)
+    try:
+        f.close()
+    except OSError as e:
+        return host_errno(e)
     return SUCCESS
 
 

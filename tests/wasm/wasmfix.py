@@ -36,6 +36,8 @@ RECIPES = {
     "heap_app.wasm": ("cc", "heap_app.c", FREE + ["-Wl,--export=__heap_base"]),
     "wasi_confine.wasm": ("cc", "wasi_confine.c", WASI),
     "wasi_misc.wasm": ("cc", "wasi_misc.c", WASI),
+    "wasi_escape.wasm": ("cc", "wasi_escape.c", WASI),
+    "wasi_race.wasm": ("cc", "wasi_race.c", WASI),
     "textproc.wasm": ("cc", "textproc.c", WASI + SMALL),
     "side_demo.wasm": ("side", "side_demo.c", []),
 }
