@@ -82,45 +82,26 @@ def _table():
 _VT = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7F, "f64": 0x7E}
 
 
-def _leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _vec(items):
-    return _leb(len(items)) + b"".join(items)
-
-
-def _section(k, body):
-    return bytes((k,)) + _leb(len(body)) + body
-
-
 def _module(table):
+    from wasmbin import MAGIC, leb, name, section, vec
     types = []
     funcs = []
     exports = []
     bodies = []
-    for n, (name, (code, params, result)) in enumerate(sorted(table.items())):
-        types.append(b"\x60" + _vec([bytes((_VT[t],)) for t in params])
-                     + _vec([bytes((_VT[result],))]))
-        funcs.append(_leb(n))
-        exports.append(_leb(len(name)) + bytes(name, "ascii") + b"\x00" + _leb(n))
+    for n, (fname, (code, params, result)) in enumerate(sorted(table.items())):
+        types.append(b"\x60" + vec([bytes((_VT[t],)) for t in params])
+                     + vec([bytes((_VT[result],))]))
+        funcs.append(leb(n))
+        exports.append(name(fname) + b"\x00" + leb(n))
         body = bytearray(b"\x00")                   # no locals
         for i, t in enumerate(params):
-            body += b"\x20" + _leb(i)
+            body += b"\x20" + leb(i)
             if t == "f32":
                 body.append(0xBE)                   # f32.reinterpret_i32
             elif t == "f64":
                 body.append(0xBF)                   # f64.reinterpret_i64
         if code >= 0xC0:
-            body += b"\xFC" + _leb(code - 0xC0)     # trunc_sat
+            body += b"\xFC" + leb(code - 0xC0)      # trunc_sat
         else:
             body.append(code)
         if result == "f32":
@@ -128,9 +109,9 @@ def _module(table):
         elif result == "f64":
             body.append(0xBD)                       # i64.reinterpret_f64
         body.append(0x0B)
-        bodies.append(_leb(len(body)) + bytes(body))
-    return (b"\x00asm\x01\x00\x00\x00" + _section(1, _vec(types)) + _section(3, _vec(funcs))
-            + _section(7, _vec(exports)) + _section(10, _vec(bodies)))
+        bodies.append(leb(len(body)) + bytes(body))
+    return (MAGIC + section(1, vec(types)) + section(3, vec(funcs))
+            + section(7, vec(exports)) + section(10, vec(bodies)))
 
 
 def use_loop():
