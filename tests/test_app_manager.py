@@ -734,3 +734,31 @@ assert mgr.apps == [] and mgr.receiving == []
 assert install(link, mgr, "small", mid=3) == P.CREATED
 assert sorted(os.listdir("/lfs/apps")) == ["apps.idx", "small.wasm"]
 """)
+
+
+def test_install_streams_and_its_link_going_away(tmp_path):
+    """While an install is arriving its name is taken (a second install of
+    it on another link is refused), and when its link goes away half way
+    the partial file is removed and the name is free again."""
+    run(r"""
+from wamr_mpy.app.store import Store
+import os
+D = %r
+mgr, link = make(store=Store(D))
+other = Link("o")
+mgr.add_link(other)
+frame = P.encode_frame(P.TYPE_INSTALL, P.pack_request(P.Request(
+    "/applet?name=a", P.PUT, P.FMT_RAW, wasm("echo") + bytes(3000), 1)))
+mgr.feed(link, frame[:1000])
+assert os.listdir(D) == ["a.wasm.tmp"] and mgr.receiving == ["a"]
+assert install(other, mgr, "a", mid=2) == P.INTERNAL_ERROR
+mgr.feed(link, frame[1000:])
+assert link.status(1) == P.CREATED and mgr.receiving == []
+assert sorted(os.listdir(D)) == ["a.wasm", "apps.idx"]
+frame = frame.replace(b"name=a", b"name=b")
+mgr.feed(other, frame[:1000])
+mgr.remove_link(other)                       # the host went away
+assert sorted(os.listdir(D)) == ["a.wasm", "apps.idx"]
+assert mgr.receiving == [] and "install of b abandoned after" in LOG[-1]
+assert install(link, mgr, "b", mid=3) == P.CREATED
+""" % str(tmp_path / "store"))
