@@ -128,11 +128,19 @@ def test_one_device_like_tcp(fleet, tmp_path):
     fl.start("solo")
     fl.start("gone")
     F.wait_online(b, ["solo", "gone"])
-    # a message over the device's frame limit (1 MiB) is skipped in pieces
-    # (a 512 KiB heap could not hold it) and answered from its header
+    # an install streams into the store as it arrives (as over TCP): one
+    # over the app size limit is refused without being held in the 512 KiB
+    # heap; any other message over the frame limit (1 MiB) is skipped in
+    # pieces and answered from its header
     big = tmp_path / "big.wasm"
     big.write_bytes(b"\0asm" + bytes(1200 * 1024))
     r = F.host_tool(b, "--device", "solo", "-i", "big", "-f", str(big))
+    assert r.returncode == 160 and "app is 1228804 bytes, limit 1048576" \
+        in r.stdout, r.stdout + r.stderr
+    (tmp_path / "big.json").write_text('{"a": [%s]}' % ",".join(
+        ["1"] * (1100 * 1024)))
+    r = F.host_tool(b, "--device", "solo", "-r", "/x", "-A", "PUT", "-p",
+                    str(tmp_path / "big.json"))
     assert r.returncode == 160 and "over the link limit of 1048576" in \
         r.stdout, r.stdout + r.stderr
     r = F.host_tool(b, "--device", "solo", "-q")
@@ -365,3 +373,29 @@ def test_tls(fleet, tmp_path):
         time.sleep(0.2)
     assert "not correctly signed" in fl.log("sec2")
     assert "sec2" not in F.presence(b)
+
+
+def test_install_streams_into_the_store(fleet, tmp_path):
+    """An install over MQTT goes into the app store as it arrives: a 622 KB
+    app installs on a 2 MiB heap (received whole it ran out of memory)."""
+    data = open(HANDLER, "rb").read()
+    name = b"pad"
+    body = bytes([len(name)]) + name + bytes(600 * 1024)
+    size = len(body)
+    leb = bytearray()
+    while size > 0x7F:
+        leb.append((size & 0x7F) | 0x80)
+        size >>= 7
+    leb.append(size)
+    big = tmp_path / "big.wasm"
+    big.write_bytes(data + b"\x00" + bytes(leb) + body)
+    b, fl = fleet(["roomy"], heapsize="2M")
+    fl.start("roomy")
+    F.wait_online(b, ["roomy"])
+    r = F.host_tool(b, "--device", "roomy", "-i", "big", "-f", str(big),
+                    "-t", "60000")
+    assert r.returncode == 65, r.stdout + r.stderr + fl.log("roomy")
+    r = F.host_tool(b, "--device", "roomy", "-r", "/app/big/url1", "-A",
+                    "GET")
+    assert r.returncode == 69
+    assert app_sums(F.presence(b), "roomy") == {"big": sha(big.read_bytes())}

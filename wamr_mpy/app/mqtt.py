@@ -7,10 +7,11 @@
 # calls) and pip cannot install its upip-format sdists; aiomqttc does not
 # run on the unix port (see docs/fleet.md).
 #
-# Inbound messages are read into one buffer of exactly their size (an app
-# install is one message); one over `max_size` is skipped in chunks and
-# reported through on_oversize with its first bytes, so the caller can
-# answer it instead of dying of MemoryError.
+# Inbound messages are read into one buffer of exactly their size, or
+# handed piece by piece to a sink that on_stream returns for their first
+# bytes (an app install goes straight into the app store that way); one over
+# `max_size` is skipped in chunks and reported through on_oversize with its
+# first bytes, so the caller can answer it instead of dying of MemoryError.
 
 import struct
 
@@ -34,7 +35,7 @@ REFUSED = ("", "unacceptable protocol version", "identifier rejected",
            "server unavailable", "bad user name or password",
            "not authorized")
 
-HEAD_KEEP = 64          # bytes of an oversized message handed to on_oversize
+PREFIX = 512            # first bytes of a message, read before deciding
 
 
 class MqttError(Exception):
@@ -80,7 +81,10 @@ class Client:
         self._last_rx = 0
         self._wake = None
         self.on_message = None      # (topic str, payload, retain, dup)
-        self.on_oversize = None     # (topic str, head bytes, size)
+        self.on_oversize = None     # (topic str, first bytes, size)
+        # (topic str, retain, first bytes, size) -> a sink that takes the
+        # rest of the message as it arrives, or None to receive it whole
+        self.on_stream = None
 
     # ------------------------------------------------------------ packets
 
@@ -263,26 +267,50 @@ class Client:
             pid = bytes(hb)
             n -= 2
         topic = bytes(traw).decode()
-        payload = None
-        if n <= self.max_size:
-            try:
-                payload = bytearray(n)
-            except MemoryError:
-                payload = None
-        if payload is None:
-            head = bytearray(min(n, HEAD_KEEP))
-            await self._read_into(head)
-            await self._skip(n - len(head))
+        retain = bool(first & 1)
+        head = bytearray(min(n, PREFIX))
+        await self._read_into(head)
+        sink = None
+        if self.on_stream is not None and n > len(head):
+            sink = self.on_stream(topic, retain, head, n)
+        if sink is not None:
+            await self._stream(sink, n - len(head))
+            payload = head = None
         else:
-            await self._read_into(payload)
+            payload = None
+            if n <= self.max_size:
+                try:
+                    payload = bytearray(n)
+                except MemoryError:
+                    payload = None
+            if payload is None:
+                await self._skip(n - len(head))
+            else:
+                payload[:len(head)] = head
+                await self._read_into(memoryview(payload)[len(head):])
         if pid is not None:
             self._write(bytes([PUBACK, 2]) + pid)
-        if payload is None:
-            if self.on_oversize is not None:
-                self.on_oversize(topic, head, n)
-        elif self.on_message is not None:
-            self.on_message(topic, payload, bool(first & 1),
-                            bool(first & 0x08))
+        if payload is not None:
+            if self.on_message is not None:
+                self.on_message(topic, payload, retain, bool(first & 0x08))
+        elif head is not None and self.on_oversize is not None:
+            self.on_oversize(topic, head, n)
+
+    async def _stream(self, sink, n):
+        """The rest of a message to `sink` (write(memoryview), end(), or
+        abort() when the connection ends first), in small pieces."""
+        chunk = bytearray(min(n, 512))
+        mv = memoryview(chunk)
+        try:
+            while n > 0:
+                k = min(n, len(chunk))
+                await self._read_into(mv[:k])
+                sink.write(mv[:k])
+                n -= k
+        except BaseException:
+            sink.abort()
+            raise
+        sink.end()
 
     async def _drainer(self):
         while True:

@@ -86,6 +86,22 @@ def _topic_part(url):
     return url
 
 
+class _Drop:
+    """Where a message the device does not act on goes."""
+
+    def write(self, mv):
+        pass
+
+    def end(self):
+        pass
+
+    def abort(self):
+        pass
+
+
+_DROP = _Drop()
+
+
 class MqttLink:
     """The manager's link to the host tools behind the broker.  It lives as
     long as the transport: while the broker connection is down, what the
@@ -140,6 +156,7 @@ class Device:
                              cfg("APP_MAX_FRAME", P.MAX_FRAME))
         self.client.on_message = self._on_message
         self.client.on_oversize = self._on_oversize
+        self.client.on_stream = self._on_stream
         self.link = MqttLink(self)
         self.connects = 0
         self.ignored = 0
@@ -167,6 +184,22 @@ class Device:
             return
         if not self.mgr.on_frame(self.link, P.TYPE_REQUEST, payload):
             self.log("malformed request (%d bytes) dropped" % len(payload))
+
+    def _on_stream(self, topic, retain, head, size):
+        """An install (PUT /applet) goes into the store as it arrives, as
+        over the other links: no RAM copy of the package."""
+        if not self._addressed(topic, retain):
+            return _DROP
+        if len(head) < P.REQ_HEADER_LEN:
+            return None
+        end = P.REQ_HEADER_LEN + ((head[12] << 8) | head[13])
+        if end > len(head):
+            return None         # a URL this long: received whole
+        sink = self.mgr._open_stream(self.link, P.TYPE_REQUEST,
+                                     bytes(head[:end]), size)
+        if sink is not None:
+            sink.write(memoryview(head)[end:])
+        return sink
 
     def _on_oversize(self, topic, head, size):
         if not self._addressed(topic, False) or len(head) < P.REQ_HEADER_LEN:
