@@ -13,6 +13,8 @@
 # version, never neither.  Every failure answers 5.00 with a message, as
 # the manager's other errors do.
 
+import gc
+
 from . import protocol as P
 from . import attr
 from .runner import InstallError
@@ -33,6 +35,14 @@ def _versions(cur, prev):
     if prev is not None:
         items.append(("prev", attr.STRING, prev.sum))
     return attr.encode("Applet Version", items)
+
+
+def _stop(mgr, app):
+    mgr._stop_app(app)
+    # the stopped instance's linear memory must be free before the next
+    # one asks for its own (a heap the size of a board's fragments)
+    app.runner = None
+    gc.collect()
 
 
 def _start(mgr, url, e):
@@ -72,11 +82,13 @@ def replace(mgr, req):
     except (OSError, StoreError) as e:
         mgr.respond(req, ERROR, msg="Replace WASM app failed: store: %s" % e)
         return
-    mgr._stop_app(app)
+    _stop(mgr, app)
+    app = None
     try:
         new = _start(mgr, req.url, staged)
     except InstallError as e:
         store.discard(staged)
+        gc.collect()
         why = _restart(mgr, cur)
         mgr.respond(req, ERROR, msg="Replace WASM app failed: %s; %s" % (
             e.message, "kept the previous version" if why is None else
@@ -105,7 +117,8 @@ def rollback(mgr, req):
         return
     app = mgr.app_by_name(name)
     if app is not None:
-        mgr._stop_app(app)
+        _stop(mgr, app)
+        app = None
     why = _restart(mgr, prev)
     if why is not None:
         _restart(mgr, cur)
