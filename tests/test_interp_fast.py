@@ -414,6 +414,42 @@ def test_calls_between_instances_and_tiers(tmp_path, tiers):
     assert out.split() == ["42", "49", "2", "-5"]
 
 
+FALLBACK_WAT = """(module
+  (memory 1)
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $fill $twice)
+  (func $fill (param $n i32) (result i32)
+    (memory.fill (i32.const 100) (local.get $n) (i32.const 8))
+    (i32.add (i32.load (i32.const 104)) (call $twice (local.get $n))))
+  (func $twice (param i32) (result i32) (i32.add (local.get 0) (local.get 0)))
+  (func (export "direct") (param i32) (result i32)
+    (i32.add (call $fill (local.get 0)) (call $fill (i32.const 1))))
+  (func (export "indirect") (param i32) (result i32)
+    (call_indirect (type $t) (local.get 0) (i32.const 0)))
+  (func (export "fill") (param i32) (result i32) (call $fill (local.get 0))))
+"""
+
+
+def test_function_the_emitter_does_not_compile_runs_on_the_interpreter(tmp_path):
+    """A function with an instruction the fast emitter does not compile
+    (here memory.fill, its handler removed) runs on the portable
+    interpreter, entered from Python, by call and by call_indirect; the rest
+    of the module stays on the fast tier."""
+    path = wat(tmp_path, FALLBACK_WAT)
+    out = check_mp(
+        "import wamr_mpy\nfrom wamr_mpy import interp_fast_ext as X, interp_fast_run as R\n"
+        "del X._SPECIAL[0xFC0B]\n"
+        "data = open(%r, 'rb').read()\n"
+        "ref = wamr_mpy.load(data).instantiate(tier='interp')\n"
+        "inst = wamr_mpy.load(data).instantiate(tier='fast')\n"
+        "for name, arg in (('direct', 3), ('indirect', 5), ('fill', 7), ('direct', 9)):\n"
+        "    print(inst.call(name, arg) == ref.call(name, arg), end=' ')\n"
+        "ent = inst._fx.prog.ent\n"
+        "print(ent[0] == R.INTERP, ent[1] >= 0, ent[2] >= 0)\n" % path)
+    assert out.split() == ["True"] * 7, out
+
+
 def test_fallback_without_viper():
     """A port without the native emitter rejects @micropython.viper when it
     compiles interp_fast_loop (SyntaxError): interp_fast must then report

@@ -26,6 +26,11 @@ _unpack_from = struct.unpack_from
 _M32 = 0xFFFFFFFF
 
 
+class Unsupported(Exception):
+    """An instruction the fast tier does not compile: the function runs on
+    the portable interpreter (interp_fast_run.Prog.compile)."""
+
+
 def _oob():
     raise Trap("out of bounds memory access")
 
@@ -149,7 +154,7 @@ def numop(op, pops, push):
     t = _CACHE.get(key)
     if t is None:
         if not _through_helper(op):
-            raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
+            raise Unsupported("interp_fast: no handler for opcode 0x%x" % op)
         name = helper_name(op)
         t = (_fn(name),) + tuple(rd(x) for x in pops) + (wr(push),)
         _CACHE[key] = t
@@ -357,7 +362,7 @@ def handler(op):
     run by the loop itself."""
     h = _SPECIAL.get(op)
     if h is None:
-        raise ValueError("interp_fast: no handler for opcode 0x%x" % op)
+        raise Unsupported("interp_fast: no handler for opcode 0x%x" % op)
     return h
 
 

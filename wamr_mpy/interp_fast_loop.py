@@ -314,12 +314,16 @@ def loop(env) -> int:
                     # not compiled yet (-1; loads zero-extended on 64-bit)
                     P[0] = fuel
                     pc = (int(I) - cb) >> 2
-                    compile_fn(env, fi)
+                    compile_fn(env, fi, pc)
                     fop = env.fop
                     C = ptr32(code)
                     cb = int(C)
                     I = ptr32(cb + (pc << 2))
                     e = ENT[fi]
+                    if e & SB:
+                        # the portable interpreter runs it: compile_fn made
+                        # this a CALLX
+                        continue
                 nfp = fp + I[2]
                 if fsp >= flim or nfp + C[e] > ncells:
                     P[0] = fuel

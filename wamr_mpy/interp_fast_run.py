@@ -9,10 +9,12 @@ from array import array
 
 from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from .func import I64, F64
+from .interp_fast_ops import CALLX
 from . import interp_fast_ext
-from .interp_fast_ext import read, write
+from .interp_fast_ext import read, write, Unsupported
 
 FUEL_CHUNK = 0x3FFFFFFF      # largest fuel the loop holds at once (small int on boards)
+INTERP = -2                  # ent[] of a function the portable interpreter runs
 MAX_REENTRY = 16             # host -> wasm nesting on one env (Python stack)
 INITIAL_CELLS = 512
 
@@ -73,11 +75,21 @@ class Prog:
         return i
 
     def compile(self, defidx):
+        """Entry index of defined function defidx, compiled on first use, or
+        INTERP: the one place that decides what the fast tier runs.  A
+        function with an instruction the emitter does not compile (it raises
+        Unsupported) runs on the portable interpreter instead."""
         from .validator import walk_body
         from .interp_fast_emit import Emitter
-        if self.ent[defidx] >= 0:
-            return self.ent[defidx]
-        e = walk_body(self.module, defidx, Emitter(self, interp_fast_ext))
+        e = self.ent[defidx]
+        if e != -1:
+            return e
+        base = len(self.code)
+        try:
+            e = walk_body(self.module, defidx, Emitter(self, interp_fast_ext))
+        except Unsupported:
+            self.code[base:] = array("i")        # the partial code
+            e = INTERP
         self.ent[defidx] = e
         return e
 
@@ -198,8 +210,14 @@ def grow(env, need, fsp):
     return 0
 
 
-def compile_fn(env, defidx):
-    env.prog.compile(defidx)
+def compile_fn(env, defidx, pc):
+    """Compiles defined function defidx for the CALL at code index pc (or
+    -1); a function left to the interpreter turns that CALL into a CALLX,
+    which runs it from Python."""
+    prog = env.prog
+    if prog.compile(defidx) == INTERP and pc >= 0:
+        env.code[pc] = CALLX
+        env.code[pc + 1] = prog.module.n_func_imports + defidx
     env.sync()
     return 0
 
@@ -267,9 +285,10 @@ def calli(env, pc, fp, fsp):
     if f.type.key != inst.module.types[code[pc + 1]].key:
         raise Trap("indirect call type mismatch")
     if f.host is None and f.inst is inst:
-        if env.ent[f.idx] < 0:
-            compile_fn(env, f.idx)
-        return f.idx
+        if env.ent[f.idx] == -1:
+            compile_fn(env, f.idx, -1)
+        if env.ent[f.idx] >= 0:
+            return f.idx
     _call_out(env, f, fp + code[pc + 4], fsp)
     return -1
 
@@ -283,6 +302,9 @@ def run(inst, f, vals, loop):
     e = prog.ent[f.idx]
     if e < 0:
         e = prog.compile(f.idx)
+        if e == INTERP:
+            from .instance import run_interp
+            return run_interp(inst, f, vals)
     env.sync()
     code = prog.code
     base = env.top
