@@ -355,6 +355,20 @@ print(m.instantiate(tier="aot").call("run", 10))
     assert lines[5] == "55"
 
 
+def test_thumb_sub_arches_load_on_later_thumb_ports():
+    """MicroPython imports Thumb code on any later Thumb core (an armv7emsp
+    .mpy on a Cortex-M7, armv7emdp); the loader's check follows that rule."""
+    out = check_mp("""
+from wamr_mpy.aot import arch_runs_on
+for a, h in (("armv7emsp", "armv7emdp"), ("armv6m", "armv7emsp"), ("armv7em", "armv7em"),
+             ("armv7emdp", "armv7emsp"), ("armv7emsp", "armv6m"), ("armv6m", "x86"),
+             ("x86", "x64"), ("rv32imc", "armv7emdp")):
+    print(a, h, arch_runs_on(a, h))
+""")
+    assert [l.split()[2] for l in out.split("\n") if l] == \
+        ["True", "True", "True", "False", "False", "False", "False", "False"], out
+
+
 def test_cli(mpyx, tmp_path):
     p = str(tmp_path / "crc.mpy")
     build(mpyx, os.path.join(WORK, "crc32.wasm"), p)

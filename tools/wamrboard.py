@@ -46,7 +46,7 @@ class BuildError(Exception):
 
 # ------------------------------------------------------------------ boards
 
-PORTS = ("unix", "esp32", "rp2", "stm32", "zephyr")
+PORTS = ("unix", "esp32", "rp2", "stm32", "zephyr", "qemu")
 # ports/common/ holds what every port shares (boot.py and main.py templates).
 ARCHES = ("x64", "x86", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
           "xtensa", "xtensawin", "rv32imc", "rv64imc")

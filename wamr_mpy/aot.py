@@ -435,6 +435,19 @@ def native_arch():
 _TRAILER = b"WAMRAOT\x01"      # compiler_mpy.TRAILER
 
 
+# Thumb arches in MicroPython's order: code for one runs on every later one
+# (MicroPython's own import rule), e.g. armv7emsp .mpy files on a Cortex-M7
+# (armv7emdp) port
+_THUMB = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
+
+
+def arch_runs_on(arch, here):
+    """True when .mpy native code for `arch` imports on a port of arch `here`."""
+    if arch == here:
+        return True
+    return arch in _THUMB and here in _THUMB and _THUMB.index(arch) <= _THUMB.index(here)
+
+
 def check_trailer(tail, size):
     """`tail`: the last 12 bytes of a file of `size` bytes."""
     if len(tail) != 12 or tail[:8] != _TRAILER or \
@@ -456,7 +469,7 @@ def check_header(data):
     here = native_arch()
     if here is None:
         raise LoadError("compiled for %s; this port runs no native code" % arch, 2, "aot")
-    if arch != here and not (arch == "armv6m" and here.startswith("armv7")):
+    if not arch_runs_on(arch, here):
         raise LoadError("compiled for %s; this port is %s (run wamrc -march=%s)"
                         % (arch, here, here), 2, "aot")
 

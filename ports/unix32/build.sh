@@ -3,7 +3,7 @@
 #   build/unix32-single/micropython   (MICROPY_FLOAT_IMPL_FLOAT, like rp2/esp32)
 #   build/unix32-double/micropython   (MICROPY_FLOAT_IMPL_DOUBLE)
 #
-# usage: ports/unix32/build.sh [single|double ...] [-- MAKE ARGS]
+# usage: ports/unix32/build.sh [single|double|armhf ...] [-- MAKE ARGS]
 #
 # UNIX32_CORE picks the MicroPython core, fetched from PyPI with pip into
 # build/unix32-src (once):
@@ -11,6 +11,10 @@
 #                   the same core as the .venv unix port the tests normally use
 #   1.23            mpy-cross-v6.3==1.1.1 sdist: py/ at 1.23.0; outputs go to
 #                   build/unix32-1.23-single etc.
+# `build.sh armhf` builds build/unix32-armhf/micropython: single float on
+# 32-bit ARM Linux (Thumb-2 native emitter), run by qemu-arm (a script that
+# starts micropython.elf); needs clang-14, lld-14, libc6-dev-armhf-cross,
+# gcc-arm-none-eabi (for its libgcc) and qemu-user.
 # `build.sh fetch` only fetches the core and prints its folder (MPY_DIR for
 # running make here yourself, e.g. with FROZEN_MANIFEST=..., see Makefile).
 # Needs gcc that can -m32 (Debian/Ubuntu: apt-get install gcc-multilib),
@@ -53,13 +57,25 @@ if [ "$variants" = " fetch" ]; then
     exit 0
 fi
 
-if ! echo 'int main(void){return 0;}' | ${CC:-gcc} -m32 -x c - -o /dev/null 2>/dev/null; then
-    echo "build.sh: ${CC:-gcc} -m32 cannot link; install gcc-multilib" >&2
-    exit 1
-fi
-
 JOBS=$(nproc 2>/dev/null || echo 2)
 for v in $variants; do
-    make -C "$HERE" -j"$JOBS" MPY_DIR="$MPY_DIR" FLOAT="$v" BUILD="$ROOT/build/$OUT-$v" "$@"
+    if [ "$v" = armhf ]; then
+        missing=""
+        for t in clang-14 ld.lld-14 arm-none-eabi-gcc qemu-arm; do
+            command -v $t >/dev/null || missing="$missing $t"
+        done
+        [ -f /usr/arm-linux-gnueabihf/lib/libc.a ] || missing="$missing libc6-dev-armhf-cross"
+        if [ -n "$missing" ]; then
+            echo "build.sh: armhf needs$missing (apt-get install clang-14 lld-14 gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-user libc6-dev-armhf-cross)" >&2
+            exit 1
+        fi
+        make -C "$HERE" -j"$JOBS" MPY_DIR="$MPY_DIR" FLOAT=single ARCH=armhf BUILD="$ROOT/build/$OUT-$v" "$@"
+    else
+        if ! echo 'int main(void){return 0;}' | ${CC:-gcc} -m32 -x c - -o /dev/null 2>/dev/null; then
+            echo "build.sh: ${CC:-gcc} -m32 cannot link; install gcc-multilib" >&2
+            exit 1
+        fi
+        make -C "$HERE" -j"$JOBS" MPY_DIR="$MPY_DIR" FLOAT="$v" BUILD="$ROOT/build/$OUT-$v" "$@"
+    fi
     echo "built $ROOT/build/$OUT-$v/micropython"
 done

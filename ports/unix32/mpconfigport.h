@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <alloca.h>
 
-#if !defined(__i386__)
-#error "unix32 must be built for i386 (gcc -m32): the point is a 32-bit word"
+#if !defined(__i386__) && !defined(__thumb2__)
+#error "unix32 must be built for i386 (gcc -m32) or 32-bit ARM Thumb-2 (ARCH=armhf): the point is a 32-bit word"
 #endif
 
 #define MICROPY_CONFIG_ROM_LEVEL        (MICROPY_CONFIG_ROM_LEVEL_EXTRA_FEATURES)
@@ -22,7 +22,15 @@
 #ifndef MICROPY_FLOAT_IMPL              // set by the Makefile (FLOAT=single|double)
 #define MICROPY_FLOAT_IMPL              (MICROPY_FLOAT_IMPL_FLOAT)
 #endif
+#if defined(__i386__)
 #define MICROPY_EMIT_X86                (1)    // @micropython.native/viper, x86 .mpy
+#else
+// ARCH=armhf: the Thumb-2 emitter of the Cortex-M boards (.mpy arch armv7emdp,
+// since this CPU has double-precision VFP; armv6m..armv7emsp code loads too)
+#define MICROPY_EMIT_THUMB              (1)
+// native code is entered in Thumb state: bit 0 of its address set
+#define MICROPY_MAKE_POINTER_CALLABLE(p) ((void *)((uintptr_t)(p) | 1))
+#endif
 #define MICROPY_PERSISTENT_CODE_LOAD    (1)    // import .mpy files
 
 // --- runtime ----------------------------------------------------------------
@@ -115,7 +123,11 @@ typedef long long mp_off_t;  // built with _FILE_OFFSET_BITS=64 (large files)
 #define MP_PLAT_PRINT_STRN(str, len) mp_hal_stdout_tx_strn(str, len)
 
 #define MICROPY_HW_BOARD_NAME           "unix32"
+#if defined(__i386__)
 #define MICROPY_HW_MCU_NAME             "i386"
+#else
+#define MICROPY_HW_MCU_NAME             "armv7a"
+#endif
 
 #include <stddef.h>
 mp_uint_t mp_hal_stdout_tx_strn(const char *str, size_t len);

@@ -46,11 +46,14 @@ STREAM_PREFIX = "@@"
 
 # Execution tier from $WAMR_TIER (interp, fast, jit, aot; default: the
 # config's).  "aot" compiles every module to a native .mpy first.
+# $WAMR_AOT_ARCH: mpy-cross -march for "aot" when not the port's own (a
+# compatible sub-arch, e.g. armv7emsp code on an armv7emdp port).
 try:
     from os import getenv as _getenv
     TIER = _getenv("WAMR_TIER")
+    AOT_ARCH = _getenv("WAMR_AOT_ARCH")
 except ImportError:
-    TIER = None
+    TIER = AOT_ARCH = None
 
 # $WAMR_SPEC_VALUES=python (tools/spectest --python-values): drive the
 # suite through the Python-value API (Instance.call, Global.value, non-raw
@@ -660,7 +663,7 @@ class SpecFile:
         if TIER == "aot":
             # compile with wamrc's generator + mpy-cross, load the .mpy
             from wamr_mpy.compiler_mpy import wasm_to_mpy
-            data = wasm_to_mpy(data)
+            data = wasm_to_mpy(data, AOT_ARCH)
             from wamr_mpy.aot import can_import_bytes
             if not can_import_bytes():
                 return self._load_file(data)

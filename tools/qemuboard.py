@@ -1,0 +1,295 @@
+"""Host side of the emulated boards (ports/qemu): boots a board's firmware
+under QEMU and talks to MicroPython's raw REPL on its UART (CPython).
+
+    with QemuBoard("QEMU_RPI_PICO") as b:
+        b.put_file("app.wasm", data)           # a RAM file at /host/app.wasm
+        out, err = b.exec("from wamr_mpy import cli\\ncli.main(['/host/app.wasm'])")
+
+The UART is QEMU's `-serial stdio` on pipes (8-bit clean).  Files the host
+hands over live in RAM on the board, in a filesystem mounted at /host (the
+firmware's VFS imports and opens from it), so `put_file` costs the board
+their size in heap.  A run that outlives its timeout kills QEMU (the board
+is rebooted by the next QemuBoard).
+"""
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD = os.path.join(ROOT, "build", "qemu")
+BOARDS = ("QEMU_RPI_PICO", "QEMU_RPI_PICO2", "QEMU_ESP32_C3")
+
+
+class BoardError(Exception):
+    pass
+
+
+def board_json(name):
+    path = os.path.join(ROOT, "boards", name, "board.json")
+    if not os.path.isfile(path):
+        raise BoardError("unknown board %s (emulated boards: %s)" % (name, ", ".join(BOARDS)))
+    with open(path) as f:
+        data = json.load(f)
+    if "qemu" not in data:
+        raise BoardError("%s is not an emulated board (%s)" % (name, ", ".join(BOARDS)))
+    return data
+
+
+def firmware(name):
+    return os.path.join(BUILD, name, "firmware.elf")
+
+
+def build_firmware(name, timeout=1800):
+    """ports/qemu/build.sh NAME unless its firmware exists; one build at a
+    time (pytest-xdist workers share build/)."""
+    fw = firmware(name)
+    if os.path.exists(fw):
+        return fw
+    import fcntl
+    os.makedirs(BUILD, exist_ok=True)
+    with open(os.path.join(BUILD, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(fw):
+            return fw
+        r = subprocess.run([os.path.join(ROOT, "ports", "qemu", "build.sh"), name],
+                           capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise BoardError("ports/qemu/build.sh %s failed:\n%s%s" % (
+            name, r.stdout[-3000:], r.stderr[-3000:]))
+    return fw
+
+
+# The board side of put_file: RAM files under /host, with the methods the
+# firmware's VFS calls (stat, open, ilistdir, ...).
+HOSTFS = """\
+import io, vfs, os
+class _HostFile(io.IOBase):
+    def __init__(self, fs, name, data):
+        self.fs = fs; self.name = name; self.data = data; self.off = 0
+    def readinto(self, buf):
+        n = min(len(buf), len(self.data) - self.off)
+        buf[:n] = memoryview(self.data)[self.off:self.off + n]
+        self.off += n
+        return n
+    def read(self, n=-1):
+        if n < 0: n = len(self.data) - self.off
+        b = bytes(memoryview(self.data)[self.off:self.off + n]); self.off += len(b)
+        return b
+    def write(self, b):
+        d = self.data; end = self.off + len(b)
+        if end > len(d): d.extend(bytes(end - len(d)))
+        d[self.off:end] = b; self.off = end
+        return len(b)
+    def seek(self, off, whence=0):
+        self.off = off if whence == 0 else (self.off + off if whence == 1 else len(self.data) + off)
+        return self.off
+    def tell(self): return self.off
+    def ioctl(self, req, arg): return 0
+    def close(self): pass
+    def flush(self): pass
+    def __enter__(self): return self
+    def __exit__(self, *a): pass
+class _HostFS:
+    def __init__(self): self.files = {}
+    def mount(self, ro, mkfs): pass
+    def umount(self): pass
+    def chdir(self, p): pass
+    def stat(self, p):
+        p = p.strip('/')
+        if p == '' or any(k.startswith(p + '/') for k in self.files): return (0x4000,0,0,0,0,0,0,0,0,0)
+        if p in self.files: return (0x8000,0,0,0,0,0,len(self.files[p]),0,0,0)
+        raise OSError(2)
+    def ilistdir(self, p):
+        p = p.strip('/'); pre = p + '/' if p else ''
+        seen = []
+        for k in self.files:
+            if k.startswith(pre):
+                n = k[len(pre):].split('/')[0]
+                if n not in seen:
+                    seen.append(n)
+                    yield (n, 0x4000 if '/' in k[len(pre):] else 0x8000, 0, 0)
+    def open(self, p, mode):
+        p = p.strip('/')
+        if 'w' in mode: self.files[p] = bytearray()
+        elif p not in self.files: raise OSError(2)
+        return _HostFile(self, p, self.files[p])
+    def remove(self, p): del self.files[p.strip('/')]
+    def mkdir(self, p): pass
+_hostfs = _HostFS()
+vfs.mount(_hostfs, '/host')
+"""
+
+
+class QemuBoard:
+    """One running board.  exec() runs code through the raw REPL and
+    returns (stdout, stderr) as bytes; stderr holds the traceback of an
+    uncaught exception."""
+
+    def __init__(self, name, timeout=60, log=None):
+        self.name = name
+        self.info = board_json(name)
+        self.fw = firmware(name)
+        if not os.path.exists(self.fw):
+            raise BoardError("%s: no firmware at %s (ports/qemu/build.sh %s)" % (
+                name, self.fw, name))
+        self.log = log
+        self.proc = None
+        self.buf = b""
+        self.hostfs = False
+        self.boot(timeout)
+
+    # ------------------------------------------------------------ process
+    def command(self):
+        cmd = list(self.info["qemu"]) + ["-nographic", "-monitor", "none", "-serial", "stdio",
+                                         "-kernel", self.fw]
+        if cmd[0] == "qemu-system-arm":
+            cmd.append("-semihosting")
+        return cmd
+
+    def boot(self, timeout=60):
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     bufsize=0)
+        self.buf = b""
+        self.hostfs = False
+        self.read_until(b">>> ", timeout)
+        self.write(b"\r\x01")
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout)
+
+    def close(self):
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def write(self, data):
+        try:
+            self.proc.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            raise BoardError("%s: QEMU exited (%s)" % (self.name, self.tail()))
+
+    def tail(self):
+        return self.buf[-300:].decode("utf-8", "replace")
+
+    def read_until(self, marker, timeout):
+        """Bytes up to `marker` (the marker is consumed, not returned)."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while True:
+            i = self.buf.find(marker)
+            if i >= 0:
+                out = self.buf[:i]
+                self.buf = self.buf[i + len(marker):]
+                return out
+            left = deadline - time.monotonic()
+            if left <= 0:
+                got = self.tail()
+                self.close()
+                raise BoardError("%s: no %r after %ds; last output: %r" % (
+                    self.name, marker, timeout, got))
+            r, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if r:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    got = self.tail()
+                    self.close()
+                    raise BoardError("%s: QEMU exited; last output: %r" % (self.name, got))
+                self.buf += chunk
+
+    # ---------------------------------------------------------- raw REPL
+    def exec_start(self, code):
+        if isinstance(code, str):
+            code = code.encode()
+        self.write(code + b"\x04")
+        st = self.read_until(b"OK", 30)
+        if st.strip(b">"):
+            raise BoardError("%s: raw REPL out of step: %r" % (self.name, st))
+
+    def exec_finish(self, timeout):
+        out = self.read_until(b"\x04", timeout)
+        err = self.read_until(b"\x04>", timeout)
+        return out, err
+
+    def exec(self, code, timeout=120):
+        self.exec_start(code)
+        return self.exec_finish(timeout)
+
+    def check(self, code, timeout=120):
+        """exec(); raises BoardError with the board's traceback on an error."""
+        out, err = self.exec(code, timeout)
+        if err:
+            raise BoardError("%s: %s" % (self.name, (out + err).decode("utf-8", "replace")))
+        return out.decode("utf-8", "replace")
+
+    def soft_reset(self, timeout=60):
+        """Ctrl-D at the raw REPL: a fresh interpreter (the frozen runtime
+        is imported again by whatever runs next)."""
+        self.write(b"\x04")
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout)
+        self.hostfs = False
+
+    def put_file(self, name, data, timeout=300):
+        """`data` as the RAM file /host/NAME on the board."""
+        if not self.hostfs:
+            self.check(HOSTFS)
+            self.hostfs = True
+        self.exec_start("import micropython, sys\n"
+                        "micropython.kbd_intr(-1)\n"
+                        "_b = bytearray(%d)\n"
+                        "sys.stdin.buffer.readinto(_b)\n"
+                        "micropython.kbd_intr(3)\n"
+                        "_hostfs.files[%r] = _b\n"
+                        "del _b\n" % (len(data), name.strip("/")))
+        self.write(bytes(data))
+        out, err = self.exec_finish(timeout)
+        if err:
+            raise BoardError("%s: put_file %s: %s" % (self.name, name, err.decode("utf-8", "replace")))
+        return "/host/" + name.strip("/")
+
+
+def run_app(board, wasm, args=(), cli_args=(), timeout=600, out=None):
+    """Runs a .wasm (or wamrc .mpy) with the board's wamr_mpy.cli, its
+    output to `out` (a binary stream) at the end; returns the exit status."""
+    out = out or sys.stdout.buffer
+    with open(wasm, "rb") as f:
+        data = f.read()
+    with QemuBoard(board) as b:
+        b.put_file(os.path.basename(wasm), data)
+        # run from /host with the file's own name (the app sees it as argv[0])
+        path = os.path.basename(wasm)
+        code = ("import os\nos.chdir('/host')\nfrom wamr_mpy import cli\n_rc = 0\n"
+                "try:\n    _rc = cli.main(%r)\n"
+                "except SystemExit as e:\n    _rc = e.args[0] if e.args else 0\n"
+                "print('\\x00qemu-exit=%%s' %% _rc)\n"
+                % (list(cli_args) + [path] + list(args)))
+        got, err = b.exec(code, timeout)
+        text = got.replace(b"\r\n", b"\n")
+        mark = b"\x00qemu-exit="
+        i = text.rfind(mark)
+        rc = 1
+        if i >= 0:
+            try:
+                rc = int(text[i + len(mark):].split(b"\n", 1)[0].strip() or b"0")
+            except ValueError:
+                rc = 1
+            text = text[:i]
+        out.write(text)
+        out.flush()
+        if err:
+            sys.stderr.buffer.write(err.replace(b"\r\n", b"\n"))
+            rc = rc or 1
+        return rc
