@@ -43,23 +43,54 @@ def firmware(name):
     return os.path.join(BUILD, name, "firmware.elf")
 
 
+def sources_key(name):
+    """A hash of what the firmware is built from (the runtime, the port, the
+    board's configuration): a cached firmware with another key is stale."""
+    import hashlib
+    h = hashlib.sha256()
+    tops = [os.path.join(ROOT, "wamr_mpy"), os.path.join(ROOT, "ports", "qemu"),
+            os.path.join(ROOT, "boards", name), os.path.join(ROOT, "Kconfig"),
+            os.path.join(ROOT, "tools", "wamrboard.py")]
+    for top in tops:
+        files = [top] if os.path.isfile(top) else sorted(
+            os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs
+            if not f.endswith(".pyc"))
+        for path in files:
+            h.update(os.path.relpath(path, ROOT).encode())
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
 def build_firmware(name, timeout=1800):
-    """ports/qemu/build.sh NAME unless its firmware exists; one build at a
-    time (pytest-xdist workers share build/)."""
+    """ports/qemu/build.sh NAME unless its firmware is there and built from
+    the current sources; one build at a time (pytest-xdist workers share
+    build/)."""
     fw = firmware(name)
-    if os.path.exists(fw):
+    stamp = os.path.join(BUILD, name, "sources.sha256")
+    key = sources_key(name)
+
+    def fresh():
+        try:
+            with open(stamp) as f:
+                return os.path.exists(fw) and f.read() == key
+        except OSError:
+            return False
+    if fresh():
         return fw
     import fcntl
     os.makedirs(BUILD, exist_ok=True)
     with open(os.path.join(BUILD, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.exists(fw):
+        if fresh():
             return fw
         r = subprocess.run([os.path.join(ROOT, "ports", "qemu", "build.sh"), name],
                            capture_output=True, text=True, timeout=timeout)
-    if r.returncode != 0:
-        raise BoardError("ports/qemu/build.sh %s failed:\n%s%s" % (
-            name, r.stdout[-3000:], r.stderr[-3000:]))
+        if r.returncode != 0:
+            raise BoardError("ports/qemu/build.sh %s failed:\n%s%s" % (
+                name, r.stdout[-3000:], r.stderr[-3000:]))
+        with open(stamp, "w") as f:
+            f.write(key)
     return fw
 
 
@@ -247,13 +278,17 @@ class QemuBoard:
         if not self.hostfs:
             self.check(HOSTFS)
             self.hostfs = True
+        # The UART's bytes are checked for Ctrl-C as they arrive: the data
+        # goes out once the board has turned that off and says so
         self.exec_start("import micropython, sys\n"
                         "micropython.kbd_intr(-1)\n"
                         "_b = bytearray(%d)\n"
+                        "print('\\x06put')\n"
                         "sys.stdin.buffer.readinto(_b)\n"
                         "micropython.kbd_intr(3)\n"
                         "_hostfs.files[%r] = _b\n"
                         "del _b\n" % (len(data), name.strip("/")))
+        self.read_until(b"\x06put\r\n", timeout)
         self.write(bytes(data))
         out, err = self.exec_finish(timeout)
         if err:
