@@ -92,3 +92,42 @@ except wamr_mpy.Trap as e:
     assert lines[3] == "5", out
     assert lines[4] == "3 128", out
     assert lines[5] == "trap call stack exhausted 128", out
+
+
+def test_a_fresh_memory_after_many_instances_on_a_small_heap(tmp_path):
+    """A long-running program (the app manager, a spec run on a board)
+    makes and drops instances: each new one still gets its linear memory
+    and can grow it on a 512 KiB heap (64-bit objects).  The interpreter's bounded record of
+    decoded bodies once kept every dead instance (and its memory) alive,
+    and memory.grow built a temporary of the whole growth."""
+    wat = tmp_path / "m.wat"
+    wat.write_text("""(module (memory 1 4)
+      (func $f (param i32) (result i32) local.get 0 i32.const 3 i32.mul)
+      (func $g (param i32) (result i32) local.get 0 call $f i32.const 1 i32.add)
+      (func (export "run") (param i32) (result i32)
+        (i32.store (i32.const 65532) (call $g (local.get 0)))
+        (drop (memory.grow (i32.const 1)))
+        (i32.add (memory.size) (i32.load (i32.const 65532)))))""")
+    wasm = tmp_path / "m.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(wasm)], check=True)
+    out = check_mp(
+        "import gc, wamr_mpy\n"
+        "wamr_mpy.init()\n"
+        "data = open(%r, 'rb').read()\n"
+        "bad = []\n"
+        "for i in range(40):\n"
+        "    inst = wamr_mpy.load(data).instantiate()\n"
+        "    r = inst.call('run', i)\n"
+        "    if r != 2 + 3 * i + 1:\n"
+        "        bad.append(r)\n"
+        "    inst = None\n"
+        "    if i == 0:\n"
+        "        gc.collect()\n"
+        "        base = gc.mem_alloc()\n"
+        "gc.collect()\n"
+        "print(len(bad), gc.mem_alloc() - base, bad[:3])\n" % str(wasm),
+        heapsize="512K", env={"WAMR_CONFIG": "CODE_CACHE_WORDS=8192,DEFAULT_TIER=interp"})
+    bad, grown = map(int, out.split()[:2])
+    assert bad == 0, out
+    # nothing of the dropped instances stays (each had a 128 KiB memory)
+    assert grown < 16384, out

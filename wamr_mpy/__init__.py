@@ -97,7 +97,9 @@ def init():
     small heap, collect garbage every config.GC_THRESHOLD bytes allocated
     (-1: a sixteenth of the heap) so long-lived objects stay packed and
     large blocks remain available, and reserve config.MEMORY_LIMIT bytes of
-    linear memory before the heap fragments."""
+    linear memory before the heap fragments.  A long-running program calls
+    it again between apps: the reservation the last memory took is made
+    again once that memory's instance is gone."""
     import gc
     from . import config
     from .memory import reserve
@@ -110,6 +112,7 @@ def init():
             gc.threshold(th)
     lim = getattr(config, "MEMORY_LIMIT", 0)
     if lim:
+        gc.collect()
         reserve(lim)
     return True
 

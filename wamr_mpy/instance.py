@@ -111,6 +111,7 @@ class Instance:
         self.stack_size = stack_size or config.STACK_SIZE
         self.heap_size = config.HEAP_SIZE if heap_size is None else heap_size
         self.env = None
+        self.ccache = None    # interp's bounded record of decoded bodies
         self.fuel = None
         self.exception = None
         self.funcs = []

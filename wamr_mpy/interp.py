@@ -139,11 +139,13 @@ class ExecEnv:
         self.depth = 0   # Python-level re-entries (host -> wasm)
 
 
-# Decoded bodies cost RAM (a list word per operand); on boards the total is
-# bounded by config.CODE_CACHE_WORDS and the oldest bodies are dropped (and
-# decoded again when next called).  0 means no bound.
-_cache = []
-_cache_words = [0]
+# Decoded bodies cost RAM (a list word per operand); on boards each
+# instance's total is bounded by config.CODE_CACHE_WORDS and its oldest
+# bodies are dropped (and decoded again when next called).  0 means no
+# bound.  The record lives on the instance (inst.ccache: [words, f, w, ...]):
+# a module-wide list would hold every function it ever saw, and with it
+# each dead instance and its linear memory (on a 400 KiB board, a spec file
+# left 120 KB that no later module could use).
 
 
 def grow_stack(env, fsp, need):
@@ -190,14 +192,20 @@ def compile_func(f):
     f.tc = (c.code, c.nparams, c.ninit, c.inits, c.nslots, f.inst)
     limit = getattr(config, "CODE_CACHE_WORDS", 0)
     if limit:
-        _cache.append((f, words))
-        _cache_words[0] += words
-        while _cache_words[0] > limit and len(_cache) > 1:
-            g, w = _cache.pop(0)
-            _cache_words[0] -= w
+        inst = f.inst
+        cache = inst.ccache
+        if cache is None:
+            cache = inst.ccache = [0]
+        cache.append(f)
+        cache.append(words)
+        cache[0] += words
+        while cache[0] > limit and len(cache) > 3:
+            g = cache.pop(1)
+            w = cache.pop(1)
+            cache[0] -= w
             g.tc = None
-            if w and g.inst is not None and g.inst.module is not None:
-                g.inst.module.codes[g.idx] = None
+            if w and inst.module is not None:
+                inst.module.codes[g.idx] = None
     return f.tc
 
 

@@ -34,6 +34,28 @@ def _take_reserved(n):
     return None
 
 
+def _alloc(n):
+    import gc
+    if n > 4096 and hasattr(gc, "mem_free") and n * 8 > gc.mem_free() + gc.mem_alloc():
+        # large for this heap: collect first, so that first fit puts it as
+        # low as it can go and leaves it room to grow in place
+        gc.collect()
+    try:
+        return bytearray(n)
+    except MemoryError:
+        pass
+    except OverflowError:
+        # 2 GiB or more is no machine word on a 32-bit port
+        raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
+    # the block may be held by instances that are gone but not yet collected
+    # (a long-running program: the app manager, a spec run)
+    gc.collect()
+    try:
+        return bytearray(n)
+    except MemoryError:
+        raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
+
+
 class Memory:
     """`size` is in pages.  With `limit` (bytes) below the declared size (an
     embedder squeezing a module onto a small board) only that much is
@@ -49,11 +71,7 @@ class Memory:
             n = limit
         self.data = _take_reserved(n)
         if self.data is None:
-            try:
-                self.data = bytearray(n)
-            except (MemoryError, OverflowError):
-                # OverflowError: 2 GiB or more is no machine word on a 32-bit port
-                raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
+            self.data = _alloc(n)
 
     def limit(self):
         cap = 65536 if self.max is None else self.max
@@ -65,12 +83,26 @@ class Memory:
             return old
         if self.capped or old + n > self.limit():
             return -1
-        try:
-            # bytearray, not bytes: MicroPython 1.23 builds bytes() only
-            # from a small int, and n may be a big one on 32-bit words
-            self.data.extend(bytearray(n * PAGE))
-        except (MemoryError, OverflowError):
-            return -1
+        d = self.data
+        # 4 KiB of zeros at a time: a temporary of the whole growth would
+        # need that much more heap and, allocated right behind the memory,
+        # keep it from growing in place (on a 400 KiB board, 1 -> 3 pages
+        # failed with 330 KB free)
+        z = bytearray(4096)
+        k = n * (PAGE // 4096)
+        collected = False
+        while k:
+            try:
+                d.extend(z)
+                k -= 1
+            except (MemoryError, OverflowError):
+                if collected:
+                    # a failed grow leaves the size as it was
+                    d[old * PAGE:] = b""
+                    return -1
+                import gc
+                gc.collect()
+                collected = True
         self.size = old + n
         return old
 

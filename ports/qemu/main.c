@@ -48,7 +48,11 @@ void gc_collect(void) {
 }
 
 void nlr_jump_fail(void *val) {
-    mp_hal_stdout_tx_str("FATAL: uncaught NLR\r\n");
+    // an exception with no handler: one raised outside any program, as
+    // MemoryError while the REPL reads a command into a full heap
+    mp_hal_stdout_tx_str("FATAL: uncaught ");
+    mp_hal_stdout_tx_str(mp_obj_get_type_str(MP_OBJ_FROM_PTR(val)));
+    mp_hal_stdout_tx_str(" outside any program\r\n");
     board_exit(3);
 }
 

@@ -26,6 +26,10 @@ _file = None
 def begin(name, source, folder):
     global _file
     import wamr_mpy
+    # the last file's instances go first: init() collects them and sets
+    # config.MEMORY_LIMIT aside again, as a board's main program does
+    _file = None
+    wamr_mpy.init()
     _file = BoardSpecFile(folder + "/" + name + ".json", wamr_mpy, print)
     _file.result.source = source
     print("%s F %s %s" % (run_spec.STREAM_PREFIX, name, source))
