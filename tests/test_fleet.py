@@ -400,3 +400,42 @@ def test_install_streams_into_the_store(fleet, tmp_path):
                     "GET")
     assert r.returncode == 69
     assert app_sums(F.presence(b), "roomy") == {"big": sha(big.read_bytes())}
+
+
+def test_replace_and_rollback_over_tcp(tmp_path):
+    """--replace and --rollback are the device's, not MQTT's: the same over
+    a TCP link."""
+    from test_app_e2e import free_port
+    from mp import MICROPYTHON
+    port = free_port()
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join([ROOT, ".frozen"]))
+    dev = subprocess.Popen([MICROPYTHON, "-X", "heapsize=512K", "-m",
+                            "wamr_mpy.app", "--tcp", "127.0.0.1:%d" % port,
+                            "--store", str(tmp_path / "apps"), "--quiet"],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        tool = [sys.executable, F.HOST_TOOL, "-P", str(port)]
+        deadline = time.monotonic() + 30
+        while True:
+            r = subprocess.run(tool + ["-q"], capture_output=True,
+                               text=True, timeout=60)
+            if r.returncode == 69 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        v1, v2 = HANDLER, version2(tmp_path)
+
+        def run(*args):
+            return subprocess.run(tool + list(args), capture_output=True,
+                                  text=True, timeout=60)
+        assert run("-i", "handler", "-f", v1).returncode == 65
+        r = run("-i", "handler", "-f", v2, "--replace")
+        assert r.returncode == 65 and '"prev":\t"%s"' % sha(v1) in r.stdout
+        r = run("--rollback", "handler")
+        assert r.returncode == 68 and '"sum":\t"%s"' % sha(v1) in r.stdout
+        r = run("--rollback", "handler")
+        assert r.returncode == 160 and "no previous version" in r.stdout
+        assert run("-r", "/app/handler/url1", "-A", "GET").returncode == 69
+    finally:
+        dev.kill()
+        dev.wait(10)

@@ -27,6 +27,26 @@ def reserve(nbytes):
     _reserved.append(bytearray(nbytes))
 
 
+def hand_down(buf):
+    """Zero the buffer of a memory whose instance is gone and set it aside
+    for the next memory of its size (an app replaced by its next version:
+    in a fragmented heap the one block of that size is the old one's)."""
+    z = bytes(min(len(buf), 1024))
+    mv = memoryview(buf)
+    for i in range(0, len(buf), len(z)):
+        k = min(len(z), len(buf) - i)
+        mv[i:i + k] = z[:k]
+    _reserved.append(buf)
+
+
+def take_back(buf):
+    """Forget a buffer hand_down set aside that no memory took."""
+    for i in range(len(_reserved)):
+        if _reserved[i] is buf:
+            del _reserved[i]
+            return
+
+
 def _take_reserved(n):
     for i in range(len(_reserved)):
         if len(_reserved[i]) == n:

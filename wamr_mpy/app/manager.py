@@ -224,15 +224,16 @@ class Manager:
             req = P.unpack_request_head(prefix, size)
         except P.ProtocolError:
             return None
-        if req.action != P.PUT or not P.check_url_start(req.url, "/applet") \
-                or self._versions(req, P.query_of(req.url, "/applet")):
-            # (a replace is received whole: upgrade.py stages it)
+        if req.action != P.PUT or not P.check_url_start(req.url, "/applet"):
             return None
-        from .install_stream import InstallStream
         self.stats["frames"] += 1
         self.stats["requests"] += 1
         req.sender = P.ID_HOST
         self._remember_mid(req.mid, link)
+        if self._versions(req, P.query_of(req.url, "/applet")):
+            from .upgrade import replace_stream
+            return replace_stream(self, req, size - len(prefix))
+        from .install_stream import InstallStream
         return InstallStream(self, req, size - len(prefix))
 
     def add_link(self, link):

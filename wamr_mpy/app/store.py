@@ -434,20 +434,28 @@ class Store:
 
     # -- replace and roll back -----------------------------------------------
 
-    def stage(self, name, data, heap, timers, wd):
-        """Write a new version of installed app `name` to a file no index
-        line names; returns its Entry for commit_replace.  Until then the
-        index still says the old version (a power loss leaves it)."""
+    def stage_writer(self, name, size=None):
+        """A Writer for a new version of installed app `name`, into a file
+        no index line names: until commit_replace the index still says the
+        old version (a power loss leaves it)."""
         used = [e.file for e in self.entries + list(self.prevs.values())
                 if e.name == name]
         for fn in (name + ".wasm", name + "~1.wasm", name + "~2.wasm"):
             if fn not in used:
                 break
-        w = self.writer(name, len(data), fn)
+        return self.writer(name, size, fn)
+
+    def staged(self, w, size, csum, heap, timers, wd):
+        """The Entry of a version a stage_writer finished."""
+        _pause("replace-staged")
+        return Entry(w.name, size, csum, heap, timers, wd, w.file)
+
+    def stage(self, name, data, heap, timers, wd):
+        """stage_writer for a module held in RAM; returns its Entry."""
+        w = self.stage_writer(name, len(data))
         w.write(data)
         size, csum = w.finish()
-        _pause("replace-staged")
-        return Entry(name, size, csum, heap, timers, wd, fn)
+        return self.staged(w, size, csum, heap, timers, wd)
 
     def discard(self, staged):
         """Drop a staged version that did not start."""
