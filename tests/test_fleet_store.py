@@ -83,3 +83,46 @@ def test_store_reads_the_plain_index(tmp_path):
                    "print([(e.name, e.file, p) for e, p in s.load()])\n"
                    % str(st))
     assert out.strip() == "[('b', 'b.wasm', %r)]" % str(st / "b.wasm")
+
+
+REPLACES = r"""
+import asyncio, gc
+from wamr_mpy.app.__main__ import make_manager
+from wamr_mpy.app import protocol as P
+
+class Link:
+    name = "test"
+    alive = True
+
+    def send(self, data):
+        print(P.unpack_response(data[8:]).status)
+
+    def close(self):
+        pass
+
+async def main():
+    mgr = make_manager(%r, quiet=True, port_module=False)
+    mgr.start()
+    link = Link()
+    mgr.add_link(link)
+    versions = [open(p, "rb").read() for p in %r]
+    def frame(url, wasm):
+        return P.encode_frame(2, P.pack_request(P.Request(url, P.PUT,
+                                                          P.FMT_RAW, wasm, 1)))
+    mgr.feed(link, frame("/applet?name=h", versions[0]))
+    for i in range(8):
+        await asyncio.sleep_ms(20)
+        mgr.feed(link, frame("/applet?name=h&replace=1", versions[1 - i %% 2]))
+    await asyncio.sleep_ms(20)
+    gc.collect()
+
+asyncio.run(main())
+"""
+
+
+def test_replaces_in_a_row_on_a_small_heap(tmp_path):
+    """Eight streamed replaces on a 512 KiB heap: each new version gets the
+    old one's linear memory (memory.hand_down)."""
+    from test_fleet import HANDLER, version2
+    code = REPLACES % (str(tmp_path / "st"), [HANDLER, version2(tmp_path)])
+    assert check_mp(code, heapsize="512K").split() == ["65"] * 9
