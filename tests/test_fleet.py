@@ -416,7 +416,7 @@ def test_replace_and_rollback_over_tcp(tmp_path):
                            stderr=subprocess.DEVNULL)
     try:
         tool = [sys.executable, F.HOST_TOOL, "-P", str(port)]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             r = subprocess.run(tool + ["-q"], capture_output=True,
                                text=True, timeout=60)
@@ -425,17 +425,17 @@ def test_replace_and_rollback_over_tcp(tmp_path):
             time.sleep(0.2)
         v1, v2 = HANDLER, version2(tmp_path)
 
-        def run(*args):
-            return subprocess.run(tool + list(args), capture_output=True,
-                                  text=True, timeout=60)
-        assert run("-i", "handler", "-f", v1).returncode == 65
-        r = run("-i", "handler", "-f", v2, "--replace")
-        assert r.returncode == 65 and '"prev":\t"%s"' % sha(v1) in r.stdout
-        r = run("--rollback", "handler")
-        assert r.returncode == 68 and '"sum":\t"%s"' % sha(v1) in r.stdout
-        r = run("--rollback", "handler")
-        assert r.returncode == 160 and "no previous version" in r.stdout
-        assert run("-r", "/app/handler/url1", "-A", "GET").returncode == 69
+        def run(want, *args):
+            r = subprocess.run(tool + ["-t", "30000"] + list(args),
+                               capture_output=True, text=True, timeout=120)
+            assert r.returncode == want, (args, r.stdout, r.stderr)
+            return r.stdout
+        run(65, "-i", "handler", "-f", v1)
+        out = run(65, "-i", "handler", "-f", v2, "--replace")
+        assert '"prev":\t"%s"' % sha(v1) in out
+        assert '"sum":\t"%s"' % sha(v1) in run(68, "--rollback", "handler")
+        assert "no previous version" in run(160, "--rollback", "handler")
+        run(69, "-r", "/app/handler/url1", "-A", "GET")
     finally:
         dev.kill()
         dev.wait(10)
