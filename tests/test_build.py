@@ -177,6 +177,20 @@ def test_native_module_gets_the_board_arch(tmp_path):
             assert "interp_fast_probe.py" in info["dropped"] and native == []
 
 
+def test_64_bit_word_code_left_out_of_32_bit_boards(tmp_path):
+    """`_W64 = const(1)` (code for 64-bit machine words, such as the fast
+    loop's one-word f64 arithmetic) becomes const(0) for a board whose words
+    have 32 bits, so MicroPython's compiler leaves that code out there."""
+    for name in ("RPI_PICO", "UNIX"):
+        out = str(tmp_path / name)
+        build(name, out)
+        src = open(os.path.join(out, "src", "wamr_mpy", "interp_fast_loop.py")).read()
+        assert ("_W64 = const(0)" in src) == (name == "RPI_PICO"), name
+        assert ("_W64 = const(1)" in src) == (name == "UNIX"), name
+    assert wb.fold_config("_W64 = const(1)\n", {"ARCH": "xtensawin"}) == "_W64 = const(0)\n"
+    assert wb.fold_config("_W64 = const(1)\n", {"ARCH": "x64"}) == "_W64 = const(1)\n"
+
+
 def _partition_table(entries):
     rows = b""
     for label, ptype, sub, off, size in entries:

@@ -664,8 +664,23 @@ def fold_config(source, values):
                                 if isinstance(v, (bool, int, str)))))
     out = _FOLD_CACHE.get(key)
     if out is None:
-        out = _FOLD_CACHE[key] = _fold_config(source, vals)
+        out = _FOLD_CACHE[key] = _fold_word_size(_fold_config(source, vals),
+                                                 vals.get("ARCH"))
     return out
+
+
+# mpy-cross -march names whose machine word (viper's int) has 64 bits
+WORD64_ARCHES = ("x64", "rv64imc")
+
+
+def _fold_word_size(source, arch):
+    """Code for 64-bit machine words only sits under `if _W64` with
+    `_W64 = const(1)` at the top of its module: for an arch with 32-bit
+    words that becomes const(0), so MicroPython's compiler leaves the code
+    out of the board's build."""
+    if arch is None or arch in WORD64_ARCHES:
+        return source
+    return re.sub(r"^_W64 = const\(1\)", "_W64 = const(0)", source, flags=re.M)
 
 
 def ast_literal(text):

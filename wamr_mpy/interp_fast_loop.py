@@ -16,6 +16,11 @@ from micropython import const
 
 from .interp_fast_run import trap, refuel, grow, compile_fn, callx, calli
 
+# 1: compile the paths for 64-bit machine words (they run where W != 0);
+# tools/build sets 0 for a board whose words have 32 bits, so MicroPython's
+# compiler leaves them out of the board's loop
+_W64 = const(1)
+
 _ADDI = const(0)
 _ADD = const(1)
 _LD32 = const(2)
@@ -33,74 +38,74 @@ _SELECT = const(13)
 _ROTL = const(14)
 _RET = const(15)
 _CALL = const(16)
-_ST32 = const(17)
-_BR = const(18)
-_JEQ = const(19)
-_JNE = const(20)
-_JLT_S = const(21)
-_JLT_U = const(22)
-_JGT_S = const(23)
-_JGT_U = const(24)
-_JLE_S = const(25)
-_JLE_U = const(26)
-_JGE_S = const(27)
-_JGE_U = const(28)
-_JEQI = const(29)
-_JNEI = const(30)
-_JLT_SI = const(31)
-_JLT_UI = const(32)
-_JGT_SI = const(33)
-_JGT_UI = const(34)
-_SUB = const(35)
-_AND = const(36)
-_OR = const(37)
-_SHL = const(38)
-_SHR_S = const(39)
-_SHR_U = const(40)
-_ORI = const(41)
-_XORI = const(42)
-_SHR_SI = const(43)
-_MULI = const(44)
-_EQZ = const(45)
-_EQ = const(46)
-_NE = const(47)
-_LT_S = const(48)
-_LT_U = const(49)
-_GT_S = const(50)
-_GT_U = const(51)
-_LE_S = const(52)
-_LE_U = const(53)
-_GE_S = const(54)
-_GE_U = const(55)
-_EQI = const(56)
-_NEI = const(57)
-_LT_SI = const(58)
-_LT_UI = const(59)
-_GT_SI = const(60)
-_GT_UI = const(61)
-_BRZ = const(62)
-_CONST = const(63)
-_GGET = const(64)
-_GSET = const(65)
-_LD8U = const(66)
-_ST8 = const(67)
-_ST32A = const(68)
-_LD8S = const(69)
-_LD16U = const(70)
-_LD16S = const(71)
-_ST16 = const(72)
-_LD64 = const(73)
-_ST64 = const(74)
-_LD64_8S = const(75)
-_LD64_8U = const(76)
-_LD64_16S = const(77)
-_LD64_16U = const(78)
-_LD64_32S = const(79)
-_LD64_32U = const(80)
-_MOV2 = const(81)
-_CONST2 = const(82)
-_BRT = const(83)
-_CALLI = const(84)
+_CALLI = const(17)
+_ST32 = const(18)
+_BR = const(19)
+_JEQ = const(20)
+_JNE = const(21)
+_JLT_S = const(22)
+_JLT_U = const(23)
+_JGT_S = const(24)
+_JGT_U = const(25)
+_JLE_S = const(26)
+_JLE_U = const(27)
+_JGE_S = const(28)
+_JGE_U = const(29)
+_JEQI = const(30)
+_JNEI = const(31)
+_JLT_SI = const(32)
+_JLT_UI = const(33)
+_JGT_SI = const(34)
+_JGT_UI = const(35)
+_SUB = const(36)
+_AND = const(37)
+_OR = const(38)
+_SHL = const(39)
+_SHR_S = const(40)
+_SHR_U = const(41)
+_ORI = const(42)
+_XORI = const(43)
+_SHR_SI = const(44)
+_MULI = const(45)
+_EQZ = const(46)
+_EQ = const(47)
+_NE = const(48)
+_LT_S = const(49)
+_LT_U = const(50)
+_GT_S = const(51)
+_GT_U = const(52)
+_LE_S = const(53)
+_LE_U = const(54)
+_GE_S = const(55)
+_GE_U = const(56)
+_EQI = const(57)
+_NEI = const(58)
+_LT_SI = const(59)
+_LT_UI = const(60)
+_GT_SI = const(61)
+_GT_UI = const(62)
+_BRZ = const(63)
+_CONST = const(64)
+_GGET = const(65)
+_GSET = const(66)
+_LD8U = const(67)
+_ST8 = const(68)
+_ST32A = const(69)
+_LD8S = const(70)
+_LD16U = const(71)
+_LD16S = const(72)
+_ST16 = const(73)
+_LD64 = const(74)
+_ST64 = const(75)
+_LD64_8S = const(76)
+_LD64_8U = const(77)
+_LD64_16S = const(78)
+_LD64_16U = const(79)
+_LD64_32S = const(80)
+_LD64_32U = const(81)
+_MOV2 = const(82)
+_CONST2 = const(83)
+_BRT = const(84)
 _ROTR = const(85)
 _DIV_S = const(86)
 _DIV_U = const(87)
@@ -188,6 +193,8 @@ def loop(env) -> int:
     xh = env.xh
     xt = env.xt
     fop = env.fop                # interp_fast_float.fop, once a function needs it
+    te = env.te                  # the elements of each table
+    ic = env.ic                  # call_indirect caches
     xs = env.fx
     XP = ptr32(xs)
     SB = 1
@@ -307,24 +314,63 @@ def loop(env) -> int:
                 fp = FR[fsp + 1]
                 I = ptr32(cb + (FR[fsp] << 2))
                 F = ptr32(sb + (fp << 2))
-            elif op == _CALL:
-                fi = I[1]
-                e = ENT[fi]
-                if e & SB:
-                    # not compiled yet (-1; loads zero-extended on 64-bit)
-                    P[0] = fuel
-                    pc = (int(I) - cb) >> 2
-                    compile_fn(env, fi, pc)
-                    fop = env.fop
-                    C = ptr32(code)
-                    cb = int(C)
-                    I = ptr32(cb + (pc << 2))
+            elif op <= _CALLI:
+                # CALL fi base; CALLI typeidx tableidx c base k: call_indirect
+                # of element F[c] of a table, through the call site's cache
+                # ic[k] (the function object) and ic[k + 1] (its index) of
+                # the last callee it checked
+                if op == _CALLI:
+                    fi = -1
+                    x = F[I[3]]
+                    el = te[I[2]]
+                    if uint(x) < uint(int(len(el))):
+                        if el[x] is ic[I[5]]:
+                            fi = int(ic[I[5] + 1])
+                    if fi < 0:
+                        P[0] = fuel
+                        pc = (int(I) - cb) >> 2
+                        fi = int(calli(env, pc, fp, fsp))
+                        fop = env.fop
+                        C = ptr32(code)
+                        cb = int(C)
+                        FR = ptr32(frames)
+                        flim = int(len(frames)) - 2
+                        S = ptr32(cells)
+                        sb = int(S)
+                        ncells = int(len(cells))
+                        mem = env.mem
+                        M8 = ptr8(mem)
+                        M32 = ptr32(mem)
+                        mlen = int(len(mem))
+                        fuel = P[0]
+                        I = ptr32(cb + (pc << 2))
+                        F = ptr32(sb + (fp << 2))
+                        if fi < 0:
+                            # called from Python
+                            I = ptr32(int(I) + 24)
+                            continue
+                    e = ENT[fi]
+                    nfp = fp + I[4]
+                    n = 6
+                else:
+                    fi = I[1]
                     e = ENT[fi]
                     if e & SB:
-                        # the portable interpreter runs it: compile_fn made
-                        # this a CALLX
-                        continue
-                nfp = fp + I[2]
+                        # not compiled yet (-1; loads zero-extended on 64-bit)
+                        P[0] = fuel
+                        pc = (int(I) - cb) >> 2
+                        compile_fn(env, fi, pc)
+                        fop = env.fop
+                        C = ptr32(code)
+                        cb = int(C)
+                        I = ptr32(cb + (pc << 2))
+                        e = ENT[fi]
+                        if e & SB:
+                            # the portable interpreter runs it: compile_fn
+                            # made this a CALLX
+                            continue
+                    nfp = fp + I[2]
+                    n = 3
                 if fsp >= flim or nfp + C[e] > ncells:
                     P[0] = fuel
                     grow(env, nfp + C[e], fsp)
@@ -338,7 +384,7 @@ def loop(env) -> int:
                 if fuel <= 0:
                     P[0] = 0
                     fuel = int(refuel(env))
-                FR[fsp] = ((int(I) - cb) >> 2) + 3
+                FR[fsp] = ((int(I) - cb) >> 2) + n
                 FR[fsp + 1] = fp
                 fsp += 2
                 k = nfp + C[e + 1]
@@ -479,7 +525,7 @@ def loop(env) -> int:
             else:
                 F[I[1]] = 0
             I = ptr32(int(I) + 16)
-        elif op <= _CALLI:
+        elif op <= _BRT:
             if op == _BRZ:
                 if F[I[1]] == 0:
                     t = cb + (I[2] << 2)
@@ -554,59 +600,6 @@ def loop(env) -> int:
                         P[0] = 0
                         fuel = int(refuel(env))
                 I = ptr32(t)
-            elif op == _CALLI:
-                P[0] = fuel
-                pc = (int(I) - cb) >> 2
-                fi = int(calli(env, pc, fp, fsp))
-                fop = env.fop
-                C = ptr32(code)
-                cb = int(C)
-                FR = ptr32(frames)
-                flim = int(len(frames)) - 2
-                S = ptr32(cells)
-                sb = int(S)
-                ncells = int(len(cells))
-                mem = env.mem
-                M8 = ptr8(mem)
-                M32 = ptr32(mem)
-                mlen = int(len(mem))
-                fuel = P[0]
-                I = ptr32(cb + (pc << 2))
-                F = ptr32(sb + (fp << 2))
-                if fi < 0:
-                    I = ptr32(int(I) + 20)
-                    continue
-                e = ENT[fi]
-                nfp = fp + I[4]
-                if fsp >= flim or nfp + C[e] > ncells:
-                    grow(env, nfp + C[e], fsp)
-                    S = ptr32(cells)
-                    sb = int(S)
-                    ncells = int(len(cells))
-                    F = ptr32(sb + (fp << 2))
-                    FR = ptr32(frames)
-                    flim = int(len(frames)) - 2
-                fuel -= 1
-                if fuel <= 0:
-                    P[0] = 0
-                    fuel = int(refuel(env))
-                FR[fsp] = pc + 5
-                FR[fsp + 1] = fp
-                fsp += 2
-                k = nfp + C[e + 1]
-                n = k + C[e + 2]
-                while k < n:
-                    S[k] = 0
-                    k += 1
-                x = C[e + 4]
-                n = k + C[e + 3]
-                while k < n:
-                    S[k] = C[x]
-                    k += 1
-                    x += 1
-                fp = nfp
-                F = ptr32(sb + (fp << 2))
-                I = ptr32(cb + ((e + 5) << 2))
             elif op == _ST16 or op == _ST64:
                 a = F[I[1]]
                 ea = a + I[3]
@@ -973,7 +966,7 @@ def loop(env) -> int:
                 if op == _MUL64:
                     blo = F[b]
                     bhi = F[b + 1]
-                    if W != 0:
+                    if _W64 and W != 0:
                         # 64-bit words: one machine multiply of the low words
                         x = alo * blo
                         F[d] = x
@@ -1170,7 +1163,7 @@ def loop(env) -> int:
             k = I[4]
             d = I[1]
             v = 0                       # 1: done here
-            if W != 0 and k >= 0x61 and k <= 0xA2 and (k <= 0x66 or k >= 0xA0):
+            if _W64 and W != 0 and k >= 0x61 and k <= 0xA2 and (k <= 0x66 or k >= 0xA0):
                 # 64-bit words: f64 compares, add, sub, mul of normal numbers
                 # in a machine word; zeros, subnormals, infinities, NaNs and
                 # results outside the normal range go to fop

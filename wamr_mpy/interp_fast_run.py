@@ -15,6 +15,7 @@ from .interp_fast_ext import read, write, Unsupported
 
 FUEL_CHUNK = 0x3FFFFFFF      # largest fuel the loop holds at once (small int on boards)
 INTERP = -2                  # ent[] of a function the portable interpreter runs
+_EMPTY = object()            # an empty call_indirect cache slot
 MAX_REENTRY = 16             # host -> wasm nesting on one env (Python stack)
 INITIAL_CELLS = 512
 
@@ -57,6 +58,7 @@ class Prog:
         self.xtix = {}
         self.refs = False
         self.floats = False     # some function has FOP words
+        self.ncalli = 0         # call_indirect cache slots (2 per site)
 
     def xop_index(self, h):
         i = self.xix.get(h)
@@ -122,6 +124,8 @@ class Env:
         self.st = _zeros(8)
         self.xa = [0, 0, 0]
         self.fop = None
+        self.te = [t.elems for t in inst.tables]
+        self.ic = []            # per call_indirect site: callee, its index
         self.fx = _zeros(24)    # fop's operands, result and scratch
         self.mem = inst.memory.data if inst.memory is not None else bytearray(8)
         self.gl = inst.globals
@@ -136,6 +140,10 @@ class Env:
         """What functions compiled since need: the reference list, fop."""
         if self.prog.refs and self.R is None:
             self.R = [None] * len(self.cells)
+        n = self.prog.ncalli - len(self.ic)
+        if n > 0:
+            # no table element is _EMPTY (None is: an uninitialized one)
+            self.ic.extend([_EMPTY, 0] * (n // 2))
         if self.prog.floats and self.fop is None:
             from .interp_fast_float import fop
             self.fop = fop
@@ -288,6 +296,11 @@ def calli(env, pc, fp, fsp):
         if env.ent[f.idx] == -1:
             compile_fn(env, f.idx, -1)
         if env.ent[f.idx] >= 0:
+            # the call site's cache: the loop calls f without coming here
+            # while element i stays f
+            k = code[pc + 5]
+            env.ic[k] = f
+            env.ic[k + 1] = f.idx
             return f.idx
     _call_out(env, f, fp + code[pc + 4], fsp)
     return -1
