@@ -250,8 +250,9 @@ class Connections:
             return
         c.closed = True
         self.conns.pop(c.handle, None)
+        # no task may wait on a socket that is closed under it
         if c.task is not None and not from_reader:
             c.task.cancel()
         if c.writer is not None:
-            c._wake.set()
+            c.writer.cancel()
         self._drop(c)
