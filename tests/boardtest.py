@@ -40,11 +40,7 @@ def build(board, out, *extra):
 
 
 def mpremote():
-    for cand in (os.path.join(os.path.dirname(sys.executable), "mpremote"),
-                 os.path.join(ROOT, ".venv", "bin", "mpremote")):
-        if os.path.exists(cand):
-            return [cand]
-    return [sys.executable, "-m", "mpremote"]
+    return wb.mpremote_cmd()
 
 
 def run_mpremote(port, *args, **kw):

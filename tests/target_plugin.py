@@ -103,12 +103,10 @@ def _basetemp_root(config):
 
 
 def _mpremote():
-    for cand in (os.path.join(os.path.dirname(sys.executable), "mpremote"),
-                 os.path.join(ROOT, ".venv", "bin", "mpremote")):
-        if os.path.exists(cand):
-            return [cand]
-    found = shutil.which("mpremote")
-    return [found] if found else [sys.executable, "-m", "mpremote"]
+    if os.path.join(ROOT, "tools") not in sys.path:
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import wamrboard as wb
+    return wb.mpremote_cmd()
 
 
 class DeviceTarget:
