@@ -8,7 +8,7 @@ PYTEST      := $(VENV)/bin/python -m pytest
 JOBS        ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help setup setup-test run test test-fast test-fleet spec
+.PHONY: help setup setup-test setup-bench run test test-fast test-fleet spec bench
 
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-fast  the test suite without the spec tests (all that read the spec data)"
 	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
 	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
+	@echo "make bench      the benchmarks (tools/bench; BENCH_ARGS=--quick: seconds)"
 	@echo "make setup      only the .venv (tools/setup)"
 
 setup:
@@ -23,6 +24,9 @@ setup:
 
 setup-test:
 	@VENV=$(VENV) tools/setup --test
+
+setup-bench:
+	@VENV=$(VENV) tools/setup --bench
 
 run: setup
 	$(MICROPYTHON) -m wamr_mpy samples/hello/hello.wasm
@@ -38,3 +42,8 @@ test-fleet: setup-test
 
 spec: setup
 	tools/spectest --suite all
+
+# tools/bench with its yardsticks (requirements-bench.txt: wasm3) installed;
+# BENCH_ARGS: its options, e.g. --quick or --update-md
+bench: setup-bench
+	$(VENV)/bin/python tools/bench $(BENCH_ARGS)

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -205,3 +206,29 @@ def test_wrapper_script():
     r = subprocess.run([os.path.join(ROOT, "tools", "host_tool"), "--help"],
                        capture_output=True, text=True)
     assert r.returncode == 0 and "host_tool -i NAME -f FILE" in r.stdout
+
+
+def test_waits_for_a_device_that_starts_later():
+    """`micropython -m wamr_mpy.app &` then host_tool at once (README): the
+    device may not listen yet; host_tool tries again until its timeout."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    p = subprocess.Popen([sys.executable, HOST_TOOL, "-P", str(port), "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(1)
+    srv.settimeout(20)
+    try:
+        conn, _ = srv.accept()
+        conn.close()
+        out, err = p.communicate(timeout=30)
+    finally:
+        srv.close()
+        if p.poll() is None:
+            p.kill()
+    assert "cannot connect" not in err

@@ -22,7 +22,8 @@ Control options:
   -P PORT, --port PORT      device TCP port (default 8888)
   -D DEV, --uart DEV        serial device instead of TCP (pyserial)
   -B BAUD, --baudrate BAUD  serial baud rate (default 115200)
-  -t MS, --timeout MS       wait this long for the response (default 5000)
+  -t MS, --timeout MS       wait this long for the device to accept the
+                            connection and for the response (default 5000)
   -a MS, --alive MS         keep listening (events) this long after the
                             response (default 0)
   -o FILE, --output FILE    also append the output to FILE
@@ -111,11 +112,21 @@ def json_text(obj):
 
 class TcpConn:
     def __init__(self, addr, port, timeout):
-        try:
-            self.s = socket.create_connection((addr, port),
-                                              timeout=max(timeout, 0.5))
-        except OSError as e:
-            raise ToolError("cannot connect to %s:%d: %s" % (addr, port, e))
+        # a device started a moment ago (`micropython -m wamr_mpy.app &`
+        # then host_tool) may not listen yet: a refused connection is tried
+        # again until the timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.s = socket.create_connection((addr, port),
+                                                  timeout=max(timeout, 0.5))
+                break
+            except ConnectionRefusedError as e:
+                if time.monotonic() >= deadline:
+                    raise ToolError("cannot connect to %s:%d: %s" % (addr, port, e))
+                time.sleep(0.1)
+            except OSError as e:
+                raise ToolError("cannot connect to %s:%d: %s" % (addr, port, e))
         self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def send(self, data):
