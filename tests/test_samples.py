@@ -33,6 +33,7 @@ SAMPLES = {
     "wasi_files": ["app"],
     "customized": ["customized"],
     "side_module": ["app"],
+    "simd": ["simd", "scalar"],
 }
 
 # files an app must write: sample -> {path relative to the sample dir:
@@ -64,7 +65,7 @@ def _which(*names):
 PARTS = {"hello": ("c",), "cpp": ("c", "c++"), "customized": ("c",), "wasi_files": ("wasi",),
          "side_module": ("pic",), "rust": ("rust",), "wat": ("wat",),
          "timer": ("c",), "request_response": ("c",), "pubsub": ("c",), "sensor": ("c",),
-         "connection": ("c",)}
+         "connection": ("c",), "simd": ("c",)}
 
 
 def missing_toolchain(sample):

@@ -448,6 +448,10 @@ RUNTIME_MODULES = (
     ("hardfloat.py", "not SOFT_FLOAT"),
     ("native.py", None),
     ("heap.py", None),
+    # SIMD (v128): imported only by modules that use it
+    ("compiler_simd.py", "WASM_SIMD and TIER_JIT"),
+    ("simd_*.py", "WASM_SIMD"),
+    ("*_simd.py", "WASM_SIMD"),
     # tiers
     ("interp.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),
     ("interp_code.py", "TIER_INTERP or TIER_FAST or TIER_JIT"),

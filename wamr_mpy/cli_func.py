@@ -169,6 +169,13 @@ def _parse_arg(t, s, i):
         v = _parse_float(s, 32 if t == F32 else 64)
     elif t in (FUNCREF, EXTERNREF) and s in ("null", "NULL"):
         return None
+    elif t == 0x7B:
+        # iwasm's v128 argument: two u64 (strtoull base 0), lanes 0-7 bytes
+        # first, joined by a backslash: 0x1\0x2
+        lo, sep, hi = s.partition("\\")
+        lo = _strtoul(lo, 64)
+        hi = _strtoul(hi, 64) if sep else None
+        v = None if lo is None or hi is None else lo | hi << 64
     else:
         v = None
     if v is None:
@@ -190,6 +197,9 @@ def _format_result(t, v):
     if t == FUNCREF:
         return "func:ref.null" if v is None else "%s:ref.func" % (
             getattr(v, "idx", "?"),)
+    if t == 0x7B:
+        # as iwasm: the low and the high 64 bits
+        return "<0x%016x 0x%016x>:v128" % (v & 0xFFFFFFFFFFFFFFFF, v >> 64)
     if v is None:
         return "extern:ref.null"
     return "%r:ref.extern" % (v,)

@@ -1589,11 +1589,21 @@ def _fix_suites(lines):
 
 # --- helpers used by the JIT and by compiler_mod ---------------------------
 
+def new_gen(mc):
+    """The function generator for module context mc."""
+    from . import config
+    if config.WASM_SIMD and getattr(mc.m, "v128", False):
+        # v128 is not compiled yet: such functions stay on the interpreter
+        from .simd_guard import guard
+        return guard(FuncGen(mc), CompileError)
+    return FuncGen(mc)
+
+
 def compile_function(mc, defidx):
     """Source of defined function `defidx` (raises CompileError, LoadError,
     ValidationError)."""
     from .validator import walk_body
-    return walk_body(mc.m, defidx, FuncGen(mc))
+    return walk_body(mc.m, defidx, new_gen(mc))
 
 
 def _bytes_literal(b):

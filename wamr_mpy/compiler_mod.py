@@ -3,7 +3,7 @@
 # metadata aot.py checks).  Not needed on a board (the JIT uses compiler.py
 # only).
 
-from .compiler import ABI, Target, FuncGen, ModCtx, CompileError, _bytes_literal
+from .compiler import ABI, Target, ModCtx, CompileError, _bytes_literal, new_gen
 from .validator import NullEmitter
 
 
@@ -142,7 +142,7 @@ def compile_module(data, target=None, name="module.wasm", interp=()):
         src = None
         if i not in fallback:
             try:
-                src = walk_body(m, i, FuncGen(mc))
+                src = walk_body(m, i, new_gen(mc))
             except MemoryError:
                 raise
             except Exception as e:

@@ -30,6 +30,9 @@ DEFAULT_TIER = 'interp'     # Tier used when the embedder does not name one: int
 SOFT_FLOAT = 0              # 0: Python floats (numeric.py), 1: bit patterns (softfloat.py)
 FAST_VIPER_FLOAT = True     # Fast interpreter: f32/f64 in viper on bit patterns
 
+# WebAssembly SIMD
+WASM_SIMD = True            # SIMD: v128, fixed-width and relaxed SIMD instructions
+
 # Native libraries
 LIBC_BUILTIN = True         # libc-builtin (printf, malloc, string functions for apps)
 LIBC_WASI = True            # WASI preview1 subset

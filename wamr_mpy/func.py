@@ -8,8 +8,8 @@ V128 = 0x7B
 FUNCREF = 0x70
 EXTERNREF = 0x6F
 
-_LETTERS = {I32: "i", I64: "I", F32: "f", F64: "F", FUNCREF: "r", EXTERNREF: "e"}
-_CODES = {"i": I32, "I": I64, "f": F32, "F": F64, "r": FUNCREF, "e": EXTERNREF}
+_LETTERS = {I32: "i", I64: "I", F32: "f", F64: "F", V128: "v", FUNCREF: "r", EXTERNREF: "e"}
+_CODES = {"i": I32, "I": I64, "f": F32, "F": F64, "v": V128, "r": FUNCREF, "e": EXTERNREF}
 
 
 def type_letters(types):
@@ -24,7 +24,7 @@ def letter_types(letters):
 
 
 def type_name(t):
-    return {I32: "i32", I64: "i64", F32: "f32", F64: "f64", FUNCREF: "funcref",
+    return {I32: "i32", I64: "i64", F32: "f32", F64: "f64", V128: "v128", FUNCREF: "funcref",
             EXTERNREF: "externref"}.get(t, "0x%02x" % t)
 
 

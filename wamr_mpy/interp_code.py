@@ -42,6 +42,8 @@ def zero_of(t):
         return _F().f64_from_bits(0)
     if t == FUNCREF or t == EXTERNREF:
         return None
+    if t == 0x7B:
+        return b"\0" * 16       # v128 (docs/internals.md)
     return 0
 
 
@@ -350,6 +352,10 @@ class Emitter:
             d = self.push()
             self.emit(I.SELECT, d, a, b, c)
             return
+        if op >= 0xFD000:
+            # SIMD (simd_ops.OP + sub-opcode)
+            from .interp_simd import emit
+            return emit(self, op, imm, pops, push)
         # The rest runs through an EXT helper in interp.py: EXT d fn imm a b c
         args = [self.pop() for _ in pops]
         args.reverse()

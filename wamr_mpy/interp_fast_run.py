@@ -12,6 +12,7 @@ from .func import I64, F64
 from .interp_fast_ops import CALLX
 from . import interp_fast_ext
 from .interp_fast_ext import read, write, Unsupported
+from . import config
 
 FUEL_CHUNK = 0x3FFFFFFF      # largest fuel the loop holds at once (small int on boards)
 INTERP = -2                  # ent[] of a function the portable interpreter runs
@@ -87,15 +88,16 @@ class Prog:
         if e != -1:
             return e
         base = len(self.code)
+        em = Emitter(self, interp_fast_ext)
+        if config.WASM_SIMD and getattr(self.module, "v128", False):
+            # v128 is not compiled here: such functions run on the interpreter
+            from .simd_guard import guard
+            em = guard(em, Unsupported)
         try:
-            e = walk_body(self.module, defidx, Emitter(self, interp_fast_ext))
+            e = walk_body(self.module, defidx, em)
         except Unsupported:
             self.code[base:] = array("i")        # the partial code
             e = INTERP
-        except MemoryError:
-            # the same, so that a retry reuses the room
-            self.code[base:] = array("i")
-            raise
         self.ent[defidx] = e
         return e
 

@@ -6,6 +6,7 @@ from .errors import LoadError, ValidationError
 from .reader import Reader, FileBytes, valtype as _valtype, reftype as _reftype
 from .func import FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
 from .module import Module, Import, Elem, Data, K_FUNC, K_TABLE, K_MEM, K_GLOBAL
+from . import config
 
 # Canonical order of the non-custom sections (data count sits before code).
 _ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
@@ -65,6 +66,16 @@ def const_expr(r):
             ops.append((op, _reftype(r), p))
         elif op == 0xD2:
             ops.append((op, r.u32(), p))
+        elif op == 0xFD and config.WASM_SIMD:
+            q = r.pos
+            if r.u32() == 12:
+                # v128.const: (simd_ops.OP + 12, its 16 bytes)
+                ops.append((0xFD00C, bytes(r.bytes(16)), p))
+            else:
+                r.pos = q
+                from .validator_simd import skip
+                skip(r, p)
+                ops.append((op, None, p))
         elif op == 0xFC or op == 0xFD:
             ops.append((op, r.u32(), p))
         else:

@@ -2,7 +2,7 @@
 # or imports.  Memory grows in place (the bytearray object never changes),
 # so every instance sharing it sees the new size.
 
-from .errors import Trap, OUT_OF_MEMORY
+from .errors import Trap
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF, letter_types, type_letters
 from . import config
 
@@ -66,14 +66,14 @@ def _alloc(n):
         pass
     except OverflowError:
         # 2 GiB or more is no machine word on a 32-bit port
-        raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
+        raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
     # the block may be held by instances that are gone but not yet collected
     # (a long-running program: the app manager, a spec run)
     gc.collect()
     try:
         return bytearray(n)
     except MemoryError:
-        raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
+        raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
 
 
 class Memory:
@@ -145,11 +145,7 @@ class Table:
         self.max = max_size
         if min_size > config.MAX_TABLE_SIZE:
             raise Trap("table: %d elements exceed the configured limit" % min_size)
-        try:
-            self.elems = [init] * min_size
-        except (MemoryError, OverflowError):
-            raise Trap("out of memory: table of %d elements" % min_size,
-                       OUT_OF_MEMORY)
+        self.elems = [init] * min_size
 
     @property
     def elem_type(self):
@@ -258,6 +254,8 @@ def from_py(t, x):
         return _fm().f32_from_py(0.0 if x is None else float(x))
     if t == F64:
         return _fm().f64_from_py(0.0 if x is None else float(x))
+    if t == 0x7B and config.WASM_SIMD:
+        return v128(x)
     return x
 
 
@@ -266,6 +264,8 @@ def to_py(t, v):
         return _fm().f32_to_py(v)
     if t == F64:
         return _fm().f64_to_py(v)
+    if t == 0x7B and config.WASM_SIMD:
+        return int.from_bytes(v, "little")
     return v
 
 
@@ -278,6 +278,8 @@ def from_raw(t, x):
         return _fm().f32_from_bits(x & 0xFFFFFFFF)
     if t == F64:
         return _fm().f64_from_bits(x & 0xFFFFFFFFFFFFFFFF)
+    if t == 0x7B and config.WASM_SIMD:
+        return v128(x)
     return x
 
 
@@ -290,4 +292,20 @@ def to_raw(t, v):
         return _fm().f32_to_bits(v)
     if t == F64:
         return _fm().f64_to_bits(v)
+    if t == 0x7B and config.WASM_SIMD:
+        return int.from_bytes(v, "little")
     return v
+
+
+if config.WASM_SIMD:
+    def v128(x):
+        """A v128 from the API (an int, lane 0 in the low bits, taken
+        modulo 2**128; or 16 bytes, lane 0 first) -> the VM's value, 16
+        bytes (docs/internals.md)."""
+        if x is None:
+            return bytes(16)
+        if isinstance(x, int):
+            return (x & ((1 << 128) - 1)).to_bytes(16, "little")
+        if isinstance(x, (bytes, bytearray, memoryview)) and len(x) == 16:
+            return bytes(x)
+        raise TypeError("memory: a v128 is an int or 16 bytes, not %r" % (x,))

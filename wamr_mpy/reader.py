@@ -3,6 +3,7 @@
 # that running past it is reported the way the spec's reference does.
 
 from .errors import LoadError
+from . import config
 
 
 def _bad(msg, pos):
@@ -191,6 +192,8 @@ def valtype(r):
     p = r.pos
     t = r.u8()
     if t in _VALTYPES:
+        return t
+    if t == 0x7B and config.WASM_SIMD:
         return t
     _bad("SIMD (v128) is not supported" if t == 0x7B else "malformed value type", p)
 

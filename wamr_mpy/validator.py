@@ -8,7 +8,8 @@
 
 from .errors import ValidationError, LoadError
 from .reader import Reader, valtype, reftype
-from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from .func import I32, I64, F32, F64, V128, FUNCREF, EXTERNREF
+from . import config
 
 UNKNOWN = 0   # the polymorphic stack type after unreachable code
 
@@ -172,6 +173,9 @@ def skip_instr(r, op, pos):
         r.u32()
     elif op == 0x02 or op == 0x03 or op == 0x04:
         r.s33()
+    elif op == 0xFD and config.WASM_SIMD:
+        from .validator_simd import skip
+        skip(r, pos)
     else:
         _mal(_illegal(op), pos)
 
@@ -200,6 +204,8 @@ def check_const(m, expr, want, pos, nglobals_visible):
             stack.append(F64)
         elif op == 0xD0:
             stack.append(imm)
+        elif op == 0xFD00C:       # v128.const (loader.const_expr)
+            stack.append(V128)
         elif op == 0xD2:
             if imm >= len(m.func_types):
                 _inv("unknown function %d" % imm, p)
@@ -292,6 +298,11 @@ def validate_module(m):
     for i in declared:
         bm[i >> 3] |= 1 << (i & 7)
     m.declared_funcs = bm
+    if config.WASM_SIMD:
+        # Module.v128: does the module use v128 at all (walk_body sets it
+        # for bodies with a SIMD instruction or v128 local): tiers that do
+        # not compile SIMD import their guard only then (simd_guard.py)
+        m.v128 = _has_v128(m)
     for i in range(m.n_bodies):
         try:
             walk_body(m, i, _NULL)
@@ -364,6 +375,9 @@ def check_encoding(m, defidx):
                 _mal("zero byte expected", pos)
         elif op == 0xD0:
             reftype(r)
+        elif op == 0xFD and config.WASM_SIMD:
+            from .validator_simd import skip
+            skip(r, pos)
         elif op == 0xFC:
             sub = r.u32()
             if sub <= 7:
@@ -389,7 +403,7 @@ def _block_type(m, r):
     if b == 0x40:
         r.pos = p + 1
         return b"", b""
-    if b in (I32, I64, F32, F64, FUNCREF, EXTERNREF):
+    if b in (I32, I64, F32, F64, FUNCREF, EXTERNREF) or (b == V128 and config.WASM_SIMD):
         r.pos = p + 1
         return b"", bytes((b,))
     idx = r.s33()
@@ -403,17 +417,7 @@ def _block_type(m, r):
 
 def walk_body(m, defidx, em):
     """Validates defined function `defidx` and feeds `em`; returns
-    em.finish().  Running out of memory here (a huge body, every tier's
-    decoder) says which function (errors.out_of_memory)."""
-    try:
-        return _walk_body(m, defidx, em)
-    except MemoryError as e:
-        start, end = m.body(defidx)
-        raise MemoryError("function %d (%d bytes of code at offset 0x%x): %s"
-                          % (m.n_func_imports + defidx, end - start, start, e))
-
-
-def _walk_body(m, defidx, em):
+    em.finish()."""
     fidx = m.n_func_imports + defidx
     ftype = m.types[m.func_types[fidx]]
     buf, start, end = m.body_source(defidx)
@@ -516,6 +520,7 @@ def _walk_body(m, defidx, em):
         if r.u8() != 0:
             _mal("zero byte expected", p)
 
+    body = None
     push_ctrl(0x02, b"", ftype.results, True)
     while True:
         pos = r.pos
@@ -867,8 +872,40 @@ def _walk_body(m, defidx, em):
                     em.op(key, x, (I32, et, I32), None)
             else:
                 _mal(_illegal(op, sub), pos)
+        elif op == 0xFD and config.WASM_SIMD:
+            if body is None:
+                body = _Body(r, m, em, vals, pop_val, pop_vals, live)
+            from .validator_simd import validate
+            validate(op, pos, body)
         else:
             _mal(_illegal(op), pos)
     if r.pos != end:
         _mal("section size mismatch", r.pos)
+    if config.WASM_SIMD and (body is not None or V128 in locals_):
+        m.v128 = True
     return em.finish()
+
+
+def _has_v128(m):
+    for t in m.types:
+        if V128 in t.params or V128 in t.results:
+            return True
+    for g in m.globals:
+        if g[0] == V128:
+            return True
+    return False
+
+
+class _Body:
+    """What an extension validator (validator_simd) sees of the body being
+    walked."""
+
+    def __init__(self, r, m, em, vals, pop, pops, live):
+        self.r = r
+        self.m = m
+        self.em = em
+        self.vals = vals
+        self.pop = pop
+        self.pops = pops
+        self.live = live
+        self.feats = 0

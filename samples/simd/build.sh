@@ -1,0 +1,9 @@
+#!/bin/sh
+# Build simd.wasm (the kernels with WebAssembly SIMD, clang-14 -msimd128)
+# and scalar.wasm (the same kernels as plain C loops) with the app SDK.
+# Usage: build.sh [OUTDIR]   (default: this directory)
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here}
+"$here/../../tools/wasm-cc" -O2 -msimd128 "$here/simd.c" -o "$out/simd.wasm"
+"$here/../../tools/wasm-cc" -O2 "$here/simd.c" -o "$out/scalar.wasm"
