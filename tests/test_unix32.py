@@ -556,7 +556,7 @@ for tier in ("interp", "fast", "jit"):
 """ % (str(bigw), str(wasm)))
     lines = out.strip().split("\n")
     assert lines[0] == lines[1] == "LoadError unexpected end of section or function", out
-    assert lines[2] == "Trap memory: cannot allocate 2621440000 bytes of linear memory", out
+    assert lines[2] == "Trap out of memory: linear memory of 2621440000 bytes", out
     assert lines[3:] == ["interp -1 1 2", "fast -1 1 2", "jit -1 1 2"], out
 
 
@@ -669,3 +669,23 @@ print("heap", gc.mem_free() + gc.mem_alloc())
     lines = out.split("\n")
     assert lines[0].startswith("on_init None 1048576 "), out
     assert int(lines[1].split()[1]) <= 256 * 1024
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit"])
+def test_out_of_memory_is_a_wasm_error(mp32, tmp_path, tier):
+    """tests/test_out_of_memory.py on the 32-bit port, in a board-sized
+    1 MB heap: the 5,000,000-entry table, the long bodies and nested blocks,
+    the 24,000-target br_table: only LoadError / Trap "out of memory", and
+    the instance and runtime keep working."""
+    import test_out_of_memory as oom
+    mods = oom.big_modules()
+    del mods["long_900k"], mods["many_720k"]      # bytes alone fill the heap
+    mods["table"] = oom.table_module()
+    mods["brt"] = oom.br_table_module()
+    mods["fresh"] = oom._module([oom.SMALL])
+    files = oom._files(tmp_path, mods, tier)
+    cases = [(files[k], "f0", "f0" if k == "table" else "f1", 0 if k == "brt" else None)
+             for k in sorted(mods) if k != "fresh"]
+    out = run32(mp32, oom.DRIVER % (tier, cases, files["fresh"]), heapsize="1M")
+    errs = oom.check_outcomes(out, 3, len(cases))
+    assert "instantiate ERR Trap out of memory: table of 5000000 elements" in errs, out

@@ -3,6 +3,7 @@
 # functions at the bottom.
 
 from .errors import WasmError, LoadError, ValidationError, LinkError, Trap, ProcExit
+from .errors import out_of_memory as _oom
 from .func import FuncType, Func, HostFunc
 from .memory import Memory, Table, Global
 
@@ -37,13 +38,30 @@ class Module:
         if self._m is None:
             raise WasmError("module was unloaded")
         from .instance import Instance
-        return Instance(self._m, imports, stack_size, heap_size, memory_limit, tier)
+        try:
+            return Instance(self._m, imports, stack_size, heap_size, memory_limit, tier)
+        except MemoryError as e:
+            raise _oom(Trap, "instantiating a module of %d functions, %d globals"
+                       % (len(self._m.func_types), len(self._m.globals)), e)
 
     def unload(self):
         self._m = None
 
 
 def load(data):
+    """bytes of a .wasm -> Module.  Raises LoadError / ValidationError
+    (LoadError "out of memory: ..." when the heap cannot hold it)."""
+    try:
+        return _load_module(data)
+    except MemoryError as e:
+        if isinstance(data, str):
+            what = "loading " + data
+        else:
+            what = "loading a module of %d bytes" % len(data)
+        raise _oom(LoadError, what, e)
+
+
+def _load_module(data):
     """bytes of a .wasm -> Module.  Raises LoadError / ValidationError.
     `data` may also be the path of a .wasm file: then only the module's
     metadata stays in RAM and function bodies are read back from the file

@@ -46,6 +46,7 @@ HOST = 12
 NULL_REF = 13
 EXIT = 14
 OTHER = 15
+OUT_OF_MEMORY = 16
 
 _KIND_MESSAGES = (
     (UNREACHABLE, "unreachable"),
@@ -74,6 +75,21 @@ class Trap(WasmError):
                     break
         self.kind = kind
         WasmError.__init__(self, message, offset, where)
+
+
+def out_of_memory(cls, what, e=None):
+    """The error an API entry point (load, instantiate, a call) raises for
+    a MemoryError: a `cls` (LoadError, LinkError or Trap) saying "out of
+    memory", what was being done and the allocator's own words.  Allocation
+    sites that know more (which function was being decoded) re-raise the
+    MemoryError with that in front of its text; nothing else catches it, so
+    a bare MemoryError never reaches the embedder."""
+    msg = "out of memory: " + what
+    if e is not None and str(e):
+        msg += ": " + str(e)
+    if cls is Trap:
+        return Trap(msg, OUT_OF_MEMORY)
+    return cls(msg)
 
 
 def element_trap(i, undefined):

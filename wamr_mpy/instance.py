@@ -1,7 +1,7 @@
 # Instantiation (import linking, globals, tables, memories, segments, start)
 # and calls from Python into an instance.
 
-from .errors import LinkError, Trap, ProcExit, STACK_EXHAUSTED
+from .errors import LinkError, Trap, ProcExit, STACK_EXHAUSTED, out_of_memory
 from .func import Func, HostFunc, FuncType, I32, I64, F32, F64, FUNCREF, EXTERNREF
 from .memory import Memory, Table, Global, from_py, to_py, from_raw, to_raw
 from .module import K_FUNC, K_TABLE, K_MEM, K_GLOBAL
@@ -287,11 +287,29 @@ def tier_runner(name):
 
 def invoke(inst, f, vals):
     """Runs f (wasm or host) with internal values; returns the internal
-    result list."""
-    if f.host is not None:
-        r = f.host(*(([inst] if f.pass_instance else []) + host_args(f, vals)))
-        return host_results(f, r)
-    return f.inst.run(f.inst, f, vals)
+    result list.  The calls into an instance from Python come through here:
+    running out of memory (decoding a function on its first call, growing
+    a stack) becomes a Trap, and the instance stays usable."""
+    try:
+        if f.host is not None:
+            r = f.host(*(([inst] if f.pass_instance else []) + host_args(f, vals)))
+            return host_results(f, r)
+        return f.inst.run(f.inst, f, vals)
+    except MemoryError as e:
+        raise out_of_memory(Trap, "calling %s" % _fname(inst, f), e)
+
+
+def _fname(inst, f):
+    for name in inst.exports:
+        if inst.exports[name] is f:
+            return "%r (function %d)" % (name, _findex(f))
+    return "function %d" % _findex(f)
+
+
+def _findex(f):
+    if f.inst is None or f.inst.module is None:
+        return -1
+    return f.inst.module.n_func_imports + f.idx
 
 
 def run_interp(inst, f, vals):

@@ -14,7 +14,7 @@
 
 import struct
 
-from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
+from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, OUT_OF_MEMORY, element_trap
 
 try:
     from micropython import const
@@ -673,7 +673,7 @@ def _classify(e, op):
     if isinstance(e, ZeroDivisionError):
         return Trap("integer divide by zero")
     if isinstance(e, MemoryError):
-        return Trap("out of memory: " + str(e))
+        return Trap("out of memory: " + str(e), OUT_OF_MEMORY)
     if isinstance(e, RuntimeError) and "recursion" in str(e):
         return Trap("call stack exhausted", STACK_EXHAUSTED)
     return Trap("interp: internal error: %s: %s" % (type(e).__name__, e))

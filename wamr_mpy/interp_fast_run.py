@@ -98,6 +98,10 @@ class Prog:
         except Unsupported:
             self.code[base:] = array("i")        # the partial code
             e = INTERP
+        except MemoryError:
+            # the same, so that a retry reuses the room
+            self.code[base:] = array("i")
+            raise
         self.ent[defidx] = e
         return e
 

@@ -2,7 +2,7 @@
 # or imports.  Memory grows in place (the bytearray object never changes),
 # so every instance sharing it sees the new size.
 
-from .errors import Trap
+from .errors import Trap, OUT_OF_MEMORY
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF, letter_types, type_letters
 from . import config
 
@@ -66,14 +66,14 @@ def _alloc(n):
         pass
     except OverflowError:
         # 2 GiB or more is no machine word on a 32-bit port
-        raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
+        raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
     # the block may be held by instances that are gone but not yet collected
     # (a long-running program: the app manager, a spec run)
     gc.collect()
     try:
         return bytearray(n)
     except MemoryError:
-        raise Trap("memory: cannot allocate %d bytes of linear memory" % n)
+        raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
 
 
 class Memory:
@@ -145,7 +145,11 @@ class Table:
         self.max = max_size
         if min_size > config.MAX_TABLE_SIZE:
             raise Trap("table: %d elements exceed the configured limit" % min_size)
-        self.elems = [init] * min_size
+        try:
+            self.elems = [init] * min_size
+        except (MemoryError, OverflowError):
+            raise Trap("out of memory: table of %d elements" % min_size,
+                       OUT_OF_MEMORY)
 
     @property
     def elem_type(self):

@@ -417,7 +417,17 @@ def _block_type(m, r):
 
 def walk_body(m, defidx, em):
     """Validates defined function `defidx` and feeds `em`; returns
-    em.finish()."""
+    em.finish().  Running out of memory here (a huge body, every tier's
+    decoder) says which function (errors.out_of_memory)."""
+    try:
+        return _walk_body(m, defidx, em)
+    except MemoryError as e:
+        start, end = m.body(defidx)
+        raise MemoryError("function %d (%d bytes of code at offset 0x%x): %s"
+                          % (m.n_func_imports + defidx, end - start, start, e))
+
+
+def _walk_body(m, defidx, em):
     fidx = m.n_func_imports + defidx
     ftype = m.types[m.func_types[fidx]]
     buf, start, end = m.body_source(defidx)
