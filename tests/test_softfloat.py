@@ -94,9 +94,18 @@ def test_soft_small_heap():
         "from wamr_mpy import softfloat as S\n"
         "import gc\n"
         "gc.collect()\n"
-        "ballast = []\n"
-        "while gc.mem_free() > 13 * 1024:\n"
-        "    ballast.append(bytearray(512))\n"
+        # the list is made whole first: growing it while the heap fills
+        # fragments the heap (a 512-byte block was not found with 15 KB
+        # free), and smaller blocks fill what 512-byte ones cannot
+        "ballast = [None] * 2048\n"
+        "n = 0\n"
+        "for size in (512, 64):\n"
+        "    try:\n"
+        "        while gc.mem_free() > 13 * 1024 and n < 2048:\n"
+        "            ballast[n] = bytearray(size)\n"
+        "            n += 1\n"
+        "    except MemoryError:\n"
+        "        pass\n"
         "gc.collect()\n"
         "print(gc.mem_free() // 1024)\n"
         "x = S.f64_from_bits(0x3ff0000000000001)\n"

@@ -148,8 +148,8 @@ def compile_module(data, target=None, name="module.wasm", interp=()):
             except Exception as e:
                 # a generator limitation (or bug): this function stays on the
                 # portable interpreter rather than failing the module
-                if not isinstance(e, CompileError):
-                    info_why[i] = "%s: %s" % (type(e).__name__, e)
+                info_why[i] = str(e) if isinstance(e, CompileError) else (
+                    "%s: %s" % (type(e).__name__, e))
                 src = None
         if src is None:
             fallback.add(i)

@@ -27,6 +27,20 @@ def reserve(nbytes):
     _reserved.append(bytearray(nbytes))
 
 
+def _may_fit(nbytes):
+    """False when the heap cannot hold nbytes more even after a collection
+    (MicroPython only).  A grow that fails part way keeps what it extended
+    as the bytearray's spare capacity, which nothing else can use; so a
+    grow that cannot succeed must not start (memory.grow by 65535 pages on
+    a 16 MiB heap took the whole heap, and the next instantiation failed)."""
+    import gc
+    free = getattr(gc, "mem_free", None)
+    if free is None or nbytes <= free():
+        return True
+    gc.collect()
+    return nbytes <= free()
+
+
 def hand_down(buf):
     """Zero the buffer of a memory whose instance is gone and set it aside
     for the next memory of its size (an app replaced by its next version:
@@ -104,6 +118,8 @@ class Memory:
         if self.capped or old + n > self.limit():
             return -1
         d = self.data
+        if not _may_fit(n * PAGE):
+            return -1
         # 4 KiB of zeros at a time: a temporary of the whole growth would
         # need that much more heap and, allocated right behind the memory,
         # keep it from growing in place (on a 400 KiB board, 1 -> 3 pages
