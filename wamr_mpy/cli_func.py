@@ -2,6 +2,9 @@
 # and results -> text, as iwasm does.  A module of its own so that running
 # an app's main does not keep this in RAM.
 
+from . import config
+
+
 def call_func(inst, name, args):
     """`-f NAME args...`: parses the args by the function's types, calls it
     and prints its results like iwasm (0x2a:i32,1.5:f64)."""
@@ -169,7 +172,7 @@ def _parse_arg(t, s, i):
         v = _parse_float(s, 32 if t == F32 else 64)
     elif t in (FUNCREF, EXTERNREF) and s in ("null", "NULL"):
         return None
-    elif t == 0x7B:
+    elif config.WASM_SIMD and t == 0x7B:
         # iwasm's v128 argument: two u64 (strtoull base 0), lanes 0-7 bytes
         # first, joined by a backslash: 0x1\0x2
         lo, sep, hi = s.partition("\\")
@@ -197,7 +200,7 @@ def _format_result(t, v):
     if t == FUNCREF:
         return "func:ref.null" if v is None else "%s:ref.func" % (
             getattr(v, "idx", "?"),)
-    if t == 0x7B:
+    if config.WASM_SIMD and t == 0x7B:
         # as iwasm: the low and the high 64 bits
         return "<0x%016x 0x%016x>:v128" % (v & 0xFFFFFFFFFFFFFFFF, v >> 64)
     if v is None:

@@ -1,5 +1,7 @@
 # Function types and function instances (wasm-defined and host).
 
+from . import config
+
 I32 = 0x7F
 I64 = 0x7E
 F32 = 0x7D
@@ -8,8 +10,11 @@ V128 = 0x7B
 FUNCREF = 0x70
 EXTERNREF = 0x6F
 
-_LETTERS = {I32: "i", I64: "I", F32: "f", F64: "F", V128: "v", FUNCREF: "r", EXTERNREF: "e"}
-_CODES = {"i": I32, "I": I64, "f": F32, "F": F64, "v": V128, "r": FUNCREF, "e": EXTERNREF}
+_LETTERS = {I32: "i", I64: "I", F32: "f", F64: "F", FUNCREF: "r", EXTERNREF: "e"}
+_CODES = {"i": I32, "I": I64, "f": F32, "F": F64, "r": FUNCREF, "e": EXTERNREF}
+if config.WASM_SIMD:
+    _LETTERS[V128] = "v"
+    _CODES["v"] = V128
 
 
 def type_letters(types):
@@ -24,7 +29,7 @@ def letter_types(letters):
 
 
 def type_name(t):
-    return {I32: "i32", I64: "i64", F32: "f32", F64: "f64", V128: "v128", FUNCREF: "funcref",
+    return {I32: "i32", I64: "i64", F32: "f32", F64: "f64", FUNCREF: "funcref",
             EXTERNREF: "externref"}.get(t, "0x%02x" % t)
 
 

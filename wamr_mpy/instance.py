@@ -99,7 +99,7 @@ def eval_const(inst, expr):
             v = None
         elif op == 0xD2:
             v = inst.funcs[imm]
-        elif op == 0xFD00C:     # v128.const: its bytes are the value
+        elif config.WASM_SIMD and op == 0xFD00C:     # v128.const: its bytes are the value
             v = imm
     return v
 
@@ -353,7 +353,7 @@ def host_args(f, vals):
     out = list(vals)
     for i in range(len(out)):
         ti = t[i]
-        if ti == F32 or ti == F64 or ti == 0x7B:
+        if ti == F32 or ti == F64 or (config.WASM_SIMD and ti == 0x7B):
             out[i] = to_raw(ti, out[i]) if f.raw else to_py(ti, out[i])
     return out
 

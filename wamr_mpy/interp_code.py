@@ -19,6 +19,7 @@ from array import array
 from . import interp as I
 from .opnames import NAMES
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from . import config
 
 HBASE = 1 << 24
 
@@ -42,7 +43,7 @@ def zero_of(t):
         return _F().f64_from_bits(0)
     if t == FUNCREF or t == EXTERNREF:
         return None
-    if t == 0x7B:
+    if config.WASM_SIMD and t == 0x7B:
         return b"\0" * 16       # v128 (docs/internals.md)
     return 0
 
@@ -352,7 +353,7 @@ class Emitter:
             d = self.push()
             self.emit(I.SELECT, d, a, b, c)
             return
-        if op >= 0xFD000:
+        if config.WASM_SIMD and op >= 0xFD000:
             # SIMD (simd_ops.OP + sub-opcode)
             from .interp_simd import emit
             return emit(self, op, imm, pops, push)

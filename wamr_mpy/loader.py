@@ -66,7 +66,7 @@ def const_expr(r):
             ops.append((op, _reftype(r), p))
         elif op == 0xD2:
             ops.append((op, r.u32(), p))
-        elif op == 0xFD and config.WASM_SIMD:
+        elif config.WASM_SIMD and op == 0xFD:
             q = r.pos
             if r.u32() == 12:
                 # v128.const: (simd_ops.OP + 12, its 16 bytes)

@@ -274,7 +274,7 @@ def from_py(t, x):
         return _fm().f32_from_py(0.0 if x is None else float(x))
     if t == F64:
         return _fm().f64_from_py(0.0 if x is None else float(x))
-    if t == 0x7B and config.WASM_SIMD:
+    if config.WASM_SIMD and t == 0x7B:
         return v128(x)
     return x
 
@@ -284,7 +284,7 @@ def to_py(t, v):
         return _fm().f32_to_py(v)
     if t == F64:
         return _fm().f64_to_py(v)
-    if t == 0x7B and config.WASM_SIMD:
+    if config.WASM_SIMD and t == 0x7B:
         return int.from_bytes(v, "little")
     return v
 
@@ -298,7 +298,7 @@ def from_raw(t, x):
         return _fm().f32_from_bits(x & 0xFFFFFFFF)
     if t == F64:
         return _fm().f64_from_bits(x & 0xFFFFFFFFFFFFFFFF)
-    if t == 0x7B and config.WASM_SIMD:
+    if config.WASM_SIMD and t == 0x7B:
         return v128(x)
     return x
 
@@ -312,7 +312,7 @@ def to_raw(t, v):
         return _fm().f32_to_bits(v)
     if t == F64:
         return _fm().f64_to_bits(v)
-    if t == 0x7B and config.WASM_SIMD:
+    if config.WASM_SIMD and t == 0x7B:
         return int.from_bytes(v, "little")
     return v
 

@@ -193,7 +193,7 @@ def valtype(r):
     t = r.u8()
     if t in _VALTYPES:
         return t
-    if t == 0x7B and config.WASM_SIMD:
+    if config.WASM_SIMD and t == 0x7B:
         return t
     _bad("SIMD (v128) is not supported" if t == 0x7B else "malformed value type", p)
 

@@ -6,6 +6,8 @@
 # unpacked with struct, computed as Python ints (float lanes through the
 # float module, fmode, so their results are the scalar instructions' bit
 # for bit) and packed back: one bytes object per result, no 128-bit int.
+# What each instruction is comes from a byte table (_SPEC), so the module
+# holds a few dozen functions, not one per instruction (RAM on a board).
 #
 # Relaxed SIMD runs the deterministic profile's choices (the Wasm 3.0
 # spec's first alternative): relaxed_swizzle = swizzle, relaxed_trunc =
@@ -21,6 +23,7 @@ from . import simd_ops as S
 _FU = ("<16B", "<8H", "<4I", "<2Q")
 _FS = ("<16b", "<8h", "<4i", "<2q")
 _NL = (16, 8, 4, 2)
+_FF = ("<4I", "<2Q")       # float lanes as bits: f = 0 f32x4, 1 f64x2
 
 
 def _fm():
@@ -34,120 +37,119 @@ def _out(k, vals):
     return pack(_FU[k], *[v & m for v in vals])
 
 
-def _bin(k, signed, f):
-    fmt = _FS[k] if signed else _FU[k]
-
-    def g(a, b):
-        return _out(k, [f(x, y) for x, y in zip(unpack(fmt, a), unpack(fmt, b))])
-    return g
-
-
-def _un(k, signed, f):
-    fmt = _FS[k] if signed else _FU[k]
-
-    def g(a):
-        return _out(k, [f(x) for x in unpack(fmt, a)])
-    return g
-
-
-# --- integer binary operations ----------------------------------------------
-
-def _sat(k, signed):
+def _lim(k, signed):
     bits = 8 << k
     if signed:
-        lo = -(1 << (bits - 1))
-        hi = (1 << (bits - 1)) - 1
-    else:
-        lo = 0
-        hi = (1 << bits) - 1
-
-    def s(v):
-        return lo if v < lo else hi if v > hi else v
-    return s
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1
 
 
-def _cmp(k, signed, c):
-    m = -1
+# --- integer lanes -------------------------------------------------------
+# op: 0 add, 1 sub, 2 mul, 3 add_sat, 4 sub_sat, 5 min, 6 max, 7 avgr_u,
+# 8-13 compares eq ne lt gt le ge
 
-    if c == 0:
-        return _bin(k, signed, lambda x, y: m if x == y else 0)
-    if c == 1:
-        return _bin(k, signed, lambda x, y: m if x != y else 0)
-    if c == 2:
-        return _bin(k, signed, lambda x, y: m if x < y else 0)
-    if c == 3:
-        return _bin(k, signed, lambda x, y: m if x > y else 0)
-    if c == 4:
-        return _bin(k, signed, lambda x, y: m if x <= y else 0)
-    return _bin(k, signed, lambda x, y: m if x >= y else 0)
+def _ibin(k, signed, op):
+    fmt = _FS[k] if signed else _FU[k]
+    lo, hi = _lim(k, signed)
+
+    def g(a, b):
+        out = []
+        for x, y in zip(unpack(fmt, a), unpack(fmt, b)):
+            if op == 0:
+                v = x + y
+            elif op == 1:
+                v = x - y
+            elif op == 2:
+                v = x * y
+            elif op < 5:
+                v = x + y if op == 3 else x - y
+                v = lo if v < lo else hi if v > hi else v
+            elif op == 5:
+                v = x if x <= y else y
+            elif op == 6:
+                v = x if x >= y else y
+            elif op == 7:
+                v = (x + y + 1) >> 1
+            else:
+                c = op - 8
+                t = x == y if c == 0 else x != y if c == 1 else x < y if c == 2 else \
+                    x > y if c == 3 else x <= y if c == 4 else x >= y
+                v = -1 if t else 0
+            out.append(v)
+        return _out(k, out)
+    return g
 
 
-# i8x16/i16x8/i32x4 comparisons: eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u
-_ICMP = ((0, 0), (1, 0), (2, 1), (2, 0), (3, 1), (3, 0), (4, 1), (4, 0), (5, 1), (5, 0))
+def _iun(k, op):
+    """0 abs, 1 neg, 2 all_true, 3 bitmask."""
+    fmt = _FS[k]
+
+    def g(a):
+        v = unpack(fmt, a)
+        if op == 0:
+            return _out(k, [abs(x) for x in v])
+        if op == 1:
+            return _out(k, [-x for x in v])
+        r = 0
+        i = 0
+        for x in v:
+            if op == 2:
+                if not x:
+                    return 0
+            elif x < 0:
+                r |= 1 << i
+            i += 1
+        return 1 if op == 2 else r
+    return g
 
 
-def _arith(k, i):
-    """add add_sat_s add_sat_u sub sub_sat_s sub_sat_u (i = 0..5)."""
-    if i == 0:
-        return _bin(k, False, lambda x, y: x + y)
-    if i == 3:
-        return _bin(k, False, lambda x, y: x - y)
-    signed = i == 1 or i == 4
-    s = _sat(k, signed)
-    if i < 3:
-        return _bin(k, signed, lambda x, y: s(x + y))
-    return _bin(k, signed, lambda x, y: s(x - y))
+def _shift(k, kind):
+    """0 shl, 1 shr_s, 2 shr_u: the count is taken modulo the lane width."""
+    bits = 8 << k
+    fmt = _FS[k] if kind == 1 else _FU[k]
 
-
-def _minmax(k, i):
-    """min_s min_u max_s max_u."""
-    if i < 2:
-        return _bin(k, i == 0, lambda x, y: x if x <= y else y)
-    return _bin(k, i == 2, lambda x, y: x if x >= y else y)
+    def g(a, c):
+        c &= bits - 1
+        v = unpack(fmt, a)
+        if kind == 0:
+            return _out(k, [x << c for x in v])
+        return _out(k, [x >> c for x in v])
+    return g
 
 
 def _narrow(k, signed):
     """narrow shape k (i16x8 or i32x4) to k - 1, saturating."""
-    s = _sat(k - 1, signed)
+    lo, hi = _lim(k - 1, signed)
     fmt = _FS[k]
 
     def g(a, b):
-        return _out(k - 1, [s(v) for v in unpack(fmt, a) + unpack(fmt, b)])
+        return _out(k - 1, [lo if v < lo else hi if v > hi else v
+                            for v in unpack(fmt, a) + unpack(fmt, b)])
     return g
 
 
 def _half(k, a, high, signed):
-    """The low or high half of the lanes of shape k - 1, extended."""
+    """The low or high half of the lanes of shape k - 1, as they are."""
     v = unpack(_FS[k - 1] if signed else _FU[k - 1], a)
     n = _NL[k]
     return v[n:] if high else v[:n]
 
 
-def _extmul(k, high, signed):
-    def g(a, b):
-        return _out(k, [x * y for x, y in zip(_half(k, a, high, signed),
-                                                _half(k, b, high, signed))])
-    return g
-
-
-def _extend(k, high, signed):
-    def g(a):
-        return _out(k, _half(k, a, high, signed))
-    return g
-
-
-def _extadd(k, signed):
-    fmt = _FS[k - 1] if signed else _FU[k - 1]
-
-    def g(a):
-        v = unpack(fmt, a)
+def _widen(k, high, signed, op):
+    """0 extend (low/high half), 1 extmul, 2 extadd_pairwise."""
+    def g(a, b=None):
+        if op == 0:
+            return _out(k, _half(k, a, high, signed))
+        if op == 1:
+            return _out(k, [x * y for x, y in zip(_half(k, a, high, signed),
+                                                    _half(k, b, high, signed))])
+        v = unpack(_FS[k - 1] if signed else _FU[k - 1], a)
         return _out(k, [v[2 * i] + v[2 * i + 1] for i in range(_NL[k])])
     return g
 
 
 def _q15(a, b):
-    s = _sat(1, True)
-    return _out(1, [s((x * y + 0x4000) >> 15) for x, y in
+    return _out(1, [min(32767, (x * y + 0x4000) >> 15) for x, y in
                     zip(unpack("<8h", a), unpack("<8h", b))])
 
 
@@ -172,20 +174,6 @@ def _rdot_add(a, b, c):
 
 def _swizzle(a, b):
     return bytes([a[i] if i < 16 else 0 for i in b])
-
-
-def _shift(k, kind):
-    """shl shr_s shr_u: the count is taken modulo the lane width."""
-    bits = 8 << k
-    fmt = _FS[k] if kind == 1 else _FU[k]
-
-    def g(a, c):
-        c &= bits - 1
-        v = unpack(fmt, a)
-        if kind == 0:
-            return _out(k, [x << c for x in v])
-        return _out(k, [x >> c for x in v])
-    return g
 
 
 # --- bitwise -------------------------------------------------------------
@@ -221,90 +209,57 @@ def _any_true(a):
     return 0
 
 
-def _all_true(k):
-    def g(a):
-        for x in unpack(_FU[k], a):
-            if not x:
-                return 0
-        return 1
-    return g
-
-
-def _bitmask(k):
-    def g(a):
-        r = 0
-        i = 0
-        for x in unpack(_FS[k], a):
-            if x < 0:
-                r |= 1 << i
-            i += 1
-        return r
-    return g
-
-
-_PC = None
-
-
 def _popcnt(a):
-    global _PC
-    if _PC is None:
-        t = bytearray(256)
-        for i in range(1, 256):
-            t[i] = t[i >> 1] + (i & 1)
-        _PC = bytes(t)
-    return bytes([_PC[x] for x in a])
+    out = bytearray(16)
+    for i in range(16):
+        x = a[i]
+        n = 0
+        while x:
+            n += x & 1
+            x >>= 1
+        out[i] = n
+    return bytes(out)
 
 
 # --- floats --------------------------------------------------------------
-# f = 0 for f32x4, 1 for f64x2; lanes are bit patterns (unsigned).
+# The float module's functions by index (the byte table names them).
+_FN = ("ceil", "floor", "trunc", "nearest", "sqrt", "add", "sub", "mul", "div", "min",
+       "max", "eq", "ne", "lt", "gt", "le", "ge")
 
-_FF = ("<4I", "<2Q")
 
-
-def _fconv(f):
+def _conv(f):
     F = _fm()
     if f == 0:
         return F.f32_from_bits, F.f32_to_bits
     return F.f64_from_bits, F.f64_to_bits
 
 
-def _fbin(f, name):
-    frm, to = _fconv(f)
-    op = getattr(_fm(), name)
-    fmt = _FF[f]
-
-    def g(a, b):
-        return pack(fmt, *[to(op(frm(x), frm(y))) for x, y in
-                           zip(unpack(fmt, a), unpack(fmt, b))])
-    return g
+def _fop(f, i):
+    return getattr(_fm(), ("f32_" if f == 0 else "f64_") + _FN[i])
 
 
-def _fun(f, name):
-    frm, to = _fconv(f)
-    op = getattr(_fm(), name)
-    fmt = _FF[f]
-
-    def g(a):
-        return pack(fmt, *[to(op(frm(x))) for x in unpack(fmt, a)])
-    return g
-
-
-def _fcmp(f, name):
-    frm, to = _fconv(f)
-    op = getattr(_fm(), name)
+def _flanes(f, n, i):
+    """A unary (n 1), binary (n 2) or compare (n 3) lane operation."""
+    frm, to = _conv(f)
+    op = _fop(f, i)
     fmt = _FF[f]
     m = 0xFFFFFFFF if f == 0 else 0xFFFFFFFFFFFFFFFF
 
-    def g(a, b):
-        return pack(fmt, *[m if op(frm(x), frm(y)) else 0 for x, y in
-                           zip(unpack(fmt, a), unpack(fmt, b))])
+    def g(a, b=None):
+        x = unpack(fmt, a)
+        if n == 1:
+            return pack(fmt, *[to(op(frm(u))) for u in x])
+        y = unpack(fmt, b)
+        if n == 2:
+            return pack(fmt, *[to(op(frm(u), frm(v))) for u, v in zip(x, y)])
+        return pack(fmt, *[m if op(frm(u), frm(v)) else 0 for u, v in zip(x, y)])
     return g
 
 
 def _pminmax(f, mx):
     # pmin: b < a ? b : a; pmax: a < b ? b : a (the operands' bits, NaNs kept)
-    frm, to = _fconv(f)
-    lt = getattr(_fm(), "f32_lt" if f == 0 else "f64_lt")
+    frm, to = _conv(f)
+    lt = _fop(f, 13)
     fmt = _FF[f]
 
     def g(a, b):
@@ -318,21 +273,23 @@ def _pminmax(f, mx):
     return g
 
 
-def _fsign(f, kind):
+def _fsign(f, neg):
     # abs / neg on the bits: no rounding, NaN payloads kept
     sb = 1 << (31 if f == 0 else 63)
     fmt = _FF[f]
-    if kind == 0:
-        return lambda a: pack(fmt, *[x & ~sb for x in unpack(fmt, a)])
-    return lambda a: pack(fmt, *[x ^ sb for x in unpack(fmt, a)])
+
+    def g(a):
+        if neg:
+            return pack(fmt, *[x ^ sb for x in unpack(fmt, a)])
+        return pack(fmt, *[x & ~sb for x in unpack(fmt, a)])
+    return g
 
 
 def _madd(f, neg):
-    frm, to = _fconv(f)
-    F = _fm()
-    mul = F.f32_mul if f == 0 else F.f64_mul
-    add = F.f32_add if f == 0 else F.f64_add
-    fneg = F.f32_neg if f == 0 else F.f64_neg
+    frm, to = _conv(f)
+    mul = _fop(f, 7)
+    add = _fop(f, 5)
+    fneg = getattr(_fm(), "f32_neg" if f == 0 else "f64_neg")
     fmt = _FF[f]
 
     def g(a, b, c):
@@ -346,31 +303,25 @@ def _madd(f, neg):
     return g
 
 
-def _trunc_sat(src, name):
-    # f32x4 -> i32x4 (src 0), or f64x2 -> the low two i32 lanes (src 1)
-    frm, to = _fconv(src)
-    op = getattr(_fm(), name)
-    fmt = _FF[src]
+def _fconvert(f, unsigned, to_int):
+    """i32x4.trunc_sat_f32x4 / _f64x2_zero (to_int) and f32x4.convert_i32x4 /
+    f64x2.convert_low_i32x4: f 0 the f32x4 form, 1 the f64x2 one."""
+    frm, to = _conv(f)
+    F = _fm()
+    if to_int:
+        op = getattr(F, "i32_trunc_sat_f%d_%s" % (32 if f == 0 else 64, "u" if unsigned else "s"))
+    else:
+        op = getattr(F, "f%d_convert_i32_%s" % (32 if f == 0 else 64, "u" if unsigned else "s"))
+    fmt = _FF[f]
 
     def g(a):
-        v = [op(frm(x)) for x in unpack(fmt, a)]
-        if src == 1:
-            v += [0, 0]
-        return _out(2, v)
-    return g
-
-
-def _convert(dst, name):
-    # i32x4 -> f32x4 (dst 0), or the low two i32 lanes -> f64x2 (dst 1)
-    frm, to = _fconv(dst)
-    op = getattr(_fm(), name)
-    fmt = _FF[dst]
-
-    def g(a):
+        if to_int:
+            v = [op(frm(x)) for x in unpack(fmt, a)]
+            if f == 1:
+                v += [0, 0]
+            return _out(2, v)
         v = unpack("<4i", a)
-        if dst == 1:
-            v = v[:2]
-        return pack(fmt, *[to(op(x)) for x in v])
+        return pack(fmt, *[to(op(x)) for x in (v if f == 0 else v[:2])])
     return g
 
 
@@ -391,37 +342,38 @@ def _promote(a):
 # --- lanes: splat, extract, replace, shuffle ------------------------------
 
 def _splat(d):
-    if d < 4:
-        return lambda x: _out(d, [x] * _NL[d])
-    F = _fm()
-    if d == S.F32X4:
-        return lambda x: pack("<4I", *([F.f32_to_bits(x)] * 4))
-    return lambda x: pack("<2Q", *([F.f64_to_bits(x)] * 2))
+    def g(x):
+        if d < 4:
+            return _out(d, [x] * _NL[d])
+        F = _fm()
+        if d == S.F32X4:
+            return pack("<4I", *([F.f32_to_bits(x)] * 4))
+        return pack("<2Q", *([F.f64_to_bits(x)] * 2))
+    return g
 
 
 def _extract(sub, d, lane):
-    if d < 4:
-        # i8/i16 lanes: _s or _u; i32/i64: signed canonical
-        fmt = _FU[d] if sub in (0x16, 0x19) else _FS[d]
-        return lambda a: unpack(fmt, a)[lane]
-    F = _fm()
-    if d == S.F32X4:
-        return lambda a: F.f32_from_bits(unpack("<4I", a)[lane])
-    return lambda a: F.f64_from_bits(unpack("<2Q", a)[lane])
+    # i8/i16 lanes: _s or _u; i32/i64: signed canonical; floats: the float
+    # module's value
+    fmt = (_FU[d] if sub in (0x16, 0x19) else _FS[d]) if d < 4 else _FF[d - 4]
+
+    def g(a):
+        v = unpack(fmt, a)[lane]
+        if d < 4:
+            return v
+        return _fm().f32_from_bits(v) if d == S.F32X4 else _fm().f64_from_bits(v)
+    return g
 
 
 def _replace(d, lane):
-    if d < 4:
-        fmt = _FU[d]
-        m = (1 << (8 << d)) - 1
-    else:
-        F = _fm()
-        fmt = _FF[d - 4]
-        to = F.f32_to_bits if d == S.F32X4 else F.f64_to_bits
+    fmt = _FU[d] if d < 4 else _FF[d - 4]
 
     def g(a, x):
         v = list(unpack(fmt, a))
-        v[lane] = x & m if d < 4 else to(x)
+        if d < 4:
+            v[lane] = x & ((1 << (8 << d)) - 1)
+        else:
+            v[lane] = _fm().f32_to_bits(x) if d == S.F32X4 else _fm().f64_to_bits(x)
         return pack(fmt, *v)
     return g
 
@@ -435,15 +387,113 @@ def _shuffle(lanes):
 
 # --- the table -----------------------------------------------------------
 
-_F32N = ("f32_add", "f32_sub", "f32_mul", "f32_div", "f32_min", "f32_max")
-_F64N = ("f64_add", "f64_sub", "f64_mul", "f64_div", "f64_min", "f64_max")
-_FCMPN = ("eq", "ne", "lt", "gt", "le", "ge")
+_PLAIN = {
+    0x0E: _swizzle, 0x100: _swizzle,
+    0x4D: _not, 0x4E: _and, 0x4F: _andnot, 0x50: _or, 0x51: _xor, 0x52: _bitselect,
+    0x109: _bitselect, 0x10A: _bitselect, 0x10B: _bitselect, 0x10C: _bitselect,
+    0x53: _any_true, 0x62: _popcnt, 0x82: _q15, 0x111: _q15, 0xBA: _dot,
+    0x112: _rdot, 0x113: _rdot_add, 0x5E: _demote, 0x5F: _promote,
+}
+
+# Builders of the table below.
+_B_IBIN = 1      # shape, signed, op                  (_ibin)
+_B_IUN = 2       # shape, op                          (_iun)
+_B_SHIFT = 3     # shape, kind                        (_shift)
+_B_NARROW = 4    # shape, signed                      (_narrow)
+_B_WIDEN = 5     # shape, high | signed << 1, op      (_widen)
+_B_FLANES = 6    # f, n, _FN index                    (_flanes)
+_B_PMINMAX = 7   # f, max                             (_pminmax)
+_B_FSIGN = 8     # f, neg                             (_fsign)
+_B_MADD = 9      # f, neg                             (_madd)
+_B_FCONV = 10    # f, unsigned, to_int                (_fconvert)
+
+
+def _spec():
+    """4 bytes per sub-opcode: builder, three arguments."""
+    t = bytearray(4 * S.NSUB)
+
+    def put(sub, *b):
+        t[4 * sub:4 * sub + len(b)] = bytes(b)
+
+    for k in range(3):                                   # i8x16, i16x8, i32x4
+        base = 0x23 + 10 * k
+        for i, (c, sg) in enumerate(((0, 0), (1, 0), (2, 1), (2, 0), (3, 1), (3, 0),
+                                     (4, 1), (4, 0), (5, 1), (5, 0))):
+            put(base + i, _B_IBIN, k, sg, 8 + c)
+    for i in range(6):                                   # i64x2 eq ne lt_s gt_s le_s ge_s
+        put(0xD6 + i, _B_IBIN, 3, 1, 8 + i)
+    for f, base in ((0, 0x41), (1, 0x47)):               # float compares
+        for i in range(6):
+            put(base + i, _B_FLANES, f, 3, 11 + i)
+    # add add_sat_s add_sat_u sub sub_sat_s sub_sat_u for i8x16 / i16x8
+    for k, base in ((0, 0x6E), (1, 0x8E)):
+        for i, (sg, op) in enumerate(((0, 0), (1, 3), (0, 3), (0, 1), (1, 4), (0, 4))):
+            put(base + i, _B_IBIN, k, sg, op)
+    # min_s min_u max_s max_u
+    for k, base in ((0, 0x76), (1, 0x96), (2, 0xB6)):
+        for i, (sg, op) in enumerate(((1, 5), (0, 5), (1, 6), (0, 6))):
+            put(base + i, _B_IBIN, k, sg, op)
+    for sub, k, op in ((0xAE, 2, 0), (0xB1, 2, 1), (0xCE, 3, 0), (0xD1, 3, 1),
+                       (0x95, 1, 2), (0xB5, 2, 2), (0xD5, 3, 2), (0x7B, 0, 7), (0x9B, 1, 7)):
+        put(sub, _B_IBIN, k, 0, op)
+    # abs neg _ all_true bitmask per shape
+    for k, base in ((0, 0x60), (1, 0x80), (2, 0xA0), (3, 0xC0)):
+        put(base, _B_IUN, k, 0)
+        put(base + 1, _B_IUN, k, 1)
+        if k:
+            put(base + 3, _B_IUN, k, 2)
+            put(base + 4, _B_IUN, k, 3)
+    put(0x63, _B_IUN, 0, 2)
+    put(0x64, _B_IUN, 0, 3)
+    for k, base in ((0, 0x6B), (1, 0x8B), (2, 0xAB), (3, 0xCB)):
+        for i in range(3):
+            put(base + i, _B_SHIFT, k, i)
+    put(0x65, _B_NARROW, 1, 1)
+    put(0x66, _B_NARROW, 1, 0)
+    put(0x85, _B_NARROW, 2, 1)
+    put(0x86, _B_NARROW, 2, 0)
+    # extend low_s high_s low_u high_u, extmul the same, extadd_pairwise s u
+    for k, ext, mul in ((1, 0x87, 0x9C), (2, 0xA7, 0xBC), (3, 0xC7, 0xDC)):
+        for i, hs in enumerate((2, 3, 0, 1)):
+            put(ext + i, _B_WIDEN, k, hs, 0)
+            put(mul + i, _B_WIDEN, k, hs, 1)
+    put(0x7C, _B_WIDEN, 1, 2, 2)
+    put(0x7D, _B_WIDEN, 1, 0, 2)
+    put(0x7E, _B_WIDEN, 2, 2, 2)
+    put(0x7F, _B_WIDEN, 2, 0, 2)
+    for i in range(4):                                   # ceil floor trunc nearest
+        put(0x67 + i, _B_FLANES, 0, 1, i)
+    for sub, i in ((0x74, 0), (0x75, 1), (0x7A, 2), (0x94, 3)):
+        put(sub, _B_FLANES, 1, 1, i)
+    for f, base in ((0, 0xE0), (1, 0xEC)):
+        put(base, _B_FSIGN, f, 0)
+        put(base + 1, _B_FSIGN, f, 1)
+        put(base + 3, _B_FLANES, f, 1, 4)                # sqrt
+        for i in range(6):                               # add sub mul div min max
+            put(base + 4 + i, _B_FLANES, f, 2, 5 + i)
+        put(base + 10, _B_PMINMAX, f, 0)
+        put(base + 11, _B_PMINMAX, f, 1)
+    for i, (f, u, ti) in enumerate(((0, 0, 1), (0, 1, 1), (0, 0, 0), (0, 1, 0),
+                                    (1, 0, 1), (1, 1, 1), (1, 0, 0), (1, 1, 0))):
+        put(0xF8 + i, _B_FCONV, f, u, ti)
+    # relaxed SIMD, deterministic profile
+    for i, (f, u) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        put(0x101 + i, _B_FCONV, f, u, 1)
+    for i, (f, neg) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        put(0x105 + i, _B_MADD, f, neg)
+    for i, (f, op) in enumerate(((0, 9), (0, 10), (1, 9), (1, 10))):
+        put(0x10D + i, _B_FLANES, f, 2, op)
+    return bytes(t)
+
+
+_SPEC = None
 
 
 def fn(sub, imm=None):
     """The function computing SIMD instruction `sub` (not the memory ones):
     f(a) / f(a, b) / f(a, b, c) on v128 (and scalar) operands, returning
     the result (a v128, or an i32 for the tests)."""
+    global _SPEC
     form, d = S.form(sub)
     if form == S.SPLAT:
         return _splat(d)
@@ -453,109 +503,30 @@ def fn(sub, imm=None):
         return _replace(d, imm)
     if form == S.SHUFFLE:
         return _shuffle(imm)
-    if 0x23 <= sub <= 0x40:
-        k = (sub - 0x23) // 10
-        c, sg = _ICMP[(sub - 0x23) % 10]
-        return _cmp(k, sg, c)
-    if 0x41 <= sub <= 0x4C:
-        f = 0 if sub < 0x47 else 1
-        return _fcmp(f, ("f32_" if f == 0 else "f64_") + _FCMPN[(sub - 0x41) % 6])
-    if 0xD6 <= sub <= 0xDB:       # i64x2 eq ne lt_s gt_s le_s ge_s
-        return _cmp(3, True, (0, 1, 2, 3, 4, 5)[sub - 0xD6])
-    t = _TABLE.get(sub)
-    if t is not None:
-        return t
-    b = _BUILD.get(sub)
-    if b is not None:
-        return b()
+    f = _PLAIN.get(sub)
+    if f is not None:
+        return f
+    if _SPEC is None:
+        _SPEC = _spec()
+    b, x, y, z = _SPEC[4 * sub:4 * sub + 4]
+    if b == _B_IBIN:
+        return _ibin(x, y, z)
+    if b == _B_IUN:
+        return _iun(x, y)
+    if b == _B_SHIFT:
+        return _shift(x, y)
+    if b == _B_NARROW:
+        return _narrow(x, y)
+    if b == _B_WIDEN:
+        return _widen(x, y & 1, y >> 1, z)
+    if b == _B_FLANES:
+        return _flanes(x, y, z)
+    if b == _B_PMINMAX:
+        return _pminmax(x, y)
+    if b == _B_FSIGN:
+        return _fsign(x, y)
+    if b == _B_MADD:
+        return _madd(x, y)
+    if b == _B_FCONV:
+        return _fconvert(x, y, z)
     raise KeyError("simd_lanes: no function for 0xfd %d" % sub)
-
-
-_TABLE = {
-    0x0E: _swizzle, 0x100: _swizzle,
-    0x4D: _not, 0x4E: _and, 0x4F: _andnot, 0x50: _or, 0x51: _xor, 0x52: _bitselect,
-    0x109: _bitselect, 0x10A: _bitselect, 0x10B: _bitselect, 0x10C: _bitselect,
-    0x53: _any_true, 0x62: _popcnt, 0x82: _q15, 0x111: _q15, 0xBA: _dot,
-    0x112: _rdot, 0x113: _rdot_add, 0x5E: _demote, 0x5F: _promote,
-}
-
-_BUILD = {
-    0x60: lambda: _un(0, True, abs), 0x61: lambda: _un(0, False, lambda x: -x),
-    0x63: lambda: _all_true(0), 0x64: lambda: _bitmask(0),
-    0x65: lambda: _narrow(1, True), 0x66: lambda: _narrow(1, False),
-    0x67: lambda: _fun(0, "f32_ceil"), 0x68: lambda: _fun(0, "f32_floor"),
-    0x69: lambda: _fun(0, "f32_trunc"), 0x6A: lambda: _fun(0, "f32_nearest"),
-    0x6B: lambda: _shift(0, 0), 0x6C: lambda: _shift(0, 1), 0x6D: lambda: _shift(0, 2),
-    0x6E: lambda: _arith(0, 0), 0x6F: lambda: _arith(0, 1), 0x70: lambda: _arith(0, 2),
-    0x71: lambda: _arith(0, 3), 0x72: lambda: _arith(0, 4), 0x73: lambda: _arith(0, 5),
-    0x74: lambda: _fun(1, "f64_ceil"), 0x75: lambda: _fun(1, "f64_floor"),
-    0x76: lambda: _minmax(0, 0), 0x77: lambda: _minmax(0, 1), 0x78: lambda: _minmax(0, 2),
-    0x79: lambda: _minmax(0, 3), 0x7A: lambda: _fun(1, "f64_trunc"),
-    0x7B: lambda: _bin(0, False, lambda x, y: (x + y + 1) >> 1),
-    0x7C: lambda: _extadd(1, True), 0x7D: lambda: _extadd(1, False),
-    0x7E: lambda: _extadd(2, True), 0x7F: lambda: _extadd(2, False),
-    0x80: lambda: _un(1, True, abs), 0x81: lambda: _un(1, False, lambda x: -x),
-    0x83: lambda: _all_true(1), 0x84: lambda: _bitmask(1),
-    0x85: lambda: _narrow(2, True), 0x86: lambda: _narrow(2, False),
-    0x87: lambda: _extend(1, False, True), 0x88: lambda: _extend(1, True, True),
-    0x89: lambda: _extend(1, False, False), 0x8A: lambda: _extend(1, True, False),
-    0x8B: lambda: _shift(1, 0), 0x8C: lambda: _shift(1, 1), 0x8D: lambda: _shift(1, 2),
-    0x8E: lambda: _arith(1, 0), 0x8F: lambda: _arith(1, 1), 0x90: lambda: _arith(1, 2),
-    0x91: lambda: _arith(1, 3), 0x92: lambda: _arith(1, 4), 0x93: lambda: _arith(1, 5),
-    0x94: lambda: _fun(1, "f64_nearest"),
-    0x95: lambda: _bin(1, False, lambda x, y: x * y),
-    0x96: lambda: _minmax(1, 0), 0x97: lambda: _minmax(1, 1), 0x98: lambda: _minmax(1, 2),
-    0x99: lambda: _minmax(1, 3),
-    0x9B: lambda: _bin(1, False, lambda x, y: (x + y + 1) >> 1),
-    0x9C: lambda: _extmul(1, False, True), 0x9D: lambda: _extmul(1, True, True),
-    0x9E: lambda: _extmul(1, False, False), 0x9F: lambda: _extmul(1, True, False),
-    0xA0: lambda: _un(2, True, abs), 0xA1: lambda: _un(2, False, lambda x: -x),
-    0xA3: lambda: _all_true(2), 0xA4: lambda: _bitmask(2),
-    0xA7: lambda: _extend(2, False, True), 0xA8: lambda: _extend(2, True, True),
-    0xA9: lambda: _extend(2, False, False), 0xAA: lambda: _extend(2, True, False),
-    0xAB: lambda: _shift(2, 0), 0xAC: lambda: _shift(2, 1), 0xAD: lambda: _shift(2, 2),
-    0xAE: lambda: _arith(2, 0), 0xB1: lambda: _arith(2, 3),
-    0xB5: lambda: _bin(2, False, lambda x, y: x * y),
-    0xB6: lambda: _minmax(2, 0), 0xB7: lambda: _minmax(2, 1), 0xB8: lambda: _minmax(2, 2),
-    0xB9: lambda: _minmax(2, 3),
-    0xBC: lambda: _extmul(2, False, True), 0xBD: lambda: _extmul(2, True, True),
-    0xBE: lambda: _extmul(2, False, False), 0xBF: lambda: _extmul(2, True, False),
-    0xC0: lambda: _un(3, True, abs), 0xC1: lambda: _un(3, False, lambda x: -x),
-    0xC3: lambda: _all_true(3), 0xC4: lambda: _bitmask(3),
-    0xC7: lambda: _extend(3, False, True), 0xC8: lambda: _extend(3, True, True),
-    0xC9: lambda: _extend(3, False, False), 0xCA: lambda: _extend(3, True, False),
-    0xCB: lambda: _shift(3, 0), 0xCC: lambda: _shift(3, 1), 0xCD: lambda: _shift(3, 2),
-    0xCE: lambda: _arith(3, 0), 0xD1: lambda: _arith(3, 3),
-    0xD5: lambda: _bin(3, False, lambda x, y: x * y),
-    0xDC: lambda: _extmul(3, False, True), 0xDD: lambda: _extmul(3, True, True),
-    0xDE: lambda: _extmul(3, False, False), 0xDF: lambda: _extmul(3, True, False),
-    0xE0: lambda: _fsign(0, 0), 0xE1: lambda: _fsign(0, 1),
-    0xE3: lambda: _fun(0, "f32_sqrt"),
-    0xE4: lambda: _fbin(0, "f32_add"), 0xE5: lambda: _fbin(0, "f32_sub"),
-    0xE6: lambda: _fbin(0, "f32_mul"), 0xE7: lambda: _fbin(0, "f32_div"),
-    0xE8: lambda: _fbin(0, "f32_min"), 0xE9: lambda: _fbin(0, "f32_max"),
-    0xEA: lambda: _pminmax(0, False), 0xEB: lambda: _pminmax(0, True),
-    0xEC: lambda: _fsign(1, 0), 0xED: lambda: _fsign(1, 1),
-    0xEF: lambda: _fun(1, "f64_sqrt"),
-    0xF0: lambda: _fbin(1, "f64_add"), 0xF1: lambda: _fbin(1, "f64_sub"),
-    0xF2: lambda: _fbin(1, "f64_mul"), 0xF3: lambda: _fbin(1, "f64_div"),
-    0xF4: lambda: _fbin(1, "f64_min"), 0xF5: lambda: _fbin(1, "f64_max"),
-    0xF6: lambda: _pminmax(1, False), 0xF7: lambda: _pminmax(1, True),
-    0xF8: lambda: _trunc_sat(0, "i32_trunc_sat_f32_s"),
-    0xF9: lambda: _trunc_sat(0, "i32_trunc_sat_f32_u"),
-    0xFA: lambda: _convert(0, "f32_convert_i32_s"),
-    0xFB: lambda: _convert(0, "f32_convert_i32_u"),
-    0xFC: lambda: _trunc_sat(1, "i32_trunc_sat_f64_s"),
-    0xFD: lambda: _trunc_sat(1, "i32_trunc_sat_f64_u"),
-    0xFE: lambda: _convert(1, "f64_convert_i32_s"),
-    0xFF: lambda: _convert(1, "f64_convert_i32_u"),
-    # relaxed SIMD, deterministic profile
-    0x101: lambda: _trunc_sat(0, "i32_trunc_sat_f32_s"),
-    0x102: lambda: _trunc_sat(0, "i32_trunc_sat_f32_u"),
-    0x103: lambda: _trunc_sat(1, "i32_trunc_sat_f64_s"),
-    0x104: lambda: _trunc_sat(1, "i32_trunc_sat_f64_u"),
-    0x105: lambda: _madd(0, False), 0x106: lambda: _madd(0, True),
-    0x107: lambda: _madd(1, False), 0x108: lambda: _madd(1, True),
-    0x10D: lambda: _fbin(0, "f32_min"), 0x10E: lambda: _fbin(0, "f32_max"),
-    0x10F: lambda: _fbin(1, "f64_min"), 0x110: lambda: _fbin(1, "f64_max"),
-}

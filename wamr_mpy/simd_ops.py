@@ -38,47 +38,21 @@ SCALAR = bytes((I32, I32, I32, I64, F32, F64))
 
 NSUB = 0x114
 
-# Runs of sub-opcodes: (first, last, form, detail).
+# Runs of sub-opcodes (hex, first-last) and their form: L load, S store,
+# K const, H shuffle, X extract, R replace, U unary, B binary, T ternary,
+# P splat, Q test, Z shift, N lane load, M lane store; a digit is the
+# detail.  (Text rather than a tuple of tuples: 2 KiB less RAM on a board.)
 _RUNS = (
-    (0x00, 0x00, LOAD, 4), (0x01, 0x06, LOAD, 3), (0x07, 0x07, LOAD, 0),
-    (0x08, 0x08, LOAD, 1), (0x09, 0x09, LOAD, 2), (0x0A, 0x0A, LOAD, 3),
-    (0x0B, 0x0B, STORE, 4), (0x0C, 0x0C, CONST, 0), (0x0D, 0x0D, SHUFFLE, 0),
-    (0x0E, 0x0E, BINARY, 0),
-    (0x0F, 0x0F, SPLAT, I8X16), (0x10, 0x10, SPLAT, I16X8), (0x11, 0x11, SPLAT, I32X4),
-    (0x12, 0x12, SPLAT, I64X2), (0x13, 0x13, SPLAT, F32X4), (0x14, 0x14, SPLAT, F64X2),
-    (0x15, 0x16, EXTRACT, I8X16), (0x17, 0x17, REPLACE, I8X16),
-    (0x18, 0x19, EXTRACT, I16X8), (0x1A, 0x1A, REPLACE, I16X8),
-    (0x1B, 0x1B, EXTRACT, I32X4), (0x1C, 0x1C, REPLACE, I32X4),
-    (0x1D, 0x1D, EXTRACT, I64X2), (0x1E, 0x1E, REPLACE, I64X2),
-    (0x1F, 0x1F, EXTRACT, F32X4), (0x20, 0x20, REPLACE, F32X4),
-    (0x21, 0x21, EXTRACT, F64X2), (0x22, 0x22, REPLACE, F64X2),
-    (0x23, 0x4C, BINARY, 0),                       # comparisons
-    (0x4D, 0x4D, UNARY, 0), (0x4E, 0x51, BINARY, 0), (0x52, 0x52, TERNARY, 0),
-    (0x53, 0x53, TEST, 0),
-    (0x54, 0x54, LOAD_LANE, 0), (0x55, 0x55, LOAD_LANE, 1), (0x56, 0x56, LOAD_LANE, 2),
-    (0x57, 0x57, LOAD_LANE, 3), (0x58, 0x58, STORE_LANE, 0), (0x59, 0x59, STORE_LANE, 1),
-    (0x5A, 0x5A, STORE_LANE, 2), (0x5B, 0x5B, STORE_LANE, 3),
-    (0x5C, 0x5C, LOAD, 2), (0x5D, 0x5D, LOAD, 3),
-    (0x5E, 0x62, UNARY, 0), (0x63, 0x64, TEST, 0), (0x65, 0x66, BINARY, 0),
-    (0x67, 0x6A, UNARY, 0), (0x6B, 0x6D, SHIFT, 0), (0x6E, 0x73, BINARY, 0),
-    (0x74, 0x75, UNARY, 0), (0x76, 0x79, BINARY, 0), (0x7A, 0x7A, UNARY, 0),
-    (0x7B, 0x7B, BINARY, 0), (0x7C, 0x81, UNARY, 0), (0x82, 0x82, BINARY, 0),
-    (0x83, 0x84, TEST, 0), (0x85, 0x86, BINARY, 0), (0x87, 0x8A, UNARY, 0),
-    (0x8B, 0x8D, SHIFT, 0), (0x8E, 0x93, BINARY, 0), (0x94, 0x94, UNARY, 0),
-    (0x95, 0x99, BINARY, 0), (0x9B, 0x9F, BINARY, 0),
-    (0xA0, 0xA1, UNARY, 0), (0xA3, 0xA4, TEST, 0), (0xA7, 0xAA, UNARY, 0),
-    (0xAB, 0xAD, SHIFT, 0), (0xAE, 0xAE, BINARY, 0), (0xB1, 0xB1, BINARY, 0),
-    (0xB5, 0xBA, BINARY, 0), (0xBC, 0xBF, BINARY, 0),
-    (0xC0, 0xC1, UNARY, 0), (0xC3, 0xC4, TEST, 0), (0xC7, 0xCA, UNARY, 0),
-    (0xCB, 0xCD, SHIFT, 0), (0xCE, 0xCE, BINARY, 0), (0xD1, 0xD1, BINARY, 0),
-    (0xD5, 0xDF, BINARY, 0),
-    (0xE0, 0xE1, UNARY, 0), (0xE3, 0xE3, UNARY, 0), (0xE4, 0xEB, BINARY, 0),
-    (0xEC, 0xED, UNARY, 0), (0xEF, 0xEF, UNARY, 0), (0xF0, 0xF7, BINARY, 0),
-    (0xF8, 0xFF, UNARY, 0),
-    # relaxed SIMD
-    (0x100, 0x100, BINARY, 0), (0x101, 0x104, UNARY, 0), (0x105, 0x10C, TERNARY, 0),
-    (0x10D, 0x112, BINARY, 0), (0x113, 0x113, TERNARY, 0),
-)
+    "00:L4 01-06:L3 07:L0 08:L1 09:L2 0A:L3 0B:S4 0C:K 0D:H 0E:B 0F:P0 "
+    "10:P1 11:P2 12:P3 13:P4 14:P5 15-16:X0 17:R0 18-19:X1 1A:R1 1B:X2 "
+    "1C:R2 1D:X3 1E:R3 1F:X4 20:R4 21:X5 22:R5 23-4C:B 4D:U 4E-51:B 52:T "
+    "53:Q 54:N0 55:N1 56:N2 57:N3 58:M0 59:M1 5A:M2 5B:M3 5C:L2 5D:L3 "
+    "5E-62:U 63-64:Q 65-66:B 67-6A:U 6B-6D:Z 6E-73:B 74-75:U 76-79:B 7A:U "
+    "7B:B 7C-81:U 82:B 83-84:Q 85-86:B 87-8A:U 8B-8D:Z 8E-93:B 94:U 95-99:B "
+    "9B-9F:B A0-A1:U A3-A4:Q A7-AA:U AB-AD:Z AE:B B1:B B5-BA:B BC-BF:B "
+    "C0-C1:U C3-C4:Q C7-CA:U CB-CD:Z CE:B D1:B D5-DF:B E0-E1:U E3:U E4-EB:B "
+    "EC-ED:U EF:U F0-F7:B F8-FF:U 100:B 101-104:U 105-10C:T 10D-112:B 113:T")
+_FORMS = "?LSKHXRUBTPQZNM"      # letter -> form number (its index)
 
 _T = None
 
@@ -86,10 +60,16 @@ _T = None
 def _table():
     global _T
     t = bytearray(2 * NSUB)
-    for lo, hi, form, detail in _RUNS:
+    for run in _RUNS.split():
+        subs, _, fd = run.partition(":")
+        lo, _, hi = subs.partition("-")
+        lo = int(lo, 16)
+        hi = int(hi, 16) if hi else lo
+        f = _FORMS.index(fd[0])
+        d = int(fd[1:]) if len(fd) > 1 else 0
         for k in range(lo, hi + 1):
-            t[2 * k] = form
-            t[2 * k + 1] = detail
+            t[2 * k] = f
+            t[2 * k + 1] = d
     _T = bytes(t)
     return _T
 

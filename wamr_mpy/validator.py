@@ -173,7 +173,7 @@ def skip_instr(r, op, pos):
         r.u32()
     elif op == 0x02 or op == 0x03 or op == 0x04:
         r.s33()
-    elif op == 0xFD and config.WASM_SIMD:
+    elif config.WASM_SIMD and op == 0xFD:
         from .validator_simd import skip
         skip(r, pos)
     else:
@@ -204,7 +204,7 @@ def check_const(m, expr, want, pos, nglobals_visible):
             stack.append(F64)
         elif op == 0xD0:
             stack.append(imm)
-        elif op == 0xFD00C:       # v128.const (loader.const_expr)
+        elif config.WASM_SIMD and op == 0xFD00C:       # v128.const (loader.const_expr)
             stack.append(V128)
         elif op == 0xD2:
             if imm >= len(m.func_types):
@@ -375,7 +375,7 @@ def check_encoding(m, defidx):
                 _mal("zero byte expected", pos)
         elif op == 0xD0:
             reftype(r)
-        elif op == 0xFD and config.WASM_SIMD:
+        elif config.WASM_SIMD and op == 0xFD:
             from .validator_simd import skip
             skip(r, pos)
         elif op == 0xFC:
@@ -403,7 +403,7 @@ def _block_type(m, r):
     if b == 0x40:
         r.pos = p + 1
         return b"", b""
-    if b in (I32, I64, F32, F64, FUNCREF, EXTERNREF) or (b == V128 and config.WASM_SIMD):
+    if b in (I32, I64, F32, F64, FUNCREF, EXTERNREF) or (config.WASM_SIMD and b == V128):
         r.pos = p + 1
         return b"", bytes((b,))
     idx = r.s33()
@@ -530,7 +530,8 @@ def _walk_body(m, defidx, em):
         if r.u8() != 0:
             _mal("zero byte expected", p)
 
-    body = None
+    if config.WASM_SIMD:
+        body = None
     push_ctrl(0x02, b"", ftype.results, True)
     while True:
         pos = r.pos
@@ -882,7 +883,7 @@ def _walk_body(m, defidx, em):
                     em.op(key, x, (I32, et, I32), None)
             else:
                 _mal(_illegal(op, sub), pos)
-        elif op == 0xFD and config.WASM_SIMD:
+        elif config.WASM_SIMD and op == 0xFD:
             if body is None:
                 body = _Body(r, m, em, vals, pop_val, pop_vals, live)
             from .validator_simd import validate
@@ -896,26 +897,27 @@ def _walk_body(m, defidx, em):
     return em.finish()
 
 
-def _has_v128(m):
-    for t in m.types:
-        if V128 in t.params or V128 in t.results:
-            return True
-    for g in m.globals:
-        if g[0] == V128:
-            return True
-    return False
+if config.WASM_SIMD:
+    def _has_v128(m):
+        for t in m.types:
+            if V128 in t.params or V128 in t.results:
+                return True
+        for g in m.globals:
+            if g[0] == V128:
+                return True
+        return False
 
 
-class _Body:
-    """What an extension validator (validator_simd) sees of the body being
-    walked."""
+    class _Body:
+        """What an extension validator (validator_simd) sees of the body being
+        walked."""
 
-    def __init__(self, r, m, em, vals, pop, pops, live):
-        self.r = r
-        self.m = m
-        self.em = em
-        self.vals = vals
-        self.pop = pop
-        self.pops = pops
-        self.live = live
-        self.feats = 0
+        def __init__(self, r, m, em, vals, pop, pops, live):
+            self.r = r
+            self.m = m
+            self.em = em
+            self.vals = vals
+            self.pop = pop
+            self.pops = pops
+            self.live = live
+            self.feats = 0
