@@ -169,3 +169,58 @@ def test_hostile_addresses_trap(natives, tier, tmp_path):
     assert lines[-2] == "strlen 2", out
     assert lines[-1].endswith(" bad 0"), out
     assert int(lines[-1].split()[1]) > 600, out
+
+
+END_RUN = r"""
+import wamr_mpy
+from wamr_mpy import native
+from wamr_mpy.errors import Trap, ProcExit
+native.set_stdout(lambda b: None)
+native.set_stderr(lambda b: None)
+natives = %r
+S = %d
+inst = wamr_mpy.load(open(%r, "rb").read()).instantiate(heap_size=0)
+m = inst.memory.data
+n = len(m)
+calls = traps = bad = 0
+for k in range(len(natives)):
+    mod, name, sig = natives[k]
+    params = sig[1:sig.index(")")]
+    for p in range(len(params)):
+        if params[p] not in "*$":
+            continue
+        for back in (1, 2, 3, 5, 7):
+            args = [{"*": S, "$": S, "~": 4, "f": 0.0, "F": 0.0}.get(c, 0) for c in params]
+            args[p] = n - back
+            m[:] = bytes(n)
+            m[S:S + 3] = b"12\0"
+            before = bytes(m)
+            calls += 1
+            try:
+                inst.call("c%%d" %% k, *args)
+            except Trap as e:
+                traps += 1
+                if e.message == "out of bounds memory access" and m != before:
+                    print("BAD", name, sig, p, back, "wrote before it trapped")
+                    bad += 1
+            except ProcExit:
+                pass
+            except Exception as e:
+                print("BAD", name, sig, p, back, type(e).__name__, e)
+                bad += 1
+print("calls", calls, "traps", traps, "bad", bad)
+"""
+
+
+def test_an_address_near_the_end_traps_before_anything_is_written(natives, tmp_path):
+    """An address in memory whose access runs past the end (the natives'
+    generic check only sees the address) traps with memory unchanged: every
+    output is checked before the first is written (args_sizes_get once wrote
+    the count, then trapped on the size; found by tools/fuzz native)."""
+    nat = [x for x in natives[0] if x[1] not in natives[1]]     # libc and WASI
+    path = tmp_path / "natives.wasm"
+    path.write_bytes(build_module(nat))
+    out = check_mp(END_RUN % (nat, SCRATCH, str(path)), timeout=600)
+    last = out.splitlines()[-1].split()
+    assert last[-2:] == ["bad", "0"], out
+    assert int(last[1]) > 300 and int(last[3]) > 100, out

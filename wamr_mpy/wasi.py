@@ -238,6 +238,9 @@ def get_fd(inst, fd):
 # ---- args, environment ------------------------------------------------------
 
 def _sizes(data, lst, count_ptr, size_ptr):
+    # both checked before either is written: a trap leaves memory as it was
+    check(data, count_ptr, 4)
+    check(data, size_ptr, 4)
     put32(data, count_ptr, len(lst))
     put32(data, size_ptr, sum(len(x) + 1 for x in lst))
     return SUCCESS
