@@ -193,6 +193,43 @@ def test_fuel_stops_infinite_loop(mpyx, tmp_path, tier):
         "trap out of fuel", "rec 100", "again out of fuel"], out
 
 
+START_WAT = """
+(module
+  (global $n (mut i32) (i32.const 0))
+  (func $start
+    (loop $l
+      (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (br_if $l (i32.ne (global.get $n) (i32.const 100)))))
+  (start $start)
+  (func (export "n") (result i32) (global.get $n)))
+"""
+START_RUN = """
+import wamr_mpy
+from wamr_mpy import Trap
+mod = wamr_mpy.load(%r)
+i = mod.instantiate(fuel=100000, tier=%r)
+print(i.call("n"), 0 < i.fuel < 100000)
+try:
+    mod.instantiate(fuel=50, tier=%r)
+    print("no trap")
+except Trap as e:
+    print("trap", e.message)
+"""
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
+def test_fuel_bounds_the_start_function(mpyx, tmp_path, tier):
+    """instantiate(fuel=N): a start function that loops for ever cannot
+    hang the embedder (the app manager installs with it)."""
+    w = wat(tmp_path, "start", START_WAT)
+    p = w
+    if tier == "aot":
+        p = str(tmp_path / "start.mpy")
+        build(mpyx, w, p)
+    out = check_mp(START_RUN % (p, tier, tier))
+    assert out.split("\n")[:2] == ["100 True", "trap out of fuel"], out
+
+
 TRAPS_WAT = """
 (module
   (memory 1 2)

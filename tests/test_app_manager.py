@@ -667,6 +667,32 @@ print(m.data is None, app.runner.inst.call("f", 0))
     assert off.split() == ["False", "7"], off
 
 
+def test_install_whose_start_function_never_ends():
+    """The watchdog's fuel bounds an app's start function too (it ran
+    unbounded and hung the whole manager); the install is refused and the
+    manager goes on."""
+    from wasmbin import MAGIC, leb, name, section, vec
+    body = b"\x00\x03\x40\x0c\x00\x0b\x0b"       # loop br 0 end end
+    wasm = (MAGIC + section(1, vec([b"\x60\x00\x00"])) + section(3, vec([b"\x00", b"\x00"])) +
+            section(7, vec([name("on_init") + b"\x00\x01"])) + section(8, leb(0)) +
+            section(10, vec([leb(len(body)) + body, b"\x02\x00\x0b"])))
+    good = wasm.replace(section(8, leb(0)), b"")
+    out = check_mp(r"""
+import binascii
+from wamr_mpy.app.manager import Manager
+from wamr_mpy.app.runner import InstallError
+mgr = Manager(log=lambda m: None)
+try:
+    mgr._install("/applet?name=a&wd=50", binascii.unhexlify(%r), persist=False)
+    print("installed")
+except InstallError as e:
+    print(e.message)
+app = mgr._install("/applet?name=b", binascii.unhexlify(%r), persist=False)
+print([a.name for a in mgr.apps])
+""" % (wasm.hex(), good.hex()))
+    assert out.splitlines() == ["instantiate failed: out of fuel", "['b']"], out
+
+
 def test_link_limit():
     run(r"""
 mgr, link = make()

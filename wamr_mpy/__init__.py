@@ -30,16 +30,18 @@ class Module:
         return self._m.custom_sections
 
     def instantiate(self, imports=None, stack_size=None, heap_size=None,
-                    memory_limit=None, tier=None):
+                    memory_limit=None, tier=None, fuel=None):
         """tier: "interp" (portable), "fast" (viper), "jit"; default from
         config.DEFAULT_TIER.  memory_limit: allocate at most this many bytes
         of linear memory (for boards whose RAM cannot hold the pages a
-        module declares; accesses beyond trap and memory.grow fails)."""
+        module declares; accesses beyond trap and memory.grow fails).
+        fuel: a limit on the start function's work, as Instance.set_fuel
+        gives later calls (what is left stays set on the instance)."""
         if self._m is None:
             raise WasmError("module was unloaded")
         from .instance import Instance
         try:
-            return Instance(self._m, imports, stack_size, heap_size, memory_limit, tier)
+            return Instance(self._m, imports, stack_size, heap_size, memory_limit, tier, fuel)
         except MemoryError as e:
             raise _oom(Trap, "instantiating a module of %d functions, %d globals"
                        % (len(self._m.func_types), len(self._m.globals)), e)

@@ -106,7 +106,7 @@ def eval_const(inst, expr):
 
 class Instance:
     def __init__(self, module, imports=None, stack_size=None, heap_size=None,
-                 memory_limit=None, tier=None):
+                 memory_limit=None, tier=None, fuel=None):
         self.module = module
         self.tier = tier or config.DEFAULT_TIER
         self.run = tier_runner(self.tier)
@@ -114,7 +114,7 @@ class Instance:
         self.heap_size = config.HEAP_SIZE if heap_size is None else heap_size
         self.env = None
         self.ccache = None    # interp's bounded record of decoded bodies
-        self.fuel = None
+        self.fuel = fuel      # bounds the start function too
         self.exception = None
         self.funcs = []
         self.tables = []

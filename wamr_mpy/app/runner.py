@@ -64,12 +64,16 @@ class WasmRunner:
         except MemoryError:
             raise InstallError("load WASM file failed: out of memory")
         try:
+            # the watchdog's budget bounds the start function too: one
+            # that never ends would stop the whole manager
             self.inst = self.module.instantiate(
-                stack_size=self.mgr.stack_size, heap_size=self.app.heap)
+                stack_size=self.mgr.stack_size, heap_size=self.app.heap,
+                fuel=self.app.fuel)
         except errors.WasmError as e:
             raise InstallError("instantiate failed: %s" % e)
         except MemoryError:
             raise InstallError("instantiate failed: out of memory")
+        _set_fuel(self.inst, None)      # each handler call sets its own
         m = getattr(self.module, "_m", None)
         if m is not None and self.inst.tier == "interp" and None not in m.codes:
             # Every body is decoded (UNLOAD_LOADER) and the app runs on the
