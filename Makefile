@@ -8,7 +8,7 @@ PYTEST      := $(VENV)/bin/python -m pytest
 JOBS        ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help setup setup-test setup-bench run test test-fast test-fleet spec bench
+.PHONY: help setup setup-test setup-bench run test test-fast test-fleet spec bench fuzz
 
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
@@ -17,6 +17,7 @@ help:
 	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
 	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
 	@echo "make bench      the benchmarks (tools/bench; BENCH_ARGS=--quick: seconds)"
+	@echo "make fuzz       long fuzz campaigns (tools/fuzz; FUZZ_TIME seconds each, from FUZZ_SEED0)"
 	@echo "make setup      only the .venv (tools/setup)"
 
 setup:
@@ -47,3 +48,11 @@ spec: setup
 # BENCH_ARGS: its options, e.g. --quick or --update-md
 bench: setup-bench
 	$(VENV)/bin/python tools/bench $(BENCH_ARGS)
+
+# tools/fuzz: every campaign for FUZZ_TIME seconds from seed FUZZ_SEED0
+# (docs/testing-differential.md); niced, it shares the machine
+FUZZ_TIME   ?= 3600
+FUZZ_SEED0  ?= 0
+FUZZ_ARGS   ?=
+fuzz: setup-test
+	nice -n 10 tools/fuzz --seeds $(FUZZ_SEED0): --time $(FUZZ_TIME) $(FUZZ_ARGS)

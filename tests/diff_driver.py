@@ -6,10 +6,16 @@
 # "calls": [[EXPORT, [RAW ARGS]], ...]}, ...]}.  Runs the modules from index
 # FIRST on, in this one process, and prints one JSON line per event:
 #   {"m": ID, "inst": "ok" | "trap" | "error" | "unavailable", "msg": ...}
-#   {"m": ID, "c": K, "r": [RAW RESULTS]} or "trap": MESSAGE or
+#   {"m": ID, "c": K, "r": [RAW RESULTS]} or "trap": MESSAGE (and "where":
+#   the trap's where, e.g. "native env.strlen" for a native that raised) or
 #   "error": TEXT (an exception that is not a Trap: a bug), plus after each
-#   call "s": the results of the "state" export and "h": a hash of memory.
+#   call "s": the results of the "state" export, "h": a hash of memory
+#   and "log": what the module's logging imports were given during it.
 # The host compares these lines with wasmtime's.
+# Options for modules that are not known to be valid or to terminate
+# (tools/fuzz): job "fuel" bounds instantiation and every call; a module's
+# "calls": "auto" calls every exported function with zeros, "lenient": true
+# skips calls ({"skip": 1}) to exports that are gone or changed arity.
 import sys
 import json
 
@@ -76,8 +82,16 @@ def host_results(salt, args, rtypes):
     return res
 
 
+LOG = []     # [import name, [raw args]] of "log" host functions
+
+
 def make_host(name, params, results, kind, salt):
     def fn(*args):
+        if kind == "log":
+            # raw values as unsigned bits, as the reference logs them
+            LOG.append([name, [a & (0xFFFFFFFF if t in ("i32", "f32") else M64)
+                               for a, t in zip(args, params)]])
+            return None
         if kind == "trap" and (not args or args[0] & 1):
             raise RuntimeError("host trap")
         r = host_results(salt, args, results)
@@ -94,18 +108,34 @@ def make_imports(spec):
     env = {}
     for name, params, results, kind, salt in spec["funcs"]:
         env[name] = make_host(name, params, results, kind, salt)
-    for name, t, bits, mut in spec["globals"]:
+    for name, t, bits, mut in spec.get("globals", ()):
         env[name] = wamr_mpy.Global(LETTER[t], raw=bits, mutable=mut)
     if spec.get("memory"):
         env["mem"] = wamr_mpy.Memory(spec["memory"][0], spec["memory"][1])
     if spec.get("table"):
         env["tab"] = wamr_mpy.Table("funcref", spec["table"][0], spec["table"][1])
-    return {"env": env}
+    return {spec.get("module", "env"): env}
 
 
-def instantiate(mod, imports, tier):
+def memory_export(inst):
+    mem = inst.exports.get("mem")
+    return inst.exports.get("memory") if mem is None else mem
+
+
+def auto_calls(inst):
+    out = []
+    for name in sorted(inst.exports):
+        f = inst.lookup_function(name)
+        if f is not None:
+            out.append([name, [0] * len(f.type.params)])
+    return out
+
+
+def instantiate(mod, imports, tier, fuel=None):
     """-> (instance, None) or (None, record fields of the failure)."""
     try:
+        if fuel is not None:
+            return mod.instantiate(imports, tier=tier, fuel=fuel), None
         return mod.instantiate(imports, tier=tier), None
     except ValueError as e:
         if "not available" in str(e) or "unknown tier" in str(e):
@@ -113,15 +143,18 @@ def instantiate(mod, imports, tier):
         return None, {"inst": "error", "msg": err_text(e)}
     except Trap as e:
         rec = {"inst": "trap", "msg": e.message}
-        if imports and "mem" in imports["env"]:
+        if e.where:
+            rec["where"] = e.where
+        env = imports and imports.get("env")
+        if env and "mem" in env:
             # segments written before the trap stay in an imported memory
-            rec["h"] = mem_hash(imports["env"]["mem"].data)
+            rec["h"] = mem_hash(env["mem"].data)
         return None, rec
     except Exception as e:
         return None, {"inst": "error", "msg": err_text(e)}
 
 
-def run_module(m, tier):
+def run_module(m, tier, fuel=None):
     """Instance 0, and for "dual" modules instance 1 sharing instance 0's
     imports (memory, table, globals) with some host functions replaced by
     instance 0's exports ("link")."""
@@ -137,7 +170,8 @@ def run_module(m, tier):
     except Exception as e:
         out({"m": mid, "inst": "error", "msg": "load: " + err_text(e)})
         return
-    inst, fail = instantiate(mod, imports, tier)
+    del LOG[:]
+    inst, fail = instantiate(mod, imports, tier, fuel)
     insts = [inst]
     if inst is not None and m.get("dual"):
         imp2 = None
@@ -152,7 +186,7 @@ def run_module(m, tier):
                 t = m["imports"]["table"]
                 env2["tab"] = wamr_mpy.Table("funcref", t[0], t[1])
             imp2 = {"env": env2}
-        inst2, fail = instantiate(mod, imp2, tier)
+        inst2, fail = instantiate(mod, imp2, tier, fuel)
         if fail is not None:
             fail["which"] = 1
         insts.append(inst2)
@@ -161,20 +195,38 @@ def run_module(m, tier):
         out(fail)
         return
     out({"m": mid, "inst": "ok"})
-    for k, call in enumerate(m["calls"]):
+    calls = m["calls"]
+    if calls == "auto":
+        calls = auto_calls(insts[0])
+    for k, call in enumerate(calls):
         name, args = call[0], call[1]
         inst = insts[call[2] if len(call) > 2 else 0]
         rec = {"m": mid, "c": k}
+        if m.get("lenient"):
+            f = inst.lookup_function(name)
+            if f is None or len(f.type.params) != len(args):
+                rec["skip"] = 1
+                out(rec)
+                continue
+        del LOG[:]
         try:
+            if fuel is not None:
+                inst.set_fuel(fuel)
             rec["r"] = inst.call_raw(name, args)
         except Trap as e:
             rec["trap"] = e.message
+            if e.where:
+                rec["where"] = e.where
         except Exception as e:
             rec["error"] = err_text(e)
+        if LOG:
+            rec["log"] = LOG[:]
         try:
+            if fuel is not None:
+                inst.set_fuel(fuel)
             if inst.lookup_function("state") is not None:
                 rec["s"] = inst.call_raw("state", [])
-            mem = inst.exports.get("mem")
+            mem = memory_export(inst)
             if mem is not None:
                 rec["h"] = mem_hash(mem.data)
         except Exception as e:
@@ -187,12 +239,13 @@ def main():
         job = json.load(f)
     first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     tier = job.get("tier") or None
+    fuel = job.get("fuel")
     mods = job["modules"]
     from wamr_mpy import fmode
     out({"soft_float": fmode.SOFT_FLOAT})
     for i in range(first, len(mods)):
         out({"start": i})
-        run_module(mods[i], tier)
+        run_module(mods[i], tier, fuel)
     out({"done": len(mods)})
 
 

@@ -12,7 +12,6 @@ import random
 import re
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ import time
 import pytest
 
 import toolchain
+from fuzz_frames import fuzz_frames
 from mp import MICROPYTHON, ROOT
 
 sys.path.insert(0, ROOT)
@@ -546,74 +546,6 @@ def _frame(t, payload):
     return P.encode_frame(t, payload)
 
 
-def _fuzz_frames(rnd, wasm, count):
-    valid = [
-        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
-            "/applet", P.GET, P.FMT_ATTR, b"", 1))),
-        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
-            "/app/request_handler/url1", P.GET, 0, b"", 2))),
-        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
-            "/url2", P.DELETE, P.FMT_ATTR, attr.encode("", {"a": 1.5}), 3))),
-        _frame(P.TYPE_REQUEST, P.pack_request(P.Request(
-            "/event/fuzz", P.PUT, P.FMT_ATTR, b"", 4))),
-        _frame(P.TYPE_RESPONSE, P.pack_response(P.Response(69, 0, b"x", 5,
-                                                           6))),
-    ]
-    install = P.pack_request(P.Request("/applet?name=fz", P.PUT, P.FMT_RAW,
-                                       wasm, 7))
-    out = []
-    for i in range(count):
-        k = rnd.randrange(9)
-        if k == 0:      # random bytes
-            out.append(bytes(rnd.randrange(256)
-                             for _ in range(rnd.randrange(1, 64))))
-        elif k == 1:    # mutated valid frame
-            v = bytearray(rnd.choice(valid))
-            for _ in range(rnd.randrange(1, 5)):
-                v[rnd.randrange(len(v))] = rnd.randrange(256)
-            out.append(bytes(v))
-        elif k == 2:    # truncated frame
-            v = rnd.choice(valid)
-            out.append(v[:rnd.randrange(1, len(v))])
-        elif k == 3:    # bad version
-            v = bytearray(rnd.choice(valid))
-            v[8] = rnd.choice([0, 2, 255])
-            out.append(bytes(v))
-        elif k == 4:    # length that lies (short), followed by a real frame
-            v = rnd.choice(valid)
-            body = v[8:]
-            lie = len(body) + rnd.randrange(1, 200)
-            out.append(P.LEADING + struct.pack(">HI", P.TYPE_REQUEST, lie) +
-                       body)
-        elif k == 5:    # oversized payload claim
-            out.append(P.LEADING + struct.pack(
-                ">HI", rnd.choice([2, 3, 4]),
-                rnd.randrange(P.MAX_FRAME + 1, 1 << 32)))
-        elif k == 6:    # request with garbage URL / payload
-            url = bytes(rnd.randrange(1, 256)
-                        for _ in range(rnd.randrange(0, 30)))
-            pl = bytes(rnd.randrange(256) for _ in range(rnd.randrange(20)))
-            body = struct.pack(P.REQ_HEADER, 1, rnd.randrange(256),
-                               rnd.randrange(65536), rnd.randrange(1 << 32),
-                               0, len(url) + 1, len(pl)) + url + b"\0" + pl
-            out.append(_frame(rnd.choice([2, 4]), body))
-        elif k == 7:    # garbage attr container payload
-            a = bytearray(attr.encode("t", {"k": "v", "n": 3}))
-            for _ in range(rnd.randrange(1, 4)):
-                a[rnd.randrange(len(a))] = rnd.randrange(256)
-            out.append(_frame(P.TYPE_REQUEST, P.pack_request(P.Request(
-                "/app/request_handler/url1", P.POST, P.FMT_ATTR, bytes(a),
-                9))))
-        else:           # a valid frame (some mutated installs, rarely)
-            if rnd.randrange(100) == 0:
-                v = bytearray(install)
-                v[rnd.randrange(18 + 20, len(v))] ^= 0xFF
-                out.append(_frame(P.TYPE_INSTALL, bytes(v)))
-            else:
-                out.append(rnd.choice(valid))
-    return out
-
-
 @pytest.mark.slow
 def test_fuzzed_link_input(device_factory, apps):
     dev = device_factory()
@@ -621,7 +553,7 @@ def test_fuzzed_link_input(device_factory, apps):
     assert rc == 65, out
     wasm = open(apps["request_handler"], "rb").read()
     rnd = random.Random(20190601)
-    frames = _fuzz_frames(rnd, wasm, 6000)
+    frames = fuzz_frames(rnd, wasm, 6000)
     assert len(frames) >= 5000
 
     s = socket.create_connection(("127.0.0.1", dev.port), timeout=30)

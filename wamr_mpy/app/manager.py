@@ -220,11 +220,8 @@ class Manager:
         """The framer has the request head of a `size`-byte frame: an
         install (PUT /applet) is received as it arrives, into the store,
         by an InstallStream; anything else is left to be buffered (None)."""
-        try:
-            req = P.unpack_request_head(prefix, size)
-        except P.ProtocolError:
-            return None
-        if req.action != P.PUT or not P.check_url_start(req.url, "/applet"):
+        req = P.install_head(prefix, size)
+        if req is None:
             return None
         self.stats["frames"] += 1
         self.stats["requests"] += 1

@@ -151,6 +151,19 @@ def unpack_request_head(buf, size):
     return req
 
 
+def install_head(prefix, size):
+    """The Request of a `size`-byte frame whose first bytes are `prefix`
+    when it is an install (PUT /applet, received as it arrives), else
+    None."""
+    try:
+        req = unpack_request_head(prefix, size)
+    except ProtocolError:
+        return None
+    if req.action != PUT or not check_url_start(req.url, "/applet"):
+        return None
+    return req
+
+
 def request_head(buf):
     """The Request of a frame whose header unpack_request accepted, without
     its URL and payload (to answer one whose copy did not fit in RAM)."""

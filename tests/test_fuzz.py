@@ -1,0 +1,161 @@
+"""tools/fuzz: a short run of each campaign (the CI subset; `make fuzz` runs
+long ones), and each campaign catching a defect planted in a copy of the
+runtime: it reports it, prints the replay command and saves the input."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from mp import ROOT
+
+FUZZ = os.path.join(ROOT, "tools", "fuzz.py")
+SUMMARY = re.compile(r"^(\w+): seeds (\d+):(\d+), (.*); (\d+) findings \((\d+) unconfirmed\)",
+                     re.M)
+
+
+def fuzz(*args, env=None, timeout=1200):
+    e = dict(os.environ)
+    e.update(env or {})
+    r = subprocess.run([sys.executable, FUZZ] + list(args), cwd=ROOT, capture_output=True,
+                       text=True, timeout=timeout, env=e)
+    return r
+
+
+def figures(r, campaign):
+    """{counter: n} of a campaign's summary line, and its findings."""
+    text = r.stdout + r.stderr
+    for m in SUMMARY.finditer(text):
+        if m.group(1) == campaign:
+            c = {}
+            for part in m.group(4).split(", "):
+                k, _, v = part.rpartition(" ")
+                c[k] = int(v)
+            return c, int(m.group(5))
+    raise AssertionError("no summary for %s:\n%s" % (campaign, text[-3000:]))
+
+
+def need_wasmtime():
+    pytest.importorskip("wasmtime")
+
+
+# ------------------------------------------------------------- the CI subset
+
+def test_load_mutants_on_every_tier(tmp_path):
+    need_wasmtime()
+    r = fuzz("load", "--seeds", "0:160", "--out", str(tmp_path))
+    c, found = figures(r, "load")
+    assert r.returncode == 0 and found == 0, r.stdout[-4000:]
+    assert c["mutants"] == 160
+    for tier in ("interp", "fast", "jit", "aot"):
+        assert c["on " + tier] == 40, c
+    # the mutants reach the loader, the validator and the tiers
+    assert c["rejected LoadError"] > 40 and c["rejected ValidationError"] > 5, c
+    assert c["instantiated"] > 5 and c["calls"] > 20, c
+
+
+def test_ttf_modules_agree_with_wasmtime(tmp_path):
+    need_wasmtime()
+    if shutil.which("wasm-opt") is None:
+        pytest.skip("wasm-opt (binaryen) not installed (make test installs it)")
+    r = fuzz("ttf", "--seeds", "0:2", "--out", str(tmp_path))
+    c, found = figures(r, "ttf")
+    assert r.returncode == 0 and found == 0, r.stdout[-4000:]
+    assert c["modules"] == 2 and c["runs"] == 8 and c["calls"] > 20, c
+
+
+def test_hostile_native_calls(tmp_path):
+    r = fuzz("native", "--seeds", "0:24", "--out", str(tmp_path))
+    c, found = figures(r, "native")
+    assert r.returncode == 0 and found == 0, r.stdout[-4000:]
+    assert c["seeds"] == 24 and c["calls"] == 24 * 40 and c["traps"] > 100, c
+
+
+@pytest.mark.parametrize("transport", ["tcp", "stdio"])
+def test_manager_frames(tmp_path, transport):
+    r = fuzz("frames", "--seeds", "0:3", "--transport", transport, "--out", str(tmp_path))
+    c, found = figures(r, "frames")
+    assert r.returncode == 0 and found == 0, r.stdout[-4000:]
+    assert c["frames"] == 300 and c["manager starts"] == 1, c
+    # every frame was followed by an answered probe, and the fuzz frames
+    # were answered too
+    assert c["responses"] > 300, c
+
+
+def test_seed_range_and_time_budget(tmp_path):
+    r = fuzz("frames", "--seeds", "5:", "--time", "1", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.search(r"frames: seeds (\d+):(\d+),", r.stdout)
+    assert m and int(m.group(1)) == 5 and int(m.group(2)) > 5, r.stdout
+    r = fuzz("nosuch")
+    assert r.returncode == 2 and "unknown campaign" in r.stderr
+
+
+# ------------------------------------------------------------ planted defects
+
+def _planted(tmp_path, path, old, new):
+    """A copy of wamr_mpy with `old` replaced by `new` in `path`."""
+    root = tmp_path / "tree"
+    shutil.copytree(os.path.join(ROOT, "wamr_mpy"), root / "wamr_mpy",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    f = root / "wamr_mpy" / path
+    text = f.read_text()
+    assert old in text
+    f.write_text(text.replace(old, new, 1))
+    return {"WAMR_DIFF_ROOT": str(root)}
+
+
+def _caught(r, tmp_path, campaign, what):
+    out = r.stdout
+    assert r.returncode == 1, out + r.stderr
+    assert what in out, out
+    m = re.search(r"replay: (tools/fuzz %s --seeds (\d+):\d+.*)" % campaign, out)
+    assert m, out
+    m = re.search(r"input:  (\S+)", out)
+    assert m and os.path.exists(os.path.join(ROOT, m.group(1))), out
+    return out
+
+
+def test_load_catches_an_exception_of_the_loader(tmp_path):
+    need_wasmtime()
+    env = _planted(tmp_path, "loader.py", "def load(data):",
+                   "def load(data):\n    if len(data) % 3 == 0:\n"
+                   "        raise IndexError('planted')\n    return _load0(data)\n\n\n"
+                   "def _load0(data):")
+    r = fuzz("load", "--seeds", "0:12", "--tier", "interp", "--out", str(tmp_path / "o"),
+             env=env)
+    _caught(r, tmp_path, "load", "IndexError: planted")
+    assert os.listdir(tmp_path / "o" / "load")
+
+
+def test_native_catches_a_native_that_raises(tmp_path):
+    env = _planted(tmp_path, "wasi.py", "def random_get(inst, buf, n):",
+                   "def random_get(inst, buf, n):\n    raise KeyError('planted')\n\n\n"
+                   "def _unused(inst, buf, n):")
+    r = fuzz("native", "--seeds", "0:16", "--tier", "interp", "--out", str(tmp_path / "o"),
+             env=env)
+    _caught(r, tmp_path, "native", "random_get(*~)i")
+    assert "raised (as a trap): planted" in r.stdout
+
+
+def test_frames_catches_an_exception_in_the_manager(tmp_path):
+    env = _planted(tmp_path, "app/manager.py", "    def _host_event_reg(self, req):",
+                   "    def _host_event_reg(self, req):\n        raise ValueError('planted')\n\n"
+                   "    def _unused(self, req):")
+    r = fuzz("frames", "--seeds", "0:2", "--out", str(tmp_path / "o"), env=env)
+    _caught(r, tmp_path, "frames", "planted")
+
+
+def test_ttf_catches_a_wrong_value(tmp_path):
+    need_wasmtime()
+    if shutil.which("wasm-opt") is None:
+        pytest.skip("wasm-opt (binaryen) not installed (make test installs it)")
+    # host functions (binaryen's log-i32 ...) get their i32 arguments off by one
+    env = _planted(tmp_path, "instance.py", "    out = list(vals)\n",
+                   "    out = list(vals)\n    if out and isinstance(out[0], int):\n"
+                   "        out[0] += 1\n")
+    r = fuzz("ttf", "--seeds", "0:1", "--tier", "interp", "--out", str(tmp_path / "o"),
+             env=env)
+    _caught(r, tmp_path, "ttf", "logged wasmtime")
