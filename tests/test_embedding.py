@@ -211,3 +211,21 @@ print(held > 3 * 65536, freed > held - 4096)
 wamr_mpy.destroy()
 """)
     assert out.splitlines() == ["True [0, 1]", "False integer divide by zero", "None", "True True"]
+
+
+def test_validation_messages_say_what_is_wrong():
+    """The validator's message gives the whole rule, not the spec file's
+    abbreviation of it (a start function with a parameter: issue 11)."""
+    from wasmbin import MAGIC, section, vec
+    bad_start = (MAGIC + section(1, vec([b"\x60\x01\x7f\x00"])) + section(3, vec([b"\x00"])) +
+                 section(8, b"\x00") + section(10, vec([b"\x02\x00\x0b"])))
+    out = check_mp(r"""
+import wamr_mpy
+from wamr_mpy import ValidationError
+try:
+    wamr_mpy.load(%r)
+    print("loaded")
+except ValidationError as e:
+    print(e.message)
+""" % bad_start)
+    assert out.strip() == "start function must not have parameters or results", out

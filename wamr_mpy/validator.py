@@ -268,7 +268,7 @@ def validate_module(m):
             _inv("unknown function %d" % m.start, 0)
         ft = m.types[m.func_types[m.start]]
         if ft.params or ft.results:
-            _inv("start function", 0)
+            _inv("start function must not have parameters or results", 0)
     nglob = m.n_global_imports   # constant expressions see imported globals only
     for e in m.elems:
         if e.mode == 0:

@@ -86,15 +86,17 @@ def is_counted(cmd):
 # Texts the spec files give abbreviated.  The reference interpreter appends
 # detail to these ("unknown local 3", "uninitialized element 2", "type
 # mismatch: instruction requires [i32] but stack has []", "unexpected end of
-# section or function", "memory size must be at most 65536 pages (4GiB)")
-# and its harness compares prefixes, so a .wast file may write only the
-# start.  Every other text is complete and compared exactly; where a file
-# writes the detail ("uninitialized element 2", bulk.wast), that is complete.
+# section or function", "memory size must be at most 65536 pages (4GiB)",
+# "unreachable executed", "start function must not have parameters or
+# results") and its harness compares prefixes, so a .wast file may write
+# only the start.  Every other text is complete and compared exactly; where
+# a file writes the detail ("uninitialized element 2", bulk.wast), that is
+# complete.
 ABBREVIATED = ("uninitialized element", "undefined element", "unknown local",
                "unknown global", "unknown memory", "unknown table", "unknown function",
                "unknown type", "unknown data segment", "unknown elem segment",
                "unknown label", "unknown tag", "unexpected end", "illegal opcode",
-               "type mismatch", "memory size")
+               "type mismatch", "memory size", "unreachable", "start function")
 
 
 def msg_matches(got, expected):
