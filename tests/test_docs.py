@@ -29,7 +29,7 @@ The convention (docs/writing-docs.md says the same for people writing docs):
 * What a block may take for granted: `app.wasm` in the repository root is a
   stand-in for "your app" (a copy of samples/hello/hello.wasm); a serial
   device `/dev/ttyACM0` or `/dev/ttyUSB0` is a virtual board (tools/vboard,
-  the same one for the whole file); a BOOTSEL drive is mounted at
+  the same one for the whole file, with the runtime installed); a BOOTSEL drive is mounted at
   /media/doc-test/RPI-RP2; $WASM_SPEC_DIR points at the spec data.  A block
   using tools/spectest (spec data) or tools/wasm-cc (clang) skips, with the
   usual one-line hint, where those are missing.
@@ -208,10 +208,13 @@ def spec_data(suite="spec"):
         return None, e.hint
 
 
-def needs(block):
-    """Why `block` cannot run on this machine (the usual skip hints), or None."""
+def needs(block, spec=True):
+    """Why `block` cannot run on this machine (the usual skip hints), or None.
+    spec=False: the run leaves the spec tests out (make test-fast)."""
     text = block.text
     if re.search(r"tools/spectest(?![^\n]*--testsuite)|make spec", text):
+        if not spec:
+            return "a spec test, and this run leaves them out (-m 'not spec')"
         for suite in ["spec"] + (["spec3"] if re.search(r"spec3|--suite all|make spec", text)
                                  else []):
             data, hint = spec_data(suite)
@@ -229,13 +232,22 @@ def needs(block):
 
 
 class Board:
-    """A virtual board standing in for /dev/ttyACM0 in one file's blocks."""
+    """A virtual board standing in for /dev/ttyACM0 in one file's blocks,
+    with the runtime installed in its /lib as on a flashed board."""
 
     def __init__(self, scratch):
+        import importlib.machinery
+        import importlib.util
         self.link = os.path.join(scratch, ".doc-test-tty")
+        flash = os.path.join(scratch, ".doc-test-board")
+        os.makedirs(flash)
+        loader = importlib.machinery.SourceFileLoader("mprun", os.path.join(ROOT, "tools", "mprun"))
+        mprun = importlib.util.module_from_spec(importlib.util.spec_from_loader("mprun", loader))
+        loader.exec_module(mprun)
+        mprun.install_into(flash, scratch)
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "tools", "vboard"), "--link", self.link,
-             "--dir", os.path.join(scratch, ".doc-test-board"), "--no-main"],
+             "--dir", flash, "--no-main"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         line = self.proc.stdout.readline()
         assert line.startswith(b"vboard: ready"), line
@@ -372,23 +384,19 @@ def not_run_reason(block):
     return None
 
 
-def adapted(block, used, scratch):
+def adapted(block, scratch):
     text = block.text
-    for i, (path, pattern, repl, _) in enumerate(RUN_AS):
+    for path, pattern, repl, _ in RUN_AS:
         if path in (block.path, "*"):
-            new = re.sub(pattern, repl.replace("{scratch}", scratch), text, flags=re.M)
-            if new != text:
-                used.add(i)
-            text = new
+            text = re.sub(pattern, repl.replace("{scratch}", scratch), text, flags=re.M)
     return text
 
 
-def check_file(path, scratch):
+def check_file(path, scratch, spec=True):
     """Runs the blocks of `path`; returns (problems, skipped, timings)."""
     problems, skipped, timings = [], [], []
     env = block_env(scratch)
     board = None
-    used = set()
     try:
         for b in blocks(path):
             if b.lang == "python":
@@ -406,11 +414,11 @@ def check_file(path, scratch):
             if not_run_reason(b):
                 skipped.append("%s: %s" % (b.where(), not_run_reason(b)))
                 continue
-            why = needs(b)
+            why = needs(b, spec)
             if why:
                 skipped.append("%s: %s" % (b.where(), why))
                 continue
-            text = adapted(b, used, scratch)
+            text = adapted(b, scratch)
             if any(dev in text for dev in SERIAL):
                 if board is None:
                     board = Board(scratch)
@@ -438,31 +446,31 @@ def check_file(path, scratch):
     finally:
         if board is not None:
             board.close()
-    for i, (p, pattern, _, _) in enumerate(RUN_AS):
-        if p == path and i not in used:      # "*" entries: test_lists_match_the_docs
-            problems.append("RUN_AS entry (%s, %r) matches no block any more" % (p, pattern))
     return problems, skipped, timings
 
 
 def test_lists_match_the_docs():
-    """Every NOT_RUN entry names one existing block; RUN_AS names files."""
+    """Every NOT_RUN entry names one existing block, every RUN_AS entry
+    changes at least one."""
     for (path, first), why in NOT_RUN.items():
         found = [b for b in blocks(path) if b.first.startswith(first)]
         assert len(found) == 1, "NOT_RUN (%s, %r) matches %d blocks" % (path, first, len(found))
         assert why
     for path, pattern, _, why in RUN_AS:
         assert why and (path in DOCS or path == "*")
-        if path == "*":
-            assert any(re.search(pattern, b.text, re.M) for d in DOCS for b in blocks(d)
-                       if b.lang in ("sh", "console")), pattern
+        assert any(re.search(pattern, b.text, re.M) for d in (DOCS if path == "*" else [path])
+                   for b in blocks(d) if b.lang in ("sh", "console")), \
+            "RUN_AS entry (%s, %r) matches no block any more" % (path, pattern)
 
 
 @pytest.mark.parametrize("path", DOCS)
-def test_doc_blocks_run(path, tmp_path):
+def test_doc_blocks_run(path, tmp_path, request):
     scratch = str(tmp_path / "repo")
     os.makedirs(scratch)
     scratch_copy(scratch)
-    problems, skipped, timings = check_file(path, scratch)
+    marks = request.config.getoption("-m") or ""
+    problems, skipped, timings = check_file(path, scratch,
+                                            spec=not re.search(r"not\s+spec\b", marks))
     for s in skipped:
         print("not run: " + s)
     for t in timings:
