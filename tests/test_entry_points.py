@@ -162,6 +162,22 @@ def test_tools_given_a_directory(tmp_path):
     r = _tool("build", "UNIX", "--out", str(tmp_path / "b"), "--app", "samples")
     _no_traceback(r)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    r = _tool("qemu", "QEMU_RPI_PICO", "samples")      # said before any firmware is built
+    _no_traceback(r)
+    assert (r.returncode, r.stderr) == (2, "tools/qemu: samples is a directory, not an app\n")
+
+
+def test_tools_given_a_missing_file_or_a_bad_option():
+    r = _tool("wamrc", "nofile.wasm")
+    assert (r.returncode, r.stderr) == (1, "wamrc: cannot read nofile.wasm: no such file\n")
+    r = _tool("qemu", "QEMU_RPI_PICO", "nofile.wasm")
+    assert (r.returncode, r.stderr) == (2, "tools/qemu: nofile.wasm not found\n")
+    r = _tool("qemu", "--bogus", "app.wasm")
+    assert (r.returncode, r.stderr) == (2, "tools/qemu: unknown option --bogus (tools/qemu --help)\n")
+    # no device listens: the file is read before connecting, so that is what is said
+    r = _tool("host_tool.py", "-P", "1", "-i", "x", "-f", "nofile.wasm")
+    assert (r.returncode, r.stderr) == (255, "host_tool: cannot read nofile.wasm: "
+                                        "No such file or directory\n")
 
 
 def _silent_device():

@@ -251,7 +251,7 @@ def build_requests(a):
             with open(a.file, "rb") as f:
                 wasm = f.read()
         except OSError as e:
-            raise ToolError("cannot read %s: %s" % (a.file, e))
+            raise ToolError("cannot read %s: %s" % (a.file, e.strerror or e))
         req = P.Request(url, P.PUT, P.FMT_RAW, wasm, mid)
         is_wasm = (a.type in (None, "wasm")) and wasm[:4] == b"\0asm"
         return [(P.TYPE_INSTALL if is_wasm else P.TYPE_REQUEST, req, True)]
@@ -277,7 +277,7 @@ def build_requests(a):
                     obj = json.load(f)
             except (OSError, ValueError) as e:
                 raise ToolError("cannot read JSON payload %s: %s" % (
-                    a.payload, e))
+                    a.payload, getattr(e, "strerror", None) or e))
             payload = json2attr(obj)
         return [(P.TYPE_REQUEST, P.Request(a.request, P.ACTIONS[a.action],
                                            P.FMT_ATTR, payload, mid), False)]
@@ -293,6 +293,9 @@ def build_requests(a):
 
 
 def run(a):
+    # the app file is read before connecting: a wrong path says so at once
+    # instead of after a device that is not there yet has been waited for
+    reqs = build_requests(a)
     if a.mqtt:
         conn = host_mqtt.DeviceConn(a)
     elif a.uart:
@@ -303,7 +306,6 @@ def run(a):
                    bool(a.register or a.deregister))
     status = None
     try:
-        reqs = build_requests(a)
         show = a.progress if a.progress is not None else sys.stderr.isatty()
         for msg_type, req, is_install in reqs:
             send_frame(conn, msg_type, P.pack_request(req),
