@@ -26,7 +26,8 @@ def hint(suite, var, folder):
     if suite == "spec":
         return ("spec test data not found (%s): tools/spectest --testsuite DIR builds it "
                 "from a WebAssembly/testsuite checkout (README.md, Spec tests)" % where)
-    return "%s test data not found (%s)" % (suite, where)
+    return ("%s test data not found (%s): the 3.0 suite of a WebAssembly/testsuite checkout "
+            "converted by wasm-tools json-from-wast (README.md, Spec tests)" % (suite, where))
 
 
 def wast_names(checkout):
