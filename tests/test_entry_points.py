@@ -74,12 +74,19 @@ def test_cli_directory_as_app():
     assert (r.returncode, r.stderr) == (1, "wamr_mpy: cannot read samples: is a directory\n")
 
 
-@pytest.mark.parametrize("tier", ["interp", "fast", "jit"])
+@pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
 def test_cli_ctrl_c(tier, tmp_path):
     wat = tmp_path / "loop.wat"
     wat.write_text(LOOP_WAT)
-    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(tmp_path / "loop.wasm")], check=True)
-    r = _interrupt([MICROPYTHON, "-m", "wamr_mpy", "--tier", tier, str(tmp_path / "loop.wasm")],
+    app = str(tmp_path / "loop.wasm")
+    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", app], check=True)
+    if tier == "aot":
+        # native code without fuel checks: nothing but MicroPython's own
+        # pending-exception check stops the loop
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), "--no-fuel", "-q",
+                        app, "-o", app[:-5] + ".mpy"], check=True)
+        app = app[:-5] + ".mpy"
+    r = _interrupt([MICROPYTHON, "-m", "wamr_mpy", "--tier", tier, app],
                    "go\n", cwd=ROOT, env=_env())
     _no_traceback(r)
     assert r.returncode == 130
