@@ -181,6 +181,8 @@ def test_tools_given_a_missing_file_or_a_bad_option():
     assert (r.returncode, r.stderr) == (2, "tools/qemu: nofile.wasm not found\n")
     r = _tool("qemu", "--bogus", "app.wasm")
     assert (r.returncode, r.stderr) == (2, "tools/qemu: unknown option --bogus (tools/qemu --help)\n")
+    r = _tool("wasm-cc", "nofile.c")
+    assert (r.returncode, r.stderr) == (2, "wasm-cc: error: nofile.c: no such file\n")
     # no device listens: the file is read before connecting, so that is what is said
     r = _tool("host_tool.py", "-P", "1", "-i", "x", "-f", "nofile.wasm")
     assert (r.returncode, r.stderr) == (255, "host_tool: cannot read nofile.wasm: "
