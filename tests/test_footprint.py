@@ -55,3 +55,49 @@ def test_20k_module_runs_in_192k_heap(mpy_runtime):
     lines = dict(l.split(": ", 1) for l in out.splitlines() if ": " in l)
     assert int(lines["result"]) == want
     assert int(lines["mem_alloc after import"]) > 0
+
+
+# ------------------------------------------------ tools/footprint's figures
+
+PHASES = ["import", "init", "load", "instantiate", "first-call", "steady"]
+
+
+def footprint(*args, env=None, timeout=300):
+    """tools/footprint's phase table: {phase: (heap, linear, [modules])} and
+    the module costs {module: bytes}."""
+    import sys
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "footprint")] + list(args),
+                       capture_output=True, text=True, timeout=timeout, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    phases, modules = {}, {}
+    lines = r.stdout.splitlines()
+    for line in lines[2:]:
+        w = line.split()
+        if w and w[0] in PHASES:
+            phases[w[0]] = (int(w[1]), int(w[3]), w[4:])
+        elif w and w[0].startswith("wamr_mpy") and len(w) == 2:
+            modules[w[0]] = int(w[1])
+    assert list(phases) == PHASES, r.stdout
+    return phases, modules, r.stdout
+
+
+# Ceilings of the heap in use (gc.mem_alloc after a collection) on the
+# 64-bit unix port, runtime as .mpy files of the UNIX build, samples/hello
+# on the interpreter: figures of docs/boards.md with a little room.  A
+# change that passes one has made the runtime bigger where every board pays.
+UNIX_CEILINGS = {"import": 34 * 1024, "steady": 228 * 1024}
+
+
+def test_footprint_phases_on_the_unix_port(tmp_path):
+    HELLO = os.path.join(ROOT, "samples", "hello", "hello.wasm")
+    phases, modules, out = footprint("--tier", "interp", "--out", str(tmp_path), HELLO)
+    print(out)
+    assert {"config", "errors", "memory"} <= set(phases["import"][2]), phases["import"]
+    assert phases["instantiate"][1] == 65536          # hello's one page
+    for name, ceiling in UNIX_CEILINGS.items():
+        assert phases[name][0] <= ceiling, (name, phases[name][0], ceiling)
+    # every module the run imported has its own cost, and they add up to
+    # about what the phases hold beyond linear memory
+    assert len(modules) >= 10 and all(v > 0 for v in modules.values()), modules
+    held = phases["steady"][0] - phases["steady"][1]
+    assert 0.5 * held < sum(modules.values()) < 1.2 * held, (modules, held)
