@@ -101,3 +101,45 @@ def test_footprint_phases_on_the_unix_port(tmp_path):
     assert len(modules) >= 10 and all(v > 0 for v in modules.values()), modules
     held = phases["steady"][0] - phases["steady"][1]
     assert 0.5 * held < sum(modules.values()) < 1.2 * held, (modules, held)
+
+
+def test_minimal_board_code_size(tmp_path):
+    """boards/MINIMAL (interpreter only, printf/malloc libc, no WASI, no
+    app framework): its runtime's .mpy code for armv6m stays <= 90 KB."""
+    import json
+    import sys
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build"), "MINIMAL",
+                        "--out", str(tmp_path), "-q"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    with open(str(tmp_path / "build.json")) as f:
+        info = json.load(f)
+    assert info["mpy_arch"] == "armv6m"
+    for left_out in ("interp_fast.py", "wasi.py", "libc_string.py", "app/manager.py", "aot.py"):
+        assert left_out not in info["modules"], left_out
+    size = sum(os.path.getsize(str(tmp_path / "mpy" / m)) for m in info["mpy"]
+               if m.startswith("lib/wamr_mpy/"))
+    print("MINIMAL runtime, armv6m .mpy:", size, "bytes")
+    assert size <= 90000, size
+
+
+STRLEN_WAT = """(module (import "env" "strlen" (func $s (param i32) (result i32)))
+  (memory 1) (data (i32.const 0) "abc\\00")
+  (func (export "f") (result i32) (call $s (i32.const 0))))"""
+
+
+def test_libc_without_string_functions(tmp_path):
+    """LIBC_STRING off (the minimal board): an app importing strlen fails
+    to link and the error names it; with it on the call works."""
+    from mp import need_tool
+    wat = tmp_path / "s.wat"
+    wat.write_text(STRLEN_WAT)
+    wasm = tmp_path / "s.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(wasm)], check=True)
+    env = dict(os.environ, MICROPYPATH=ROOT)
+    r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy", "-f", "f", str(wasm)],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert (r.returncode, r.stdout) == (0, "0x3:i32\n"), r.stdout + r.stderr
+    env["WAMR_CONFIG"] = "LIBC_STRING=0"
+    r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy", "-f", "f", str(wasm)],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 1 and "env.strlen: unknown import" in r.stderr, r.stdout + r.stderr

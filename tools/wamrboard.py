@@ -465,6 +465,7 @@ RUNTIME_MODULES = (
     ("aot*.py", "TIER_AOT or TIER_JIT"),
     # libraries
     ("libc.py", "LIBC_BUILTIN"),
+    ("libc_string.py", "LIBC_BUILTIN and LIBC_STRING"),
     ("libc_*.py", "LIBC_BUILTIN"),
     ("wasi*.py", "LIBC_WASI"),
     ("dylink*.py", "DYLINK"),

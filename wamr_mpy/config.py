@@ -35,6 +35,7 @@ WASM_SIMD = True            # SIMD: v128, fixed-width and relaxed SIMD instructi
 
 # Native libraries
 LIBC_BUILTIN = True         # libc-builtin (printf, malloc, string functions for apps)
+LIBC_STRING = True          # libc-builtin's string.h and ctype.h (memcpy, strlen, isdigit...)
 LIBC_WASI = True            # WASI preview1 subset
 DYLINK = True               # Multi-module linking (imports from other loaded modules)
 CLI = True                  # Command-line runner (micropython -m wamr_mpy app.wasm)

@@ -147,6 +147,9 @@ def _from_table(module, name):
     j = t.find("\n", i + 1)
     f = t[i + 1:j if j > 0 else len(t)].split()
     fn = f[2] if len(f) > 2 else name
+    from . import config
+    if fn.startswith("libc_string.") and not getattr(config, "LIBC_STRING", True):
+        return None             # not in this build: the import stays unresolved
     _add(_builtin, module, name, fn if "." in fn else lib + "." + fn, f[1], True)
     return _builtin[module][name]
 
