@@ -17,7 +17,7 @@ import gc
 from array import array
 
 from . import interp as I
-from .opnames import NAMES
+from .opnames import name_at
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 from . import config
 
@@ -305,14 +305,14 @@ class Emitter:
                 if iop != 255:
                     self.emit(iop, d, a, b)
                 else:
-                    self.emit(I.F2, d, _fn(NAMES[k]), a, b)
+                    self.emit(I.F2, d, _fn(name_at(k)), a, b)
             else:
                 a = self.pop()
                 d = self.push()
                 if iop != 255:
                     self.emit(iop, d, a)
                 else:
-                    self.emit(I.F1, d, _fn(NAMES[k]), a)
+                    self.emit(I.F1, d, _fn(name_at(k)), a)
             return
         if op in _LOAD:
             a = self.pop()
