@@ -104,6 +104,10 @@ def test_app_manager_bad_store_device_and_address(tmp_path):
     r = _app("--uart", "samples")
     _no_traceback(r)
     assert (r.returncode, r.stderr) == (1, "wamr_mpy.app: --uart samples: is a directory\n")
+    r = _app("--tcp", "127.0.0.1:99999")    # not a port (not one modulo 65536 either)
+    _no_traceback(r)
+    assert r.returncode == 2 and r.stderr.startswith(
+        "wamr_mpy.app: --tcp wants HOST:PORT (PORT 0-65535), got '127.0.0.1:99999'\n"), r.stderr
     r = _app("--store", "README.md", "--tcp", "127.0.0.1:0")
     _no_traceback(r)
     assert (r.returncode, r.stderr) == (1, "wamr_mpy.app: --store README.md: not a directory\n")

@@ -50,11 +50,13 @@ def parse_args(argv):
             hp = val()
             i += 1
             cut = hp.rfind(":")
-            if cut < 0:
-                raise ValueError("--tcp wants HOST:PORT, got %r" % hp)
+            port = hp[cut + 1:]
+            # the socket layer would take 99999 modulo 65536 without a word
+            if cut < 0 or not port.isdigit() or int(port) > 65535:
+                raise ValueError("--tcp wants HOST:PORT (PORT 0-65535), got %r" % hp)
             o["mode"] = "tcp"
             o["host"] = hp[:cut] or "0.0.0.0"
-            o["port"] = int(hp[cut + 1:])
+            o["port"] = int(port)
         elif a == "--uart":
             o["mode"] = "uart"
             o["dev"] = val()
