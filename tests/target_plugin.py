@@ -67,6 +67,8 @@ def pytest_configure(config):
     workers = getattr(config.option, "numprocesses", None)
     if workers and not spec.startswith("vboard") and not os.environ.get("PYTEST_XDIST_WORKER"):
         raise pytest.UsageError("--target %s is one device: run with -n 0" % spec)
+    if config.option.collectonly:
+        return      # nothing runs: no board to start, no runtime to copy (a minute over serial)
     tgt = DeviceTarget(spec, config.getoption("--target-runtime"), _basetemp_root(config))
     tgt.start()
     mp.TARGET = tgt

@@ -93,10 +93,15 @@ RUN_AS = [
      "the whole suite runs in tests/spec/test_spec.py; here two files"),
     ("docs/testing-differential.md", r"^make test\b", "make -n test",
      "the suite this test is part of"),
-    ("docs/testing-differential.md", r"--seeds 0:\d+", "--seeds 0:12",
+    ("docs/testing-differential.md", r"(test_differential\.py --seeds) 0:\d+", r"\1 0:12",
      "campaigns of hours: here 12 modules"),
-    ("docs/testing-differential.md", r"^(WAMR_DIFF_SEEDS=\d+ )?(WAMR_TIER=\S+ )?(\.venv/bin/python -m pytest)",
-     r"WAMR_DIFF_SEEDS=12 \2\3", "the default run is part of make test: here 12 modules"),
+    ("docs/testing-differential.md",
+     r"^(WAMR_DIFF_SEEDS=\d+ )?(WAMR_TIER=\S+ )?(\.venv/bin/python -m pytest[^#\n]*?)\s*(#.*)?$",
+     r"WAMR_DIFF_SEEDS=12 \2\3 --collect-only -q",
+     "test files of make test (minutes here): only that the command line is valid (collected)"),
+    ("*", r"^(pytest --target [^#\n]*?)\s*(#.*)?$", r"\1 --collect-only -q",
+     "test files of make test on a device (minutes); tests/test_mpremote.py runs the --target "
+     "runner on a virtual board: here only that the command line is valid (collected)"),
     ("docs/boards.md", r"/tmp/vboard0", "{scratch}/vboard0",
      "a link of the block's own (/tmp is shared with other runs)"),
 ]
