@@ -154,6 +154,17 @@ def instantiate(mod, imports, tier, fuel=None):
         return None, {"inst": "error", "msg": err_text(e)}
 
 
+def read_file(path):
+    """The whole file, read in one piece: MicroPython's read() without a
+    size grows its buffer 256 bytes at a time, quadratic in the size (a
+    33 MB mutant took minutes and counted as a hang of the runtime)."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        n = f.tell()
+        f.seek(0)
+        return f.read(n)
+
+
 def run_module(m, tier, fuel=None):
     """Instance 0, and for "dual" modules instance 1 sharing instance 0's
     imports (memory, table, globals) with some host functions replaced by
@@ -162,8 +173,7 @@ def run_module(m, tier, fuel=None):
     if m["wasm"].endswith(".mpy"):
         data = m["wasm"]        # wamrc output: loaded from its file
     else:
-        with open(m["wasm"], "rb") as f:
-            data = f.read()
+        data = read_file(m["wasm"])
     try:
         mod = wamr_mpy.load(data)
         imports = make_imports(m.get("imports"))
