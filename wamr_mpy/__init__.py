@@ -27,7 +27,7 @@ class Module:
 
     @property
     def custom_sections(self):
-        return self._m.custom_sections
+        return self._m.custom()
 
     def instantiate(self, imports=None, stack_size=None, heap_size=None,
                     memory_limit=None, tier=None, fuel=None):

@@ -109,10 +109,10 @@ def is_side_module(module):
 
 
 def _sections(module):
-    cs = getattr(module, "custom_sections", None)
-    if cs is None and hasattr(module, "_m"):
-        cs = module._m.custom_sections
-    return cs or ()
+    m = getattr(module, "_m", module)
+    if hasattr(m, "custom"):
+        return m.custom()
+    return getattr(module, "custom_sections", None) or ()
 
 
 def _align(v, a):

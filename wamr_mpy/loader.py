@@ -137,7 +137,9 @@ def _load(data):
         if sid == 0:
             sub = Reader(data, start, end)
             name = sub.name()
-            m.custom_sections.append((name, data[sub.pos:end]))
+            # from a file: only where it is (Module.custom reads it back)
+            m.custom_sections.append((name, (sub.pos, end) if isinstance(data, FileBytes)
+                                      else data[sub.pos:end]))
             r.pos = end
             continue
         order = _ORDER.get(sid)

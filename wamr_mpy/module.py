@@ -63,7 +63,7 @@ class Module:
         self.data_count = None
         self.bodies = array("I")  # start, end byte offsets of each defined function's body
         self.codes = []          # pre-decoded bodies (validator.Code), lazily
-        self.custom_sections = []
+        self.custom_sections = []   # (name, bytes), or (name, (start, end)) in the file
         self.declared_funcs = None   # set of indices usable by ref.func
         self.data = None         # the module bytes (bodies are decoded lazily)
         self.path = None         # set instead of data when loaded from a file
@@ -89,6 +89,19 @@ class Module:
             raise LoadError("module file %s changed since it was loaded" % self.path,
                             start, "loader")
         return b, 0, len(b)
+
+    def custom(self):
+        """The custom sections as (name, bytes).  A module loaded from a
+        file keeps only where they are (a name section alone is often a
+        tenth of an app, debug sections more) and they are read back here."""
+        out = []
+        for name, c in self.custom_sections:
+            if isinstance(c, tuple):
+                with open(self.path, "rb") as f:
+                    f.seek(c[0])
+                    c = f.read(c[1] - c[0])
+            out.append((name, c))
+        return out
 
     def export_map(self):
         return dict((n, (k, i)) for n, k, i in self.exports)
