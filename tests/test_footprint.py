@@ -92,7 +92,7 @@ def test_footprint_phases_on_the_unix_port(tmp_path):
     HELLO = os.path.join(ROOT, "samples", "hello", "hello.wasm")
     phases, modules, out = footprint("--tier", "interp", "--out", str(tmp_path), HELLO)
     print(out)
-    assert {"config", "errors", "memory"} <= set(phases["import"][2]), phases["import"]
+    assert {"errors", "memory"} <= set(phases["import"][2]), phases["import"]
     assert phases["instantiate"][1] == 65536          # hello's one page
     for name, ceiling in UNIX_CEILINGS.items():
         assert phases[name][0] <= ceiling, (name, phases[name][0], ceiling)
@@ -166,3 +166,22 @@ print("same", m.custom_sections == by_bytes, [(n, len(b)) for n, b in by_bytes])
     lines = dict(l.split(" ", 1) for l in out.splitlines())
     assert lines["same"].startswith("True [('name', 30720)"), out
     assert int(lines["held"]) <= 72 * 1024, out
+
+
+def test_board_build_drops_config_imports_it_no_longer_needs():
+    """Once config values are folded in, an import of config.py that
+    nothing reads any more becomes `pass` (a 32-bit board holding the
+    runtime as .mpy files saves config.py's 4.5 KB); one still read stays."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import wamrboard as wb
+    src = ("from . import config\n"
+           "def f():\n    from . import config as c\n    return c.TIER_FAST\n"
+           "def g(x):\n    return x.config(config.HEAP_SIZE)\n")
+    out = wb.fold_config(src, {"TIER_FAST": False, "HEAP_SIZE": 8})
+    assert out == ("pass\n"
+                   "def f():\n    pass\n    return False\n"
+                   "def g(x):\n    return x.config(8)\n"), out
+    assert wb.fold_config(out, {"TIER_FAST": False, "HEAP_SIZE": 8}) == out
+    kept = "from . import config\ndef h(n):\n    return getattr(config, n)\n"
+    assert wb.fold_config(kept, {"TIER_FAST": False}) == kept

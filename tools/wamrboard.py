@@ -705,7 +705,7 @@ def fold_config(source, values):
                                 if isinstance(v, (bool, int, str)))))
     out = _FOLD_CACHE.get(key)
     if out is None:
-        out = _FOLD_CACHE[key] = _fold_word_size(_fold_config(source, vals),
+        out = _FOLD_CACHE[key] = _fold_word_size(_drop_unused_config(_fold_config(source, vals)),
                                                  vals.get("ARCH"))
     return out
 
@@ -730,6 +730,38 @@ def ast_literal(text):
     if not isinstance(v, str):
         raise ValueError
     return v
+
+
+_CONFIG_IMPORT = re.compile(r"^([ \t]*)from\s+\.+\s+import\s+config(?:\s+as\s+(\w+))?[ \t]*(#.*)?$")
+
+
+def _drop_unused_config(source):
+    """`from . import config [as X]` lines whose name nothing else uses
+    once the values are folded in become `pass`: the board then never
+    imports config.py (a .mpy module in RAM, 4.5 KB on a 32-bit port).
+    Line numbers do not change."""
+    lines = source.splitlines(True)
+    found = []
+    for n, line in enumerate(lines):
+        mo = _CONFIG_IMPORT.match(line.rstrip("\r\n"))
+        if mo:
+            found.append((n, mo.group(1), mo.group(2) or "config"))
+    if not found:
+        return source
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return source
+    names = set(a for _, _, a in found)
+    at = set(n + 1 for n, _, _ in found)
+    used = set(t.string for i, t in enumerate(toks)
+               if t.type == tokenize.NAME and t.string in names and t.start[0] not in at
+               and not (i and toks[i - 1].string == "."))     # x.config is another name
+    for n, indent, alias in found:
+        if alias not in used:
+            eol = lines[n][len(lines[n].rstrip("\r\n")):]
+            lines[n] = indent + "pass" + eol
+    return "".join(lines)
 
 
 def _fold_config(source, values):

@@ -4,11 +4,6 @@
 import sys
 
 
-def _config():
-    from . import config
-    return config
-
-
 def _err(msg):
     try:
         sys.stderr.write("wamr_mpy: " + msg + "\n")
@@ -40,7 +35,7 @@ def main(argv=None):
 def _main(argv):
     if argv is None:
         argv = sys.argv[1:]
-    cfg = _config()
+    from . import config as cfg   # folded away in a board's build
     # Before anything else is imported (memory policy for small heaps).
     import wamr_mpy
     wamr_mpy.init()

@@ -60,9 +60,12 @@ def _tier_ok(name):
     return True
 
 
-def _cfg():
+def _tier_on(name):
+    """The tier's Kconfig switch.  Spelled out (not getattr by name) so a
+    board's build folds the values in and never imports config.py."""
     from . import config
-    return config
+    return {"interp": config.TIER_INTERP, "fast": config.TIER_FAST, "jit": config.TIER_JIT,
+            "aot": config.TIER_AOT}.get(name, True)
 
 
 class UsageError(Exception):
@@ -70,11 +73,9 @@ class UsageError(Exception):
 
 
 def available_tiers():
-    cfg = _cfg()
     out = []
     for name, make in TIERS:
-        flag = getattr(cfg, "TIER_" + name.upper(), True)
-        if make is not None and flag and _tier_ok(name):
+        if make is not None and _tier_on(name) and _tier_ok(name):
             out.append(name)
     return out
 
@@ -149,14 +150,13 @@ def tier_kwargs(tier):
     if tier is None:
         # Probe only until one fits: probing imports the tier's code, and
         # on a small heap every module counts.
-        cfg = _cfg()
         for n in _default_tiers():
-            if getattr(cfg, "TIER_" + n.upper(), True) and _tier_ok(n):
+            if _tier_on(n) and _tier_ok(n):
                 return dict(TIERS)[n]()
         return {}
     if tier not in names:
         raise UsageError("unknown tier %r (tiers: %s)" % (tier, ", ".join(names)))
-    if not (getattr(_cfg(), "TIER_" + tier.upper(), True) and _tier_ok(tier)):
+    if not (_tier_on(tier) and _tier_ok(tier)):
         raise UsageError("tier %r is not available in this build (available: %s)"
                          % (tier, ", ".join(available_tiers())))
     for n, make in TIERS:
