@@ -119,6 +119,25 @@ def test_driver_reads_a_huge_mutant_in_one_piece(tmp_path):
     assert "function and code section have inconsistent lengths" in r.stdout, r.stdout[-2000:]
 
 
+def test_mutating_a_huge_code_count_stays_small():
+    """A code section whose count claims 2^20 bodies but holds one: a body
+    mutation changes that one body (it listed 2^20 empty bodies past the
+    end and wrote a module of 2 MB, and from a count of 2^32 - 1 the host
+    grew to 23 GB in a long `load` run)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import wasm_mutate as W
+    from wasmbin import MAGIC, leb, section, vec
+    code = section(10, leb(1 << 20) + leb(4) + b"\x00\x41\x00\x0b")
+    data = MAGIC + section(1, vec([b"\x60\x00\x01\x7f"])) + section(3, vec([b"\x00"])) + code
+    secs = W.sections(data)
+    sec, bodies = W._bodies(data, secs)
+    assert bodies == [(len(data) - 4, len(data))]
+    rng = W.Rng(1)
+    for _ in range(50):
+        what, out = W._body_mutation(rng, data, (sec, bodies))
+        assert len(out) < len(data) + 40, (what, len(out))
+
+
 # ------------------------------------------------------------ planted defects
 
 def _planted(tmp_path, path, old, new):

@@ -109,6 +109,10 @@ def _bodies(data, secs):
             n, i = _read_leb(data, sec[2], sec[3])
             out = []
             for _ in range(n):
+                if i >= sec[3]:
+                    # a count past the bodies (a "count" mutation: up to
+                    # 2^32) must not list empty bodies at the end
+                    break
                 size, i = _read_leb(data, i, sec[3])
                 if i + size > sec[3]:
                     break
