@@ -4,6 +4,8 @@
     pytest --target vboard tests/...          a virtual board (tools/vboard)
     pytest --target vboard:RPI_PICO ...       ... with that board's RAM
     pytest --target /dev/ttyACM0 -n 0 ...     a board (any `mpremote connect` name)
+    pytest --target qemu:QEMU_RPI_PICO -n 0   an emulated board (ports/qemu, its
+                                              frozen runtime; tools/qemuboard.py)
 
 With a target other than `unix`, `mp.run_mp` runs each piece of code on the
 target through mpremote instead of a local `micropython` process: the host's
@@ -65,7 +67,8 @@ def pytest_configure(config):
     if spec in ("", "unix", None):
         return
     workers = getattr(config.option, "numprocesses", None)
-    if workers and not spec.startswith("vboard") and not os.environ.get("PYTEST_XDIST_WORKER"):
+    if workers and not spec.startswith(("vboard", "qemu:")) and \
+            not os.environ.get("PYTEST_XDIST_WORKER"):
         raise pytest.UsageError("--target %s is one device: run with -n 0" % spec)
     if config.option.collectonly:
         return      # nothing runs: no board to start, no runtime to copy (a minute over serial)
@@ -119,6 +122,7 @@ class DeviceTarget:
         self.runtime = runtime
         self.vboard = None
         self.vdir = None
+        self.qemu = None
         self.port = spec
         self.arch = "x64"         # mpy-cross -march of the device (mp.native_arch)
         self.prefixes = sorted({ROOT, os.path.realpath(ROOT), tmp_root,
@@ -131,7 +135,19 @@ class DeviceTarget:
 
     # ------------------------------------------------------------ session
     def start(self):
-        if self.spec == "vboard" or self.spec.startswith("vboard:"):
+        if self.spec.startswith("qemu:"):
+            sys.path.insert(0, os.path.join(ROOT, "tools"))
+            import qemuboard
+            board = self.spec.split(":", 1)[1]
+            try:
+                self.arch = qemuboard.board_json(board)["mpy_arch"]
+                self.qemu, self.port = qemuboard.start_pty(board)
+            except qemuboard.BoardError as e:
+                raise pytest.UsageError("--target %s: %s" % (self.spec, e))
+            # the runtime is frozen into the firmware (no filesystem to
+            # install one into)
+            self.runtime = "installed"
+        elif self.spec == "vboard" or self.spec.startswith("vboard:"):
             board = self.spec.split(":", 1)[1] if ":" in self.spec else None
             self.vdir = tempfile.mkdtemp(prefix="target-vboard-")
             flash = os.path.join(self.vdir, "flash")
@@ -176,6 +192,10 @@ class DeviceTarget:
             shutil.rmtree(stage, ignore_errors=True)
 
     def stop(self):
+        if self.qemu is not None:
+            self.qemu.kill()
+            self.qemu.wait()
+            self.qemu = None
         if self.vboard is not None:
             self.vboard.terminate()
             try:

@@ -103,3 +103,51 @@ def test_exit_status_and_traps_come_back(board, tmp_path):
     r = qemu_tool(board, "--", "-f", "main", wasm)
     assert r.returncode == 1, r
     assert b"unreachable" in r.stdout + r.stderr
+
+
+def test_select_polls_the_uart(board):
+    """ports/qemu's select (modselect.c): what mpremote's mount and
+    asyncio-style loops use; nothing to read times out, a byte sent makes
+    stdin readable."""
+    with qb.QemuBoard(board) as b:
+        b.exec_start("import select, sys, time\n"
+                     "p = select.poll()\n"
+                     "p.register(sys.stdin, select.POLLIN)\n"
+                     "t = time.ticks_ms()\n"
+                     "print('idle', p.poll(50), time.ticks_diff(time.ticks_ms(), t) >= 50)\n"
+                     "print('\\x06go')\n"
+                     "r = [ev for o, ev in p.ipoll(5000)]\n"
+                     "print('ready', r, sys.stdin.read(1))\n"
+                     "p.unregister(sys.stdin)\n"
+                     "print('empty', p.poll(0))\n")
+        first = b.read_until(b"\x06go\r\n", 30)
+        b.write(b"x")
+        out, err = b.exec_finish(30)
+    assert not err, err
+    lines = (first + out).decode().split("\r\n")
+    assert lines[:3] == ["idle [] True", "ready [1] x", "empty []"], lines
+
+
+def test_pytest_target_runs_tests_on_the_board(board):
+    """pytest --target qemu:BOARD (tests/target_plugin.py): run_mp's code
+    runs on the emulated board through mpremote, the repository mounted."""
+    r = subprocess.run([PY, "-m", "pytest", "-p", "no:cacheprovider", "--target",
+                        "qemu:" + board, "-n", "0", "-q",
+                        os.path.join(ROOT, "tests", "test_embedding.py") +
+                        "::test_calls_values_and_results"],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+def test_measure_gives_the_heap_table(tmp_path):
+    """tools/qemu --measure (docs/boards.md's heap table): the runtime's
+    import and each tier's hello cost heap; the largest block after import
+    is what a linear memory can take."""
+    need_board("QEMU_RPI_PICO2")
+    r = qemu_tool("--measure", "QEMU_RPI_PICO2", timeout=600)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    row = [l for l in r.stdout.decode().splitlines() if l.startswith("| `QEMU_RPI_PICO2`")]
+    assert row, r.stdout
+    cells = [c.strip() for c in row[0].strip("|").split("|")]
+    boot, after, largest, hello = (float(c.split()[0]) for c in cells[2:6])
+    assert 390 < boot <= 409.6 and largest <= after < boot and hello < after, cells

@@ -28,6 +28,17 @@ class BoardError(Exception):
     pass
 
 
+def _die_with_parent():
+    """QEMU ends with the process that started it (a killed test run leaves
+    no emulator behind: QEMU does not end when its stdin closes)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def board_json(name):
     path = os.path.join(ROOT, "boards", name, "board.json")
     if not os.path.isfile(path):
@@ -84,6 +95,10 @@ def build_firmware(name, timeout=1800):
         fcntl.flock(lock, fcntl.LOCK_EX)
         if fresh():
             return fw
+        # from scratch: an incremental build misses a module added to the
+        # port (MicroPython's generated module table is not remade)
+        import shutil
+        shutil.rmtree(os.path.join(BUILD, name), ignore_errors=True)
         r = subprocess.run([os.path.join(ROOT, "ports", "qemu", "build.sh"), name],
                            capture_output=True, text=True, timeout=timeout)
         if r.returncode != 0:
@@ -184,7 +199,7 @@ class QemuBoard:
     def boot(self, timeout=60):
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     bufsize=0)
+                                     bufsize=0, preexec_fn=_die_with_parent)
         self.buf = b""
         self.hostfs = False
         self.read_until(b">>> ", timeout)
@@ -216,8 +231,9 @@ class QemuBoard:
     def tail(self):
         return self.buf[-300:].decode("utf-8", "replace")
 
-    def read_until(self, marker, timeout):
-        """Bytes up to `marker` (the marker is consumed, not returned)."""
+    def read_until(self, marker, timeout, fail=None):
+        """Bytes up to `marker` (the marker is consumed, not returned); with
+        `fail`, a BoardError with the output when that comes first."""
         deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while True:
@@ -226,6 +242,10 @@ class QemuBoard:
                 out = self.buf[:i]
                 self.buf = self.buf[i + len(marker):]
                 return out
+            if fail is not None and fail in self.buf:
+                got = self.buf
+                self.buf = b""
+                raise BoardError("%s: %s" % (self.name, got.decode("utf-8", "replace")))
             left = deadline - time.monotonic()
             if left <= 0:
                 got = self.tail()
@@ -288,12 +308,96 @@ class QemuBoard:
                         "micropython.kbd_intr(3)\n"
                         "_hostfs.files[%r] = _b\n"
                         "del _b\n" % (len(data), name.strip("/")))
-        self.read_until(b"\x06put\r\n", timeout)
+        # a board error (no room for the data) ends the exec instead
+        self.read_until(b"\x06put\r\n", timeout, fail=b"\x04>")
         self.write(bytes(data))
         out, err = self.exec_finish(timeout)
         if err:
             raise BoardError("%s: put_file %s: %s" % (self.name, name, err.decode("utf-8", "replace")))
         return "/host/" + name.strip("/")
+
+
+def start_pty(name, timeout=60):
+    """The board under QEMU with its UART on a pseudo-terminal, for
+    mpremote (`mpremote connect PTY ...`, pytest --target qemu:BOARD).
+    Returns (QEMU process, pty path); the caller kills the process."""
+    info = board_json(name)
+    fw = build_firmware(name)
+    cmd = list(info["qemu"]) + ["-nographic", "-monitor", "none", "-serial", "pty",
+                                "-kernel", fw]
+    if cmd[0] == "qemu-system-arm":
+        cmd.append("-semihosting")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, bufsize=0,
+                            preexec_fn=_die_with_parent)
+    deadline = time.monotonic() + timeout
+    got = b""
+    fd = proc.stdout.fileno()
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 1.0)
+        if r:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            got += chunk
+            # QEMU: "char device redirected to /dev/pts/N (label serial0)"
+            i = got.find(b"redirected to ")
+            if i >= 0 and b"(label" in got[i:]:
+                path = got[i + 14:].split()[0].decode()
+                return proc, path
+    proc.kill()
+    proc.wait()
+    raise BoardError("%s: QEMU gave no pseudo-terminal: %r" % (name, got[-300:]))
+
+
+MEASURE = """\
+import gc
+gc.collect()
+print('@boot', gc.mem_free())
+import wamr_mpy
+from wamr_mpy import cli, instance, interp, loader, validator  # noqa
+gc.collect()
+print('@import', gc.mem_free())
+lo, hi = 0, gc.mem_free() // 4096 + 1
+while hi - lo > 1:
+    mid = (lo + hi) // 2
+    try:
+        b = bytearray(mid * 4096)
+        b = None
+        lo = mid
+    except MemoryError:
+        hi = mid
+    gc.collect()
+print('@largest', lo * 4096)
+"""
+
+
+def measure(board, hello, tiers=("interp", "fast", "aot"), hello_mpy=None):
+    """Heap figures of the board's firmware: free heap at boot, after
+    importing the frozen runtime, the largest block then (what a linear
+    memory can take), and free heap after running `hello` on each tier
+    (each on a fresh heap).  Returns a dict."""
+    res = {}
+    with QemuBoard(board) as b:
+        out = b.check(MEASURE)
+        for line in out.splitlines():
+            if line.startswith("@"):
+                k, v = line[1:].split()
+                res[k] = int(v)
+        for tier in tiers:
+            b.soft_reset()
+            data = hello_mpy if tier == "aot" else hello
+            if data is None:
+                continue
+            name = "hello.mpy" if tier == "aot" else "hello.wasm"
+            b.put_file(name, data)
+            args = [] if tier == "aot" else ["--tier", tier]
+            out = b.check("import gc, os\nos.chdir('/host')\nfrom wamr_mpy import cli\n"
+                          "try:\n    cli.main(%r)\nexcept SystemExit:\n    pass\n"
+                          "_hostfs.files.clear()\ngc.collect()\nprint('@free', gc.mem_free())\n"
+                          % (args + [name]))
+            res["hello_" + tier] = int(out.rsplit("@free", 1)[1].split()[0])
+    return res
 
 
 def run_app(board, wasm, args=(), cli_args=(), timeout=600, out=None):

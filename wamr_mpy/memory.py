@@ -23,8 +23,13 @@ def reserve(nbytes):
     buffer for the next."""
     for b in _reserved:
         if len(b) == nbytes:
-            return
-    _reserved.append(bytearray(nbytes))
+            return True
+    try:
+        _reserved.append(bytearray(nbytes))
+    except MemoryError:
+        # no block that large now: the memory tries again when it is made
+        return False
+    return True
 
 
 def _may_fit(nbytes):
@@ -120,15 +125,20 @@ class Memory:
         d = self.data
         if not _may_fit(n * PAGE):
             return -1
-        # 4 KiB of zeros at a time: a temporary of the whole growth would
-        # need that much more heap and, allocated right behind the memory,
-        # keep it from growing in place (on a 400 KiB board, 1 -> 3 pages
-        # failed with 330 KB free)
-        z = bytearray(4096)
-        k = n * (PAGE // 4096)
+        # Up to 4 pages in all (a board's memories) 4 KiB of zeros at a time: a
+        # temporary of the whole growth would need that much more heap and,
+        # allocated right behind the memory, keep it from growing in place
+        # (on a 400 KiB board, 1 -> 3 pages failed with 330 KB free).  Larger
+        # growths in one step: many small ones would copy a memory that
+        # cannot grow in place once per step.
+        step = 4096 if old + n <= 4 else n * PAGE
+        z = None
+        k = n * PAGE // step
         collected = False
         while k:
             try:
+                if z is None:
+                    z = bytearray(step)
                 d.extend(z)
                 k -= 1
             except (MemoryError, OverflowError):

@@ -23,6 +23,10 @@ int main(void) {
         mp_stack_set_limit((char *)&_estack - (char *)&_sstack - 1024);
         gc_init(heap, (char *)heap + sizeof(heap));
         mp_init();
+        // the port's root pointers point into the old heap after a soft
+        // reset: modvfs.c's mount table starts empty again
+        MP_STATE_VM(qemu_vfs_mounts) = MP_OBJ_NULL;
+        MP_STATE_VM(qemu_vfs_cwd) = MP_OBJ_NULL;
         readline_init0();
         for (;;) {
             if (pyexec_mode_kind == PYEXEC_MODE_RAW_REPL) {
