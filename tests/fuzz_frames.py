@@ -251,6 +251,12 @@ class Device:
         self.proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         threading.Thread(target=self._read_log, daemon=True).start()
+        self.out = []               # the last lines the apps printed (tcp)
+        self.printed = 0            # bytes the apps printed (tcp)
+        if transport == "tcp":
+            # the apps' output: unread, it filled the pipe after a few
+            # thousand frames and the manager blocked writing to it
+            threading.Thread(target=self._read_out, daemon=True).start()
         ready = "listening on" if transport == "tcp" else "serving on stdio"
         end = time.time() + 120
         while not any(ready in x for x in self.snapshot_log()):
@@ -265,6 +271,13 @@ class Device:
         for line in iter(self.proc.stderr.readline, b""):
             with self.lock:
                 self.log.append(line.decode("utf-8", "replace"))
+
+    def _read_out(self):
+        for line in iter(self.proc.stdout.readline, b""):
+            with self.lock:
+                self.printed += len(line)
+                self.out.append(line.decode("utf-8", "replace"))
+                del self.out[:-200]
 
     def snapshot_log(self):
         with self.lock:

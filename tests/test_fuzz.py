@@ -138,6 +138,41 @@ def test_mutating_a_huge_code_count_stays_small():
         assert len(out) < len(data) + 40, (what, len(out))
 
 
+def test_frames_device_reads_what_the_apps_print(tmp_path):
+    """Over TCP the apps' output (the manager's stdout) is read: unread, it
+    filled the pipe after a few thousand frames of a long `frames` run and
+    the manager blocked writing to it.  Requests to an app that prints a
+    line each, 10 at a time, each 10 followed by a probe, until it printed
+    16 KB into a pipe of 4 KB: every probe answered."""
+    import fcntl
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import fuzz_frames as F
+    P = F.P
+    F.BLOCKED = 60          # a blocked manager fails this test sooner
+    dev = F.Device(str(tmp_path), "tcp")
+    try:
+        # a pipe of one page (Linux): a few hundred lines fill it
+        fcntl.fcntl(dev.proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+        dev.connect()
+        with open(F.APP, "rb") as f:
+            wasm = f.read()
+        dev.send(F._frame(P.TYPE_INSTALL, F._req("/applet?name=request_handler", P.PUT,
+                                                 P.FMT_RAW, wasm, 1)))
+        url1 = F._frame(P.TYPE_REQUEST, F._req("/app/request_handler/url1", P.GET, 0, b"", 2))
+        for k in range(1000):
+            if dev.printed > 16384:
+                break
+            mid = F.PROBE | k
+            dev.send(url1 * 10 + F._frame(P.TYPE_REQUEST, F._req("/applet", P.GET, 0, b"",
+                                                                 mid)))
+            problem = dev.wait_answer(mid)
+            assert problem is None, (k, problem, dev.printed, dev.snapshot_log()[-5:])
+        assert dev.printed > 16384, (dev.printed, dev.out[-3:], dev.snapshot_log()[-5:])
+        assert dev.proc.poll() is None
+    finally:
+        dev.stop()
+
+
 # ------------------------------------------------------------ planted defects
 
 def _planted(tmp_path, path, old, new):
