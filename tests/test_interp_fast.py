@@ -77,6 +77,22 @@ def test_workloads_match_portable(name):
     assert lines[0].split(" ", 2)[2].split()[1] == "[%d]" % exp["small_checksum"]
 
 
+def test_i64_operations_near_the_word_limits(tmp_path):
+    """Every i64 arithmetic, bit-count and compare instruction at the 32-bit
+    and 64-bit limits on 64-bit words, where the loop computes on whole
+    values (tests/test_unix32.py: the same on 32-bit words)."""
+    from i64_cases import i64_cases
+    text, cases = i64_cases()
+    path = wat(tmp_path, text)
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    out = check_mp(
+        "import json, wamr_mpy\n"
+        "inst = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier='fast')\n"
+        "bad = [c for c in json.load(open(%r)) if inst.call(*c[:-1]) != c[-1]]\n"
+        "print(len(bad), bad[:5])\n" % (path, str(tmp_path / "cases.json")), heapsize="64M")
+    assert out.startswith("0 "), out
+
+
 @pytest.mark.parametrize("viper", [1, 0])
 @pytest.mark.parametrize("soft", [1, 0])
 def test_float_modes(soft, viper):

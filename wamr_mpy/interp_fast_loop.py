@@ -170,9 +170,9 @@ _XOP2 = const(145)
 
 
 @micropython.viper
-def loop(env) -> int:
-    I = ptr32(env.st)           # I and F first: they get machine registers
-    F = ptr32(env.st)
+def loop(I: ptr32, F: ptr32, env) -> int:
+    # I and F come first: the first two locals (arguments included) get
+    # machine registers; the caller passes env.st for both
     P = ptr32(env.st)
     code = env.code
     C = ptr32(code)
@@ -424,6 +424,102 @@ def loop(env) -> int:
                         P[0] = 0
                         fuel = int(refuel(env))
                 I = ptr32(t)
+        elif op >= _ADD64 and op <= _EQZ64:
+            # i64 in two cells: ADD64 ... GE_U64 d a b, EQZ64 d a
+            d = I[1]
+            a = I[2]
+            alo = F[a]
+            ahi = F[a + 1]
+            if op == _EQZ64:
+                if alo == 0 and ahi == 0:
+                    F[d] = 1
+                else:
+                    F[d] = 0
+                I = ptr32(int(I) + 12)
+                continue
+            b = I[3]
+            if _W64 and W != 0:
+                # 64-bit words: whole values
+                x = alo | (ahi << 32)
+                v = F[b] | (F[b + 1] << 32)
+                if op <= _XOR64:
+                    if op == _XOR64:
+                        v = x ^ v
+                    elif op == _ADD64:
+                        v = x + v
+                    elif op == _AND64:
+                        v = x & v
+                    elif op == _SUB64:
+                        v = x - v
+                    else:
+                        v = x | v
+                    F[d] = v
+                    F[d + 1] = v >> 32
+                    I = ptr32(int(I) + 16)
+                    continue
+                if op == _LT_S64 or op == _GT_S64 or op == _LE_S64 or op == _GE_S64:
+                    n = 1
+                    n = n << 63
+                    x = x ^ n
+                    v = v ^ n
+                j = x == v
+                if op == _NE64:
+                    j = x != v
+            else:
+                blo = F[b]
+                bhi = F[b + 1]
+                if op <= _XOR64:
+                    if op == _ADD64:
+                        lo = alo + blo
+                        v = ahi + bhi
+                        if uint(lo & (SB | NS)) < uint(alo):
+                            v += 1
+                        F[d] = lo
+                        F[d + 1] = v
+                    elif op == _SUB64:
+                        v = ahi - bhi
+                        if uint(alo) < uint(blo):
+                            v -= 1
+                        F[d] = alo - blo
+                        F[d + 1] = v
+                    elif op == _AND64:
+                        F[d] = alo & blo
+                        F[d + 1] = ahi & bhi
+                    elif op == _OR64:
+                        F[d] = alo | blo
+                        F[d + 1] = ahi | bhi
+                    else:
+                        F[d] = alo ^ blo
+                        F[d + 1] = ahi ^ bhi
+                    I = ptr32(int(I) + 16)
+                    continue
+                j = alo == blo and ahi == bhi
+                if op == _NE64:
+                    j = alo != blo or ahi != bhi
+                # the ordering keys: the high words, or the low ones when
+                # those are equal; the sign bit flipped for a signed compare
+                if ahi == bhi:
+                    x = alo
+                    v = blo
+                elif op == _LT_S64 or op == _GT_S64 or op == _LE_S64 or op == _GE_S64:
+                    x = ahi ^ SB
+                    v = bhi ^ SB
+                else:
+                    x = ahi
+                    v = bhi
+            if op == _LT_S64 or op == _LT_U64:
+                j = uint(x) < uint(v)
+            elif op == _GT_S64 or op == _GT_U64:
+                j = uint(x) > uint(v)
+            elif op == _LE_S64 or op == _LE_U64:
+                j = uint(x) <= uint(v)
+            elif op >= _GE_S64:
+                j = uint(x) >= uint(v)
+            if j:
+                F[d] = 1
+            else:
+                F[d] = 0
+            I = ptr32(int(I) + 16)
         elif op <= _JGT_UI:
             # fused compare-and-jump: J<cmp> a b target, J<cmp>I a imm target
             a = F[I[1]]
@@ -874,72 +970,6 @@ def loop(env) -> int:
                 if w != 0:
                     F[d + 1] = 0
                 I = ptr32(int(I) + 12)
-        elif op <= _EQZ64:
-            # i64 in two cells: ADD64 ... GE_U64 d a b, EQZ64 d a
-            d = I[1]
-            a = I[2]
-            alo = F[a]
-            ahi = F[a + 1]
-            if op == _EQZ64:
-                if alo == 0 and ahi == 0:
-                    F[d] = 1
-                else:
-                    F[d] = 0
-                I = ptr32(int(I) + 12)
-                continue
-            b = I[3]
-            blo = F[b]
-            bhi = F[b + 1]
-            if op == _ADD64:
-                lo = alo + blo
-                v = ahi + bhi
-                if uint(lo & (SB | NS)) < uint(alo):
-                    v += 1
-                F[d] = lo
-                F[d + 1] = v
-            elif op == _SUB64:
-                v = ahi - bhi
-                if uint(alo) < uint(blo):
-                    v -= 1
-                F[d] = alo - blo
-                F[d + 1] = v
-            elif op == _AND64:
-                F[d] = alo & blo
-                F[d + 1] = ahi & bhi
-            elif op == _OR64:
-                F[d] = alo | blo
-                F[d + 1] = ahi | bhi
-            elif op == _XOR64:
-                F[d] = alo ^ blo
-                F[d + 1] = ahi ^ bhi
-            else:
-                if op == _EQ64:
-                    j = alo == blo and ahi == bhi
-                elif op == _NE64:
-                    j = alo != blo or ahi != bhi
-                else:
-                    if ahi == bhi:
-                        x = alo
-                        v = blo
-                    elif op == _LT_S64 or op == _GT_S64 or op == _LE_S64 or op == _GE_S64:
-                        x = ahi ^ SB
-                        v = bhi ^ SB
-                    else:
-                        x = ahi
-                        v = bhi
-                    if op == _LT_S64 or op == _LT_U64:
-                        j = uint(x) < uint(v)
-                    elif op == _GT_S64 or op == _GT_U64:
-                        j = uint(x) > uint(v)
-                    elif op == _LE_S64 or op == _LE_U64:
-                        j = uint(x) <= uint(v)
-                    else:
-                        j = uint(x) >= uint(v)
-                if j:
-                    F[d] = 1
-                else:
-                    F[d] = 0
-            I = ptr32(int(I) + 16)
         elif op < _FOP:
             d = I[1]
             a = I[2]
@@ -959,6 +989,29 @@ def loop(env) -> int:
                     F[d] = v
                     F[d + 1] = v >> 31
                 I = ptr32(int(I) + 12)
+            elif _W64 and W != 0 and op <= _ROTR64:
+                # 64-bit words: whole values
+                x = F[a] | (F[a + 1] << 32)
+                b = I[3]
+                if op == _MUL64:
+                    v = x * (F[b] | (F[b + 1] << 32))
+                else:
+                    n = F[b] & 63
+                    if op == _SHR_U64:
+                        v = int(uint(x) >> uint(n))
+                    elif op == _SHL64:
+                        v = x << n
+                    elif op == _SHR_S64:
+                        v = x >> n
+                    elif n == 0:
+                        v = x
+                    elif op == _ROTL64:
+                        v = (x << n) | int(uint(x) >> uint(64 - n))
+                    else:
+                        v = int(uint(x) >> uint(n)) | (x << (64 - n))
+                F[d] = v
+                F[d + 1] = v >> 32
+                I = ptr32(int(I) + 16)
             elif op <= _MUL64:
                 alo = F[a]
                 ahi = F[a + 1]
@@ -966,13 +1019,6 @@ def loop(env) -> int:
                 if op == _MUL64:
                     blo = F[b]
                     bhi = F[b + 1]
-                    if _W64 and W != 0:
-                        # 64-bit words: one machine multiply of the low words
-                        x = alo * blo
-                        F[d] = x
-                        F[d + 1] = int(uint(x) >> uint(32)) + alo * bhi + ahi * blo
-                        I = ptr32(int(I) + 16)
-                        continue
                     x = alo & 0xFFFF
                     y = int(uint(alo) >> uint(16))
                     q = blo & 0xFFFF

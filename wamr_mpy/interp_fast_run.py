@@ -371,7 +371,7 @@ def run(inst, f, vals, loop):
     env.mem = fi.memory.data if fi.memory is not None else env.mem
     env.depth += 1
     try:
-        loop(env)
+        loop(st, st, env)
     finally:
         env.depth -= 1
         env.top = base
