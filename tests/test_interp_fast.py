@@ -466,6 +466,78 @@ def test_function_the_emitter_does_not_compile_runs_on_the_interpreter(tmp_path)
     assert out.split() == ["True"] * 7, out
 
 
+GLOBALS_WAT = """(module
+ (import "env" "cb" (func $cb (param i32)))
+ (memory 1)
+ (global $h (mut i64) (i64.const 0x0123456789ABCDEF))
+ (global $x (mut f64) (f64.const 1.5))
+ (global $s (mut f32) (f32.const 0.25))
+ (global $i (mut i32) (i32.const -1))
+ (global $k i64 (i64.const 0x100000001B3))
+ (global $e (export "e") (mut i64) (i64.const 7))
+ ;; the interpreter runs this one (memory.fill's handler removed)
+ (func $slow (param i32)
+  i32.const 0 i32.const 0 local.get 0 memory.fill
+  global.get $h i64.const 1 i64.add global.set $h
+  global.get $x f64.const 2 f64.mul global.set $x)
+ (func (export "step") (param $n i32) (result i64)
+  (block (loop
+   local.get $n i32.eqz br_if 1
+   global.get $h global.get $k i64.mul i64.const 23 i64.rotl global.set $h
+   global.get $x f64.const 1.25 f64.mul f64.sqrt global.set $x
+   global.get $s global.get $x f32.demote_f64 f32.add global.set $s
+   global.get $i i32.const 0x5bd1e995 i32.mul global.set $i
+   global.get $e global.get $h i64.xor global.set $e
+   local.get $n i32.const 3 i32.and i32.eqz
+   if local.get $n call $slow end
+   local.get $n i32.const 5 i32.and i32.eqz
+   if local.get $n call $cb end
+   local.get $n i32.const 1 i32.sub local.set $n
+   br 0))
+  global.get $h global.get $x i64.reinterpret_f64 i64.xor
+  global.get $s i32.reinterpret_f32 global.get $i i32.xor i64.extend_i32_u i64.xor)
+ (func (export "h") (result i64) global.get $h)
+ (func (export "boom") (param i32) (result i32)
+  i64.const 99 global.set $h
+  local.get 0 i32.const 0 i32.div_s))
+"""
+
+
+def test_globals_of_the_instance_live_in_cells(tmp_path):
+    """Globals no other instance sees live in the fast tier's cells (no
+    object per global.get/set): their values reach the interpreter running
+    a function of the same instance, a host function calling back into the
+    instance, the next call and a trap's aftermath as on the interp tier."""
+    path = wat(tmp_path, GLOBALS_WAT)
+    out = check_mp(
+        "import wamr_mpy\nfrom wamr_mpy import interp_fast_ext as X\n"
+        "del X._SPECIAL[0xFC0B]\n"
+        "data = open(%r, 'rb').read()\n"
+        "def inst(tier):\n"
+        "    box = []\n"
+        "    def cb(n):\n"
+        "        box.append(box[0].call('h'))\n"
+        "    i = wamr_mpy.load(data).instantiate(tier=tier, imports={'env': {'cb': cb}})\n"
+        "    box.append(i)\n"
+        "    return i, box\n"
+        "def go(tier):\n"
+        "    i, box = inst(tier)\n"
+        "    r = [i.call('step', 40), i.call('step', 7)]\n"
+        "    try:\n"
+        "        i.call('boom', 1)\n"
+        "    except wamr_mpy.Trap as e:\n"
+        "        r.append(str(e))\n"
+        "    r += [i.call('h'), i.exports['e'].value, box[1:], [g.value for g in i.globals]]\n"
+        "    return r\n"
+        "a = go('interp')\n"
+        "b = go('fast')\n"
+        "print(a == b, len(a[5]) > 10, b[0] != b[1])\n"
+        "if a != b:\n"
+        "    print(a)\n"
+        "    print(b)\n" % path)
+    assert out.split() == ["True"] * 3, out
+
+
 def test_fallback_without_viper():
     """A port without the native emitter rejects @micropython.viper when it
     compiles interp_fast_loop (SyntaxError): interp_fast must then report

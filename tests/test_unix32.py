@@ -255,6 +255,38 @@ def test_fast_tier_i64_loops_allocate_nothing(mp32, tmp_path):
     assert small == big, (small, big)
 
 
+GLOBAL_LOOP_WAT = """(module (memory 1)
+ (global $h (mut i64) (i64.const 0x0123456789ABCDEF))
+ (global $x (mut f64) (f64.const 1.5))
+ (global $s (mut f32) (f32.const 0.25))
+ (global $i (mut i32) (i32.const -1))
+ (global $k i64 (i64.const 0x100000001B3))
+ (func (export "run") (param $n i32) (result i32)
+  block loop
+   local.get $n i32.eqz br_if 1
+   global.get $h global.get $k i64.mul i64.const 23 i64.rotl global.set $h
+   global.get $x f64.const 1.25 f64.mul f64.sqrt global.set $x
+   global.get $s global.get $x f32.demote_f64 f32.add global.set $s
+   global.get $i i32.const 0x5bd1e995 i32.mul global.set $i
+   local.get $n i32.const 1 i32.sub local.set $n
+   br 0
+  end end
+  global.get $i global.get $h i32.wrap_i64 i32.xor))
+"""
+
+
+def test_fast_tier_global_loops_allocate_nothing(mp32, tmp_path):
+    """i64, f64, f32 and i32 globals of the instance live in the fast
+    tier's cells: global.get/set of any value allocate nothing (an i64 or
+    f64 in a Global object is a big integer or a boxed value per set).
+    A call hands the mutable ones back to their Global objects as it
+    returns: a few objects whose sizes follow the values (small int or
+    not), so the two calls may differ by those, never by 2000 iterations'
+    worth (16 bytes or more each)."""
+    small, big = _loop_allocations(mp32, "fast", tmp_path, GLOBAL_LOOP_WAT, 10, 2010)
+    assert abs(big - small) <= 64, (small, big)
+
+
 # AOT code makes a Python call per wasm call: the odd/even recursions 200
 # deep need more C stack than the 32-bit port's limit (40000 bytes,
 # the unix port's figure for 32-bit builds) and trap "call stack exhausted"

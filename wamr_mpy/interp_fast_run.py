@@ -8,7 +8,7 @@
 from array import array
 
 from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
-from .func import I64, F64
+from .func import I32, I64, F32, F64
 from .interp_fast_ops import CALLX
 from . import interp_fast_ext
 from .interp_fast_ext import read, write, Unsupported
@@ -60,6 +60,12 @@ class Prog:
         self.refs = False
         self.floats = False     # some function has FOP words
         self.ncalli = 0         # call_indirect cache slots (2 per site)
+        # globals no other instance or host sees live in the first cells of
+        # each instance's cell stack (GGETW/GSETW: no object per access):
+        # global index -> cell; gsync: (index, cell, type) of the mutable ones
+        self.gcell = {}
+        self.gsync = []
+        self.ngcells = _own_globals(module, self.gcell, self.gsync)
 
     def xop_index(self, h):
         i = self.xix.get(h)
@@ -106,6 +112,46 @@ class Prog:
         return e
 
 
+def _own_globals(m, gcell, gsync):
+    """Fills gcell and gsync for the numeric globals of module m that are
+    neither imported nor exported mutable; returns the cells they take."""
+    shared = set()
+    gi = 0
+    for imp in m.imports:
+        if imp.kind == 3:
+            if imp.desc[1]:
+                shared.add(gi)
+            gi += 1
+    for name, kind, idx in m.exports:
+        if kind == 3 and m.globals[idx][1]:
+            shared.add(idx)
+    n = 0
+    for i in range(len(m.globals)):
+        t, mut = m.globals[i]
+        if i in shared or t not in (I32, I64, F32, F64):
+            continue
+        gcell[i] = n
+        if mut:
+            gsync.append((i, n, t))
+        n += _width(t)
+    return n
+
+
+def gin(env):
+    """The instance's own mutable globals: Global objects -> cells (on
+    entry to the loop, and after a call out of it)."""
+    G = env.gl
+    for g, c, t in env.prog.gsync:
+        write(env, t, c, G[g].v)
+
+
+def gout(env):
+    """Cells -> Global objects (before Python code may read them)."""
+    G = env.gl
+    for g, c, t in env.prog.gsync:
+        G[g].v = read(env, t, c)
+
+
 def prog_of(module):
     p = getattr(module, "_fx_prog", None)
     if p is None:
@@ -139,8 +185,10 @@ class Env:
         self.fx = _zeros(24)    # fop's operands, result and scratch
         self.mem = inst.memory.data if inst.memory is not None else bytearray(8)
         self.gl = inst.globals
-        self.top = 0
+        self.top = prog.ngcells
         self.ftop = 0
+        for g, c in prog.gcell.items():
+            write(self, inst.globals[g].t, c, inst.globals[g].v)
         self.depth = 0
         self.limited = False
         self.reserve = 0
@@ -254,6 +302,9 @@ def _call_out(env, f, base, fsp):
     save_ftop = env.ftop
     env.top = base + off + 1
     env.ftop = fsp
+    sync = env.prog.gsync
+    if sync:
+        gout(env)
     try:
         if f.host is None:
             res = f.inst.run(f.inst, f, vals)
@@ -272,6 +323,8 @@ def _call_out(env, f, base, fsp):
     finally:
         env.top = save_top
         env.ftop = save_ftop
+        if sync:
+            gin(env)
     env.sync()
     off = 0
     rt = f.type.results
@@ -369,11 +422,16 @@ def run(inst, f, vals, loop):
     st[ST_FSP] = fsp
     st[ST_FBASE] = fsp
     env.mem = fi.memory.data if fi.memory is not None else env.mem
+    sync = prog.gsync
+    if sync:
+        gin(env)
     env.depth += 1
     try:
         loop(st, st, env)
     finally:
         env.depth -= 1
+        if sync:
+            gout(env)
         env.top = base
         env.ftop = fsp
         if outer and env.limited:
