@@ -173,8 +173,9 @@ _XOP2 = const(147)
 
 @micropython.viper
 def loop(I: ptr32, F: ptr32, env) -> int:
-    # I and F come first: the first two locals (arguments included) get
-    # machine registers; the caller passes env.st for both
+    # I and F come first: the native emitters keep the first three locals
+    # (arguments included) in machine registers; the caller passes env.st
+    # for both, set from the state words below
     P = ptr32(env.st)
     code = env.code
     C = ptr32(code)

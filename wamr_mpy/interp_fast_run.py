@@ -115,16 +115,7 @@ class Prog:
 def _own_globals(m, gcell, gsync):
     """Fills gcell and gsync for the numeric globals of module m that are
     neither imported nor exported mutable; returns the cells they take."""
-    shared = set()
-    gi = 0
-    for imp in m.imports:
-        if imp.kind == 3:
-            if imp.desc[1]:
-                shared.add(gi)
-            gi += 1
-    for name, kind, idx in m.exports:
-        if kind == 3 and m.globals[idx][1]:
-            shared.add(idx)
+    shared = m.shared_globals()
     n = 0
     for i in range(len(m.globals)):
         t, mut = m.globals[i]

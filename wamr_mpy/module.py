@@ -68,6 +68,19 @@ class Module:
         self.data = None         # the module bytes (bodies are decoded lazily)
         self.path = None         # set instead of data when loaded from a file
 
+    def shared_globals(self):
+        """Indices of the mutable globals other instances or the host may
+        change (imported or exported mutable): a tier that keeps the other
+        globals in its own storage must keep these in their Global objects."""
+        out = set()
+        for i in range(self.n_global_imports):
+            if self.globals[i][1]:
+                out.add(i)
+        for name, kind, idx in self.exports:
+            if kind == K_GLOBAL and self.globals[idx][1]:
+                out.add(idx)
+        return out
+
     @property
     def n_bodies(self):
         return len(self.bodies) // 2
