@@ -145,11 +145,12 @@ def test_libc_without_string_functions(tmp_path):
     assert r.returncode == 1 and "env.strlen: unknown import" in r.stderr, r.stdout + r.stderr
 
 
-def test_custom_sections_stay_in_the_file():
-    """A module loaded by path keeps only where its custom sections are
-    (samples/rust/app_wasi.wasm: a 30 KB name section); they read back the
-    same as from the module's bytes.  Ceiling of the heap the loaded module
-    holds: 97 KB before, 66 KB after (64-bit unix port, sources)."""
+def test_custom_sections_and_data_stay_in_the_file():
+    """A module loaded by path keeps only where its custom sections and
+    active data segments are (samples/rust/app_wasi.wasm: a 30 KB name
+    section, 42 KB of data); they read back the same as from the module's
+    bytes, and the app runs.  Ceiling of the heap the loaded module holds:
+    97 KB before, 24 KB after (64-bit unix port, sources)."""
     from mp import run_mp
     app = os.path.join(ROOT, "samples", "rust", "app_wasi.wasm")
     r = run_mp("""
@@ -160,12 +161,18 @@ m = wamr_mpy.load(%r)
 gc.collect(); print("held", gc.mem_alloc() - a)
 by_bytes = wamr_mpy.load(open(%r, "rb").read()).custom_sections
 print("same", m.custom_sections == by_bytes, [(n, len(b)) for n, b in by_bytes])
-""" % (app, app))
+mb = wamr_mpy.load(open(%r, "rb").read())._m
+print("data", [m._m.data_bytes(d) for d in m._m.datas] == [d.data for d in mb.datas])
+""" % (app, app, app))
     out = r.stdout.decode()
     assert r.returncode == 0, out + r.stderr.decode()
     lines = dict(l.split(" ", 1) for l in out.splitlines())
     assert lines["same"].startswith("True [('name', 30720)"), out
-    assert int(lines["held"]) <= 72 * 1024, out
+    assert lines["data"] == "True", out
+    assert int(lines["held"]) <= 28 * 1024, out
+    r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy", app], capture_output=True,
+                       timeout=120, env=dict(os.environ, MICROPYPATH=ROOT))
+    assert r.returncode == 0 and r.stdout, r.stdout + r.stderr
 
 
 def test_board_build_drops_config_imports_it_no_longer_needs():

@@ -168,7 +168,8 @@ class Instance:
                 self.elem_segs.append([self.funcs[i] for i in e.inits])
             else:
                 self.elem_segs.append([eval_const(self, x) for x in e.inits])
-        self.datas = [d.data for d in m.datas]
+        # active segments are dropped once copied below
+        self.datas = [d.data if d.mode else b"" for d in m.datas]
         # Active segments in order; a trap leaves earlier writes in place.
         for i, e in enumerate(m.elems):
             if e.mode == 0:
@@ -188,10 +189,10 @@ class Instance:
                 if off < 0:
                     off += 0x100000000
                 mem = self.memories[d.mem].data
-                if off + len(d.data) > len(mem):
+                b = m.data_bytes(d)
+                if off + len(b) > len(mem):
                     raise Trap("out of bounds memory access")
-                mem[off:off + len(d.data)] = d.data
-                self.datas[i] = b""
+                mem[off:off + len(b)] = b
         if m.start is not None:
             invoke(self, self.funcs[m.start], [])
 

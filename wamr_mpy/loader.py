@@ -293,4 +293,12 @@ def _data(r):
     else:
         _bad("malformed data segment kind", p)
     n = r.u32()
+    if mode == 0 and isinstance(r.data, FileBytes):
+        # an active segment of a module file: copied into linear memory at
+        # instantiation, so only where it is stays (Module.data_bytes)
+        p = r.pos
+        if n > r.end - p:
+            r._eof()
+        r.pos = p + n
+        return Data(mode, mem, offset, (p, p + n))
     return Data(mode, mem, offset, r.bytes(n))

@@ -95,6 +95,9 @@ class Module:
         start, end = self.bodies[2 * defidx], self.bodies[2 * defidx + 1]
         if self.data is not None:
             return self.data, start, end
+        return self._read(start, end)
+
+    def _read(self, start, end):
         with open(self.path, "rb") as f:
             f.seek(start)
             b = f.read(end - start)
@@ -103,6 +106,15 @@ class Module:
                             start, "loader")
         return b, 0, len(b)
 
+    def data_bytes(self, d):
+        """The bytes of data segment d: an active one of a module loaded
+        from a file is read back from it (only its place is kept)."""
+        c = d.data
+        if isinstance(c, tuple):
+            b, _, _ = self._read(c[0], c[1])
+            return b
+        return c
+
     def custom(self):
         """The custom sections as (name, bytes).  A module loaded from a
         file keeps only where they are (a name section alone is often a
@@ -110,9 +122,7 @@ class Module:
         out = []
         for name, c in self.custom_sections:
             if isinstance(c, tuple):
-                with open(self.path, "rb") as f:
-                    f.seek(c[0])
-                    c = f.read(c[1] - c[0])
+                c, _, _ = self._read(c[0], c[1])
             out.append((name, c))
         return out
 
