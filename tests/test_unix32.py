@@ -661,3 +661,19 @@ def test_out_of_memory_is_a_wasm_error(mp32, tmp_path, tier):
     out = run32(mp32, oom.DRIVER % (tier, cases, files["fresh"]), heapsize="1M")
     errs = oom.check_outcomes(out, 3, len(cases))
     assert "instantiate ERR Trap out of memory: table of 5000000 elements" in errs, out
+
+
+def test_footprint_on_a_32_bit_port(mp32, tmp_path):
+    """tools/footprint on this port, RPI_PICO's build as .mpy files:
+    ceilings of the heap in use (gc.mem_alloc after a collection) for
+    samples/hello on the interpreter, measured 15.7 KiB after importing
+    wamr_mpy and 132.2 KiB at the end (32 KiB of it linear memory)."""
+    from test_footprint import footprint
+    env = dict(os.environ, WAMR_MICROPYTHON32=mp32)
+    phases, modules, out = footprint("--port", "unix32", "--tier", "interp",
+                                     "--out", str(tmp_path), HELLO, env=env)
+    print(out)
+    assert "config" not in phases["first-call"][2] + phases["import"][2]
+    assert phases["instantiate"][1] == 32768          # RPI_PICO's MEMORY_LIMIT
+    assert phases["import"][0] <= 17 * 1024, out
+    assert phases["steady"][0] <= 139 * 1024, out
