@@ -8,11 +8,12 @@ PYTEST      := $(VENV)/bin/python -m pytest
 JOBS        ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help setup setup-test setup-bench run test test-fast test-fleet spec bench fuzz
+.PHONY: help setup setup-test setup-bench run test test-full test-fast test-fleet spec bench fuzz
 
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
-	@echo "make test       set up (also test tools), then run the whole test suite"
+	@echo "make test       set up (also test tools), then run the test suite (CI's; < 30 min on 2 cores)"
+	@echo "make test-full  the same plus the runs marked full (minutes more; see tests/conftest.py)"
 	@echo "make test-fast  the test suite without the spec tests (all that read the spec data)"
 	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
 	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
@@ -33,7 +34,10 @@ run: setup
 	$(MICROPYTHON) -m wamr_mpy samples/hello/hello.wasm
 
 test: setup-test
-	$(PYTEST) -n $(JOBS) --durations=15 $(PYTEST_ARGS) tests
+	$(PYTEST) -n $(JOBS) -m "not full" --durations=30 $(PYTEST_ARGS) tests
+
+test-full: setup-test
+	$(PYTEST) -n $(JOBS) --durations=30 $(PYTEST_ARGS) tests
 
 test-fast: setup-test
 	$(PYTEST) -n $(JOBS) -m "not spec" $(PYTEST_ARGS) tests

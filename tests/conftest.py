@@ -18,6 +18,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "spec: the WebAssembly spec suite (slow); every "
                             "test using the spec_json/spec3_json fixtures gets it")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line("markers", "full: left out of make test (CI's 30 minutes); "
+                            "make test-full runs it")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -28,6 +30,15 @@ def pytest_collection_modifyitems(config, items):
         names = getattr(item, "fixturenames", ())
         if "spec_json" in names or "spec3_json" in names:
             item.add_marker(pytest.mark.spec)
+    # the long ones first: started last, a whole-suite run on one worker of
+    # two would make the run that much longer (pytest-xdist hands tests out
+    # in this order)
+    # and under QEMU (ARM code) longest of all
+    def rank(item):
+        if item.get_closest_marker("spec"):
+            return 0 if "_arm" in item.nodeid else 1
+        return 2 if item.get_closest_marker("slow") else 3
+    items.sort(key=rank)
 
 
 def _spec_data(suite):
