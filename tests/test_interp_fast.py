@@ -93,6 +93,63 @@ def test_i64_operations_near_the_word_limits(tmp_path):
     assert out.startswith("0 "), out
 
 
+def _f32_cases(n=1500, seed=5):
+    """f32 add/sub/mul/compares of normal numbers: exponents equal, close,
+    far apart and at the ends of the range (overflow, subnormal results),
+    equal and opposite operands; results from C doubles rounded to f32
+    (exact: a double holds more than twice an f32's precision)."""
+    import struct
+    rnd = random.Random(seed)
+
+    def f2b(x):
+        return struct.unpack("<I", struct.pack("<f", x))[0]
+
+    def b2f(b):
+        return struct.unpack("<f", struct.pack("<I", b))[0]
+
+    cases = []
+    for _ in range(n):
+        e1 = rnd.randint(1, 254)
+        e2 = e1 + rnd.choice([0, 0, 1, -1, 2, -2, rnd.randint(-30, 30), rnd.randint(-254, 254)])
+        e2 = min(max(e2, 1), 254)
+        a = (rnd.getrandbits(1) << 31) | (e1 << 23) | rnd.getrandbits(23)
+        b = (rnd.getrandbits(1) << 31) | (e2 << 23) | rnd.choice(
+            [rnd.getrandbits(23), a & 0x7FFFFF, (a & 0x7FFFFF) ^ 1, 0])
+        if rnd.random() < 0.1:
+            b = a ^ 0x80000000
+        x, y = b2f(a), b2f(b)
+        for op, r in (("add", x + y), ("sub", x - y), ("mul", x * y)):
+            try:
+                r = f2b(r)
+            except OverflowError:
+                r = 0xFF800000 if r < 0 else 0x7F800000
+            cases.append([op, a, b, r])
+        for op, r in (("lt", x < y), ("le", x <= y), ("eq", x == y), ("ne", x != y),
+                      ("gt", x > y), ("ge", x >= y)):
+            cases.append([op, a, b, int(r)])
+    wat = ["(module"]
+    for op in ("add", "sub", "mul", "lt", "le", "eq", "ne", "gt", "ge"):
+        wat.append('(func (export "%s") (param i32 i32) (result i32) local.get 0 '
+                   'f32.reinterpret_i32 local.get 1 f32.reinterpret_i32 f32.%s%s)'
+                   % (op, op, " i32.reinterpret_f32" if op in ("add", "sub", "mul") else ""))
+    return "\n".join(wat) + ")", cases
+
+
+def test_f32_arithmetic_of_normal_numbers(tmp_path):
+    """f32 add, sub, mul and compares, which the loop computes in one
+    64-bit word when both operands are normal numbers (interp_fast_float
+    otherwise), on 13,500 cases."""
+    text, cases = _f32_cases()
+    path = wat(tmp_path, text)
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    out = check_mp(
+        "import json, wamr_mpy\n"
+        "inst = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier='fast')\n"
+        "bad = [c for c in json.load(open(%r)) if inst.call_raw(c[0], c[1:3])[0] != c[3]]\n"
+        "print(len(bad), bad[:5])\n" % (path, str(tmp_path / "cases.json")), heapsize="64M")
+    assert out.startswith("0 "), out
+
+
 @pytest.mark.parametrize("viper", [1, 0])
 @pytest.mark.parametrize("soft", [1, 0])
 def test_float_modes(soft, viper):

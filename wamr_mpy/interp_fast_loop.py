@@ -1343,6 +1343,107 @@ def loop(I: ptr32, F: ptr32, env) -> int:
                                 F[d] = q
                                 F[d + 1] = q >> 32
                                 v = 1
+            elif _W64 and W != 0 and k >= 0x5B and k <= 0x94 and (k <= 0x60 or k >= 0x92):
+                # 64-bit words: f32 compares, add, sub, mul of normal
+                # numbers in a machine word, as f64 above (the 24-bit
+                # significands with 30 bits below them for the sum)
+                x = F[a]
+                y = F[b]
+                ex = (x >> 23) & 0xFF
+                ey = (y >> 23) & 0xFF
+                if uint(ex - 1) < uint(0xFE) and uint(ey - 1) < uint(0xFE):
+                    hb = 1
+                    hb = hb << 23               # the hidden bit
+                    if k <= 0x60:
+                        if x & SB:
+                            x = 0 - (x & NS)
+                        if y & SB:
+                            y = 0 - (y & NS)
+                        if k == 0x5B:
+                            j = x == y
+                        elif k == 0x5C:
+                            j = x != y
+                        elif k == 0x5D:
+                            j = x < y
+                        elif k == 0x5E:
+                            j = x > y
+                        elif k == 0x5F:
+                            j = x <= y
+                        else:
+                            j = x >= y
+                        F[d] = 0
+                        if j:
+                            F[d] = 1
+                        v = 1
+                    else:
+                        if k == 0x93:
+                            y = y ^ SB
+                        mx = (x & (hb - 1)) | hb
+                        my = (y & (hb - 1)) | hb
+                        if k == 0x94:
+                            x = x ^ y                   # the sign
+                            q = mx * my                 # 47 or 48 bits
+                            ex = ex + ey - 127
+                            if q >> 47:
+                                ex += 1
+                                r = q & ((hb << 1) - 1)
+                                q = q >> 24
+                                y = hb
+                            else:
+                                r = q & (hb - 1)
+                                q = q >> 23
+                                y = hb >> 1
+                            if r > y or (r == y and (q & 1) != 0):
+                                q += 1
+                        else:
+                            if (x & NS) < (y & NS):
+                                q = x
+                                x = y
+                                y = q
+                                q = mx
+                                mx = my
+                                my = q
+                                q = ex
+                                ex = ey
+                                ey = q
+                            mx = mx << 30
+                            my = my << 30
+                            ey = ex - ey
+                            if ey > 55:
+                                my = 1
+                            elif ey > 0:
+                                q = my >> ey
+                                if (q << ey) != my:
+                                    q |= 1
+                                my = q
+                            if ((x ^ y) & SB) == 0:
+                                q = mx + my
+                                if q >> 54:
+                                    q = (q >> 1) | (q & 1)
+                                    ex += 1
+                            else:
+                                q = mx - my
+                                if q == 0:
+                                    # x - x: +0
+                                    F[d] = 0
+                                    v = 1
+                                else:
+                                    while (q >> 53) == 0:
+                                        q = q << 1
+                                        ex -= 1
+                            y = 1
+                            y = y << 29                 # half of the last place
+                            r = q & ((y << 1) - 1)
+                            q = q >> 30
+                            if r > y or (r == y and (q & 1) != 0):
+                                q += 1
+                        if v == 0:
+                            if q >> 24:
+                                q = q >> 1
+                                ex += 1
+                            if uint(ex - 1) < uint(0xFE):
+                                F[d] = (x & SB) | (((ex - 1) << 23) + q)
+                                v = 1
             if v == 0:
                 XP[0] = k
                 XP[1] = F[a]
