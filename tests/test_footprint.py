@@ -190,5 +190,8 @@ def test_board_build_drops_config_imports_it_no_longer_needs():
                    "def f():\n    pass\n    return False\n"
                    "def g(x):\n    return x.config(8)\n"), out
     assert wb.fold_config(out, {"TIER_FAST": False, "HEAP_SIZE": 8}) == out
+    # a name the board's config.py lacks gives getattr's default
+    src = 'from . import config\nx = getattr(config, "NOT_A_SYMBOL", P.MAX) + 1\n'
+    assert wb.fold_config(src, {"TIER_FAST": False}) == "pass\nx = (P.MAX) + 1\n"
     kept = "from . import config\ndef h(n):\n    return getattr(config, n)\n"
     assert wb.fold_config(kept, {"TIER_FAST": False}) == kept

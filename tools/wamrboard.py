@@ -767,9 +767,10 @@ def _drop_unused_config(source):
 def _fold_config(source, values):
     """Replace `config.NAME` (and aliases such as `_config.NAME`) by the
     literal value, so that `if config.X:` becomes `if False:` and
-    MicroPython's compiler drops the block.  Assignments to config names
-    and dotted forms like `wamr_mpy.config.NAME` are left alone.  Line
-    numbers do not change."""
+    MicroPython's compiler drops the block.  `getattr(config, "NAME", d)`
+    becomes the value, or `(d)` for a name the board's config.py does not
+    have.  Assignments to config names and dotted forms like
+    `wamr_mpy.config.NAME` are left alone.  Line numbers do not change."""
     vals = dict(values)
     aliases = {"config"}
     aliases.update(re.findall(r"from\s+(?:\.|wamr_mpy)\s+import\s+config\s+as\s+(\w+)", source))
@@ -794,8 +795,10 @@ def _fold_config(source, values):
             name = ast_literal(t[4].string)
         except ValueError:
             continue
-        if name not in vals or not isinstance(vals[name], (bool, int, str)):
+        if name in vals and not isinstance(vals[name], (bool, int, str)):
             continue
+        if name not in vals and t[5].string != ",":
+            continue            # no default: the AttributeError stays
         depth, j = 0, i + 1
         while j < len(toks):
             if toks[j].string in ("(", "[", "{"):
@@ -806,7 +809,14 @@ def _fold_config(source, values):
                     break
             j += 1
         if j < len(toks) and toks[j].end[0] == t[0].start[0]:
-            edits.append((t[0].start, toks[j].end, repr(vals[name])))
+            if name in vals:
+                edits.append((t[0].start, toks[j].end, repr(vals[name])))
+            else:
+                # a board's config.py holds exactly the Kconfig values: a
+                # name it lacks gives the default (kept as written)
+                line = source.splitlines()[t[0].start[0] - 1]
+                default = line[t[5].end[1]:toks[j].start[1]].strip()
+                edits.append((t[0].start, toks[j].end, "(%s)" % default))
     for i in range(len(toks) - 2):
         a, b, c = toks[i], toks[i + 1], toks[i + 2]
         if not (a.type == tokenize.NAME and a.string in aliases and b.type == tokenize.OP

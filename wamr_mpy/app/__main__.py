@@ -259,11 +259,10 @@ def run_from_config():
     APP_TCP_PORT (8888), APP_STORE_DIR ("/apps", None to disable); for
     "mqtt" the APP_MQTT_* names (transport_mqtt.board_options)."""
     from .. import config
-    g = getattr
-    mode = g(config, "APP_TRANSPORT", None) or (
-        "uart" if g(config, "TRANSPORT_UART", False) else "tcp")
-    store = g(config, "APP_STORE_DIR", "/apps") \
-        if g(config, "APP_STORE", True) else None
+    mode = getattr(config, "APP_TRANSPORT", None) or (
+        "uart" if getattr(config, "TRANSPORT_UART", False) else "tcp")
+    store = getattr(config, "APP_STORE_DIR", "/apps") \
+        if getattr(config, "APP_STORE", True) else None
 
     async def run():
         from . import transport
@@ -271,7 +270,7 @@ def run_from_config():
         mgr.start()
         mgr.boot()
         if (mode == "uart" and not config.TRANSPORT_UART) or \
-                (mode == "mqtt" and not g(config, "TRANSPORT_MQTT", 0)) or \
+                (mode == "mqtt" and not getattr(config, "TRANSPORT_MQTT", 0)) or \
                 (mode == "tcp" and not config.TRANSPORT_TCP):
             # installed apps still run; nobody can manage them
             mgr.log("no host link: the %s transport is off in this build"
@@ -280,12 +279,12 @@ def run_from_config():
                 await asyncio.sleep(3600)
         if mode == "uart":
             import machine
-            kw = {"baudrate": g(config, "APP_UART_BAUD", 0) or 115200,
+            kw = {"baudrate": getattr(config, "APP_UART_BAUD", 0) or 115200,
                   "timeout": 0}
-            if g(config, "APP_UART_TX", None) is not None:
-                kw["tx"] = config.APP_UART_TX
-                kw["rx"] = config.APP_UART_RX
-            uart = machine.UART(g(config, "APP_UART_ID", 0), **kw)
+            if getattr(config, "APP_UART_TX", None) is not None:
+                kw["tx"] = getattr(config, "APP_UART_TX", None)
+                kw["rx"] = getattr(config, "APP_UART_RX", None)
+            uart = machine.UART(getattr(config, "APP_UART_ID", 0), **kw)
             while True:
                 await transport.serve_uart(mgr, uart)
         elif mode == "mqtt":
@@ -293,9 +292,8 @@ def run_from_config():
             broker, kw = board_options()
             await transport.serve_mqtt(mgr, broker, **kw)
         else:
-            await transport.serve_tcp(mgr, g(config, "APP_TCP_HOST",
-                                             "0.0.0.0"),
-                                      g(config, "APP_TCP_PORT", 8888))
+            host = getattr(config, "APP_TCP_HOST", "0.0.0.0")
+            await transport.serve_tcp(mgr, host, getattr(config, "APP_TCP_PORT", 8888))
             while True:
                 await asyncio.sleep(3600)
     asyncio.run(run())

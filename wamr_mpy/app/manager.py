@@ -63,10 +63,6 @@ ERROR = P.INTERNAL_ERROR
 LINK_HEAP_RESERVE = 4096
 
 
-def cfg(name, default):
-    return getattr(config, name, default)
-
-
 def _log_stderr(msg):
     try:
         sys.stderr.write("app-mgr: %s\n" % msg)
@@ -114,7 +110,7 @@ class App:
         self.timers_max = timers
         self.wd = wd
         self.fuel = fuel
-        self.queue = AppQueue(cfg("APP_QUEUE_LEN", 16))
+        self.queue = AppQueue(getattr(config, "APP_QUEUE_LEN", 16))
         if config.APP_TIMERS:
             self.timers = TimerSet(aid, timers, mgr._timer_fired)
         else:
@@ -143,8 +139,8 @@ class Manager:
         self._mid = 0
         self._host_mids = []    # [(mid, link)] for routing responses back
         if config.APP_MESSAGING:
-            self.resources = Resources(cfg("APP_MAX_RESOURCES", 16))
-            self.events = Events(cfg("APP_MAX_EVENTS", 16))
+            self.resources = Resources(getattr(config, "APP_MAX_RESOURCES", 16))
+            self.events = Events(getattr(config, "APP_MAX_EVENTS", 16))
         else:
             self.resources = disabled.NoResources()
             self.events = disabled.NoEvents()
@@ -154,28 +150,28 @@ class Manager:
             self.sensors = disabled.NoSensors(self.log)
         if config.APP_CONNECTIONS:
             self.connections = Connections(self._connection_event, self.log,
-                                           cfg("APP_MAX_CONNECTIONS", 2))
+                                           getattr(config, "APP_MAX_CONNECTIONS", 2))
         else:
             self.connections = disabled.NoConnections()
-        self.max_apps = cfg("APP_MAX_APPS", 8)
-        self.heap_default = cfg("APP_HEAP_SIZE", 8192)
-        self.heap_min = cfg("APP_HEAP_SIZE_MIN", 1024)
-        self.heap_max = cfg("APP_HEAP_SIZE_MAX", 1024 * 1024)
-        self.timers_max = cfg("APP_MAX_TIMERS", 8) if config.APP_TIMERS \
+        self.max_apps = getattr(config, "APP_MAX_APPS", 8)
+        self.heap_default = getattr(config, "APP_HEAP_SIZE", 8192)
+        self.heap_min = getattr(config, "APP_HEAP_SIZE_MIN", 1024)
+        self.heap_max = getattr(config, "APP_HEAP_SIZE_MAX", 1024 * 1024)
+        self.timers_max = getattr(config, "APP_MAX_TIMERS", 8) if config.APP_TIMERS \
             else 0
         # wasm operand/frame stack per app (the VM's STACK_SIZE default is
         # sized for big programs; framework apps are event handlers)
-        self.stack_size = cfg("APP_STACK_SIZE", 16384)
-        self.max_app_size = cfg("APP_MAX_APP_SIZE", P.MAX_FRAME)
+        self.stack_size = getattr(config, "APP_STACK_SIZE", 16384)
+        self.max_app_size = getattr(config, "APP_MAX_APP_SIZE", P.MAX_FRAME)
         self.watchdog = config.APP_WATCHDOG
-        self.fuel_default = cfg("APP_WATCHDOG_FUEL", 500000)
+        self.fuel_default = getattr(config, "APP_WATCHDOG_FUEL", 500000)
         # fuel units per millisecond of `wd=`: measured ~150 on the unix
         # port (a tight loop, one unit per back-edge); boards are slower
-        self.fuel_per_ms = cfg("APP_FUEL_PER_MS", 150)
-        self.policy = cfg("APP_WATCHDOG_POLICY", "restart")
-        self.max_restarts = cfg("APP_WATCHDOG_MAX_RESTARTS", 3)
-        self.link_quiet_ms = cfg("APP_LINK_TIMEOUT_MS", 1000)
-        self.max_links = cfg("APP_MAX_LINKS", 4)
+        self.fuel_per_ms = getattr(config, "APP_FUEL_PER_MS", 150)
+        self.policy = getattr(config, "APP_WATCHDOG_POLICY", "restart")
+        self.max_restarts = getattr(config, "APP_WATCHDOG_MAX_RESTARTS", 3)
+        self.link_quiet_ms = getattr(config, "APP_LINK_TIMEOUT_MS", 1000)
+        self.max_links = getattr(config, "APP_MAX_LINKS", 4)
         self.stats = {"frames": 0, "bad_frames": 0, "requests": 0,
                       "trips": 0, "refused_links": 0}
         self._refusing = 0      # links refused since the last one was let in
@@ -254,7 +250,7 @@ class Manager:
             self._refusing = 0
         def stream(t, prefix, size):
             return self._open_stream(link, t, prefix, size)
-        link.framer = P.Framer(cfg("APP_MAX_FRAME", P.MAX_FRAME), stream)
+        link.framer = P.Framer(getattr(config, "APP_MAX_FRAME", P.MAX_FRAME), stream)
         link.last_rx = ticks_ms()
         self.links.append(link)
         return True
