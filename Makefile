@@ -8,7 +8,7 @@ PYTEST      := $(VENV)/bin/python -m pytest
 JOBS        ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help setup setup-test setup-bench run test test-full test-fast test-fleet spec bench fuzz
+.PHONY: help setup setup-test setup-bench run test test-full test-fast test-fleet test-boards-full spec bench fuzz
 
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
 	@echo "make bench      the benchmarks (tools/bench; BENCH_ARGS=--quick: seconds)"
 	@echo "make fuzz       long fuzz campaigns (tools/fuzz; FUZZ_TIME seconds each, from FUZZ_SEED0)"
+	@echo "make test-boards-full  the whole spec suite on the emulated boards and on ARM Linux"
 	@echo "make setup      only the .venv (tools/setup)"
 
 setup:
@@ -44,6 +45,12 @@ test-fast: setup-test
 
 test-fleet: setup-test
 	WAMR_FLEET_SOAK=1 $(PYTEST) -n 0 -s $(PYTEST_ARGS) tests/test_fleet.py tests/test_fleet_soak.py
+
+# the whole spec suite on each emulated board and tier (tests/test_qemu_spec.py)
+# and on 32-bit ARM Linux (tests/test_unix32_arm.py), 100 generated modules per
+# board and tier (tests/test_qemu_diff.py); `make test` runs a part of each
+test-boards-full: setup-test
+	WAMR_BOARDS_FULL=1 $(PYTEST) -n $(JOBS) -s $(PYTEST_ARGS) tests/test_qemu_spec.py tests/test_qemu_diff.py tests/test_unix32_arm.py
 
 spec: setup
 	tools/spectest --suite all

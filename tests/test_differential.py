@@ -42,7 +42,8 @@ REF_FUEL = 50000000
 
 # wasmtime trap code name -> spec messages our runtime may give for it.
 TRAP_MESSAGES = {
-    "STACK_OVERFLOW": ("call stack exhausted",),
+    # (out of memory): the interpreter's stack found no heap to grow into
+    "STACK_OVERFLOW": ("call stack exhausted", "call stack exhausted (out of memory)"),
     "MEMORY_OUT_OF_BOUNDS": ("out of bounds memory access",),
     "HEAP_MISALIGNED": ("out of bounds memory access",),
     "TABLE_OUT_OF_BOUNDS": ("out of bounds table access", "undefined element"),
@@ -538,7 +539,7 @@ def prepare(seeds, workdir, opts=None):
     return gens, refs, mods, skipped
 
 
-def compile_aot(mods, soft=False, limit=None):
+def compile_aot(mods, soft=False, limit=None, arch=None):
     """tier "aot": compiles each module with the wamrc machinery
     (wamr_mpy.compiler_mpy, mpy-cross) and points the driver at the .mpy;
     soft: f64 through fmode, as `wamrc --soft-float` (a soft-float port
@@ -552,7 +553,7 @@ def compile_aot(mods, soft=False, limit=None):
     import signal
     from wamr_mpy import compiler, compiler_mpy
     errors = {}
-    arch = mp.native_arch()
+    arch = arch or mp.native_arch()
     alarm = limit and threading.current_thread() is threading.main_thread()
 
     class Hang(Exception):

@@ -151,3 +151,31 @@ def test_measure_gives_the_heap_table(tmp_path):
     cells = [c.strip() for c in row[0].strip("|").split("|")]
     boot, after, largest, hello = (float(c.split()[0]) for c in cells[2:6])
     assert 390 < boot <= 409.6 and largest <= after < boot and hello < after, cells
+
+
+def test_the_boards_largest_memory_allocates_after_a_run(board, tmp_path):
+    """The linear memory the board's configuration allows (MEMORY_LIMIT, or
+    MAX_MEMORY_PAGES pages where there is no limit) allocates after the
+    frozen runtime has been imported and an app has run on each tier in
+    the same heap (issue 13: a 64 KiB memory once failed on QEMU_RPI_PICO2
+    after a spec file)."""
+    app = wamrc(HELLO, qb.board_json(board)["mpy_arch"], tmp_path / "hello.mpy")
+    with open(HELLO, "rb") as f:
+        wasm = f.read()
+    with open(app, "rb") as f:
+        mpy = f.read()
+    with qb.QemuBoard(board) as b:
+        b.put_file("hello.wasm", wasm)
+        b.put_file("hello.mpy", mpy)
+        out = b.check("import gc, os, wamr_mpy\nfrom wamr_mpy import cli, config\n"
+                      "from wamr_mpy.memory import Memory\nos.chdir('/host')\n"
+                      "for a in (['--tier', 'interp', 'hello.wasm'], "
+                      "['--tier', 'fast', 'hello.wasm'], ['hello.mpy']):\n"
+                      "    try:\n        cli.main(a)\n    except SystemExit:\n        pass\n"
+                      "_hostfs.files.clear()\nwamr_mpy.init()\n"
+                      "lim = config.MEMORY_LIMIT\n"
+                      "pages = 1 if lim else config.MAX_MEMORY_PAGES\n"
+                      "m = Memory(pages, pages, lim or None)\n"
+                      "print('@mem', len(m.data), pages, lim)\n", timeout=300)
+    size, pages, lim = (int(x) for x in out.rsplit("@mem", 1)[1].split()[:3])
+    assert size == (lim or pages * 65536) and size >= 24576, out

@@ -306,6 +306,7 @@ class Options:
         self.p_ops = 0.7              # the "ops" export (edge-case op checks)
         self.p_imports = 0.3          # host functions, imported globals/memory/table
         self.p_dual = 0.3             # a second instance of the module
+        self.max_pages = None         # memories of at most this many pages (a board's)
         for k, v in kw.items():
             if not hasattr(self, k):
                 raise TypeError("Options: unknown option %s" % k)
@@ -396,6 +397,9 @@ class ModuleGen:
             self.mem_max = self.mem_min + rng.choice((0, 1, 1, 2))
             if self.mem_max == 0:
                 self.mem_max = 1
+            if o.max_pages is not None:
+                self.mem_min = min(self.mem_min, o.max_pages)
+                self.mem_max = min(self.mem_max, o.max_pages)
             self.imp_mem = importing and rng.random() < 0.5
         # tables: T0, T1 funcref; TE externref
         self.tables = []

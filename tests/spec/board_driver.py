@@ -25,28 +25,106 @@ import qemuboard as qb  # noqa: E402
 
 # commands per raw-REPL exec (each is sent as a Python literal)
 BATCH = 16
+
+# The files `make test` runs on each emulated board and tier (tests/
+# test_qemu_spec.py): every instruction class - integer and float numerics,
+# conversions (saturating, sign extension), locals and globals, select,
+# blocks, branches and br_table (switch), calls and call_indirect
+# (func_ptrs), traps, loads and stores, memory.size/grow, bulk memory,
+# tables and references - in files small enough for QEMU in CI.
+SUBSET = ("i32", "i64", "float_misc", "f32_bitwise", "conversions", "int_exprs",
+          "local_tee", "global", "select", "block", "loop", "if", "br_if", "switch",
+          "return", "call", "func_ptrs", "unreachable", "load", "store", "memory_grow",
+          "bulk", "table_grow", "table_get", "ref_is_null", "ref_func", "traps",
+          "endianness")
+
+# What `make test` runs on each board and tier (tests/test_qemu_spec.py):
+# 24 files, every instruction class, a sample of each file's assertions.
+# The board takes ~18 ms of QEMU CPU per assertion and 0.2 s per file (its
+# soft reset), so SUBSET on 3 boards x 3 tiers would be 15 CPU-minutes and
+# `make test` has seconds.  A stride of N runs every Nth assertion; modules,
+# registers and actions always run.  Files whose assertions build on each
+# other's state (globals set then read, memories and tables grown then
+# sized, bulk memory) run whole: a sample of them would skip the assertion
+# that changes the state a later one checks.
+QUICK = {"i32": 40, "i64": 40, "float_misc": 40, "conversions": 40, "local_tee": 12,
+         "global": 1, "select": 16, "block": 25, "loop": 12, "if": 25, "br_if": 12,
+         "switch": 5, "return": 8, "call": 9, "func_ptrs": 4, "unreachable": 6,
+         "load": 10, "store": 7, "memory_grow": 1, "bulk": 1, "table_grow": 1,
+         "ref_is_null": 2, "ref_func": 1, "traps": 4}
+
+
+def load_known(board):
+    """{file.wast:line: (tiers or None, reason)} from tests/spec/
+    known_failures_BOARD.txt: what fails on that board because of its
+    limits (a reason starting `[aot]` or `[interp,fast]` holds on those
+    tiers only; then `~`: it depends on the heap's layout)."""
+    out = {}
+    path = os.path.join(HERE, "known_failures_%s.txt" % board)
+    for key, reason in driver.load_known(path).items():
+        tiers = None
+        if reason.startswith("["):
+            tag, reason = reason[1:].split("]", 1)
+            tiers = tuple(t.strip() for t in tag.split(","))
+        out[key] = (tiers, reason.strip())
+    return out
+
+
+def known_for(board, tier, heap_only=False):
+    """The lines listed for `tier`; heap_only: those marked `~` (they depend
+    on the heap's layout and may pass)."""
+    return {k for k, (tiers, why) in load_known(board).items()
+            if (tiers is None or tier in tiers) and (not heap_only or why.startswith("~"))}
 MODULE_KINDS = ("module", "assert_invalid", "assert_malformed", "assert_unlinkable",
                 "assert_uninstantiable")
+
+
+_HARNESS = {}
+
+
+def harness_mpy(name):
+    """tests/spec/NAME.py as bytecode (mpy-cross, no native code): the board
+    imports it without compiling, which would take its heap."""
+    if name not in _HARNESS:
+        import subprocess
+        import tempfile
+        import wamrboard
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, name + ".mpy")
+            subprocess.run([wamrboard.find_mpy_cross(), "-o", out,
+                            os.path.join(HERE, name + ".py")], check=True)
+            with open(out, "rb") as f:
+                _HARNESS[name] = f.read()
+    return _HARNESS[name]
 
 
 class BoardSpec:
     def __init__(self, board, tier):
         self.board = board
         self.tier = tier
-        self.arch = qb.board_json(board)["mpy_arch"]
+        info = qb.board_json(board)
+        self.arch = info["mpy_arch"]
+        # fewer commands per exec on small heaps: the batch's source and
+        # its compiled code take the heap the modules need
+        self.batch = BATCH if int(info["heap"].rstrip("K")) >= 256 else 4
         self.b = None
 
     def start(self):
         self.b = qb.QemuBoard(self.board)
-        for name in ("run_spec.py", "board_side.py"):
-            with open(os.path.join(HERE, name), "rb") as f:
-                self.b.put_file("spec/" + name, f.read())
+        self.setup()
+
+    def setup(self):
+        for name in ("run_spec", "board_side"):
+            self.b.put_file("spec/%s.mpy" % name, harness_mpy(name))
         # run_spec imports json at its top; the board side never parses
         # JSON, and firmware without a json module gets an empty one
         self.b.put_file("spec/json.py", b"")
         setup = ("import sys\nsys.path.insert(0, '/host/spec')\n"
                  "try:\n import json\nexcept ImportError:\n pass\n"
-                 "import board_side\n")
+                 "import board_side\n"
+                 # imported: their bytes leave the small heap
+                 "_hostfs.files.clear()\n"
+                 "import gc\ngc.collect()\n")
         if self.tier != "aot":
             setup += "import wamr_mpy.config\nwamr_mpy.config.DEFAULT_TIER = %r\n" % self.tier
         self.b.check(setup)
@@ -69,9 +147,18 @@ class BoardSpec:
         except (LoadError, ValidationError):
             return data
 
-    def run_file(self, path, timeout=600):
+    def run_file(self, path, timeout=600, stride=1):
+        """run_spec's result for the file; with `stride` N, of every Nth
+        counted assertion (res.ran: their lines)."""
+        # each file on a fresh heap (a soft reset), as each is a process of
+        # its own on the unix port: on a 192 KiB heap what one file leaves
+        # behind (interned strings, lazily imported modules) fragments the
+        # heap so that the next one's linear memories find no block
         if self.b is None:
             self.start()
+        else:
+            self.b.soft_reset()
+            self.setup()
         t0 = time.monotonic()
         with open(path) as f:
             data = json.load(f)
@@ -79,14 +166,21 @@ class BoardSpec:
         folder = os.path.dirname(path)
         source = data.get("source_filename", name + ".wast")
         chunks = []
+        ran = set()
         status = None
         try:
             out = self.b.check("board_side.begin(%r, %r, '/host/m')" % (name, source))
             chunks.append(out)
             batch = []
+            seen = 0
             for cmd in data["commands"]:
                 if not run_spec.is_counted(cmd):
                     continue
+                if cmd.get("type", "").startswith("assert_"):
+                    seen += 1
+                    if (seen - 1) % stride:
+                        continue
+                ran.add(cmd.get("line", 0))
                 fn = cmd.get("filename")
                 if cmd.get("type") in MODULE_KINDS and fn:
                     chunks.append(self.flush(batch, timeout))
@@ -95,7 +189,7 @@ class BoardSpec:
                     self.b.check("_hostfs.files.pop(%r, None)" % ("m/" + fn))
                 else:
                     batch.append(cmd)
-                    if len(batch) >= BATCH:
+                    if len(batch) >= self.batch:
                         chunks.append(self.flush(batch, timeout))
             chunks.append(self.flush(batch, timeout))
             chunks.append(self.b.check("board_side.end()"))
@@ -104,6 +198,19 @@ class BoardSpec:
             self.stop()
         res = driver.parse_stream(path, "".join(chunks).replace("\r\n", "\n"), status)
         res.seconds = time.monotonic() - t0
+        res.ran = ran
+        return res
+
+    def run_file_once_more(self, path, timeout=600, stride=1):
+        """run_file, and once again on a rebooted board when the board
+        itself failed (QEMU gone, the raw REPL out of step): that is the
+        emulation, not the runtime, and the second result stands."""
+        res = self.run_file(path, timeout, stride)
+        if res.error:
+            first = res.error
+            self.stop()
+            res = self.run_file(path, timeout, stride)
+            res.retried = first
         return res
 
     def flush(self, batch, timeout):
@@ -117,16 +224,28 @@ class BoardSpec:
         return out.decode("utf-8", "replace")
 
 
-def run(board, tier, files, progress=None):
-    bs = BoardSpec(board, tier)
+def run(board, tier, files, progress=None, strides=None):
+    """Each file's result (res.tier: its tier); `strides`: {file name: N}
+    (QUICK), every Nth counted assertion of those files; `tier`: a tier, or
+    {file name: tier}."""
+    tiers = tier if isinstance(tier, dict) else {}
+    bs = BoardSpec(board, tier if not tiers else "interp")
     results = []
     try:
         for p in files:
-            r = bs.run_file(p)
+            name = run_spec.path_stem(p)
+            # each file starts on a fresh heap (run_file), so it may have a
+            # tier of its own
+            if tiers:
+                bs.tier = tiers[name]
+            r = bs.run_file_once_more(p, stride=(strides or {}).get(name, 1))
+            r.tier = bs.tier
             results.append(r)
             if progress:
-                progress("%s %s %-24s %5d/%-5d %6.1fs %s" % (
-                    board, tier, r.name, r.passed, r.total, r.seconds, r.error or ""))
+                again = getattr(r, "retried", None)
+                progress("%s %s %-24s %5d/%-5d %6.1fs %s%s" % (
+                    board, r.tier, r.name, r.passed, r.total, r.seconds, r.error or "",
+                    " (run again after: %s)" % again if again else ""))
     finally:
         bs.stop()
     return results
