@@ -68,8 +68,8 @@ def workloads(mpyx, tmp_path_factory):
 
 def test_workloads_aot_board_paths(mpyx, tmp_path):
     """The code paths of the 32-bit targets (alignment-checked accesses,
-    i64 as Python ints, helper floats) on x64."""
-    t = compiler.Target("x64", strict=True, i64obj=True, inline_float=False)
+    helper floats) on x64 (i64 word pairs run on ports/unix32)."""
+    t = compiler.Target("x64", strict=True, inline_float=False)
     _check_workloads(_build_workloads(mpyx, tmp_path, t), "aot")
 
 

@@ -64,8 +64,9 @@ def test_spec_jit(monkeypatch, spec_json):
 @pytest.mark.full
 def test_spec_aot_board_paths(monkeypatch, spec_json):
     """x64 code generated the way the 32-bit board targets need it
-    (alignment-checked byte paths, i64 as Python ints, float arithmetic
-    through the float module).  make test runs those paths on 32-bit code
-    itself (tests/test_unix32.py, tests/test_unix32_arm.py: the whole suite
-    on aot), so this x64 run is in make test-full only."""
-    _run("aot", monkeypatch, "strict,i64obj,helperfloat")
+    (alignment-checked byte paths, float arithmetic through the float
+    module).  make test runs those paths on 32-bit code itself
+    (tests/test_unix32.py, tests/test_unix32_arm.py: the whole suite on aot,
+    with i64 as pairs of 32-bit words), so this x64 run is in make
+    test-full only."""
+    _run("aot", monkeypatch, "strict,helperfloat")

@@ -14,12 +14,19 @@ from array import array
 from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from . import config
 
-ABI = 2              # must match compiler.ABI
+ABI = 3              # must match compiler.ABI
 _BIG = 0x3FFFFFFF    # fuel chunk / "unlimited" (a small int everywhere)
 MAX_REENTRY = 16     # host -> wasm nesting, as in instance.py
 # Wasm call depth (each wasm call is a Python call here; MicroPython's own
 # recursion limit is the backstop and maps onto the same trap).
 MAX_DEPTH = getattr(config, "AOT_MAX_DEPTH", 250)
+
+# The context words W (array('i')) compiled code shares with this module:
+# 0 fuel, 1 memory bytes, 2 call depth limit, 3 memory pages, 4 call depth,
+# 5-6 the address of the memory's bytes (low, high word), 8.. the
+# arguments and results of calls (ARGS: the same place in every module, so
+# adapters work for any caller), then globals kept as words.
+ARGS = 8             # = compiler.ARGS
 
 # mpy native architecture numbers (the .mpy header) -> -march name
 _MPY_ARCH = {1: "x86", 2: "x64", 3: "armv6", 4: "armv6m", 5: "armv7m", 6: "armv7em",
@@ -28,6 +35,7 @@ _MPY_ARCH = {1: "x86", 2: "x64", 3: "armv6", 4: "armv6m", 5: "armv7m", 6: "armv7
 
 ZERO = 0
 NULL = None
+_W64 = sys.maxsize > 0x7FFFFFFF
 
 
 def _zeros():
@@ -40,15 +48,29 @@ ZF32, ZF64 = _zeros()
 # 8 bytes go through ptr32, the value through the array.
 FD = array("d", [0.0])
 
+_CUR = None          # the context of the compiled code running now
+_addr = None         # viper: the address of a bytearray's bytes
 
-# --- the per-instance context (X in generated code) ------------------------
+
+def _address(b):
+    global _addr
+    if _addr is None:
+        ns = {}
+        exec("import micropython\n@micropython.viper\ndef a(b) -> int:\n"
+             " return int(ptr8(b))\n", ns)
+        _addr = ns["a"]
+    return _addr(b)
+
+
+# --- the per-instance context ------------------------------------------------
 
 class Ctx:
     """What compiled functions of one instance share: M memory bytes, W
-    context words (0 fuel, 1 memory bytes, 2 depth limit, 3 memory pages,
-    4.. globals), fns the callables by defined-function index."""
+    context words (see ARGS), fns the callables by defined-function index,
+    objt the value types the code passes as Python objects (the others go
+    through W as one or two words)."""
 
-    def __init__(self, inst, fns, gwords, nwords):
+    def __init__(self, inst, fns, gwords, nwords, objt=b""):
         self.inst = inst
         self.fns = fns
         mem = inst.memory
@@ -61,20 +83,11 @@ class Ctx:
         self.tabs = inst.tables
         self.nimp = inst.module.n_func_imports
         self.gw = gwords
+        self.objt = objt
         self.res = None       # fuel held back from W[0] (None: unlimited)
         self.depth = 0
         self.ninterp = 0      # portable-interpreter calls in progress
         _gin(self)
-
-
-def _wmem(X):
-    """W[1]: linear memory bytes (what accesses are checked against), W[3]:
-    its size in pages (memory.size; more than W[1] / 65536 when the
-    embedder capped the allocation with memory_limit)."""
-    X.W[1] = len(X.M)
-    mem = X.mem
-    if mem is not None:
-        X.W[3] = mem.size
 
 
 def _s32(x):
@@ -82,15 +95,28 @@ def _s32(x):
     return x - 0x100000000 if x & 0x80000000 else x
 
 
+def _wmem(X):
+    """W[1]: linear memory bytes (what accesses are checked against), W[3]:
+    its size in pages (memory.size; more than W[1] / 65536 when the
+    embedder capped the allocation with memory_limit), W[5..6]: where the
+    bytes are (memory.grow may move them)."""
+    W = X.W
+    M = X.M
+    W[1] = len(M)
+    mem = X.mem
+    if mem is not None:
+        W[3] = mem.size
+    a = _address(M)
+    W[5] = _s32(a)
+    W[6] = _s32(a >> 32) if _W64 else 0
+
+
 def _gin(X):
     """Globals: Global objects -> W words."""
     W = X.W
     G = X.G
     for g, slot, t in X.gw:
-        v = G[g].v
-        W[slot] = _s32(v)
-        if t == 0x7E:
-            W[slot + 1] = _s32(v >> 32)
+        _put(W, slot, t, G[g].v)
 
 
 def _gout(X):
@@ -98,10 +124,73 @@ def _gout(X):
     W = X.W
     G = X.G
     for g, slot, t in X.gw:
-        if t == 0x7E:
-            G[g].v = (W[slot] & 0xFFFFFFFF) | (W[slot + 1] << 32)
+        G[g].v = _get(W, slot, t)
+
+
+# Values between W words and the internal representation (instance.py):
+# i32 one word; i64 two (low, high); f32 / f64 as their bit patterns in one
+# or two words (code that keeps floats as objects lists them in objt).
+
+def _put(W, k, t, v):
+    if t == 0x7F:
+        W[k] = v
+        return 1
+    if t == 0x7E:
+        W[k] = _s32(v)
+        W[k + 1] = _s32(v >> 32)
+        return 2
+    from . import fmode
+    if t == 0x7D:
+        W[k] = _s32(fmode.f32_to_bits(v))
+        return 1
+    b = fmode.f64_to_bits(v)
+    W[k] = _s32(b)
+    W[k + 1] = _s32(b >> 32)
+    return 2
+
+
+def _get(W, k, t):
+    if t == 0x7F:
+        return W[k]
+    if t == 0x7E:
+        return (W[k] & 0xFFFFFFFF) | (W[k + 1] << 32)
+    from . import fmode
+    if t == 0x7D:
+        return fmode.f32_from_bits(W[k] & 0xFFFFFFFF)
+    return fmode.f64_from_bits((W[k] & 0xFFFFFFFF) | ((W[k + 1] & 0xFFFFFFFF) << 32))
+
+
+def _wargs(W, types, objs, objt):
+    """The values of a call's arguments: W words and Python objects."""
+    vals = []
+    k = ARGS
+    j = 0
+    for t in types:
+        if t in objt:
+            vals.append(objs[j])
+            j += 1
         else:
-            G[g].v = W[slot]
+            vals.append(_get(W, k, t))
+            k += 2 if t == 0x7E or t == 0x7C else 1
+    return vals
+
+
+def _wres(W, types, vals, objt):
+    """Stores a call's results: words into W; returns the object results
+    (None, the one object, or a tuple of them)."""
+    k = ARGS
+    objs = []
+    for i in range(len(types)):
+        t = types[i]
+        if t in objt:
+            objs.append(vals[i])
+        else:
+            k += _put(W, k, t, vals[i])
+    if not objs:
+        return None
+    if len(objs) == 1:
+        return objs[0]
+    return tuple(objs)
 
 
 def _fuel_in(X):
@@ -123,18 +212,10 @@ def _fuel_out(X):
         X.inst.fuel = X.res + (w if w > 0 else 0)
 
 
-def _ret(r):
-    n = len(r)
-    if n == 0:
-        return None
-    if n == 1:
-        return r[0]
-    return tuple(r)
-
-
 def run_ctx(X, f, vals):
     """Calls wasm function f of X's instance with internal values; returns
     the list of results."""
+    global _CUR
     W = X.W
     _wmem(X)
     if X.depth >= MAX_REENTRY:
@@ -147,24 +228,48 @@ def run_ctx(X, f, vals):
     if sync:
         _gin(X)
     X.depth += 1
+    prev = _CUR
+    _CUR = X
+    depth = W[4]
+    ft = f.type
+    objt = X.objt
     try:
-        r = X.fns[f.idx](X.M, W, X, 0, *vals)
+        objs = []
+        k = ARGS
+        for i in range(len(ft.params)):
+            t = ft.params[i]
+            if t in objt:
+                objs.append(vals[i])
+            else:
+                k += _put(W, k, t, vals[i])
+        r = X.fns[f.idx](W, *objs)
+        out = []
+        k = ARGS
+        j = 0
+        nobj = 0
+        for t in ft.results:
+            if t in objt:
+                nobj += 1
+        for t in ft.results:
+            if t in objt:
+                out.append(r if nobj == 1 else r[j])
+                j += 1
+            else:
+                out.append(_get(W, k, t))
+                k += 2 if t == 0x7E or t == 0x7C else 1
     except RuntimeError as e:
         if "recursion" in str(e):
             raise Trap("call stack exhausted", STACK_EXHAUSTED)
         raise
     finally:
+        W[4] = depth
+        _CUR = prev
         X.depth -= 1
         if sync:
             _gout(X)
         if outer:
             _fuel_out(X)
-    n = len(f.type.results)
-    if n == 0:
-        return []
-    if n == 1:
-        return [r]
-    return list(r)
+    return out
 
 
 def _ctx(inst):
@@ -172,7 +277,7 @@ def _ctx(inst):
     pm = getattr(m, "aot", None)
     if pm is None:
         raise WasmError("aot: module was not compiled by wamrc (load its .mpy)")
-    X = Ctx(inst, pm.FUNCS, pm.GWORDS, pm.NWORDS)
+    X = Ctx(inst, pm.FUNCS, pm.GWORDS, pm.NWORDS, pm.OBJT)
     inst._aotx = X
     return X
 
@@ -186,6 +291,7 @@ def run(inst, f, vals):
 
 
 # --- run-time helpers the generated code imports ---------------------------
+# They act on _CUR, the context of the code that called them.
 
 def _oob():
     raise Trap("out of bounds memory access")
@@ -207,8 +313,9 @@ def _stk():
     raise Trap("call stack exhausted", STACK_EXHAUSTED)
 
 
-def _fuel(X):
+def _fuel():
     """W[0] ran out: the next chunk, or the trap."""
+    X = _CUR
     r = X.res
     if r is None:
         return _BIG
@@ -220,13 +327,24 @@ def _fuel(X):
     raise Trap("out of fuel", OUT_OF_FUEL)
 
 
-def _invoke(X, f, a):
+def _mem():
+    return _CUR.M
+
+
+def _globals():
+    return _CUR.G
+
+
+def _invoke(X, f, W, objs):
     """Calls f (host, or wasm of another instance or tier) from compiled
-    code of X's instance; returns None, a value or a tuple."""
+    code of X's instance with the arguments in W / objs; stores the results
+    the same way."""
     from .instance import host_args, host_results
+    objt = X.objt
+    a = _wargs(W, f.type.params, objs, objt)
     try:
         if f.host is not None:
-            args = host_args(f, list(a))
+            args = host_args(f, a)
             if f.pass_instance:
                 args.insert(0, X.inst)
             try:
@@ -239,23 +357,25 @@ def _invoke(X, f, a):
                            0, -1, "host")
             res = host_results(f, r)
         else:
-            res = f.inst.run(f.inst, f, list(a))
+            res = f.inst.run(f.inst, f, a)
     finally:
         _wmem(X)
-    return _ret(res)
+    return _wres(W, f.type.results, res, objt)
 
 
-def _call(X, k, *a):
-    return _invoke(X, X.funcs[k], a)
+def _call(k, W, *objs):
+    X = _CUR
+    return _invoke(X, X.funcs[k], W, objs)
 
 
 def _adapter(f):
-    def ad(M, W, X, d, *a):
-        return _invoke(X, f, a)
+    def ad(W, *objs):
+        return _invoke(_CUR, f, W, objs)
     return ad
 
 
-def _cind(X, t, key, i):
+def _cind(t, key, i):
+    X = _CUR
     tab = X.tabs[t].elems
     if i < 0 or i >= len(tab):
         raise element_trap(i, True)
@@ -273,33 +393,36 @@ def _cind(X, t, key, i):
     return ad
 
 
-def _interp(X, i, a):
+def _interp(i, W, objs):
     """A function of this instance run by the portable interpreter (not
     compiled, or over the JIT budget)."""
     from .instance import run_interp
+    X = _CUR
     inst = X.inst
     f = inst.funcs[X.nimp + i]
+    a = _wargs(W, f.type.params, objs, X.objt)
     _gout(X)
     limited = X.res is not None
     if limited:
         _fuel_out(X)
     X.ninterp += 1
     try:
-        r = run_interp(inst, f, list(a))
+        r = run_interp(inst, f, a)
     finally:
         X.ninterp -= 1
         if limited:
             _fuel_in(X)
         _gin(X)
         _wmem(X)
-    return _ret(r)
+    return _wres(W, f.type.results, r, X.objt)
 
 
 def _u(x):
     return x + 0x100000000 if x < 0 else x
 
 
-def _mgrow(X, n):
+def _mgrow(n):
+    X = _CUR
     mem = X.inst.memory
     r = mem.grow(_u(n))
     X.inst.mem = mem.data
@@ -307,31 +430,32 @@ def _mgrow(X, n):
     return r
 
 
-def _mfill(X, imm, d, v, n):
+def _mfill(imm, d, v, n):
     d = _u(d)
     n = _u(n)
-    M = X.M
+    M = _CUR.M
     if d + n > len(M):
         _oob()
     if n:
         M[d:d + n] = bytes((v & 0xFF,)) * n
 
 
-def _mcopy(X, imm, d, s, n):
+def _mcopy(imm, d, s, n):
     d = _u(d)
     s = _u(s)
     n = _u(n)
-    M = X.M
+    M = _CUR.M
     if s + n > len(M) or d + n > len(M):
         _oob()
     if n:
         M[d:d + n] = M[s:s + n]
 
 
-def _minit(X, seg, d, s, n):
+def _minit(seg, d, s, n):
     d = _u(d)
     s = _u(s)
     n = _u(n)
+    X = _CUR
     data = X.inst.datas[seg]
     M = X.M
     if s + n > len(data) or d + n > len(M):
@@ -340,38 +464,38 @@ def _minit(X, seg, d, s, n):
         M[d:d + n] = data[s:s + n]
 
 
-def _ddrop(X, seg):
-    X.inst.datas[seg] = b""
+def _ddrop(seg):
+    _CUR.inst.datas[seg] = b""
 
 
 def _toob():
     raise Trap("out of bounds table access")
 
 
-def _tget(X, t, i):
-    e = X.tabs[t].elems
+def _tget(t, i):
+    e = _CUR.tabs[t].elems
     if i < 0 or i >= len(e):
         _toob()
     return e[i]
 
 
-def _tset(X, t, i, v):
-    e = X.tabs[t].elems
+def _tset(t, i, v):
+    e = _CUR.tabs[t].elems
     if i < 0 or i >= len(e):
         _toob()
     e[i] = v
 
 
-def _tsize(X, t):
-    return len(X.tabs[t].elems)
+def _tsize(t):
+    return len(_CUR.tabs[t].elems)
 
 
-def _tgrow(X, t, v, n):
-    return X.tabs[t].grow(_u(n), v)
+def _tgrow(t, v, n):
+    return _CUR.tabs[t].grow(_u(n), v)
 
 
-def _tfill(X, t, i, v, n):
-    e = X.tabs[t].elems
+def _tfill(t, i, v, n):
+    e = _CUR.tabs[t].elems
     i = _u(i)
     n = _u(n)
     if i + n > len(e):
@@ -380,7 +504,8 @@ def _tfill(X, t, i, v, n):
         e[k] = v
 
 
-def _tcopy(X, dt, st, d, s, n):
+def _tcopy(dt, st, d, s, n):
+    X = _CUR
     td = X.tabs[dt].elems
     ts = X.tabs[st].elems
     d = _u(d)
@@ -392,7 +517,8 @@ def _tcopy(X, dt, st, d, s, n):
         td[d:d + n] = ts[s:s + n]
 
 
-def _tinit(X, seg, t, d, s, n):
+def _tinit(seg, t, d, s, n):
+    X = _CUR
     sg = X.inst.elem_segs[seg]
     e = X.tabs[t].elems
     d = _u(d)
@@ -404,22 +530,40 @@ def _tinit(X, seg, t, d, s, n):
         e[d:d + n] = sg[s:s + n]
 
 
-def _edrop(X, seg):
-    X.inst.elem_segs[seg] = ()
+def _edrop(seg):
+    _CUR.inst.elem_segs[seg] = ()
 
 
-def _rfunc(X, k):
-    return X.funcs[k]
+def _rfunc(k):
+    return _CUR.funcs[k]
 
 
-def _ld64(M, ea):
-    from struct import unpack_from
-    return unpack_from("<q", M, ea)[0]
+def _i64(lo, hi):
+    """An i64 (Python int) from the words of a pair (32-bit targets)."""
+    return (lo & 0xFFFFFFFF) | (hi << 32)
 
 
-def _st64(M, ea, v):
-    from struct import pack_into
-    pack_into("<q", M, ea, v)
+def _split(W, v):
+    """An i64 (Python int) into W[ARGS], W[ARGS + 1] (low, high word)."""
+    W[ARGS] = _s32(v)
+    W[ARGS + 1] = _s32(v >> 32)
+
+
+def _pdiv(W, op):
+    """i64 division / remainder on pairs: operands in W[ARGS..ARGS + 3],
+    the result into W[ARGS], W[ARGS + 1] (may trap)."""
+    from . import numeric as N
+    a = _get(W, ARGS, 0x7E)
+    b = _get(W, ARGS + 2, 0x7E)
+    if op == 0x7F:
+        r = N.i64_div_s(a, b)
+    elif op == 0x80:
+        r = N.i64_div_u(a, b)
+    elif op == 0x81:
+        r = N.i64_rem_s(a, b)
+    else:
+        r = N.i64_rem_u(a, b)
+    _split(W, r)
 
 
 # --- loading compiled modules ----------------------------------------------

@@ -34,7 +34,11 @@
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
 from .opnames import helper_name
 
-ABI = 2          # bump when generated code and aot.py stop matching (= aot.ABI)
+ABI = 3          # bump when generated code and aot.py stop matching (= aot.ABI)
+# W words: 0 fuel, 1 memory bytes, 2 depth limit, 3 pages, 4 call depth,
+# 5-6 memory address; from ARGS the arguments and results of calls (values
+# of a kind "i" as one word, two for i64/f64), then globals kept as words.
+ARGS = 8
 
 # -march name -> (machine word bits, unaligned 16/32-bit access faults)
 ARCHS = {
@@ -44,6 +48,7 @@ ARCHS = {
     "rv32imc": (32, True), "rv64imc": (64, True),
 }
 
+FLOAT_MODES = ("bits", "native", "helper")
 _SMALL = 1 << 30            # viper literal limit under mpy-cross
 MAX_DEPTH_EXPR = 6          # expression nesting before a value is stored
 
@@ -55,7 +60,7 @@ class CompileError(Exception):
 class Target:
     """What the generated code may assume about the machine running it."""
 
-    def __init__(self, arch="x64", fuel=True, inline_float=None, strict=None, i64obj=None):
+    def __init__(self, arch="x64", fuel=True, inline_float=None, strict=None, floats=None):
         if arch not in ARCHS:
             raise CompileError("compiler: unknown arch %r (known: %s)"
                                % (arch, ", ".join(sorted(ARCHS))))
@@ -63,29 +68,49 @@ class Target:
         self.wbits, self.strict = ARCHS[arch]
         if strict is not None:
             self.strict = strict
-        # i64 as Python ints (objects) rather than machine words: 32-bit words
-        self.i64obj = self.wbits == 32 if i64obj is None else i64obj
+        # i64 as a pair of machine words (low, high) where words are 32 bits
+        self.pairs = self.wbits == 32
         self.fuel = fuel
-        # Native float arithmetic inline (a + b on Python floats) is only
-        # right where floats are C doubles: the unix-class 64-bit ports.
-        self.inline_float = (self.wbits == 64) if inline_float is None else inline_float
+        # floats: "bits" - f32/f64 as bit patterns in words (f64 a pair on
+        # 32-bit words), arithmetic in viper (vfloat.py): no heap object per
+        # operation, the same on every port; "native" - Python float objects
+        # with inline arithmetic (a + b), only right where floats are C
+        # doubles (the 64-bit unix-class ports); "helper" - float objects
+        # through the float module (fmode), which also runs on soft-float
+        # ports.  inline_float=False (older callers) means "helper".
+        if floats is None:
+            if inline_float is not None:
+                floats = "native" if inline_float else "helper"
+            else:
+                floats = "native" if self.wbits == 64 else "bits"
+        if floats not in FLOAT_MODES:
+            raise CompileError("compiler: unknown float mode %r (known: %s)"
+                               % (floats, ", ".join(FLOAT_MODES)))
+        self.floats = floats
+        self.fbits = floats == "bits"
+        self.inline_float = floats == "native"
 
 
 def host_target():
-    """The Target for code compiled on this machine (the JIT)."""
+    """The Target for code compiled on this machine (the JIT): config.JIT_ARCH
+    and config.JIT_FLOATS may choose."""
     import sys
-    from . import fmode
     if sys.maxsize > 0x7FFFFFFF:
         arch = "x64"
     else:
         arch = "armv6m"      # 32-bit words, alignment-safe: right on any board
+    floats = None
     try:
         from . import config
         arch = getattr(config, "JIT_ARCH", None) or arch
+        floats = getattr(config, "JIT_FLOATS", None) or None
     except ImportError:
         pass
-    t = Target(arch)
-    t.inline_float = bool(t.inline_float and not fmode.SOFT_FLOAT)
+    t = Target(arch, floats=floats)
+    if t.floats == "native":
+        from . import fmode
+        if fmode.SOFT_FLOAT:      # no C doubles to compute with here
+            t = Target(arch, floats="helper")
     return t
 
 
@@ -101,12 +126,16 @@ def _par(e, atom):
 
 class V:
     """A wasm operand-stack entry: a Python expression.  k: 'i' viper int,
-    'o' object.  nrm: an i32 is canonical (not only its low 32 bits).
-    deps: variable names the expression reads.  b: a bool expression."""
+    'p' a pair of viper ints (e the low word, eh the high word: i64 where
+    words are 32 bits), 'o' object.  nrm: an i32 is canonical (not only its
+    low 32 bits).  deps: variable names the expression reads.  b: a bool
+    expression.  A pair's halves read only their own half's variables (or
+    it is stored: see FuncGen.pair_to)."""
 
     def __init__(self, e, k, t, nrm=True, deps=(), atom=False, b=False, depth=0,
-                 const=None):
+                 const=None, eh=None):
         self.e = e
+        self.eh = eh
         self.k = k
         self.t = t
         self.nrm = nrm
@@ -139,9 +168,25 @@ class Fr:
 
 
 def _kind(t, target):
-    if t == I32 or (t == I64 and not target.i64obj):
+    if t == I32 or (t == F32 and target.fbits):
         return "i"
+    if t == I64 or (t == F64 and target.fbits):
+        return "p" if target.pairs else "i"
     return "o"
+
+
+def _words(t, target):
+    """W words a value of type t takes in a call (0: a Python object)."""
+    if _kind(t, target) == "o":
+        return 0
+    return 2 if t == I64 or t == F64 else 1
+
+
+def _nwords(types, target):
+    n = 0
+    for t in types:
+        n += _words(t, target)
+    return n
 
 
 # --- module context ------------------------------------------------------
@@ -159,6 +204,7 @@ class ModCtx:
         self.const_defs = []      # "NAME = expr" lines
         self.helpers = set()      # names from wamr_mpy.aot
         self.fnames = set()       # names from wamr_mpy.fmode
+        self.vnames = set()       # names from wamr_mpy.vfloat
         self.grows = _may_grow(m)
         self.fgrows = None        # per-function answer, when analyze() ran
         # Globals kept as machine words in W: ints that no one else can
@@ -175,16 +221,22 @@ class ModCtx:
                 shared.add(idx)
         self.gslot = {}
         self.gwords = []          # (global index, slot, type)
-        slot = 4
+        aw = 4                    # also scratch words for helpers (_split, _pdiv)
+        for ft in m.types:
+            aw = max(aw, _nwords(ft.params, target), _nwords(ft.results, target))
+        slot = ARGS + aw
         for i in range(len(m.globals)):
             t = m.globals[i][0]
-            if i in shared or _kind(t, target) != "i":
+            if i in shared or _kind(t, target) == "o":
                 continue
             self.gslot[i] = slot
             self.gwords.append((i, slot, t))
-            slot += 2 if t == I64 else 1
+            slot += _words(t, target)
         self.nwords = slot
         self.exported = set(idx for n, k, idx in m.exports if k == 0)
+        # value types passed as Python objects (aot.Ctx.objt)
+        self.objt = bytes(t for t in (I32, I64, F32, F64, FUNCREF, EXTERNREF)
+                          if _kind(t, target) == "o")
 
     def helper(self, name):
         self.helpers.add(name)
@@ -192,6 +244,10 @@ class ModCtx:
 
     def fm(self, name):
         self.fnames.add(name)
+        return name
+
+    def vf(self, name):
+        self.vnames.add(name)
         return name
 
     def objconst(self, tag, v):
@@ -270,6 +326,26 @@ _EXT = {0x3F: None, 0x40: None, 0x25: "_tget", 0x26: "_tset", 0xD2: "_rfunc",
         0xFC10: "_tsize", 0xFC11: "_tfill"}
 
 
+# Floats as bit patterns: sign operations inline; helper operations:
+# opcode -> (operands, vfloat code); float -> int truncations: opcode ->
+# vfloat.ftrunc code (bit 0 signed, 1 to i64, 2 from f64, 3 saturating).
+OPW = 7          # = vfloat.OP
+SCR = 8          # = vfloat.SCR (= ARGS: free between calls)
+_FSIGN = {0x8B: "abs", 0x8C: "neg", 0x98: "copysign",
+          0x99: "abs", 0x9A: "neg", 0xA6: "copysign"}
+_FHELP = {}
+for _b in (0x8B, 0x99):
+    for _op, _n, _c in ((2, 1, 7), (3, 1, 8), (4, 1, 9), (5, 1, 10), (6, 1, 4), (7, 2, 0),
+                        (8, 2, 1), (9, 2, 2), (10, 2, 3), (11, 2, 5), (12, 2, 6)):
+        _FHELP[_b + _op] = (_n, _c)
+_FHELP.update({0xB2: (1, 20), 0xB3: (1, 21), 0xB4: (1, 22), 0xB5: (1, 23), 0xB6: (1, 24),
+               0xB7: (1, 26), 0xB8: (1, 27), 0xB9: (1, 28), 0xBA: (1, 29), 0xBB: (1, 25)})
+_FTRUNC = {0xA8: 1, 0xA9: 0, 0xAA: 5, 0xAB: 4, 0xAE: 3, 0xAF: 2, 0xB0: 7, 0xB1: 6,
+           0xFC00: 9, 0xFC01: 8, 0xFC02: 13, 0xFC03: 12, 0xFC04: 11, 0xFC05: 10,
+           0xFC06: 15, 0xFC07: 14}
+del _b, _op, _n, _c
+
+
 # Integer operations folded at compile time when every operand is constant.
 _FOLD = {
     0x45: "eqz", 0x46: "==", 0x47: "!=", 0x48: "<", 0x49: "i32_lt_u", 0x4A: ">",
@@ -299,7 +375,7 @@ class FuncGen:
         self.mc = mc
         self.t = mc.t
         self.w64 = mc.t.wbits == 64     # i32 in 64-bit words: normalise
-        self.i64i = not mc.t.i64obj     # i64 in viper ints
+        self.pairs = mc.t.pairs          # i64 as two 32-bit words
 
     # -- begin / finish --------------------------------------------------
     def begin(self, module, fidx, ftype, local_types):
@@ -323,6 +399,8 @@ class FuncGen:
         self.uses_mk = False
         self.uses_G = False
         self.uses_fd = False
+        self.uses_M = False
+        self.cached = []        # callees called in loops: held in locals c<j>
         self.chk = {}           # address expression -> checked end offset
         self.chkdeps = {}
         self.ntemp = 0
@@ -358,10 +436,18 @@ class FuncGen:
                     self.kdefs.append("%s = (%s << 16) | %d" % (n, n, (v >> sh) & 0xFFFF))
         return n
 
+    def word(self, v):
+        """A 32-bit word's constant (signed) as an expression."""
+        v = ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+        return _lit(v) if -_SMALL <= v < _SMALL else self.kconst(v, 32)
+
     def iconst(self, v, t):
+        if _kind(t, self.mc.t) == "p":
+            return V(self.word(v), "p", t, True, (), True, const=v, eh=self.word(v >> 32))
         if -_SMALL <= v < _SMALL:
             return V(_lit(v), "i", t, True, (), True, const=v)
-        return V(self.kconst(v, 32 if t == I32 else 64), "i", t, True, (), True, const=v)
+        return V(self.kconst(v, 32 if t == I32 or t == F32 else 64), "i", t, True, (), True,
+                 const=v)
 
     def mk(self):
         self.uses_mk = True
@@ -383,14 +469,14 @@ class FuncGen:
         """Canonical (normalised) int expression."""
         if v.b:
             return "int(" + v.e + ")"
-        if v.k == "i" and self.w64 and v.t == I32 and not v.nrm:
+        if v.k == "i" and self.w64 and (v.t == I32 or v.t == F32) and not v.nrm:
             return "(%s << 32 >> 32)" % _par(v.e, v.atom)
         return v.e
 
     def npar(self, v):
         if v.b:
             return "int(" + v.e + ")"
-        if v.k == "i" and self.w64 and v.t == I32 and not v.nrm:
+        if v.k == "i" and self.w64 and (v.t == I32 or v.t == F32) and not v.nrm:
             return "(%s << 32 >> 32)" % _par(v.e, v.atom)
         return _par(v.e, v.atom)
 
@@ -428,7 +514,7 @@ class FuncGen:
     # -- stack -----------------------------------------------------------
     def push(self, v):
         self.stack.append(v)
-        if v.depth > MAX_DEPTH_EXPR or len(v.e) > 160:
+        if v.depth > MAX_DEPTH_EXPR or len(v.e) > 160 or (v.eh and len(v.eh) > 160):
             self.materialize(len(self.stack) - 1, False)
 
     def pop(self):
@@ -437,8 +523,9 @@ class FuncGen:
     def svar(self, h, k):
         return "s%d%s" % (h, k)
 
-    def assign(self, var, expr, skip=-1):
-        """Emits `var = expr` after storing any stack entry that reads var."""
+    def forget(self, var, skip=-1):
+        """Stores every stack entry that reads var (about to change) and
+        drops bounds checks that depended on it."""
         st = self.stack
         for i in range(len(st)):
             if i != skip and var in st[i].deps:
@@ -447,7 +534,44 @@ class FuncGen:
             for k in list(self.chk):
                 if var in self.chkdeps[k]:
                     del self.chk[k]
+
+    def assign(self, var, expr, skip=-1):
+        """Emits `var = expr` after storing any stack entry that reads var."""
+        self.forget(var, skip)
         self.line("%s = %s" % (var, expr))
+
+    def pair_to(self, lo, hi, v, skip=-1, direct=False):
+        """Emits `lo, hi = v` (a pair) as two assignments; the high half goes
+        through the scratch ph when it may read the low variable."""
+        if not direct:
+            self.forget(lo, skip)
+            self.forget(hi, skip)
+        el, eh = v.e, v.eh
+        if el == lo and eh == hi:
+            return
+        if el != lo and lo in v.deps and eh != hi:
+            self.line("pz = " + eh)
+            eh = "pz"
+        if el != lo:
+            self.line("%s = %s" % (lo, el))
+        if eh != hi:
+            self.line("%s = %s" % (hi, eh))
+
+    def push_pair(self, lo, hi, t=I64):
+        """Pushes the pair in variables lo, hi (scratch such as pl, ph) by
+        storing it in the new top's height variables."""
+        vl, vh = self.pvars(len(self.stack))
+        self.forget(vl)
+        self.forget(vh)
+        self.line("%s = %s" % (vl, lo))
+        self.line("%s = %s" % (vh, hi))
+        self.stack.append(self.pv(vl, vh, t))
+
+    def pvars(self, h):
+        return "s%dp" % h, "s%dq" % h
+
+    def pv(self, lo, hi, t=I64):
+        return V(lo, "p", t, True, (lo, hi), True, eh=hi)
 
     def materialize(self, i, norm=True, force=False):
         """Stores stack entry i in its height variable (constants only when
@@ -455,6 +579,11 @@ class FuncGen:
         v = self.stack[i]
         if not force and (v.const is not None or v.e == "NULL" or
                           (v.atom and v.e.startswith("C"))):
+            return
+        if v.k == "p":
+            lo, hi = self.pvars(i)
+            self.pair_to(lo, hi, v, i)
+            self.stack[i] = self.pv(lo, hi, v.t)
             return
         var = self.svar(i, v.k)
         if v.e == var and (v.nrm or not norm):
@@ -476,6 +605,9 @@ class FuncGen:
     def home(self, h, t):
         """The stack entry for a value stored in its height variable."""
         k = _kind(t, self.mc.t)
+        if k == "p":
+            lo, hi = self.pvars(h)
+            return self.pv(lo, hi, t)
         var = self.svar(h, k)
         return V(var, k, t, True, (var,), True)
 
@@ -486,6 +618,10 @@ class FuncGen:
         for i in range(n):
             v = st[base + i]
             h = frame.h + i
+            if v.k == "p":
+                lo, hi = self.pvars(h)
+                self.pair_to(lo, hi, v, direct=True)
+                continue
             var = self.svar(h, v.k)
             e = self.nexpr(v) if v.k == "i" else v.e
             if e != var:
@@ -498,7 +634,18 @@ class FuncGen:
         if op == 0x20:
             n = "l%d" % imm
             t = self.ltypes[imm]
-            self.push(V(n, _kind(t, self.mc.t), t, True, (n,), True))
+            k = _kind(t, self.mc.t)
+            if k == "p":
+                self.push(self.pv(n, n + "h", t))
+                return
+            self.push(V(n, k, t, True, (n,), True))
+            return
+        if (op == 0x21 or op == 0x22) and self.stack[-1].k == "p":
+            v = self.pop()
+            n = "l%d" % imm
+            self.pair_to(n, n + "h", v)
+            if op == 0x22:
+                self.push(self.pv(n, n + "h", v.t))
             return
         if op == 0x21 or op == 0x22:
             v = self.pop()
@@ -510,11 +657,10 @@ class FuncGen:
                 t = self.ltypes[imm]
                 self.push(V(n, v.k, t, True, (n,), True))
             return
-        if op == 0x41 or (op == 0x42 and self.i64i):
+        if op == 0x41 or op == 0x42:
             self.push(self.iconst(imm, push))
             return
-        if op == 0x42:
-            self.push(V(self.mc.objconst("I", imm), "o", I64, True, (), True))
+        if self.t.fbits and self.fop(op, imm, push):
             return
         if op == 0x43 or op == 0x44:
             self.push(V(self.mc.objconst("f" if op == 0x43 else "F", imm), "o", push,
@@ -533,6 +679,14 @@ class FuncGen:
             if c.const is not None:
                 # operands on the stack are pure expressions: keep the chosen one
                 self.push(a if c.const else b)
+                return
+            if a.k == "p":
+                cc = self.cond(c)
+                self.line("pl = %s if %s else %s" % (_par(a.e, a.atom), _par(cc, c.atom and not c.b),
+                                                    _par(b.e, b.atom)))
+                self.line("ph = %s if %s else %s" % (_par(a.eh, a.atom), _par(cc, c.atom and not c.b),
+                                                    _par(b.eh, b.atom)))
+                self.push_pair("pl", "ph", a.t)
                 return
             if a.k == "i":
                 ea, eb = self.npar(a), self.npar(b)
@@ -560,6 +714,13 @@ class FuncGen:
             self.push(self.mkv("%s is NULL" % _par(a.e, a.atom), I32, True, a.deps, True,
                                a.depth + 1))
             return
+        if op == 0x50 and self.stack[-1].k == "p":
+            a = self.pop()
+            e = "(%s | %s) == 0" % (_par(a.e, a.atom), _par(a.eh, a.atom))
+            self.push(self.mkv(e, I32, True, a.deps, True, a.depth + 1))
+            return
+        if (op in _I64_CMP or op in _I64_CMPU) and self.stack[-1].k == "p":
+            return self.pcompare(op)
         if op == 0x45 or op == 0x50:
             a = self.pop()
             if a.k == "i":
@@ -614,6 +775,8 @@ class FuncGen:
         if 0x6A <= op <= 0x78:
             return self.i32bin(op)
         if 0x7C <= op <= 0x8A:
+            if self.pairs:
+                return self.pbin(op)
             return self.i64bin(op)
         if _f2(op):
             b = self.pop()
@@ -632,11 +795,294 @@ class FuncGen:
             self.push(self.mkv("-" + _par(a.e, a.atom), push, True, a.deps,
                                depth=a.depth + 1))
             return
+        if 0x67 <= op <= 0x69 or 0x79 <= op <= 0x7B:
+            if op >= 0x79 and self.pairs:
+                return self.pbitcount(op)
+            return self.bitcount(op)
         if _f1(op):
             name = helper_name(op)
             trapping = "trunc_f" in name
             return self.call_helper(name, None, push, trapping, 1)
         return self.conv(op, push)
+
+    # -- floats as bit patterns (Target.fbits) -------------------------------
+    def fop(self, op, imm, push):
+        """f32/f64 operations on bit patterns: sign bits and comparisons
+        inline, the rest through vfloat's viper helpers on W's words.
+        Returns False for other opcodes."""
+        if op == 0x43 or op == 0x44:
+            return self.fconst(op, imm, push)
+        if op in _F_CMP:
+            if op <= 0x60:
+                self.fcmp1(op, F32)
+            elif self.pairs:
+                self.fcmp2(op)
+            else:
+                self.fcmp1(op, F64)
+            return True
+        if op in _FSIGN:
+            self.fsign(op)
+            return True
+        if op in _FHELP:
+            n, code = _FHELP[op]
+            args = self.stack[len(self.stack) - n:]
+            del self.stack[len(self.stack) - n:]
+            t = args[0].t
+            self.to_words(args, 2 if t == F64 or t == I64 else 1)
+            self.line("w[%d] = %d" % (OPW, code))
+            if op <= 0x98 or 0xB2 <= op <= 0xB6:
+                self.line("%s(W)" % self.mc.vf("f32op"))
+            else:
+                self.line("%s(W)" % self.mc.vf("f64op"))
+            self.from_words(push)
+            return True
+        if op in _FTRUNC:
+            a = self.pop()
+            self.to_words([a], 2)
+            self.line("w[%d] = %d" % (OPW, _FTRUNC[op]))
+            self.line("%s(W)" % self.mc.vf("ftrunc"))
+            self.from_words(push)
+            return True
+        if op in (0xBC, 0xBD, 0xBE, 0xBF):       # reinterpret: the same bits
+            a = self.pop()
+            v = V(a.e, a.k, push, a.nrm, a.deps, a.atom, a.b, a.depth, a.const, a.eh)
+            self.push(v)
+            return True
+        return False
+
+    def fconst(self, op, v, push):
+        if op == 0x43:
+            v = ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+        else:
+            v = ((v + 0x8000000000000000) & 0xFFFFFFFFFFFFFFFF) - 0x8000000000000000
+        self.push(self.iconst(v, push))
+        return True
+
+    def to_words(self, args, stride):
+        """Stores operands in the helper words from SCR (vfloat.py): an
+        operand per `stride` words (a one-word value in the first)."""
+        k = SCR
+        for a in args:
+            if a.k == "p":
+                self.line("w[%d] = %s" % (k, a.e))
+                self.line("w[%d] = %s" % (k + 1, a.eh))
+            elif (a.t == I64 or a.t == F64) and self.w64:
+                x = a.e
+                if not (a.atom or a.const is not None):
+                    self.line("fx = " + a.e)
+                    x = "fx"
+                self.line("w[%d] = %s" % (k, x))
+                self.line("w[%d] = %s >> 32" % (k + 1, x))
+            else:
+                self.line("w[%d] = %s" % (k, self.ival(a)))
+            k += stride
+
+    def from_words(self, t):
+        """Pushes the helper's result (W[SCR..]) as a value of type t."""
+        if _kind(t, self.mc.t) == "p":
+            self.push_pair("int(w[%d])" % SCR, "int(w[%d])" % (SCR + 1), t)
+            return
+        h = len(self.stack)
+        var = self.svar(h, "i")
+        if t == I64 or t == F64:
+            self.assign(var, "int(w[%d]) | (int(w[%d]) << 32)" % (SCR, SCR + 1))
+            nrm = True
+        else:
+            self.assign(var, "int(w[%d])" % SCR)
+            nrm = not self.w64
+        self.stack.append(V(var, "i", t, nrm, (var,), True))
+
+    def fsign(self, op):
+        """abs, neg, copysign: bit operations on the sign."""
+        t = F32 if op <= 0x98 else F64
+        b = self.pop() if op == 0x98 or op == 0xA6 else None
+        a = self.pop()
+        what = _FSIGN[op]
+        if a.k == "p":
+            m = self.kconst(0x7FFFFFFF, 32)
+            sg = self.kconst(-0x80000000, 32)
+            if what == "abs":
+                hi = "%s & %s" % (_par(a.eh, a.atom), m)
+            elif what == "neg":
+                hi = "%s ^ %s" % (_par(a.eh, a.atom), sg)
+            else:
+                hi = "(%s & %s) | (%s & %s)" % (_par(a.eh, a.atom), m, _par(b.eh, b.atom), sg)
+            self.line("pl = " + a.e)
+            self.line("ph = " + hi)
+            self.push_pair("pl", "ph", t)
+            return
+        if t == F32:
+            m = self.kconst(0x7FFFFFFF, 32)
+            sg = self.kconst(-0x80000000, 32)
+            ea = self.npar(a)
+        else:
+            m = self.kconst(0x7FFFFFFFFFFFFFFF, 64)
+            sg = self.kconst(-0x8000000000000000, 64)
+            ea = _par(a.e, a.atom)
+        if what == "abs":
+            e = "%s & %s" % (ea, m)
+        elif what == "neg":
+            e = "%s ^ %s" % (ea, sg)
+        else:
+            eb = self.npar(b) if t == F32 else _par(b.e, b.atom)
+            e = "(%s & %s) | (%s & %s)" % (ea, m, eb, sg)
+        deps = _deps(a, b) if b is not None else a.deps
+        self.push(self.mkv(e, t, True, deps, depth=a.depth + 1))
+
+    def fcmp1(self, op, t):
+        """A comparison of f32 patterns (canonical i32) or of f64 patterns
+        in 64-bit words: NaN tests and a sign-magnitude order key."""
+        b = self.pop()
+        a = self.pop()
+        if t == F32:
+            m = self.kconst(0x7FFFFFFF, 32)
+            inf = self.kconst(0x7F800000, 32)
+            ea, eb = self.nexpr(a), self.nexpr(b)
+        else:
+            m = self.kconst(0x7FFFFFFFFFFFFFFF, 64)
+            inf = self.kconst(0x7FF0000000000000, 64)
+            ea, eb = a.e, b.e
+        L = self.line
+        L("fa = " + ea)
+        L("fb = " + eb)
+        L("fx = fa & " + m)
+        L("fy = fb & " + m)
+        kind = (op - 0x5B) % 6       # eq ne lt gt le ge
+        if kind == 0:
+            e = "(fa == fb and fx <= %s) or (fx | fy) == 0" % inf
+        elif kind == 1:
+            e = "(fa != fb or fx > %s) and (fx | fy) != 0" % inf
+        else:
+            ka = "(fx if fa >= 0 else 0 - fx)"
+            kb = "(fy if fb >= 0 else 0 - fy)"
+            sym = {2: "<", 3: ">", 4: "<=", 5: ">="}[kind]
+            e = "fx <= %s and fy <= %s and %s %s %s" % (inf, inf, ka, sym, kb)
+        r = self.temp()
+        L("%s = int(%s)" % (r, e))
+        self.push(V(r, "i", I32, True, (r,), True))
+
+    def fcmp2(self, op):
+        """A comparison of f64 patterns held in pairs of 32-bit words."""
+        b = self.pop()
+        a = self.pop()
+        m = self.kconst(0x7FFFFFFF, 32)
+        inf = self.kconst(0x7FF00000, 32)
+        L = self.line
+        L("fa = " + a.e)
+        L("fah = " + a.eh)
+        L("fb = " + b.e)
+        L("fbh = " + b.eh)
+        L("fx = fah & " + m)
+        L("fy = fbh & " + m)
+        # fn: a NaN operand; fz: both zero (+0 == -0)
+        L("fn = int(fx > %s or (fx == %s and fa != 0) or fy > %s or (fy == %s and fb != 0))"
+          % (inf, inf, inf, inf))
+        L("fz = int((fx | fa | fy | fb) == 0)")
+        r = self.temp()
+        kind = (op - 0x61) % 6
+        if kind == 0:
+            L("%s = int(fn == 0 and (fz or (fah == fbh and fa == fb)))" % r)
+        elif kind == 1:
+            L("%s = int(fn or (fz == 0 and (fah != fbh or fa != fb)))" % r)
+        else:
+            # a < b on the magnitudes and signs; le/ge: not (b < a), no NaN
+            lt = kind == 2 or kind == 5     # lt(a, b); ge = not lt(a, b)
+            if kind == 3 or kind == 4:      # gt(a, b) = lt(b, a); le = not lt(b, a)
+                x, xh, xm, y, yh, ym = "fb", "fbh", "fy", "fa", "fah", "fx"
+            else:
+                x, xh, xm, y, yh, ym = "fa", "fah", "fx", "fb", "fbh", "fy"
+            L("if fn or fz:")
+            L(" fc = 0")
+            L("elif %s < 0:" % xh)
+            L(" fc = int(%s >= 0 or %s > %s or (%s == %s and uint(%s) > uint(%s)))"
+              % (yh, xm, ym, xm, ym, x, y))
+            L("elif %s < 0:" % yh)
+            L(" fc = 0")
+            L("else:")
+            L(" fc = int(%s < %s or (%s == %s and uint(%s) < uint(%s)))" % (xm, ym, xm, ym, x, y))
+            if kind == 2 or kind == 3:
+                L("%s = fc" % r)
+            else:
+                # le / ge: ordered and not the strict opposite (fz: equal)
+                L("%s = int(fn == 0 and fc == 0)" % r)
+        self.push(V(r, "i", I32, True, (r,), True))
+
+    def popcnt(self, x, bits):
+        """Emits the population count of the unsigned value in variable x
+        (bits wide, in a machine word as wide or wider); returns it (an
+        expression to assign at once: it reads the scratch variable bq)."""
+        t = "bq"
+        if bits == 64:
+            m1 = self.kconst(0x5555555555555555, 64)
+            m2 = self.kconst(0x3333333333333333, 64)
+            m4 = self.kconst(0x0F0F0F0F0F0F0F0F, 64)
+            h = self.kconst(0x0101010101010101, 64)
+            self.line("%s = %s - (int(uint(%s) >> 1) & %s)" % (t, x, x, m1))
+            self.line("%s = (%s & %s) + (int(uint(%s) >> 2) & %s)" % (t, t, m2, t, m2))
+            self.line("%s = (%s + int(uint(%s) >> 4)) & %s" % (t, t, t, m4))
+            return "int(uint(%s * %s) >> 56)" % (t, h)
+        m1 = self.kconst(0x55555555, 32)
+        self.line("%s = %s - (int(uint(%s) >> 1) & %s)" % (t, x, x, m1))
+        self.line("%s = (%s & 0x33333333) + (int(uint(%s) >> 2) & 0x33333333)" % (t, t, t))
+        self.line("%s = (%s + int(uint(%s) >> 4)) & 0x0f0f0f0f" % (t, t, t))
+        return "(int(uint(%s * 0x01010101) >> 24) & 255)" % t
+
+    def bitcount(self, op):
+        """clz / ctz / popcnt inline (bit tricks on a word; i64 only where it
+        is one word)."""
+        a = self.pop()
+        bits = 32 if op <= 0x69 else 64
+        kind = (op - 0x67) % 18
+        x = "bx"
+        if bits == 32:
+            self.line("%s = %s" % (x, self.uexpr(a) if self.w64 else self.ival(a)))
+        else:
+            self.line("%s = %s" % (x, a.e))
+        if kind == 0:      # clz: smear the top bit down, count the ones
+            sh = 1
+            while sh < bits:
+                self.line("%s = %s | int(uint(%s) >> %d)" % (x, x, x, sh))
+                sh += sh
+            e = "%d - %s" % (bits, self.popcnt(x, bits))
+        elif kind == 1:    # ctz: the ones below the lowest set bit
+            if bits == 32 and self.w64:
+                self.line("%s = ((%s & (0 - %s)) - 1) & %s" % (x, x, x, self.mk()))
+            else:
+                self.line("%s = (%s & (0 - %s)) - 1" % (x, x, x))
+            e = self.popcnt(x, bits)
+        else:
+            e = self.popcnt(x, bits)
+        y = self.temp()
+        self.line("%s = %s" % (y, e))
+        self.push(V(y, "i", I32 if bits == 32 else I64, True, (y,), True))
+
+    def pbitcount(self, op):
+        """i64 clz / ctz / popcnt on a pair: from the two words' counts."""
+        a = self.pop()
+        L = self.line
+        if op == 0x7B:
+            L("bx = " + a.e)
+            L("bz = " + self.popcnt("bx", 32))
+            L("bx = " + a.eh)
+            L("bz = bz + " + self.popcnt("bx", 32))
+        elif op == 0x79:      # clz: of the high word, else 32 + of the low
+            L("bx = " + a.eh)
+            L("bz = 0")
+            L("if bx == 0:")
+            L(" bx = " + a.e)
+            L(" bz = 32")
+            for sh in (1, 2, 4, 8, 16):
+                L("bx = bx | int(uint(bx) >> %d)" % sh)
+            L("bz = bz + 32 - " + self.popcnt("bx", 32))
+        else:                 # ctz: of the low word, else 32 + of the high
+            L("bx = " + a.e)
+            L("bz = 0")
+            L("if bx == 0:")
+            L(" bx = " + a.eh)
+            L(" bz = 32")
+            L("bx = (bx & (0 - bx)) - 1")
+            L("bz = bz + " + self.popcnt("bx", 32))
+        self.push_pair("bz", "0")
 
     def fold(self, op, pops, push):
         """Computes an integer operation on constants here (mpy-cross would
@@ -644,7 +1090,7 @@ class FuncGen:
         n = len(pops)
         args = self.stack[len(self.stack) - n:]
         for a in args:
-            if a.const is None or a.k != "i":
+            if a.const is None or a.k == "o":
                 return False
         from . import numeric as N
         name = _FOLD[op]
@@ -666,10 +1112,7 @@ class FuncGen:
         except Exception:
             return False      # a trap (division by zero...): at run time
         del self.stack[len(self.stack) - n:]
-        if _kind(push, self.mc.t) == "o":      # i64 on 32-bit words
-            self.push(V(self.mc.objconst("I", r), "o", push, True, (), True))
-        else:
-            self.push(self.iconst(r, push))
+        self.push(self.iconst(r, push))
         return True
 
     def call_helper(self, name, args, rt, store, n=0):
@@ -679,9 +1122,16 @@ class FuncGen:
             del self.stack[len(self.stack) - n:]
         parts = []
         for a in args:
-            parts.append(self.nexpr(a) if a.k == "i" else a.e)
+            if a.k == "p":     # the helpers take Python ints
+                parts.append("%s(%s, %s)" % (self.mc.helper("_i64"), a.e, a.eh))
+            else:
+                parts.append(self.nexpr(a) if a.k == "i" else a.e)
         e = "%s(%s)" % (self.mc.fm(name), ", ".join(parts))
         k = _kind(rt, self.mc.t) if rt else "o"
+        if k == "p":
+            self.line("%s(W, %s)" % (self.mc.helper("_split"), e))
+            self.push_pair("int(w[%d])" % ARGS, "int(w[%d])" % (ARGS + 1), rt)
+            return
         if k == "i":
             e = "int(%s)" % e
         v = self.mkv(e, rt, True, _deps(*args), depth=max([a.depth for a in args] + [0]) + 1, k=k)
@@ -692,41 +1142,217 @@ class FuncGen:
     def conv(self, op, push):
         """Conversions not covered by _f1 (wrap and extend)."""
         a = self.pop()
-        w64 = self.w64
-        if op == 0xA7:      # i32.wrap_i64
-            if self.i64i:
-                self.push(self.mkv(a.e, I32, False, a.deps, depth=a.depth, k="i"))
-                self.stack[-1].atom = a.atom
+        if op == 0xA7:      # i32.wrap_i64: the low word
+            if a.k == "p":
+                self.push(V(a.e, "i", I32, True, a.deps, a.atom, depth=a.depth,
+                            const=None if a.const is None else N_wrap32(a.const)))
                 return
-            self.stack.append(a)
-            return self.call_helper("i32_wrap_i64", None, I32, False, 1)
+            self.push(self.mkv(a.e, I32, False, a.deps, depth=a.depth, k="i"))
+            self.stack[-1].atom = a.atom
+            return
         if op == 0xAC or op == 0xAD:   # i64.extend_i32_s/u
-            if self.i64i:
-                if op == 0xAC:
-                    self.push(self.mkv(self.nexpr(a), I64, True, a.deps, depth=a.depth + 1))
-                else:
-                    self.push(self.mkv(self.uexpr(a), I64, True, a.deps, depth=a.depth + 1))
+            if self.pairs:
+                if op == 0xAD:
+                    self.push(V(self.ival(a), "p", I64, True, a.deps, a.atom and not a.b,
+                                depth=a.depth + 1, eh="0"))
+                    return
+                self.line("pl = " + self.ival(a))
+                self.push_pair("pl", "pl >> 31")
                 return
-            self.stack.append(a)
-            return self.call_helper("i64_extend_i32_s" if op == 0xAC else "i64_extend_i32_u",
-                                    None, I64, False, 1)
+            if op == 0xAC:
+                self.push(self.mkv(self.nexpr(a), I64, True, a.deps, depth=a.depth + 1))
+            else:
+                self.push(self.mkv(self.uexpr(a), I64, True, a.deps, depth=a.depth + 1))
+            return
         if op == 0xC0 or op == 0xC1 or op == 0xC2 or op == 0xC3:
-            if a.k == "i":
-                m, s = (255, 128) if op in (0xC0, 0xC2) else (65535, 32768)
-                e = "((%s & %d) ^ %d) - %d" % (self.ipar(a), m, s, s)
-                self.push(self.mkv(e, push, True, a.deps, depth=a.depth + 1))
+            m, sg = (255, 128) if op in (0xC0, 0xC2) else (65535, 32768)
+            if a.k == "p":
+                self.line("pl = ((%s & %d) ^ %d) - %d" % (_par(a.e, a.atom), m, sg, sg))
+                self.push_pair("pl", "pl >> 31")
                 return
-            self.stack.append(a)
-            return self.call_helper("extend8_s" if op in (0xC0, 0xC2) else "extend16_s",
-                                    None, push, False, 1)
+            e = "((%s & %d) ^ %d) - %d" % (self.ipar(a), m, sg, sg)
+            self.push(self.mkv(e, push, True, a.deps, depth=a.depth + 1))
+            return
         if op == 0xC4:      # i64.extend32_s
-            if a.k == "i":
-                self.push(self.mkv("(%s << 32 >> 32)" % self.ipar(a), I64, True, a.deps,
-                                   depth=a.depth + 1))
+            if a.k == "p":
+                self.line("pl = " + a.e)
+                self.push_pair("pl", "pl >> 31")
                 return
-            self.stack.append(a)
-            return self.call_helper("i64_extend32_s", None, I64, False, 1)
+            self.push(self.mkv("(%s << 32 >> 32)" % self.ipar(a), I64, True, a.deps,
+                               depth=a.depth + 1))
+            return
         raise CompileError("compiler: opcode 0x%x not supported" % op)
+
+    # -- i64 as a pair of 32-bit words -----------------------------------------
+    def pcompare(self, op):
+        b = self.pop()
+        a = self.pop()
+        al, ah = _par(a.e, a.atom), _par(a.eh, a.atom)
+        bl, bh = _par(b.e, b.atom), _par(b.eh, b.atom)
+        if op == 0x51 or op == 0x52:
+            e = "((%s ^ %s) | (%s ^ %s)) %s 0" % (al, bl, ah, bh, "==" if op == 0x51 else "!=")
+        else:
+            if op in (0x55, 0x56, 0x59, 0x5A):     # gt, ge: swap the operands
+                al, ah, bl, bh = bl, bh, al, ah
+            strict = op in (0x53, 0x54, 0x55, 0x56)
+            if op in _I64_CMPU:
+                hi = "uint(%s) < uint(%s)" % (ah, bh)
+            else:
+                hi = "%s < %s" % (ah, bh)
+            e = "%s or (%s == %s and uint(%s) %s uint(%s))" % (hi, ah, bh, al,
+                                                             "<" if strict else "<=", bl)
+        self.push(self.mkv(e, I32, True, _deps(a, b), True, max(a.depth, b.depth) + 1))
+
+    def pmul(self, a, b):
+        """Emits pl, ph = a * b (64 bits of the product; the low words'
+        32x32 -> 64 product from 16-bit halves)."""
+        x = a.e
+        if not a.atom:
+            self.line("ma = " + a.e)
+            x = "ma"
+        y = b.e
+        if not b.atom:
+            self.line("mb = " + b.e)
+            y = "mb"
+        L = self.line
+        L("q0 = %s & 0xffff" % x)
+        L("q1 = int(uint(%s) >> 16)" % x)
+        cross = []
+        if b.const is not None and 0 <= b.const < 0x10000:
+            c = b.const
+            L("q4 = q0 * %d" % c)
+            L("q6 = q1 * %d" % c)
+            L("q5 = int(uint(q4) >> 16) + (q6 & 0xffff)")
+            hi = "int(uint(q6) >> 16) + int(uint(q5) >> 16)"
+            if a.eh != "0":
+                cross.append("%s * %d" % (_par(a.eh, a.atom), c))
+        else:
+            L("q2 = %s & 0xffff" % y)
+            L("q3 = int(uint(%s) >> 16)" % y)
+            L("q4 = q0 * q2")
+            L("q6 = q1 * q2")
+            L("q7 = q0 * q3")
+            L("q5 = int(uint(q4) >> 16) + (q6 & 0xffff) + (q7 & 0xffff)")
+            hi = ("q1 * q3 + int(uint(q6) >> 16) + int(uint(q7) >> 16) + "
+                  "int(uint(q5) >> 16)")
+            if b.eh != "0":
+                cross.append("%s * %s" % (x, _par(b.eh, b.atom)))
+            if a.eh != "0":
+                cross.append("%s * %s" % (_par(a.eh, a.atom), y))
+        L("ph = " + " + ".join([hi] + cross))
+        L("pl = (q4 & 0xffff) | (q5 << 16)")
+
+    def pshift(self, op, a, b):
+        """Emits pl, ph = a shifted / rotated by b (the low word's & 63)."""
+        L = self.line
+        al, ah = _par(a.e, a.atom), _par(a.eh, a.atom)
+        if b.const is not None:
+            c = b.const & 63
+            if op == 0x8A:                       # rotr c = rotl 64 - c
+                op, c = 0x89, (64 - c) & 63
+            if c == 0:
+                L("pl = " + a.e)
+                L("ph = " + a.eh)
+            elif op == 0x86:                     # shl
+                if c < 32:
+                    L("ph = (%s << %d) | int(uint(%s) >> %d)" % (ah, c, al, 32 - c))
+                    L("pl = %s << %d" % (al, c))
+                else:
+                    L("ph = %s << %d" % (al, c - 32))
+                    L("pl = 0")
+            elif op == 0x87 or op == 0x88:       # shr_s, shr_u
+                if c < 32:
+                    L("pl = int(uint(%s) >> %d) | (%s << %d)" % (al, c, ah, 32 - c))
+                    L("ph = %s" % ("%s >> %d" % (ah, c) if op == 0x87 else
+                                   "int(uint(%s) >> %d)" % (ah, c)))
+                else:
+                    if op == 0x87:
+                        L("pl = %s >> %d" % (ah, c - 32))
+                        L("ph = %s >> 31" % ah)
+                    else:
+                        L("pl = int(uint(%s) >> %d)" % (ah, c - 32))
+                        L("ph = 0")
+            else:                                # rotl
+                x, y = (al, ah) if c < 32 else (ah, al)
+                c &= 31
+                if c == 0:
+                    L("pl = " + x)
+                    L("ph = " + y)
+                else:
+                    L("q1 = " + x)
+                    L("q2 = " + y)
+                    L("pl = (q1 << %d) | int(uint(q2) >> %d)" % (c, 32 - c))
+                    L("ph = (q2 << %d) | int(uint(q1) >> %d)" % (c, 32 - c))
+            return
+        if op == 0x8A:
+            L("q0 = (64 - (%s & 63)) & 63" % _par(b.e, b.atom))
+            op = 0x89
+        else:
+            L("q0 = %s & 63" % _par(b.e, b.atom))
+        L("q1 = " + a.e)
+        L("q2 = " + a.eh)
+        if op == 0x89:
+            L("if q0 & 32:")
+            L(" q3 = q1")
+            L(" q1 = q2")
+            L(" q2 = q3")
+            L("q0 = q0 & 31")
+            L("if q0:")
+            L(" pl = (q1 << q0) | int(uint(q2) >> (32 - q0))")
+            L(" ph = (q2 << q0) | int(uint(q1) >> (32 - q0))")
+            L("else:")
+            L(" pl = q1")
+            L(" ph = q2")
+            return
+        L("if q0 >= 32:")
+        if op == 0x86:
+            L(" ph = q1 << (q0 - 32)")
+            L(" pl = 0")
+            L("elif q0:")
+            L(" ph = (q2 << q0) | int(uint(q1) >> (32 - q0))")
+            L(" pl = q1 << q0")
+        else:
+            L(" pl = q2 >> (q0 - 32)" if op == 0x87 else " pl = int(uint(q2) >> (q0 - 32))")
+            L(" ph = q2 >> 31" if op == 0x87 else " ph = 0")
+            L("elif q0:")
+            L(" pl = int(uint(q1) >> q0) | (q2 << (32 - q0))")
+            L(" ph = q2 >> q0" if op == 0x87 else " ph = int(uint(q2) >> q0)")
+        L("else:")
+        L(" pl = q1")
+        L(" ph = q2")
+
+    def pbin(self, op):
+        b = self.pop()
+        a = self.pop()
+        deps = _deps(a, b)
+        if op in (0x83, 0x84, 0x85):
+            sym = {0x83: "&", 0x84: "|", 0x85: "^"}[op]
+            self.push(V("%s %s %s" % (_par(a.e, a.atom), sym, _par(b.e, b.atom)), "p", I64,
+                        True, deps, False, depth=max(a.depth, b.depth) + 1,
+                        eh="%s %s %s" % (_par(a.eh, a.atom), sym, _par(b.eh, b.atom))))
+            return
+        al, ah = _par(a.e, a.atom), _par(a.eh, a.atom)
+        bl, bh = _par(b.e, b.atom), _par(b.eh, b.atom)
+        if op == 0x7C:
+            self.line("pl = %s + %s" % (al, bl))
+            self.line("ph = %s + %s + int(uint(pl) < uint(%s))" % (ah, bh, al))
+        elif op == 0x7D:
+            self.line("ph = %s - %s - int(uint(%s) < uint(%s))" % (ah, bh, al, bl))
+            self.line("pl = %s - %s" % (al, bl))
+        elif op == 0x7E:
+            self.pmul(a, b)
+        elif 0x86 <= op <= 0x8A:
+            self.pshift(op, a, b)
+        else:
+            # division: through a helper on the words (may trap)
+            k = ARGS
+            for x in (a.e, a.eh, b.e, b.eh):
+                self.line("w[%d] = %s" % (k, x))
+                k += 1
+            self.line("%s(W, %d)" % (self.mc.helper("_pdiv"), op))
+            self.line("pl = int(w[%d])" % ARGS)
+            self.line("ph = int(w[%d])" % (ARGS + 1))
+        self.push_pair("pl", "ph")
 
     # -- integer arithmetic ----------------------------------------------
     def i32bin(self, op):
@@ -791,35 +1417,26 @@ class FuncGen:
                     e = "(%s << %d) | int(uint(%s) >> %d)" % (x, c, x, 32 - c)
                     self.push(self.mkv(e, I32, True, (x,), depth=1))
                 return
-            return self.call_helper("i32_rotl" if op == 0x77 else "i32_rotr", (a, b),
-                                    I32, False)
+            x = self.temp()
+            c = self.temp()
+            self.line("%s = %s" % (x, self.uexpr(a) if w64 else self.ival(a)))
+            if op == 0x77:
+                self.line("%s = %s & 31" % (c, self.ipar(b)))
+            else:
+                self.line("%s = (32 - %s) & 31" % (c, self.ipar(b)))
+            if w64:
+                e = "(%s << %s) | (%s >> ((32 - %s) & 31))" % (x, c, x, c)
+                self.push(self.mkv(e, I32, False, (x, c), depth=1))
+            else:
+                e = "(%s << %s) | int(uint(%s) >> ((32 - %s) & 31))" % (x, c, x, c)
+                self.push(self.mkv(e, I32, True, (x, c), depth=1))
+            return
         # div / rem
         return self.idiv(op, a, b, I32)
 
     def i64bin(self, op):
         b = self.pop()
         a = self.pop()
-        if a.k == "o":
-            names = {0x7C: None, 0x7D: None, 0x7E: "i64_mul", 0x7F: "i64_div_s",
-                     0x80: "i64_div_u", 0x81: "i64_rem_s", 0x82: "i64_rem_u",
-                     0x83: "&", 0x84: "|", 0x85: "^", 0x86: "i64_shl",
-                     0x87: "i64_shr_s", 0x88: "i64_shr_u", 0x89: "i64_rotl",
-                     0x8A: "i64_rotr"}
-            n = names[op]
-            if op in (0x7C, 0x7D):
-                sym = "+" if op == 0x7C else "-"
-                e = "%s(%s %s %s)" % (self.mc.fm("wrap64"), _par(a.e, a.atom), sym,
-                                      _par(b.e, b.atom))
-                self.push(self.mkv(e, I64, True, _deps(a, b),
-                                   depth=max(a.depth, b.depth) + 1))
-                return
-            if op in (0x83, 0x84, 0x85):
-                e = "%s %s %s" % (_par(a.e, a.atom), n, _par(b.e, b.atom))
-                self.push(self.mkv(e, I64, True, _deps(a, b),
-                                   depth=max(a.depth, b.depth) + 1))
-                return
-            trapping = op in (0x7F, 0x80, 0x81, 0x82)
-            return self.call_helper(n, (a, b), I64, trapping)
         deps = _deps(a, b)
         depth = max(a.depth, b.depth) + 1
         if op in (0x7C, 0x7D, 0x7E, 0x83, 0x84, 0x85):
@@ -846,8 +1463,26 @@ class FuncGen:
             self.push(self.mkv(e, I64, True, deps, depth=depth))
             return
         if op in (0x89, 0x8A):
-            return self.call_helper("i64_rotl" if op == 0x89 else "i64_rotr", (a, b),
-                                    I64, False)
+            x = self.temp()
+            self.line("%s = %s" % (x, a.e))
+            if b.const is not None:
+                c = b.const & 63
+                if op == 0x8A:
+                    c = (64 - c) & 63
+                if c == 0:
+                    self.push(V(x, "i", I64, True, (x,), True))
+                    return
+                e = "(%s << %d) | int(uint(%s) >> %d)" % (x, c, x, 64 - c)
+                self.push(self.mkv(e, I64, True, (x,), depth=1))
+                return
+            c = self.temp()
+            if op == 0x89:
+                self.line("%s = %s & 63" % (c, _par(b.e, b.atom)))
+            else:
+                self.line("%s = (64 - %s) & 63" % (c, _par(b.e, b.atom)))
+            e = "(%s << %s) | int(uint(%s) >> ((64 - %s) & 63))" % (x, c, x, c)
+            self.push(self.mkv(e, I64, True, (x, c), depth=1))
+            return
         # viper's // and % are only right within the small-int range
         name = {0x7F: "i64_div_s", 0x80: "i64_div_u", 0x81: "i64_rem_s",
                 0x82: "i64_rem_u"}[op]
@@ -998,26 +1633,26 @@ class FuncGen:
             self.push(self.mkv("fd[0]", t, True, (), k="o"))
             self.materialize(len(self.stack) - 1, False)
             return
-        if t == F32 or t == F64:
+        if (t == F32 or t == F64) and not self.t.fbits:
+            self.uses_M = True
             e = "%s(M, %s)" % (self.mc.fm("f32_load" if t == F32 else "f64_load"), ea)
             self.push(self.mkv(e, t, True, (), k="o"))
             self.materialize(len(self.stack) - 1, False)
             return
         p = "mb + " + ea
-        if t == I64 and not self.i64i:
+        if _kind(t, self.mc.t) == "p":
+            self.line("pa = " + p)
             if n == 8:
-                e = "%s(M, %s)" % (self.mc.helper("_ld64"), ea)
-            else:
-                e = self.rd(p, n)
-                if signed and n < 4:
-                    s = 1 << (8 * n - 1)
-                    e = "(%s ^ %d) - %d" % (e, s, s)
-                elif signed and self.w64:
-                    e = "(%s << 32 >> 32)" % e     # the load is zero-extended
-                e = "%s(%s)" % (self.mc.fm("i64_extend_i32_s" if signed else
-                                           "i64_extend_i32_u"), e)
-            self.push(self.mkv(e, I64, True, (), k="o"))
-            self.materialize(len(self.stack) - 1, False)
+                self.line("pl = " + self.rd("pa", 4))
+                self.line("ph = " + self.rd("pa + 4", 4))
+                self.push_pair("pl", "ph", t)
+                return
+            e = self.rd("pa", n)
+            if signed and n < 4:
+                sg = 1 << (8 * n - 1)
+                e = "(%s ^ %d) - %d" % (e, sg, sg)
+            self.line("pl = " + e)
+            self.push_pair("pl", "pl >> 31" if signed else "0")
             return
         if n == 8:
             self.line("pa = " + p)
@@ -1030,7 +1665,7 @@ class FuncGen:
                 if self.w64:
                     if t == I64 and signed:
                         e = "((%s) << 32 >> 32)" % e
-                    elif t == I32:
+                    elif t == I32 or t == F32:
                         nrm = False
             elif signed:
                 s = 1 << (8 * n - 1)
@@ -1054,18 +1689,28 @@ class FuncGen:
             self.wr("pa", 4, "fdp[0]")
             self.wr("pa + 4", 4, "fdp[1]")
             return
-        if t == F32 or t == F64:
+        if (t == F32 or t == F64) and not self.t.fbits:
+            self.uses_M = True
             self.line("%s(M, %s, %s)" % (self.mc.fm("f32_store" if t == F32 else "f64_store"),
                                          ea, v.e))
             return
         p = "mb + " + ea
-        if v.k == "o":      # i64 on 32-bit words
+        if v.k == "p":      # i64 on 32-bit words: the low word (and the high)
+            self.line("pa = " + p)
             if n == 8:
-                self.line("%s(M, %s, %s)" % (self.mc.helper("_st64"), ea, v.e))
+                if not v.atom:
+                    self.line("pl = " + v.e)
+                    self.line("ph = " + v.eh)
+                self.wr("pa", 4, v.e if v.atom else "pl")
+                self.wr("pa + 4", 4, v.eh if v.atom else "ph")
                 return
-            val = "int(%s(%s))" % (self.mc.fm("i32_wrap_i64"), v.e)
-        else:
-            val = self.ival(v)
+            val = v.e
+            if self.t.strict and not v.atom:
+                self.line("pl = " + v.e)
+                val = "pl"
+            self.wr("pa", n, val)
+            return
+        val = self.ival(v)
         if self.t.strict or n == 8:
             self.line("pa = " + p)
             p = "pa"
@@ -1085,8 +1730,16 @@ class FuncGen:
         t = mc.m.globals[idx][0]
         slot = mc.gslot.get(idx)
         if op == 0x23:
+            if _kind(t, mc.t) == "p":
+                if slot is not None:
+                    self.push_pair("int(w[%d])" % slot, "int(w[%d])" % (slot + 1), t)
+                else:
+                    self.uses_G = True
+                    self.line("%s(W, G[%d].v)" % (mc.helper("_split"), idx))
+                    self.push_pair("int(w[%d])" % ARGS, "int(w[%d])" % (ARGS + 1), t)
+                return
             if slot is not None:
-                if t == I64:
+                if _words(t, mc.t) == 2:
                     e = "int(w[%d]) | (int(w[%d]) << 32)" % (slot, slot + 1)
                     self.push(self.mkv(e, t, True, ()))
                 else:
@@ -1101,8 +1754,16 @@ class FuncGen:
             self.materialize(len(self.stack) - 1, False)
             return
         v = self.pop()
+        if v.k == "p":
+            if slot is not None:
+                self.line("w[%d] = %s" % (slot, v.e))
+                self.line("w[%d] = %s" % (slot + 1, v.eh))
+            else:
+                self.uses_G = True
+                self.line("G[%d].v = %s(%s, %s)" % (idx, mc.helper("_i64"), v.e, v.eh))
+            return
         if slot is not None:
-            if t == I64:
+            if _words(t, mc.t) == 2:
                 x = v.e
                 if not v.atom:
                     x = self.temp()
@@ -1129,7 +1790,7 @@ class FuncGen:
             return
         if op == 0x40:
             self.uses_mem = True
-            e = "int(%s(X, %s))" % (mc.helper("_mgrow"), parts[0])
+            e = "int(%s(%s))" % (mc.helper("_mgrow"), parts[0])
             self.push(self.mkv(e, I32, True, ()))
             self.materialize(len(self.stack) - 1, False)
             self.items.append(["R", self.frames[-1], self.xind, None])
@@ -1139,7 +1800,7 @@ class FuncGen:
             pre = [str(x) for x in imm]
         else:
             pre = [str(imm)]
-        e = "%s(X, %s)" % (name, ", ".join(pre + parts))
+        e = "%s(%s)" % (name, ", ".join(pre + parts))
         if push is None:
             self.line(e)
             return
@@ -1150,29 +1811,77 @@ class FuncGen:
         self.materialize(len(self.stack) - 1, False)
 
     # -- calls ---------------------------------------------------------------
-    def args_of(self, n):
+    def put_args(self, types):
+        """Stores the call's arguments (the top len(types) entries) in W's
+        argument words; returns the Python arguments (objects)."""
+        n = len(types)
         args = self.stack[len(self.stack) - n:] if n else []
         del self.stack[len(self.stack) - n:]
-        return [self.nexpr(a) if a.k == "i" else a.e for a in args]
+        objs = []
+        k = ARGS
+        for a in args:
+            if a.k == "o":
+                objs.append(a.e)
+                continue
+            if a.k == "p":
+                self.line("w[%d] = %s" % (k, a.e))
+                self.line("w[%d] = %s" % (k + 1, a.eh))
+                k += 2
+                continue
+            if a.t == I64 or a.t == F64:
+                x = a.e
+                if not (a.atom or a.const is not None):
+                    x = self.temp()
+                    self.line("%s = %s" % (x, a.e))
+                self.line("w[%d] = %s" % (k, x))
+                self.line("w[%d] = %s >> 32" % (k + 1, _par(x, True)))
+                k += 2
+            else:
+                self.line("w[%d] = %s" % (k, self.ival(a)))
+                k += 1
+        return objs
 
-    def results(self, e, ftype):
-        rs = ftype.results
-        if not rs:
-            self.line(e)
-        elif len(rs) == 1:
-            k = _kind(rs[0], self.mc.t)
+    def get_results(self, call, types):
+        """Emits the call statement and takes its results: words from W,
+        objects from the Python return value (one, or a tuple)."""
+        objk = [i for i in range(len(types)) if _kind(types[i], self.mc.t) == "o"]
+        if not objk:
+            self.line(call)
+        elif len(types) == 1:
             h = len(self.stack)
-            var = self.svar(h, k)
-            self.assign(var, ("int(%s)" % e) if k == "i" else e)
-            self.stack.append(V(var, k, rs[0], True, (var,), True))
+            var = self.svar(h, "o")
+            self.assign(var, call)
+            self.stack.append(V(var, "o", types[0], True, (var,), True))
+            return
         else:
-            self.line("mr = " + e)
-            for i in range(len(rs)):
-                k = _kind(rs[i], self.mc.t)
-                h = len(self.stack)
-                var = self.svar(h, k)
-                self.assign(var, ("int(mr[%d])" % i) if k == "i" else "mr[%d]" % i)
-                self.stack.append(V(var, k, rs[i], True, (var,), True))
+            self.line("mr = " + call)
+        k = ARGS
+        for i in range(len(types)):
+            t = types[i]
+            h = len(self.stack)
+            if i in objk:
+                var = self.svar(h, "o")
+                e = "mr" if len(objk) == 1 else "mr[%d]" % objk.index(i)
+                self.assign(var, e)
+                self.stack.append(V(var, "o", t, True, (var,), True))
+                continue
+            if _kind(t, self.mc.t) == "p":
+                lo, hi = self.pvars(h)
+                self.assign(lo, "int(w[%d])" % k)
+                self.assign(hi, "int(w[%d])" % (k + 1))
+                self.stack.append(self.pv(lo, hi, t))
+                k += 2
+                continue
+            var = self.svar(h, "i")
+            if t == I64 or t == F64:
+                self.assign(var, "int(w[%d]) | (int(w[%d]) << 32)" % (k, k + 1))
+                k += 2
+                nrm = True
+            else:
+                self.assign(var, "int(w[%d])" % k)
+                k += 1
+                nrm = not self.w64       # zero-extended on 64-bit words
+            self.stack.append(V(var, "i", t, nrm, (var,), True))
 
     def reload(self):
         if self.mc.has_mem:
@@ -1182,14 +1891,24 @@ class FuncGen:
         if self.dead:
             return
         mc = self.mc
-        args = self.args_of(len(ftype.params))
+        objs = self.put_args(ftype.params)
         if fidx < mc.nimp:
-            e = "%s(X, %s)" % (mc.helper("_call"), ", ".join([str(fidx)] + args))
-            self.results(e, ftype)
+            e = "%s(%s)" % (mc.helper("_call"), ", ".join([str(fidx), "W"] + objs))
+            self.get_results(e, ftype.results)
             self.reload()
             return
-        e = "f%d(M, W, X, d + 1%s)" % (fidx - mc.nimp, "".join(", " + a for a in args))
-        self.results(e, ftype)
+        j = fidx - mc.nimp
+        name = "f%d" % j
+        for f in self.frames:
+            if f.kind == "l":
+                # in a loop: the function in a local, loaded once per call
+                # of this one (a global lookup costs a third of a call)
+                if j not in self.cached:
+                    self.cached.append(j)
+                name = "c%d" % j
+                break
+        e = "%s(%s)" % (name, ", ".join(["W"] + objs))
+        self.get_results(e, ftype.results)
         if mc.grows if mc.fgrows is None else mc.fgrows[fidx - mc.nimp]:
             self.reload()
 
@@ -1198,11 +1917,10 @@ class FuncGen:
             return
         mc = self.mc
         i = self.pop()
-        args = self.args_of(len(ftype.params))
-        self.line("fn = %s(X, %d, %r, %s)" % (mc.helper("_cind"), tableidx, ftype.key,
-                                                self.nexpr(i)))
-        e = "fn(M, W, X, d + 1%s)" % "".join(", " + a for a in args)
-        self.results(e, ftype)
+        self.line("fn = %s(%d, %r, %s)" % (mc.helper("_cind"), tableidx, ftype.key,
+                                            self.nexpr(i)))
+        objs = self.put_args(ftype.params)
+        self.get_results("fn(%s)" % ", ".join(["W"] + objs), ftype.results)
         self.reload()
 
     # -- control -------------------------------------------------------------
@@ -1263,7 +1981,8 @@ class FuncGen:
             return
         if f.kind == "f":
             if not self.dead:
-                self.line(self.ret_stmt())
+                for x in self.ret_lines():
+                    self.line(x)
             self.frames.pop()
             return
         fall = not self.dead
@@ -1281,22 +2000,47 @@ class FuncGen:
         self.items.append(["X", f, self.xind, None])
         self.dead = not reach
 
-    def ret_stmt(self):
+    def ret_lines(self):
+        """Stores the results (words in W, objects returned) and returns."""
         rs = self.ftype.results
         n = len(rs)
-        if n == 0:
-            return "return"
-        vals = self.stack[len(self.stack) - n:]
-        parts = [self.nexpr(v) if v.k == "i" else v.e for v in vals]
-        if n == 1:
-            return "return " + parts[0]
-        return "return (%s,)" % ", ".join(parts)
+        vals = self.stack[len(self.stack) - n:] if n else []
+        out = []
+        objs = []
+        k = ARGS
+        for v in vals:
+            if v.k == "o":
+                objs.append(v.e)
+            elif v.k == "p":
+                out.append("w[%d] = %s" % (k, v.e))
+                out.append("w[%d] = %s" % (k + 1, v.eh))
+                k += 2
+            elif v.t == I64 or v.t == F64:
+                x = v.e
+                if not (v.atom or v.const is not None):
+                    x = "rv"
+                    out.append("rv = " + v.e)
+                out.append("w[%d] = %s" % (k, x))
+                out.append("w[%d] = %s >> 32" % (k + 1, _par(x, True)))
+                k += 2
+            else:
+                out.append("w[%d] = %s" % (k, self.ival(v)))
+                k += 1
+        out.append("w[4] = dd - 1")
+        if not objs:
+            out.append("return")
+        elif len(objs) == 1:
+            out.append("return " + objs[0])
+        else:
+            out.append("return (%s,)" % ", ".join(objs))
+        return out
 
     def branch(self, depth):
         """Emits the jump to label `depth` (values already on the stack)."""
         t = self.frames[-1 - depth]
         if t.kind == "f":
-            self.line(self.ret_stmt())
+            for x in self.ret_lines():
+                self.line(x)
             return
         t.targeted = True
         if t.kind != "l":
@@ -1402,7 +2146,8 @@ class FuncGen:
     def ret(self):
         if self.dead:
             return
-        self.line(self.ret_stmt())
+        for x in self.ret_lines():
+            self.line(x)
         self.dead = True
 
     def unreachable(self):
@@ -1446,7 +2191,7 @@ class FuncGen:
     def fuel_lines(self):
         if not self.t.fuel:
             return []
-        return ["fu = int(w[0])", "if fu <= 0: fu = int(%s(X))" % self.mc.helper("_fuel"),
+        return ["fu = int(w[0])", "if fu <= 0: fu = int(%s())" % self.mc.helper("_fuel"),
                 "w[0] = fu - 1"]
 
     def jump(self, t, crossed):
@@ -1510,26 +2255,42 @@ class FuncGen:
             pass
 
     def mem_lines(self):
-        out = ["mb = int(ptr8(M))", "ms = int(w[1])"]
+        if self.w64:
+            out = ["mb = int(w[5]) | (int(w[6]) << 32)", "ms = int(w[1])"]
+        else:
+            out = ["mb = int(w[5])", "ms = int(w[1])"]
         for n in sorted(self.lims):
             out.append("m%d = ms - %d" % (n, n))
         return out
 
     def header(self):
         mc = self.mc
-        ps = ["M", "W", "X", "d: int"]
+        ps = ["W"]
         lt = self.ltypes
-        for i in range(self.np):
-            if _kind(lt[i], mc.t) == "i":
-                ps.append("l%d: int" % i)
-            else:
-                ps.append("l%d" % i)
-        rs = self.ftype.results
-        ann = " -> int" if len(rs) == 1 and _kind(rs[0], mc.t) == "i" else ""
-        out = ["@micropython.viper", "def f%d(%s)%s:" % (self.didx, ", ".join(ps), ann)]
         b = " "
-        out.append(b + "w = ptr32(W)")
-        out.append(b + "if d > int(w[2]): %s()" % mc.helper("_stk"))
+        body = [b + "w = ptr32(W)"]
+        # parameters: words from W first (anything called later reuses them)
+        k = ARGS
+        for i in range(self.np):
+            t = lt[i]
+            if _kind(t, mc.t) == "o":
+                ps.append("l%d" % i)
+            elif _kind(t, mc.t) == "p":
+                body.append(b + "l%d = int(w[%d])" % (i, k))
+                body.append(b + "l%dh = int(w[%d])" % (i, k + 1))
+                k += 2
+            elif t == I64 or t == F64:
+                body.append(b + "l%d = int(w[%d]) | (int(w[%d]) << 32)" % (i, k, k + 1))
+                k += 2
+            else:
+                body.append(b + ("l%d = int(w[%d]) << 32 >> 32" if self.w64 else
+                                 "l%d = int(w[%d])") % (i, k))
+                k += 1
+        out = ["@micropython.viper", "def f%d(%s):" % (self.didx, ", ".join(ps))]
+        out += body
+        out.append(b + "dd = int(w[4]) + 1")
+        out.append(b + "if dd > int(w[2]): %s()" % mc.helper("_stk"))
+        out.append(b + "w[4] = dd")
         for s in self.fuel_lines():
             out.append(b + s)
         if self.uses_mk:
@@ -1540,20 +2301,31 @@ class FuncGen:
         if self.uses_mem:
             for s in self.mem_lines():
                 out.append(b + s)
+        for j in self.cached:
+            out.append(b + "c%d = f%d" % (j, j))
+        if self.uses_M:
+            out.append(b + "M = %s()" % mc.helper("_mem"))
         if self.uses_G:
-            out.append(b + "G = X.G")
+            out.append(b + "G = %s()" % mc.helper("_globals"))
         if self.uses_fd:
             out.append(b + "fd = %s" % mc.helper("FD"))
             out.append(b + "fdp = ptr32(fd)")
         for i in range(self.np, len(lt)):
             t = lt[i]
-            if _kind(t, mc.t) == "i":
+            if _kind(t, mc.t) == "p":
+                out.append(b + "l%d = 0" % i)
+                out.append(b + "l%dh = 0" % i)
+            elif _kind(t, mc.t) == "i":
                 out.append(b + "l%d = 0" % i)
             else:
                 out.append(b + "l%d = %s" % (i, _zero_name(t)))
         if self.uses_flag:
             out.append(b + "br_ = 0")
         return "\n".join(out) + "\n"
+
+
+def N_wrap32(v):
+    return ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
 
 
 def _zero_name(t):
@@ -1599,11 +2371,11 @@ def new_gen(mc):
     return FuncGen(mc)
 
 
-def compile_function(mc, defidx):
+def compile_function(mc, defidx, gen=None):
     """Source of defined function `defidx` (raises CompileError, LoadError,
-    ValidationError)."""
+    ValidationError); `gen`: the FuncGen to use (its facts: .cached)."""
     from .validator import walk_body
-    return walk_body(mc.m, defidx, new_gen(mc))
+    return walk_body(mc.m, defidx, gen or new_gen(mc))
 
 
 def _bytes_literal(b):

@@ -58,7 +58,7 @@ def may_grow_per_function(m):
 def fallback_source(defidx):
     """A function left to the portable interpreter (its body stays in the
     module's wasm bytes)."""
-    return ("def f%d(M, W, X, d, *a):\n return _interp(X, %d, a)\n" % (defidx, defidx))
+    return ("def f%d(W, *a):\n return _interp(%d, W, a)\n" % (defidx, defidx))
 
 
 def _leb(n):
@@ -166,6 +166,8 @@ def compile_module(data, target=None, name="module.wasm", interp=()):
     ]
     if mc.fnames:
         head.append("from wamr_mpy.fmode import " + ", ".join(sorted(mc.fnames)))
+    if mc.vnames:
+        head.append("from wamr_mpy.vfloat import " + ", ".join(sorted(mc.vnames)))
     head += [
         "ABI = %d" % ABI,
         "ARCH = %r" % target.arch,
@@ -174,6 +176,7 @@ def compile_module(data, target=None, name="module.wasm", interp=()):
         "FUEL = %d" % (1 if target.fuel else 0),
         "NWORDS = %d" % mc.nwords,
         "GWORDS = (%s)" % "".join("(%d, %d, %d), " % g for g in mc.gwords),
+        "OBJT = %r" % mc.objt,
     ]
     head += mc.const_defs
     parts = ["\n".join(head) + "\n"]

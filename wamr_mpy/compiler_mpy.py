@@ -151,16 +151,14 @@ def add_trailer(mpy):
 
 def target_from_env(arch):
     """Target for `arch`, with $WAMR_AOT_OPTS (comma list) applied:
-    `strict` (alignment-checked accesses), `i64obj` (i64 as Python ints),
-    `helperfloat` (float arithmetic through the float module), `nofuel`.
-    With all three of the first, x64 code takes the paths the 32-bit board
-    targets take (except the i32 word size), so the unix port can run them."""
+    `strict` (alignment-checked accesses), `helperfloat` (float arithmetic
+    through the float module), `nofuel`.  With the first two, x64 code takes
+    the paths the 32-bit board targets take (except the word size: 32-bit
+    code runs on ports/unix32), so the unix port can run them."""
     opts = (os.getenv("WAMR_AOT_OPTS") or "").split(",")
     kw = {}
     if "strict" in opts:
         kw["strict"] = True
-    if "i64obj" in opts:
-        kw["i64obj"] = True
     if "helperfloat" in opts:
         kw["inline_float"] = False
     if "nofuel" in opts:

@@ -46,32 +46,40 @@ class _State:
         self.m = m
         self.mc = compiler.ModCtx(m, compiler.host_target())
         self.nconst = 0
+        # Only the names the generated code uses (bind()): a global lookup
+        # in a big dict costs the compiled code's calls a quarter more.
         ns = {}
         import micropython
         ns["micropython"] = micropython
-        from . import fmode
-        for k in dir(fmode):
-            if not k.startswith("__"):
-                ns[k] = getattr(fmode, k)
-        for k in dir(aot):
-            if k.startswith("_") and not k.startswith("__") or k in (
-                    "ZERO", "NULL", "ZF32", "ZF64", "FD"):
-                ns[k] = getattr(aot, k)
+        for k in ("ZERO", "NULL", "ZF32", "ZF64"):
+            ns[k] = getattr(aot, k)
         self.ns = ns
-        self.fns = [self.stub(i) for i in range(m.n_bodies)]
+        self.stubs = [self.stub(i) for i in range(m.n_bodies)]
+        self.fns = list(self.stubs)
+        self.busy = set()         # functions being compiled (call cycles)
+        # The names go in as identifiers of source code (interned qstrs): one
+        # key made from a formatted string would send every global lookup
+        # of the compiled code (calls: `f3(W)`) down MicroPython's slow,
+        # string-comparing path of mp_map_lookup.
+        for lo in range(0, m.n_bodies, 256):
+            exec("\n".join("f%d = None" % i for i in range(lo, min(lo + 256, m.n_bodies))),
+                 ns)
         for i in range(m.n_bodies):
             ns["f%d" % i] = self.fns[i]
         self.compiled = 0
         self.interp = 0
 
     def stub(self, i):
-        def first_call(M, W, X, d, *a):
-            return self.compile(i)(M, W, X, d, *a)
+        def first_call(W, *a):
+            fn = self.fns[i]
+            if fn is self.stubs[i]:
+                fn = self.compile(i)
+            return fn(W, *a)
         return first_call
 
     def fallback(self, i):
-        def run_interp(M, W, X, d, *a):
-            return aot._interp(X, i, a)
+        def run_interp(W, *a):
+            return aot._interp(i, W, a)
         return run_interp
 
     def compile(self, i):
@@ -79,13 +87,17 @@ class _State:
         from . import compiler
         fn = None
         if available() and used < budget():
+            self.busy.add(i)
             try:
                 try:
-                    src = compiler.compile_function(self.mc, i)
+                    g = compiler.new_gen(self.mc)
+                    src = compiler.compile_function(self.mc, i, g)
                 except MemoryError:
                     import gc
                     gc.collect()      # generating is allocation-heavy: retry once
-                    src = compiler.compile_function(self.mc, i)
+                    g = compiler.new_gen(self.mc)
+                    src = compiler.compile_function(self.mc, i, g)
+                self.bind()
                 defs = self.mc.const_defs
                 if self.nconst < len(defs):
                     exec("\n".join(defs[self.nconst:]), self.ns)
@@ -95,6 +107,11 @@ class _State:
                     fn = self.ns["f%d" % i]
                     used += len(src)
                     self.compiled += 1
+                    # the functions it calls in loops it holds in locals from
+                    # its entry on: they must not be first-call stubs then
+                    for j in g.cached:
+                        if j not in self.busy and self.fns[j] is self.stubs[j]:
+                            self.compile(j)
             except MemoryError:
                 fn = None
             except Exception as e:
@@ -104,9 +121,30 @@ class _State:
         if fn is None:
             fn = self.fallback(i)
             self.interp += 1
+        self.install(i, fn)
+        return fn
+
+    def bind(self):
+        """Adds the run-time helpers generated code uses to its namespace."""
+        ns = self.ns
+        mc = self.mc
+        if mc.fnames:
+            from . import fmode
+            for k in mc.fnames:
+                if k not in ns:
+                    ns[k] = getattr(fmode, k)
+        for k in mc.helpers:
+            if k not in ns:
+                ns[k] = getattr(aot, k)
+        if mc.vnames:
+            from . import vfloat
+            for k in mc.vnames:
+                if k not in ns:
+                    ns[k] = getattr(vfloat, k)
+
+    def install(self, i, fn):
         self.ns["f%d" % i] = fn
         self.fns[i] = fn
-        return fn
 
 
 def state(m):
@@ -122,6 +160,6 @@ def run(inst, f, vals):
     X = getattr(inst, "_aotx", None)
     if X is None:
         st = state(inst.module)
-        X = aot.Ctx(inst, st.fns, st.mc.gwords, st.mc.nwords)
+        X = aot.Ctx(inst, st.fns, st.mc.gwords, st.mc.nwords, st.mc.objt)
         inst._aotx = X
     return aot.run_ctx(X, f, vals)

@@ -9,7 +9,8 @@ cc=${CC:-clang-14}
 
 # name:pages of linear memory (data + 4 KiB stack must fit)
 for spec in fib:1 sieve:1 crc32:1 matmul_int:1 matmul_f64:2 sha256:1 \
-            quicksort:1 coremark_mix:1; do
+            quicksort:1 coremark_mix:1 xxhash64:1 mix64:1 iir_f32:1 nbody_f64:1 \
+            calls:1; do
     name=${spec%:*}
     pages=${spec#*:}
     "$cc" --target=wasm32 -O2 -ffreestanding -nostdlib \
