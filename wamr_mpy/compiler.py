@@ -82,13 +82,16 @@ class Target:
             if inline_float is not None:
                 floats = "native" if inline_float else "helper"
             else:
-                floats = "native" if self.wbits == 64 else "bits"
+                floats = "bits"
         if floats not in FLOAT_MODES:
             raise CompileError("compiler: unknown float mode %r (known: %s)"
                                % (floats, ", ".join(FLOAT_MODES)))
         self.floats = floats
         self.fbits = floats == "bits"
         self.inline_float = floats == "native"
+        # the common cases of f64 add/sub/mul inline (bits, 64-bit words):
+        # larger code, no call
+        self.fastfloat = self.fbits and self.wbits == 64
 
 
 def host_target():
@@ -823,6 +826,12 @@ class FuncGen:
         if op in _FSIGN:
             self.fsign(op)
             return True
+        if op in (0xA0, 0xA1, 0xA2) and self.w64 and self.t.fastfloat:
+            self.f64fast(op)
+            return True
+        if op in (0x92, 0x93, 0x94) and self.w64 and self.t.fastfloat:
+            self.f32fast(op)
+            return True
         if op in _FHELP:
             n, code = _FHELP[op]
             args = self.stack[len(self.stack) - n:]
@@ -849,6 +858,115 @@ class FuncGen:
             self.push(v)
             return True
         return False
+
+    def f64fast(self, op):
+        """f64 add, sub, mul in 64-bit words: inline when the operands and
+        the result are normal numbers (the common case), else vfloat."""
+        b = self.pop()
+        a = self.pop()
+        L = self.line
+        M52 = self.kconst((1 << 52) - 1, 64)
+        H52 = self.kconst(1 << 52, 64)
+        SG = self.kconst(-(1 << 63), 64)
+        L("fa = " + a.e)
+        L("fb = " + b.e)
+        L("fe = (fa >> 52) & 2047")
+        L("fg = (fb >> 52) & 2047")
+        L("fk = 0")
+        L("if uint(fe - 1) < uint(2046) and uint(fg - 1) < uint(2046):")
+        if op == 0xA2:
+            M51 = self.kconst((1 << 51) - 1, 64)
+            for x in ("fx = (fa & %s) | %s" % (M52, H52), "fy = (fb & %s) | %s" % (M52, H52),
+                      # the 106-bit product from 26/27-bit limbs: fx = its
+                      # top 53 or 54 bits, q6 the 52 below
+                      "q0 = fx & 67108863", "q1 = fx >> 26", "q2 = fy & 67108863",
+                      "q3 = fy >> 26", "q5 = q0 * q3 + q1 * q2",
+                      "q6 = q0 * q2 + ((q5 & 67108863) << 26)",
+                      "fx = q1 * q3 + (q5 >> 26) + (q6 >> 52)", "q6 = q6 & " + M52,
+                      "fe = fe + fg - 1023", "if fx >> 53:", " fy = fx & 1", " fx = fx >> 1",
+                      " fe += 1", " if fy and (q6 or (fx & 1)):", "  fx += 1", "else:",
+                      " fy = q6 >> 51", " if fy and ((q6 & %s) or (fx & 1)):" % M51,
+                      "  fx += 1", "if uint(fe - 1) < uint(2046):",
+                      # the rounding carry, if any, goes into the exponent
+                      " fr = ((fa ^ fb) & %s) | (((fe - 1) << 52) + fx)" % SG, " fk = 1"):
+                L(" " + x)
+        else:
+            M63 = self.kconst((1 << 63) - 1, 64)
+            for x in ("fc = fa", "fd = fb" if op == 0xA0 else "fd = fb ^ " + SG,
+                      "fx = fc & " + M63, "fy = fd & " + M63,
+                      "if fx < fy:", " q0 = fc", " fc = fd", " fd = q0", " q0 = fx",
+                      " fx = fy", " fy = q0", " q0 = fe", " fe = fg", " fg = q0",
+                      "q1 = fe - fg",
+                      # 3 guard bits; the smaller operand aligned, a sticky bit
+                      "fx = ((fx & %s) | %s) << 3" % (M52, H52),
+                      "fy = ((fy & %s) | %s) << 3" % (M52, H52),
+                      "if q1 > 56:", " fy = 1", "elif q1:", " q0 = fy >> q1",
+                      " if (q0 << q1) != fy:", "  q0 |= 1", " fy = q0",
+                      "if (fc ^ fd) >= 0:", " fx = fx + fy", " if fx >> 56:",
+                      "  fx = (fx >> 1) | (fx & 1)", "  fe += 1", "else:", " fx = fx - fy",
+                      " if fx >> 55 == 0 and fx >> 54:", "  fx = fx << 1", "  fe -= 1",
+                      # more cancellation, overflow, subnormal: vfloat
+                      "if fx >> 55 and uint(fe - 1) < uint(2046):", " q0 = fx & 7",
+                      " fx = fx >> 3", " if q0 > 4 or (q0 == 4 and (fx & 1)):", "  fx += 1",
+                      " fr = (fc & %s) | (((fe - 1) << 52) + fx)" % SG, " fk = 1"):
+                L(" " + x)
+        L("if fk == 0:")
+        for x in ("w[8] = fa", "w[9] = fa >> 32", "w[10] = fb", "w[11] = fb >> 32",
+                  "w[%d] = %d" % (OPW, _FHELP[op][1]), "%s(W)" % self.mc.vf("f64op"),
+                  "fr = int(w[8]) | (int(w[9]) << 32)"):
+            L(" " + x)
+        h = len(self.stack)
+        var = self.svar(h, "i")
+        self.assign(var, "fr")
+        self.stack.append(V(var, "i", F64, True, (var,), True))
+
+    def f32fast(self, op):
+        """f32 add, sub, mul in 64-bit words (the product of two 24-bit
+        significands fits): inline when operands and result are normal."""
+        b = self.pop()
+        a = self.pop()
+        L = self.line
+        SG = self.kconst(-0x80000000, 32)
+        L("fa = " + self.nexpr(a))
+        L("fb = " + self.nexpr(b))
+        L("fe = (fa >> 23) & 255")
+        L("fg = (fb >> 23) & 255")
+        L("fk = 0")
+        L("if uint(fe - 1) < uint(254) and uint(fg - 1) < uint(254):")
+        if op == 0x94:
+            code = ("fx = ((fa & 8388607) | 8388608) * ((fb & 8388607) | 8388608)",
+                    "fe = fe + fg - 127", "if fx >> 47:", " q0 = fx & 16777215",
+                    " fx = fx >> 24", " fe += 1", "else:", " q0 = (fx & 8388607) << 1",
+                    " fx = fx >> 23",
+                    "if q0 > 8388608 or (q0 == 8388608 and (fx & 1)):", " fx += 1",
+                    "if uint(fe - 1) < uint(254):",
+                    " fr = ((fa ^ fb) & %s) | (((fe - 1) << 23) + fx)" % SG, " fk = 1")
+        else:
+            M31 = self.kconst(0x7FFFFFFF, 32)
+            code = ("fc = fa", "fd = fb" if op == 0x92 else "fd = fb ^ " + SG,
+                    "fx = fc & " + M31, "fy = fd & " + M31,
+                    "if fx < fy:", " q0 = fc", " fc = fd", " fd = q0", " q0 = fx",
+                    " fx = fy", " fy = q0", " q0 = fe", " fe = fg", " fg = q0",
+                    "q1 = fe - fg", "fx = ((fx & 8388607) | 8388608) << 3",
+                    "fy = ((fy & 8388607) | 8388608) << 3",
+                    "if q1 > 27:", " fy = 1", "elif q1:", " q0 = fy >> q1",
+                    " if (q0 << q1) != fy:", "  q0 |= 1", " fy = q0",
+                    "if (fc ^ fd) >= 0:", " fx = fx + fy", " if fx >> 27:",
+                    "  fx = (fx >> 1) | (fx & 1)", "  fe += 1", "else:", " fx = fx - fy",
+                    " if fx >> 26 == 0 and fx >> 25:", "  fx = fx << 1", "  fe -= 1",
+                    "if fx >> 26 and uint(fe - 1) < uint(254):", " q0 = fx & 7",
+                    " fx = fx >> 3", " if q0 > 4 or (q0 == 4 and (fx & 1)):", "  fx += 1",
+                    " fr = (fc & %s) | (((fe - 1) << 23) + fx)" % SG, " fk = 1")
+        for x in code:
+            L(" " + x)
+        L("if fk == 0:")
+        for x in ("w[8] = fa", "w[9] = fb", "w[%d] = %d" % (OPW, _FHELP[op][1]),
+                  "%s(W)" % self.mc.vf("f32op"), "fr = int(w[8]) << 32 >> 32"):
+            L(" " + x)
+        h = len(self.stack)
+        var = self.svar(h, "i")
+        self.assign(var, "fr")
+        self.stack.append(V(var, "i", F32, True, (var,), True))
 
     def fconst(self, op, v, push):
         if op == 0x43:
@@ -2348,7 +2466,14 @@ def _deps(*vals):
 
 
 def _fix_suites(lines):
-    """Adds `pass` to empty suites (a header line ending in ':')."""
+    """Adds `pass` to empty suites (a header line ending in ':').  A line's
+    leading spaces (nested statements of one emitted group) count as
+    levels."""
+    for i in range(len(lines)):
+        lv, tx = lines[i]
+        if tx.startswith(" "):
+            t = tx.lstrip(" ")
+            lines[i] = (lv + len(tx) - len(t), t)
     out = []
     n = len(lines)
     for i in range(n):

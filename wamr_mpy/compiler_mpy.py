@@ -151,8 +151,9 @@ def add_trailer(mpy):
 
 def target_from_env(arch):
     """Target for `arch`, with $WAMR_AOT_OPTS (comma list) applied:
-    `strict` (alignment-checked accesses), `helperfloat` (float arithmetic
-    through the float module), `nofuel`.  With the first two, x64 code takes
+    `strict` (alignment-checked accesses), `helperfloat` / `nativefloat`
+    (float objects through the float module / with inline arithmetic instead
+    of bit patterns), `nofuel`.  With the first two, x64 code takes
     the paths the 32-bit board targets take (except the word size: 32-bit
     code runs on ports/unix32), so the unix port can run them."""
     opts = (os.getenv("WAMR_AOT_OPTS") or "").split(",")
@@ -160,7 +161,9 @@ def target_from_env(arch):
     if "strict" in opts:
         kw["strict"] = True
     if "helperfloat" in opts:
-        kw["inline_float"] = False
+        kw["floats"] = "helper"
+    if "nativefloat" in opts:
+        kw["floats"] = "native"
     if "nofuel" in opts:
         kw["fuel"] = False
     return compiler.Target(arch, **kw)

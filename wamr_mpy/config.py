@@ -23,6 +23,7 @@ TIER_FAST = True            # Fast interpreter (viper)
 TIER_AOT = True             # AOT module loader
 TIER_JIT = True             # On-device JIT
 JIT_BUDGET = 4194304        # JIT budget (bytes of generated source, all modules)
+JIT_FLOATS = 'bits'         # How compiled code keeps floats: bits or native.
 AOT_MAX_DEPTH = 250         # Wasm call depth in AOT/JIT code
 DEFAULT_TIER = 'interp'     # Tier used when the embedder does not name one: interp, fast or jit.
 
