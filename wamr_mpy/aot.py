@@ -577,6 +577,11 @@ def native_arch():
 
 
 _TRAILER = b"WAMRAOT\x01"      # compiler_mpy.TRAILER
+_TRAILER_PARTS = b"WAMRAOT\x02"
+
+
+def _u32(b, i):
+    return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)
 
 
 # Thumb arches in MicroPython's order: code for one runs on every later one
@@ -593,11 +598,33 @@ def arch_runs_on(arch, here):
 
 
 def check_trailer(tail, size):
-    """`tail`: the last 12 bytes of a file of `size` bytes."""
-    if len(tail) != 12 or tail[:8] != _TRAILER or \
-            (tail[8] | (tail[9] << 8) | (tail[10] << 16) | (tail[11] << 24)) != size - 12:
+    """`tail`: the last 12 bytes of a file of `size` bytes.  Returns the
+    length of the main .mpy; the file holds parts when that is shorter than
+    size - 12 (compiler_mpy.add_trailer)."""
+    n = _u32(tail, 8) if len(tail) == 12 else -1
+    if len(tail) != 12 or not ((tail[:8] == _TRAILER and n == size - 12) or
+                               (tail[:8] == _TRAILER_PARTS and 0 < n < size - 16)):
         raise LoadError("not a complete wamrc module (missing or bad trailer: "
                         "truncated, or not made by tools/wamrc)", size, "aot")
+    return n
+
+
+def _parts_table(data, size, n):
+    """(offset, length) of each part of a module compiled in parts, from
+    the bytes before the trailer: the parts' lengths and their count."""
+    k = _u32(data, len(data) - 16)
+    if k <= 0 or 16 + 4 * k > size - n:
+        raise LoadError("bad parts table in a wamrc module", size, "aot")
+    lens = data[len(data) - 16 - 4 * k:len(data) - 16]
+    out = []
+    off = n
+    for i in range(k):
+        ln = _u32(lens, 4 * i)
+        out.append((off, ln))
+        off += ln
+    if off != size - 16 - 4 * k:
+        raise LoadError("bad parts table in a wamrc module", size, "aot")
+    return out
 
 
 def check_header(data):
@@ -775,9 +802,10 @@ def _import_file(path):
         sys.modules.pop(name, None)
 
 
-def load_module(pm):
+def load_module(pm, parts=None):
     """Module from an imported wamrc output (e.g. frozen into firmware, where
-    its native code runs from flash); returns a wamr_mpy Module."""
+    its native code runs from flash); returns a wamr_mpy Module.  `parts`:
+    the .mpy bytes of the parts of a big module (load() finds them)."""
     if getattr(pm, "ABI", None) != ABI or not hasattr(pm, "WASM"):
         raise LoadError("not a wamrc module of ABI %d" % ABI, 0, "aot")
     wbits = 64 if sys.maxsize > 0x7FFFFFFF else 32
@@ -789,12 +817,34 @@ def load_module(pm):
         if fmode.SOFT_FLOAT:
             raise LoadError("compiled for native double floats; this port uses soft "
                             "floats", 0, "aot")
+    if getattr(pm, "NPARTS", 0):
+        if parts is None or len(parts) != pm.NPARTS:
+            raise LoadError("a module compiled in %d parts loads from its wamrc file "
+                            "(wamr_mpy.load(path or bytes))" % pm.NPARTS, 0, "aot")
+        _join_parts(pm, parts)
     from .loader import load as _wload
     m = _wload(pm.WASM)
     m.aot = pm
     if getattr(config, "UNLOAD_LOADER", False):
         _unload_loader()
     return AotModule(m)
+
+
+def _join_parts(pm, blobs):
+    """A big module compiled in parts (compiler_mod.CHUNK_BYTES): import
+    each part, give each the other parts' functions it calls (EXT) and the
+    module the whole function table."""
+    parts = []
+    for i in range(len(blobs)):
+        parts.append(import_mpy(blobs[i]))
+        blobs[i] = None
+    fns = []
+    for p in parts:
+        fns.extend(p.FUNCS)
+    for p in parts:
+        for j in p.EXT:
+            setattr(p, "f%d" % j, fns[j])
+    pm.FUNCS = tuple(fns)
 
 
 def _unload_loader():
@@ -813,8 +863,12 @@ def _unload_loader():
 def load(data):
     """bytes of a wamrc .mpy -> Module (the `\\0aot` path of wamr_mpy.load)."""
     check_header(data)
-    check_trailer(data[-12:], len(data))
-    return load_module(import_mpy(data))
+    n = check_trailer(data[-12:], len(data))
+    parts = None
+    if n != len(data) - 12:
+        parts = [bytes(data[o:o + ln]) for o, ln in _parts_table(data, len(data), n)]
+        data = bytes(data[:n])
+    return load_module(import_mpy(data), parts)
 
 
 def load_compiled(path):
@@ -826,8 +880,19 @@ def load_compiled(path):
         f.seek(size - 12 if size >= 12 else 0)
         tail = f.read(12)
     check_header(head)
-    check_trailer(tail, size)
-    return load_module(import_mpy(path))
+    n = check_trailer(tail, size)
+    parts = None
+    if n != size - 12:
+        with open(path, "rb") as f:
+            f.seek(size - 16)
+            k = _u32(f.read(4), 0)
+            f.seek(max(0, size - 16 - 4 * k))
+            table = f.read(4 * k) + f.read(4) + tail
+            parts = []
+            for o, ln in _parts_table(table, size, n):
+                f.seek(o)
+                parts.append(f.read(ln))
+    return load_module(import_mpy(path), parts)
 
 
 def _module_class():

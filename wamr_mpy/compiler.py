@@ -47,6 +47,11 @@ ARCHS = {
     "armv7emdp": (32, False), "xtensa": (32, True), "xtensawin": (32, True),
     "rv32imc": (32, True), "rv64imc": (64, True),
 }
+# Python locals a native function may have: the Thumb emitter addresses its
+# frame (locals and the value stack) with an 8-bit word offset ("too many
+# locals for native method" past 255 words); 240 leaves room for the stack.
+MAX_LOCALS = {"armv6m": 240, "armv7m": 240, "armv7em": 240, "armv7emsp": 240,
+              "armv7emdp": 240}
 
 FLOAT_MODES = ("bits", "native", "helper")
 _SMALL = 1 << 30            # viper literal limit under mpy-cross
@@ -68,6 +73,7 @@ class Target:
         self.wbits, self.strict = ARCHS[arch]
         if strict is not None:
             self.strict = strict
+        self.max_locals = MAX_LOCALS.get(arch)
         # i64 as a pair of machine words (low, high) where words are 32 bits
         self.pairs = self.wbits == 32
         self.fuel = fuel
@@ -404,6 +410,8 @@ class FuncGen:
         self.uses_fd = False
         self.uses_M = False
         self.cached = []        # callees called in loops: held in locals c<j>
+        self.callees = set()    # defined functions it calls directly
+        self.uses_ci = False
         self.chk = {}           # address expression -> checked end offset
         self.chkdeps = {}
         self.ntemp = 0
@@ -2016,6 +2024,7 @@ class FuncGen:
             self.reload()
             return
         j = fidx - mc.nimp
+        self.callees.add(j)
         name = "f%d" % j
         for f in self.frames:
             if f.kind == "l":
@@ -2035,8 +2044,11 @@ class FuncGen:
             return
         mc = self.mc
         i = self.pop()
-        self.line("fn = %s(%d, %r, %s)" % (mc.helper("_cind"), tableidx, ftype.key,
-                                            self.nexpr(i)))
+        name = mc.helper("_cind")
+        if any(f.kind == "l" for f in self.frames):
+            self.uses_ci = True       # in a loop: the helper in a local
+            name = "ci"
+        self.line("fn = %s(%d, %r, %s)" % (name, tableidx, ftype.key, self.nexpr(i)))
         objs = self.put_args(ftype.params)
         self.get_results("fn(%s)" % ", ".join(["W"] + objs), ftype.results)
         self.reload()
@@ -2291,7 +2303,14 @@ class FuncGen:
         for it in self.items:
             self.render(it, out)
         lines = _fix_suites(out)
-        return self.header() + "\n".join(" " * lv + tx for lv, tx in lines) + "\n"
+        src = self.header() + "\n".join(" " * lv + tx for lv, tx in lines) + "\n"
+        lim = self.t.max_locals
+        if lim is not None:
+            n = _count_locals(src)
+            if n > lim:
+                raise CompileError("too many locals for the %s native emitter (%d > %d)"
+                                   % (self.t.arch, n, lim))
+        return src
 
     def body_level(self, f):
         if f.kind == "f":
@@ -2421,6 +2440,8 @@ class FuncGen:
                 out.append(b + s)
         for j in self.cached:
             out.append(b + "c%d = f%d" % (j, j))
+        if self.uses_ci:
+            out.append(b + "ci = _cind")
         if self.uses_M:
             out.append(b + "M = %s()" % mc.helper("_mem"))
         if self.uses_G:
@@ -2463,6 +2484,32 @@ def _deps(*vals):
             if d not in out:
                 out = out + (d,)
     return out
+
+
+def _count_locals(src):
+    """Distinct names the function source assigns or takes as parameters (its
+    Python locals)."""
+    names = set()
+    i = src.find("(")
+    j = src.find(")", i)
+    for p in src[i + 1:j].split(","):
+        p = p.split(":")[0].strip()
+        if p:
+            names.add(p)
+    for ln in src.split("\n"):
+        ln = ln.lstrip(" ")
+        k = 0
+        n = len(ln)
+        while k < n and (ln[k].isalpha() or ln[k].isdigit() or ln[k] == "_"):
+            k += 1
+        if 0 < k < n and ln[k] == " " and ln[k + 1:k + 2] in ("=", "+", "-", "|", "&", "^", "<", ">") \
+                and not ln.startswith(("if ", "elif ", "while ", "return ")):
+            rest = ln[k + 1:]
+            if rest.startswith("=="):
+                continue
+            if rest.startswith("=") or rest[1:2] == "=" or rest[:3] in ("<<=", ">>="):
+                names.add(ln[:k])
+    return len(names)
 
 
 def _fix_suites(lines):

@@ -99,11 +99,12 @@ def _error_line(text):
 
 
 def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
-          keep_py=None, interp=(), target=None):
+          keep_py=None, interp=(), target=None, progress=None):
     """wasm bytes -> (.mpy bytes, info).  info["interp"] lists functions left
-    to the portable interpreter; keep_py: path to keep the generated source.
-    Raises LoadError/ValidationError for bad modules, BuildError when
-    mpy-cross fails for another reason."""
+    to the portable interpreter, info["why"] the reasons; keep_py: path to
+    keep the generated source; progress(text): called with news of a long
+    compile.  Raises LoadError/ValidationError for bad modules, BuildError
+    when mpy-cross fails for another reason."""
     exe = mpy_cross or find_mpy_cross()
     if target is None:
         target = compiler.Target(arch, fuel=fuel)
@@ -111,42 +112,126 @@ def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
     base = _tmpdir() + "/wamrc_" + _rand()
     py = base + ".py"
     out = base + ".mpy"
+
+    def cross(src):
+        with open(py, "w") as f:
+            f.write(src)
+        # mpy-cross's GC heap is fixed (2 MiB by default): big modules
+        # need more to parse
+        heap = max(8 << 20, 48 * len(src))
+        st, text = run_mpy_cross(exe, ["-march=" + arch, "-X", "heapsize=%d" % heap,
+                                       "-o", out, py], base + ".err")
+        if st != 0:
+            return None, text
+        with open(out, "rb") as f:
+            return f.read(), None
+
+    def gen_progress(done, total):
+        if progress is not None:
+            progress("generated %d/%d functions" % (done, total))
+
     try:
         for attempt in range(MAX_RETRIES + 1):
-            src, info = compiler_mod.compile_module(data, target, name, fallback)
-            with open(keep_py or py, "w") as f:
-                f.write(src)
-            # mpy-cross's GC heap is fixed (2 MiB by default): big modules
-            # need more to parse
-            heap = max(8 << 20, 48 * len(src))
-            st, text = run_mpy_cross(exe, ["-march=" + arch, "-X", "heapsize=%d" % heap,
-                                           "-o", out, keep_py or py], base + ".err")
-            if st == 0:
-                with open(out, "rb") as f:
-                    mpy = f.read()
-                return add_trailer(mpy), info
-            ln = _error_line(text)
-            fi = compiler_mod.function_at_line(info, ln) if ln else None
-            if fi is None or fi in info["interp"] or attempt == MAX_RETRIES:
+            src, info = compiler_mod.compile_module(data, target, name, fallback,
+                                                    gen_progress)
+            bad = []
+            if info["chunks"]:
+                mpys = []
+                nc = len(info["chunks"])
+                for k in range(nc):
+                    csrc, lo, hi = info["chunks"][k]
+                    if progress is not None:
+                        progress("mpy-cross part %d/%d (functions %d-%d)"
+                                 % (k + 1, nc, lo, hi - 1))
+                    mpy, text = cross(csrc)
+                    if mpy is None:
+                        bad = _failing(cross, info, lo, hi, text)
+                        break
+                    mpys.append(mpy)
+
+            if keep_py:
+                with open(keep_py, "w") as f:
+                    f.write(src)
+            if not bad:
+                mpy, text = cross(src)
+                if mpy is not None:
+                    return add_trailer(mpy, mpys if info["chunks"] else ()), info
+                bad = _failing(cross, info, 0, 0 if info["chunks"] else info["functions"],
+                               text)
+            bad = [i for i in bad if i not in info["interp"]]
+            if not bad or attempt == MAX_RETRIES:
                 raise BuildError("wamrc: mpy-cross -march=%s failed: %s" % (
                     arch, text.strip().replace("\n", " | ")[:400]))
-            sys.stderr.write("wamrc: function %d left to the interpreter (%s)\n" % (
-                fi, text.strip().splitlines()[-1] if text.strip() else "mpy-cross error"))
-            fallback.append(fi)
+            for fi in bad:
+                fallback.append(fi)
+                if progress is not None:
+                    progress("function %d left to the interpreter (mpy-cross: %s)" % (
+                        fi, _last_line(text)))
     finally:
         _remove(py)
         _remove(out)
     raise BuildError("wamrc: no result")
 
 
+def _last_line(text):
+    t = text.strip()
+    return t.splitlines()[-1] if t else "error"
+
+
+def _failing(cross, info, lo, hi, text):
+    """Functions lo .. hi - 1 that mpy-cross rejects, given its message for
+    the source holding them: the one its line number names, else found by
+    compiling halves on their own (the "too many locals" error names no
+    line)."""
+    ln = _error_line(text)
+    if ln:
+        fi = compiler_mod.function_at_line(info, ln, lo, hi)
+        if fi is not None:
+            return [fi]
+    return _bisect(cross, info, lo, hi)
+
+
+def _bisect(cross, info, lo, hi):
+    if hi - lo <= 1:
+        return list(range(lo, hi))
+    out = []
+    mid = (lo + hi) // 2
+    for a, b in ((lo, mid), (mid, hi)):
+        mpy, text = cross(info["prelude"] + "".join(info["src"][a:b]))
+        if mpy is None:
+            ln = _error_line(text)
+            first = info["prelude"].count("\n") + 1
+            found = None
+            for i in range(a, b):
+                n = info["src"][i].count("\n")
+                if ln and first <= ln < first + n:
+                    found = i
+                    break
+                first += n
+            out += [found] if found is not None else _bisect(cross, info, a, b)
+    return out
+
+
 TRAILER = b"WAMRAOT\x01"      # + 4-byte little-endian length of the .mpy part
+TRAILER_PARTS = b"WAMRAOT\x02"
 
 
-def add_trailer(mpy):
+def _le32(n):
+    return bytes((n & 255, (n >> 8) & 255, (n >> 16) & 255, n >> 24))
+
+
+def add_trailer(mpy, parts=()):
     """wamrc's mark after the .mpy (MicroPython ignores trailing bytes): lets
-    the loader reject truncated or foreign files before importing them."""
+    the loader reject truncated or foreign files before importing them.  A
+    big module's parts (.mpy each) follow the main .mpy, then their lengths
+    and count, then the mark (version 2)."""
     n = len(mpy)
-    return mpy + TRAILER + bytes((n & 255, (n >> 8) & 255, (n >> 16) & 255, n >> 24))
+    if not parts:
+        return mpy + TRAILER + _le32(n)
+    out = [mpy] + list(parts)
+    out += [_le32(len(p)) for p in parts]
+    out += [_le32(len(parts)), TRAILER_PARTS, _le32(n)]
+    return b"".join(out)
 
 
 def target_from_env(arch):
