@@ -1,47 +1,27 @@
 """Big generated modules for the compiler's scale tests (CPython)."""
+from wasmbin import MAGIC, leb, name, section, vec
 
 
-def _leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _sleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
-
-
-def _section(sid, body):
-    return bytes([sid]) + _leb(len(body)) + body
+def _i32_const(v):
+    """i32.const v for 0 <= v < 2**20 (signed LEB128: the top bit of the
+    last byte clear)."""
+    b = leb(v)
+    return b"\x41" + (b if not b[-1] & 0x40 else b[:-1] + bytes((b[-1] | 0x80, 0)))
 
 
 def many_functions(n):
     """A module of n functions (i32) -> i32: function i returns its argument,
     except every 100th, which returns function i - 1 of it plus i; exports
     "last" (function n - 1).  About 6 bytes per function (100,000 functions:
-    600 KB)."""
-    types = _leb(1) + b"\x60\x01\x7f\x01\x7f"
-    funcs = _leb(n) + b"\x00" * n
-    exports = _leb(1) + _leb(4) + b"last" + b"\x00" + _leb(n - 1)
-    bodies = bytearray(_leb(n))
+    609 KB)."""
+    bodies = []
     for i in range(n):
         if i % 100 == 99:
-            code = b"\x00\x20\x00\x10" + _leb(i - 1) + b"\x41" + _sleb(i) + b"\x6a\x0b"
+            code = b"\x00\x20\x00\x10" + leb(i - 1) + _i32_const(i) + b"\x6a\x0b"
         else:
             code = b"\x00\x20\x00\x0b"
-        bodies += _leb(len(code)) + code
-    return (b"\x00asm\x01\x00\x00\x00" + _section(1, types) + _section(3, funcs) +
-            _section(7, exports) + _section(10, bytes(bodies)))
+        bodies.append(leb(len(code)) + code)
+    return (MAGIC + section(1, vec([b"\x60\x01\x7f\x01\x7f"])) +
+            section(3, leb(n) + b"\x00" * n) +
+            section(7, vec([name("last") + b"\x00" + leb(n - 1)])) +
+            section(10, vec(bodies)))

@@ -463,6 +463,7 @@ RUNTIME_MODULES = (
     ("compiler*.py", "TIER_JIT"),
     ("jit*.py", "TIER_JIT"),
     ("aot*.py", "TIER_AOT or TIER_JIT"),
+    ("vfloat.py", "TIER_AOT or TIER_JIT"),      # float code of compiled modules
     # libraries
     ("libc.py", "LIBC_BUILTIN"),
     ("libc_string.py", "LIBC_BUILTIN and LIBC_STRING"),

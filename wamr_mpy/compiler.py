@@ -31,7 +31,7 @@
 # - Viper literals of 2**30 or more are objects under mpy-cross: such
 #   constants are built at function entry from 16-bit pieces.
 
-from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from .func import I32, I64, F32, F64, V128, FUNCREF, EXTERNREF
 from .opnames import helper_name
 
 ABI = 3          # bump when generated code and aot.py stop matching (= aot.ABI)
@@ -243,8 +243,9 @@ class ModCtx:
             slot += _words(t, target)
         self.nwords = slot
         self.exported = set(idx for n, k, idx in m.exports if k == 0)
-        # value types passed as Python objects (aot.Ctx.objt)
-        self.objt = bytes(t for t in (I32, I64, F32, F64, FUNCREF, EXTERNREF)
+        # value types passed as Python objects (aot.Ctx.objt); v128 only
+        # reaches interpreted functions (compiled code has none)
+        self.objt = bytes(t for t in (I32, I64, F32, F64, V128, FUNCREF, EXTERNREF)
                           if _kind(t, target) == "o")
 
     def helper(self, name):
@@ -1855,14 +1856,18 @@ class FuncGen:
         mc = self.mc
         t = mc.m.globals[idx][0]
         slot = mc.gslot.get(idx)
+        # a shared (imported or exported mutable) global holds its value as
+        # a Python object (Global.v): floats kept as bits and i64 pairs go
+        # through W's scratch words (aot._put / _get convert)
+        scratch = slot is None and _kind(t, mc.t) != "o" and t != I32 and \
+            (t != I64 or _kind(t, mc.t) == "p")
         if op == 0x23:
+            if scratch:
+                self.uses_G = True
+                self.line("%s(W, %d, %d, G[%d].v)" % (mc.helper("_put"), ARGS, t, idx))
+                slot = ARGS
             if _kind(t, mc.t) == "p":
-                if slot is not None:
-                    self.push_pair("int(w[%d])" % slot, "int(w[%d])" % (slot + 1), t)
-                else:
-                    self.uses_G = True
-                    self.line("%s(W, G[%d].v)" % (mc.helper("_split"), idx))
-                    self.push_pair("int(w[%d])" % ARGS, "int(w[%d])" % (ARGS + 1), t)
+                self.push_pair("int(w[%d])" % slot, "int(w[%d])" % (slot + 1), t)
                 return
             if slot is not None:
                 if _words(t, mc.t) == 2:
@@ -1880,13 +1885,16 @@ class FuncGen:
             self.materialize(len(self.stack) - 1, False)
             return
         v = self.pop()
+        set_g = None
+        if scratch:
+            self.uses_G = True
+            set_g = "G[%d].v = %s(W, %d, %d)" % (idx, mc.helper("_get"), ARGS, t)
+            slot = ARGS
         if v.k == "p":
-            if slot is not None:
-                self.line("w[%d] = %s" % (slot, v.e))
-                self.line("w[%d] = %s" % (slot + 1, v.eh))
-            else:
-                self.uses_G = True
-                self.line("G[%d].v = %s(%s, %s)" % (idx, mc.helper("_i64"), v.e, v.eh))
+            self.line("w[%d] = %s" % (slot, v.e))
+            self.line("w[%d] = %s" % (slot + 1, v.eh))
+            if set_g:
+                self.line(set_g)
             return
         if slot is not None:
             if _words(t, mc.t) == 2:
@@ -1898,6 +1906,8 @@ class FuncGen:
                 self.line("w[%d] = %s >> 32" % (slot + 1, x))
             else:
                 self.line("w[%d] = %s" % (slot, self.ival(v)))
+            if set_g:
+                self.line(set_g)
             return
         self.uses_G = True
         e = self.nexpr(v) if v.k == "i" else v.e

@@ -99,11 +99,12 @@ def _error_line(text):
 
 
 def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
-          keep_py=None, interp=(), target=None, progress=None):
+          keep_py=None, interp=(), target=None, progress=None, parts=True):
     """wasm bytes -> (.mpy bytes, info).  info["interp"] lists functions left
     to the portable interpreter, info["why"] the reasons; keep_py: path to
     keep the generated source; progress(text): called with news of a long
-    compile.  Raises LoadError/ValidationError for bad modules, BuildError
+    compile; parts=False: one .mpy however big (the parts of a big module
+    import from memory, which a port without vfs.mount cannot do).  Raises LoadError/ValidationError for bad modules, BuildError
     when mpy-cross fails for another reason."""
     exe = mpy_cross or find_mpy_cross()
     if target is None:
@@ -132,8 +133,9 @@ def build(data, arch="x64", name="module.wasm", mpy_cross=None, fuel=True,
 
     try:
         for attempt in range(MAX_RETRIES + 1):
-            src, info = compiler_mod.compile_module(data, target, name, fallback,
-                                                    gen_progress)
+            src, info = compiler_mod.compile_module(
+                data, target, name, fallback, gen_progress,
+                compiler_mod.CHUNK_BYTES if parts else None)
             bad = []
             if info["chunks"]:
                 mpys = []
@@ -255,9 +257,9 @@ def target_from_env(arch):
 
 
 def wasm_to_mpy(data, arch=None):
-    """For the spec runner: compile for this port's arch."""
+    """For the spec runner: compile for this port's arch, loadable here."""
+    from .aot import native_arch, can_import_bytes
     if arch is None:
-        from .aot import native_arch
         arch = native_arch() or "x64"
-    mpy, info = build(data, arch, target=target_from_env(arch))
+    mpy, info = build(data, arch, target=target_from_env(arch), parts=can_import_bytes())
     return mpy
