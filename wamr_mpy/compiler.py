@@ -2058,9 +2058,9 @@ class FuncGen:
         if any(f.kind == "l" for f in self.frames):
             self.uses_ci = True       # in a loop: the helper in a local
             name = "ci"
-        self.line("fn = %s(%d, %r, %s)" % (name, tableidx, ftype.key, self.nexpr(i)))
+        self.line("cfn = %s(%d, %r, %s)" % (name, tableidx, ftype.key, self.nexpr(i)))
         objs = self.put_args(ftype.params)
-        self.get_results("fn(%s)" % ", ".join(["W"] + objs), ftype.results)
+        self.get_results("cfn(%s)" % ", ".join(["W"] + objs), ftype.results)
         self.reload()
 
     # -- control -------------------------------------------------------------
