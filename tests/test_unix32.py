@@ -684,3 +684,15 @@ def test_footprint_on_a_32_bit_port(mp32, tmp_path):
     assert phases["instantiate"][1] == 32768          # RPI_PICO's MEMORY_LIMIT
     assert phases["import"][0] <= 17 * 1024, out
     assert phases["steady"][0] <= 139 * 1024, out
+
+
+@pytest.mark.parametrize("tier", ["interp", "fast"])
+def test_wasm3_exceptions_and_tail_calls(mp32, tier, tmp_path):
+    """tests/test_wasm3.py's module on the 32-bit port: a wasm exception
+    thrown by a host function and caught by try_table, one passing through
+    a host function, an uncaught one, a tail call."""
+    import test_wasm3
+    p = tmp_path / "eh.wasm"
+    p.write_bytes(test_wasm3.MODULE)
+    out = run32(mp32, test_wasm3.RUN % (tier, str(p)))
+    assert out.split("\n")[:-1] == test_wasm3.EXPECTED

@@ -6,6 +6,11 @@ from .errors import WasmError, LoadError, ValidationError, LinkError, Trap, Proc
 from .errors import out_of_memory as _oom
 from .func import FuncType, Func, HostFunc
 from .memory import Memory, Table, Global
+from . import config as _config
+if _config.WASM_EXCEPTIONS:
+    from .errors import WasmException
+if _config.WASM_TYPES3:
+    from .refs import Tag, ref_kind
 
 __version__ = "0.1.0"
 
@@ -18,12 +23,13 @@ class Module:
 
     @property
     def imports(self):
-        return [(i.module, i.name, ("func", "table", "memory", "global")[i.kind])
+        return [(i.module, i.name, ("func", "table", "memory", "global", "tag")[i.kind])
                 for i in self._m.imports]
 
     @property
     def exports(self):
-        return [(n, ("func", "table", "memory", "global")[k]) for n, k, i in self._m.exports]
+        return [(n, ("func", "table", "memory", "global", "tag")[k])
+                for n, k, i in self._m.exports]
 
     @property
     def custom_sections(self):
@@ -105,9 +111,13 @@ def _decode_all_and_unload(m):
     from .interp_code import Emitter
     for i in range(m.n_bodies):
         if m.codes[i] is None:
-            m.codes[i] = walk_body(m, i, Emitter())
+            em = Emitter()
+            if _config.WASM_3 and m.feats and m.feats[i]:
+                from .interp_code3 import Emitter3
+                em = Emitter3()
+            m.codes[i] = walk_body(m, i, em)
     walk_body = Emitter = None
-    _unload(("validator", "reader", "interp_code", "opnames"))
+    _unload(("validator", "reader", "interp_code", "interp_code3", "opnames"))
 
 
 # --- WAMR-style surface -------------------------------------------------

@@ -160,13 +160,19 @@ def _get(W, k, t):
     return fmode.f64_from_bits((W[k] & 0xFFFFFFFF) | ((W[k + 1] & 0xFFFFFFFF) << 32))
 
 
+def _obj(t, objt):
+    # references are objects (0x6F, 0x70 and WebAssembly 3.0's codes,
+    # reftypes.py: 0x69..0x74 and past a byte), and the types in objt
+    return t <= 0x74 or t > 255 or t in objt
+
+
 def _wargs(W, types, objs, objt):
     """The values of a call's arguments: W words and Python objects."""
     vals = []
     k = ARGS
     j = 0
     for t in types:
-        if t in objt:
+        if _obj(t, objt):
             vals.append(objs[j])
             j += 1
         else:
@@ -182,7 +188,7 @@ def _wres(W, types, vals, objt):
     objs = []
     for i in range(len(types)):
         t = types[i]
-        if t in objt:
+        if _obj(t, objt):
             objs.append(vals[i])
         else:
             k += _put(W, k, t, vals[i])
@@ -238,7 +244,7 @@ def run_ctx(X, f, vals):
         k = ARGS
         for i in range(len(ft.params)):
             t = ft.params[i]
-            if t in objt:
+            if _obj(t, objt):
                 objs.append(vals[i])
             else:
                 k += _put(W, k, t, vals[i])
@@ -248,10 +254,10 @@ def run_ctx(X, f, vals):
         j = 0
         nobj = 0
         for t in ft.results:
-            if t in objt:
+            if _obj(t, objt):
                 nobj += 1
         for t in ft.results:
-            if t in objt:
+            if _obj(t, objt):
                 out.append(r if nobj == 1 else r[j])
                 j += 1
             else:

@@ -232,6 +232,8 @@ class ModCtx:
         self.gwords = []          # (global index, slot, type)
         aw = 4                    # also scratch words for helpers (_split, _pdiv)
         for ft in m.types:
+            if getattr(ft, "kind", 0):
+                continue        # a GC struct or array type (reftypes.py)
             aw = max(aw, _nwords(ft.params, target), _nwords(ft.results, target))
         slot = ARGS + aw
         for i in range(len(m.globals)):
@@ -2557,7 +2559,19 @@ def compile_function(mc, defidx, gen=None):
     """Source of defined function `defidx` (raises CompileError, LoadError,
     ValidationError); `gen`: the FuncGen to use (its facts: .cached)."""
     from .validator import walk_body
-    return walk_body(mc.m, defidx, gen or new_gen(mc))
+    from . import config
+    m = mc.m
+    # v128 (validator3.F_SIMD, 64) is compiled here
+    if config.WASM_3 and m.feats and m.feats[defidx] & 63:
+        raise CompileError("3.0 features (%s): this tier leaves the function to the "
+                           "interpreter" % feature_names(m.feats[defidx] & 63))
+    return walk_body(m, defidx, gen or new_gen(mc))
+
+
+def feature_names(feats):
+    names = ("tail calls", "multiple memories", "memory64", "exceptions",
+             "typed references", "GC")
+    return ", ".join(names[i] for i in range(len(names)) if feats & (1 << i))
 
 
 def _bytes_literal(b):

@@ -3,7 +3,8 @@
 # metadata aot.py checks).  Not needed on a board (the JIT uses compiler.py
 # only).
 
-from .compiler import ABI, Target, ModCtx, CompileError, _bytes_literal, new_gen
+from .compiler import ABI, Target, ModCtx, CompileError, _bytes_literal, new_gen, \
+    compile_function
 from .validator import NullEmitter
 
 
@@ -162,7 +163,7 @@ def compile_module(data, target=None, name="module.wasm", interp=(), progress=No
         if i not in fallback:
             try:
                 g = new_gen(mc)
-                src = walk_body(m, i, g)
+                src = compile_function(mc, i, g)
                 called = g.callees
             except MemoryError:
                 raise

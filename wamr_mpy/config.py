@@ -27,6 +27,17 @@ JIT_FLOATS = 'bits'         # How compiled code keeps floats: bits or native.
 AOT_MAX_DEPTH = 250         # Wasm call depth in AOT/JIT code
 DEFAULT_TIER = 'interp'     # Tier used when the embedder does not name one: interp, fast or jit.
 
+# WebAssembly 3.0 features
+WASM_TAIL_CALL = True       # Tail calls (return_call, return_call_indirect)
+WASM_EXTENDED_CONST = True  # Extended constant expressions
+WASM_MULTI_MEMORY = True    # Multiple memories
+WASM_MEMORY64 = True        # 64-bit memories and tables (memory64, table64)
+WASM_EXCEPTIONS = True      # Exception handling (tags, throw, try_table, exnref)
+WASM_TYPED_REFS = True      # Typed function references
+WASM_GC = True              # Garbage collection (structs, arrays, i31, casts, subtyping)
+WASM_TYPES3 = True          # The 3.0 value types are in use (reference types of typed function
+WASM_3 = True               # Some WebAssembly 3.0 feature group is on: the decoder, validator and
+
 # Floating point
 SOFT_FLOAT = 0              # 0: Python floats (numeric.py), 1: bit patterns (softfloat.py)
 FAST_VIPER_FLOAT = True     # Fast interpreter: f32/f64 in viper on bit patterns

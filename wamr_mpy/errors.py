@@ -1,6 +1,8 @@
 # Error hierarchy shared by every tier.  Messages use the WebAssembly spec
 # reference interpreter's wording so the spec runner can compare them.
 
+from . import config
+
 
 class WasmError(Exception):
     """Base class.  `message` is the bare spec wording, `offset` the byte
@@ -103,6 +105,27 @@ def element_trap(i, undefined):
     if undefined:
         return Trap("undefined element %d" % i, UNDEF_ELEMENT)
     return Trap("uninitialized element %d" % i, UNINIT_ELEMENT)
+
+
+if config.WASM_EXCEPTIONS:
+    class WasmException(WasmError):
+        """A wasm exception that no handler caught leaves a call as this.
+        `exn` is the exception reference (refs.Exn: `tag`, and `values` in
+        the VM's representation).  A host function called from wasm may
+        raise one to throw into its caller (Instance.throw makes one), and
+        one raised by wasm code it called passes through it unchanged."""
+
+        def __init__(self, exn):
+            self.exn = exn
+            WasmError.__init__(self, "uncaught wasm exception")
+
+        @property
+        def tag(self):
+            return self.exn.tag
+
+        @property
+        def values(self):
+            return self.exn.vals
 
 
 class ProcExit(Exception):

@@ -1,4 +1,11 @@
 # Function types and function instances (wasm-defined and host).
+#
+# Value types are ints: the binary format's byte for numbers, v128, funcref
+# and externref; WebAssembly 3.0's reference types have more codes
+# (reftypes.py), and a list of types that holds one of them beyond a byte
+# is a tuple instead of bytes.
+
+from . import config
 
 from . import config
 
@@ -18,6 +25,9 @@ if config.WASM_SIMD:
 
 
 def type_letters(types):
+    if config.WASM_TYPES3:
+        from .reftypes import type_letters3
+        return type_letters3(types)
     return "".join(_LETTERS[t] for t in types)
 
 
@@ -25,22 +35,38 @@ def letter_types(letters):
     try:
         return bytes(_CODES[c] for c in letters)
     except KeyError:
+        if config.WASM_TYPES3:
+            from .reftypes import letter_types3
+            return letter_types3(letters)
         raise ValueError("func: bad type letters %r" % (letters,))
 
 
 def type_name(t):
+    if config.WASM_TYPES3:
+        from .reftypes import type_name3
+        return type_name3(t)
     return {I32: "i32", I64: "i64", F32: "f32", F64: "f64", FUNCREF: "funcref",
             EXTERNREF: "externref"}.get(t, "0x%02x" % t)
 
 
 class FuncType:
-    """params/results are bytes of value-type codes; `key` is a short string
-    used for the fast structural comparison call_indirect needs."""
+    """params/results are bytes of value-type codes (a tuple when a 3.0 code
+    does not fit a byte); `key` is a short string that identifies the
+    type: what call_indirect and import matching compare.  A 3.0 type that
+    is more than its signature (in a recursion group, not final, with a
+    supertype or naming defined types) gets the key "#<canonical id>" from
+    reftypes.py, with `sup` its declared supertype."""
 
-    def __init__(self, params, results):
-        self.params = bytes(params)
-        self.results = bytes(results)
-        self.key = type_letters(self.params) + ">" + type_letters(self.results)
+    if config.WASM_TYPES3:
+        kind = 0          # reftypes.K_FUNC
+        sup = None
+        final = True
+        ctid = None       # canonical id, once registered (reftypes.py)
+
+    def __init__(self, params, results, key=None):
+        self.params = params if isinstance(params, tuple) else bytes(params)
+        self.results = results if isinstance(results, tuple) else bytes(results)
+        self.key = key or (type_letters(self.params) + ">" + type_letters(self.results))
 
     @property
     def sig(self):

@@ -8,7 +8,7 @@ from .module import K_FUNC, K_TABLE, K_MEM, K_GLOBAL
 from . import config
 from . import interp
 
-_KIND_NAMES = ("function", "table", "memory", "global")
+_KIND_NAMES = ("function", "table", "memory", "global", "tag")
 MAX_REENTRY = 16     # host -> wasm -> host nesting (each level costs Python stack)
 
 
@@ -59,32 +59,57 @@ def resolve_import(module, imp, imports):
                 # A plain Python callable takes the declared type.
                 return HostFunc(v, want, name=imp.name)
             _incompatible(imp, "not a function")
-        if v.type.key != want.key:
+        if v.type.key != want.key and not (config.WASM_GC and want.key[0] == "#" and
+                                           _func_sub(v.type, want.key)):
             _incompatible(imp, "%s is not %s" % (v.type.sig, want.sig))
         return v
     if kind == K_TABLE:
         if not isinstance(v, Table):
             _incompatible(imp, "not a table")
         et, lo, hi = imp.desc
-        if v.type != et or not _limits_ok(len(v.elems), v.max, lo, hi):
+        if v.type != et or not _limits_ok(len(v.elems), v.max, lo, hi) or \
+                (config.WASM_MEMORY64 and v.addr64 != imp.addr64):
             _incompatible(imp, "table type or limits")
         return v
     if kind == K_MEM:
         if not isinstance(v, Memory):
             _incompatible(imp, "not a memory")
         lo, hi = imp.desc
-        if not _limits_ok(v.size, v.max, lo, hi):
+        if not _limits_ok(v.size, v.max, lo, hi) or \
+                (config.WASM_MEMORY64 and v.addr64 != imp.addr64):
             _incompatible(imp, "memory limits")
+        return v
+    if config.WASM_EXCEPTIONS and kind == 4:
+        from .refs import Tag
+        if not isinstance(v, Tag):
+            _incompatible(imp, "not a tag")
+        if v.type.key != module.types[imp.desc].key:
+            _incompatible(imp, "tag type")
         return v
     if not isinstance(v, Global):
         _incompatible(imp, "not a global")
     t, mut = imp.desc
-    if v.t != t or v.mutable != bool(mut):
+    if v.mutable != bool(mut) or (v.t != t and not (config.WASM_TYPES3 and not mut and
+                                                      _val_sub(v.t, t))):
         _incompatible(imp, "global type")
     return v
 
 
+if config.WASM_3:
+    def _func_sub(have, key):
+        from .reftypes import func_sub
+        return func_sub(have, key)
+
+    def _val_sub(have, want):
+        from .reftypes import matches
+        return matches(have, want)
+
+
 def eval_const(inst, expr):
+    if config.WASM_3 and (len(expr) > 1 or expr and 0xFB00 <= expr[0][0] < 0xFC00):
+        # extended constant expressions, GC instructions
+        from .instance3 import eval_const3
+        return eval_const3(inst, expr)
     v = None
     for op, imm, p in expr:
         if op == 0x41 or op == 0x42:
@@ -120,6 +145,8 @@ class Instance:
         self.tables = []
         self.memories = []
         self.globals = []
+        if config.WASM_EXCEPTIONS:
+            self.tags = []
         m = module
         for imp in m.imports:
             v = resolve_import(m, imp, imports)
@@ -130,8 +157,10 @@ class Instance:
                 self.tables.append(v)
             elif k == K_MEM:
                 self.memories.append(v)
-            else:
+            elif k == K_GLOBAL:
                 self.globals.append(v)
+            else:
+                self.tags.append(v)
         types = m.types
         for i in range(m.n_bodies):
             self.funcs.append(Func(types[m.func_types[m.n_func_imports + i]], self, i))
@@ -140,15 +169,22 @@ class Instance:
             g = Global(t, None, mut)
             g.v = eval_const(self, expr)
             self.globals.append(g)
-        for et, lo, hi in m.tables[m.n_table_imports:]:
-            self.tables.append(Table(et, lo, hi))
+        if config.WASM_3:
+            # tags, tables with initialisers, i64-addressed tables
+            from .instance3 import tables3
+            tables3(self, m)
+        else:
+            for et, lo, hi in m.tables[m.n_table_imports:]:
+                self.tables.append(Table(et, lo, hi))
         if memory_limit is None:
             memory_limit = getattr(config, "MEMORY_LIMIT", 0) or None
-        for lo, hi in m.mems[m.n_mem_imports:]:
+        for i in range(m.n_mem_imports, len(m.mems)):
+            lo, hi = m.mems[i]
             if lo > config.MAX_MEMORY_PAGES:
                 raise LinkError("memory: %d pages exceed the configured limit %d"
                                 % (lo, config.MAX_MEMORY_PAGES))
-            self.memories.append(Memory(lo, hi, memory_limit))
+            self.memories.append(Memory(lo, hi, memory_limit,
+                                        config.WASM_MEMORY64 and m.mem64[i]))
         self.memory = self.memories[0] if self.memories else None
         self.mem = self.memory.data if self.memory else None
         self.exports = {}
@@ -159,8 +195,10 @@ class Instance:
                 v = self.tables[idx]
             elif kind == K_MEM:
                 v = self.memories[idx]
-            else:
+            elif kind == K_GLOBAL:
                 v = self.globals[idx]
+            else:
+                v = self.tags[idx]
             self.exports[name] = v
         self.elem_segs = []
         for e in m.elems:
@@ -175,7 +213,9 @@ class Instance:
             if e.mode == 0:
                 off = eval_const(self, e.offset)
                 if off < 0:
-                    off += 0x100000000
+                    # an i64 offset (table64) this negative is past any table
+                    off += 0x10000000000000000 if config.WASM_MEMORY64 and \
+                        m.tab64[e.table] else 0x100000000
                 seg = self.elem_segs[i]
                 t = self.tables[e.table].elems
                 if off + len(seg) > len(t):
@@ -187,7 +227,8 @@ class Instance:
             if d.mode == 0:
                 off = eval_const(self, d.offset)
                 if off < 0:
-                    off += 0x100000000
+                    off += 0x10000000000000000 if config.WASM_MEMORY64 and \
+                        m.mem64[d.mem] else 0x100000000
                 mem = self.memories[d.mem].data
                 b = m.data_bytes(d)
                 if off + len(b) > len(mem):
@@ -238,6 +279,18 @@ class Instance:
         res = invoke(self, f, vals)
         return [to_raw(t.results[i], res[i]) for i in range(len(res))]
 
+    if config.WASM_EXCEPTIONS:
+        def throw(self, tag, values=()):
+            """The WasmException a host function raises to throw wasm
+            exception `tag` (a tag or the name this instance exports it
+            under) with `values` (raw, as call_raw takes them) into the
+            wasm code that called it."""
+            from .refs import Exn
+            from .errors import WasmException
+            if isinstance(tag, str):
+                tag = self.exports[tag]
+            return WasmException(Exn(tag, list(values)))
+
     def set_fuel(self, n):
         """Limits the wasm work of later calls (loop back-edges + calls);
         None removes the limit.  Running out traps with "out of fuel"."""
@@ -249,7 +302,7 @@ class Instance:
 
     def deinstantiate(self):
         for name in ("funcs", "tables", "memories", "globals", "exports",
-                     "elem_segs", "datas"):
+                     "elem_segs", "datas", "tags"):
             setattr(self, name, [] if name != "exports" else {})
         self.memory = None
         self.mem = None

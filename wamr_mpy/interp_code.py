@@ -45,6 +45,8 @@ def zero_of(t):
         return None
     if config.WASM_SIMD and t == 0x7B:
         return b"\0" * 16       # v128 (docs/internals.md)
+    if config.WASM_TYPES3 and (0x69 <= t <= 0x74 or t > 255):
+        return None       # a 3.0 reference type
     return 0
 
 
@@ -596,6 +598,10 @@ def _layouts():
     t[I.SELECT] = ((1, 2, 3, 4), 5)
     t[I.EXT] = ((1, 5, 6, 7), 8)
     t[I.UNREACH] = ((), 1)
+    if config.WASM_3:
+        t[I.CALLR] = ((1, 2), 3)
+        t[I.TAIL] = ((4, 5), 6)
+        t[I.ADDR64] = ((1, 2), 3)
     return t
 
 

@@ -38,7 +38,8 @@ def width(t):
 
 
 def is_ref(t):
-    return t == FUNCREF or t == EXTERNREF
+    # 3.0 reference codes (reftypes.py): ref.func's (ref $t) among them
+    return t == FUNCREF or t == EXTERNREF or (config.WASM_TYPES3 and (0x69 <= t <= 0x74 or t > 255))
 
 
 def s32(x):

@@ -20,6 +20,7 @@ import struct
 from .errors import Trap
 from .opnames import helper_name
 from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF
+from . import config
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -107,6 +108,8 @@ def _floats():
 def rd(t):
     f = _RD.get(t)
     if f is None:
+        if config.WASM_TYPES3 and (0x69 <= t <= 0x74 or t > 255):
+            return rd_ref        # a 3.0 reference type (reftypes.py)
         _floats()
         f = _RD[t]
     return f
@@ -115,6 +118,8 @@ def rd(t):
 def wr(t):
     f = _WR.get(t)
     if f is None:
+        if config.WASM_TYPES3 and (0x69 <= t <= 0x74 or t > 255):
+            return wr_ref        # a 3.0 reference type (reftypes.py)
         _floats()
         f = _WR[t]
     return f

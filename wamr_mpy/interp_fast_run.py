@@ -93,6 +93,11 @@ class Prog:
         e = self.ent[defidx]
         if e != -1:
             return e
+        m = self.module
+        if config.WASM_3 and m.feats and m.feats[defidx]:
+            # 3.0 features (validator3.F_*) are not compiled here
+            self.ent[defidx] = INTERP
+            return INTERP
         base = len(self.code)
         em = Emitter(self, interp_fast_ext)
         if config.WASM_SIMD and getattr(self.module, "v128", False):

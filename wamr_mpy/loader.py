@@ -1,6 +1,7 @@
 # Binary module -> Module: section walking, types, imports, definitions,
 # exports, segments.  Function bodies are only located here; validator.py
 # checks them (and later pre-decodes them for the interpreter).
+# WebAssembly 3.0's additions to the format are read by loader3.py.
 
 from .errors import LoadError, ValidationError
 from .reader import Reader, FileBytes, valtype as _valtype, reftype as _reftype
@@ -10,13 +11,20 @@ from . import config
 
 # Canonical order of the non-custom sections (data count sits before code).
 _ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 12: 10, 10: 11, 11: 12}
+if config.WASM_EXCEPTIONS:
+    # tags sit between memories and globals
+    _ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11,
+              10: 12, 11: 13}
 
 
 def _bad(msg, pos):
     raise LoadError(msg, pos, "loader")
 
 
-def _limits(r, kind):
+def _limits(r, m, mem):
+    if config.WASM_MEMORY64 or config.WASM_GC:
+        from .loader3 import limits
+        return limits(r, m, mem)
     p = r.pos
     flag = r.u8()
     if flag == 0:
@@ -28,10 +36,20 @@ def _limits(r, kind):
     _bad("integer representation too long" if flag & 0x80 else "integer too large", p)
 
 
-def _table_type(r):
+def _table_type(r, m):
     et = _reftype(r)
-    lo, hi = _limits(r, "table")
+    lo, hi = _limits(r, m, False)
     return (et, lo, hi)
+
+
+def _func_type(r, m):
+    p = r.pos
+    ti = r.u32()
+    if ti >= len(m.types):
+        raise ValidationError("unknown type %d" % ti, p, "loader")
+    if config.WASM_GC and m.types[ti].kind:
+        raise ValidationError("non-function type %d" % ti, p, "loader")
+    return ti
 
 
 def _global_type(r):
@@ -63,7 +81,11 @@ def const_expr(r):
         elif op == 0x23:
             ops.append((op, r.u32(), p))
         elif op == 0xD0:
-            ops.append((op, _reftype(r), p))
+            if config.WASM_TYPED_REFS:
+                from .loader3 import ref_null
+                ops.append((op, ref_null(r), p))
+            else:
+                ops.append((op, _reftype(r), p))
         elif op == 0xD2:
             ops.append((op, r.u32(), p))
         elif config.WASM_SIMD and op == 0xFD:
@@ -76,6 +98,9 @@ def const_expr(r):
                 from .validator_simd import skip
                 skip(r, p)
                 ops.append((op, None, p))
+        elif config.WASM_GC and op == 0xFB:
+            from .loader3 import gc_const
+            ops.append(gc_const(r, p))
         elif op == 0xFC or op == 0xFD:
             ops.append((op, r.u32(), p))
         else:
@@ -84,6 +109,10 @@ def const_expr(r):
             from .validator import skip_instr
             skip_instr(r, op, p)
             ops.append((op, None, p))
+            if config.WASM_3 and (op == 0x02 or op == 0x03 or op == 0x04):
+                # blocks nest as in a body: an `end` may close one of them
+                from .loader3 import skip_block
+                skip_block(r, skip_instr)
 
 
 def load(data):
@@ -123,9 +152,30 @@ def _load(data):
     r.pos = 8
     m = Module()
     m.data = data
+    n = len(data)
+    if config.WASM_TYPES3:
+        r.types = m.types       # 3.0 value types name defined types
+    if config.WASM_3:
+        from .loader3 import sections
+        sections(r, m, data, n, _sections)
+    else:
+        _sections(r, m, data, n)
+    if m.data_count is not None and m.data_count and not m.datas:
+        _bad("data count and data section have inconsistent lengths", n)
+    if config.WASM_TYPES3 and getattr(r, "typed", False):
+        m.typed = True
+    from .validator import validate_module
+    validate_module(m)
+    return m
+
+
+def _sections(r, m, data, n):
+    """The sections after the header; -> (functions declared, bodies,
+    offset of the code section)."""
     last = 0
     n_funcs_declared = None
-    n = len(data)
+    n_code = None
+    code_at = n
     while r.pos < n:
         sp = r.pos
         sid = r.u8()
@@ -150,13 +200,17 @@ def _load(data):
         last = order
         r.eof_msg = "unexpected end of section or function"
         if sid == 1:
-            for _ in range(r.vec()):
-                p = r.pos
-                if r.u8() != 0x60:
-                    _bad("integer representation too long", p)
-                params = bytes(_valtype(r) for _ in range(r.vec()))
-                results = bytes(_valtype(r) for _ in range(r.vec()))
-                m.types.append(FuncType(params, results))
+            if config.WASM_TYPES3:
+                from .loader3 import types
+                types(r, m)
+            else:
+                for _ in range(r.vec()):
+                    p = r.pos
+                    if r.u8() != 0x60:
+                        _bad("integer representation too long", p)
+                    params = bytes(_valtype(r) for _ in range(r.vec()))
+                    results = bytes(_valtype(r) for _ in range(r.vec()))
+                    m.types.append(FuncType(params, results))
         elif sid == 2:
             for _ in range(r.vec()):
                 mod = r.name()
@@ -164,42 +218,51 @@ def _load(data):
                 p = r.pos
                 kind = r.u8()
                 if kind == K_FUNC:
-                    ti = r.u32()
-                    if ti >= len(m.types):
-                        raise ValidationError("unknown type %d" % ti, p, "loader")
-                    desc = ti
-                    m.func_types.append(ti)
+                    desc = _func_type(r, m)
+                    m.func_types.append(desc)
                     m.n_func_imports += 1
                 elif kind == K_TABLE:
-                    desc = _table_type(r)
+                    desc = _table_type(r, m)
                     m.tables.append(desc)
                     m.n_table_imports += 1
                 elif kind == K_MEM:
-                    desc = _limits(r, "memory")
+                    desc = _limits(r, m, True)
                     m.mems.append(desc)
                     m.n_mem_imports += 1
                 elif kind == K_GLOBAL:
                     desc = _global_type(r)
                     m.globals.append(desc)
                     m.n_global_imports += 1
+                elif config.WASM_EXCEPTIONS and kind == 4:
+                    from .loader3 import tag_type
+                    desc = tag_type(r, m)
+                    m.tags.append(desc)
+                    m.n_tag_imports += 1
                 else:
                     _bad("malformed import kind", p)
-                m.imports.append(Import(mod, fld, kind, desc))
+                imp = Import(mod, fld, kind, desc)
+                if config.WASM_MEMORY64 and (kind == K_TABLE or kind == K_MEM):
+                    imp.addr64 = (m.mem64 if kind == K_MEM else m.tab64)[-1]
+                m.imports.append(imp)
         elif sid == 3:
             cnt = r.vec()
             n_funcs_declared = cnt
             for _ in range(cnt):
-                p = r.pos
-                ti = r.u32()
-                if ti >= len(m.types):
-                    raise ValidationError("unknown type %d" % ti, p, "loader")
-                m.func_types.append(ti)
+                m.func_types.append(_func_type(r, m))
         elif sid == 4:
             for _ in range(r.vec()):
-                m.tables.append(_table_type(r))
+                if config.WASM_TYPED_REFS:
+                    from .loader3 import table
+                    table(r, m, _table_type)
+                else:
+                    m.tables.append(_table_type(r, m))
         elif sid == 5:
             for _ in range(r.vec()):
-                m.mems.append(_limits(r, "memory"))
+                m.mems.append(_limits(r, m, True))
+        elif config.WASM_EXCEPTIONS and sid == 13:
+            from .loader3 import tag_type
+            for _ in range(r.vec()):
+                m.tags.append(tag_type(r, m))
         elif sid == 6:
             for _ in range(r.vec()):
                 m.globals.append(_global_type(r))
@@ -209,7 +272,7 @@ def _load(data):
                 name = r.name()
                 p = r.pos
                 kind = r.u8()
-                if kind > 3:
+                if kind > 3 and not (config.WASM_EXCEPTIONS and kind == 4):
                     _bad("malformed export kind", p)
                 m.exports.append((name, kind, r.u32()))
         elif sid == 8:
@@ -221,8 +284,11 @@ def _load(data):
             m.data_count = r.u32()
         elif sid == 10:
             cnt = r.u32()
-            if cnt != (n_funcs_declared or 0):
+            # 3.0 decoders check this after every section (loader3.sections)
+            if not config.WASM_3 and cnt != (n_funcs_declared or 0):
                 _bad("function and code section have inconsistent lengths", start)
+            n_code = cnt
+            code_at = start
             for _ in range(r.cap(cnt)):
                 bsize = r.u32()
                 bstart = r.pos
@@ -240,13 +306,9 @@ def _load(data):
         if r.pos != end:
             _bad("section size mismatch", end)
         r.eof_msg = None
-    if n_funcs_declared and not m.bodies:
+    if not config.WASM_3 and n_funcs_declared and not m.bodies:
         _bad("function and code section have inconsistent lengths", n)
-    if m.data_count is not None and m.data_count and not m.datas:
-        _bad("data count and data section have inconsistent lengths", n)
-    from .validator import validate_module
-    validate_module(m)
-    return m
+    return n_funcs_declared, n_code, code_at
 
 
 def _elem(r):

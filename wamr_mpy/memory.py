@@ -3,7 +3,7 @@
 # so every instance sharing it sees the new size.
 
 from .errors import Trap, OUT_OF_MEMORY
-from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF, letter_types, type_letters
+from .func import I32, I64, F32, F64, FUNCREF, EXTERNREF, letter_types, type_letters, type_name
 from . import config
 
 PAGE = 65536
@@ -98,9 +98,14 @@ def _alloc(n):
 class Memory:
     """`size` is in pages.  With `limit` (bytes) below the declared size (an
     embedder squeezing a module onto a small board) only that much is
-    allocated; accesses past it trap and the memory cannot grow."""
+    allocated; accesses past it trap and the memory cannot grow.
+    addr64: addressed with i64 (memory64)."""
 
-    def __init__(self, min_pages, max_pages=None, limit=None):
+    addr64 = 0
+
+    def __init__(self, min_pages, max_pages=None, limit=None, addr64=False):
+        if addr64:
+            self.addr64 = 1
         self.min = min_pages
         self.max = max_pages
         self.size = min_pages
@@ -114,6 +119,8 @@ class Memory:
 
     def limit(self):
         cap = 65536 if self.max is None else self.max
+        if config.WASM_MEMORY64 and self.addr64 and self.max is None:
+            cap = 1 << 48
         return min(cap, config.MAX_MEMORY_PAGES)
 
     def grow(self, n):
@@ -161,11 +168,25 @@ def _elem_code(t):
         return FUNCREF
     if t in ("externref", EXTERNREF, "e"):
         return EXTERNREF
+    if config.WASM_TYPES3:
+        # a 3.0 reference type: its code (reftypes.py) or type letter
+        from .reftypes import is_ref
+        if isinstance(t, str) and len(t) == 1:
+            t = letter_types(t)[0]
+        if isinstance(t, int) and not isinstance(t, bool) and is_ref(t):
+            return t
     raise ValueError("memory: bad table element type %r" % (t,))
 
 
 class Table:
-    def __init__(self, elem_type, min_size, max_size=None, init=None):
+    """elem_type: "funcref", "externref", a type letter or (3.0) a value
+    type code (reftypes.py); addr64: indexed with i64 (table64)."""
+
+    addr64 = 0
+
+    def __init__(self, elem_type, min_size, max_size=None, init=None, addr64=False):
+        if addr64:
+            self.addr64 = 1
         self.type = _elem_code(elem_type)
         self.min = min_size
         self.max = max_size
@@ -179,7 +200,7 @@ class Table:
 
     @property
     def elem_type(self):
-        return "funcref" if self.type == FUNCREF else "externref"
+        return type_name(self.type)
 
     @property
     def size(self):
@@ -188,6 +209,8 @@ class Table:
     def grow(self, n, init=None):
         old = len(self.elems)
         cap = 0xFFFFFFFF if self.max is None else self.max
+        if config.WASM_MEMORY64 and self.addr64 and self.max is None:
+            cap = 1 << 64
         if old + n > cap or old + n > config.MAX_TABLE_SIZE:
             return -1
         if n:

@@ -5,21 +5,25 @@
 from array import array
 
 from .errors import LoadError
+from . import config
 
 # Import/export kinds.
 K_FUNC = 0
 K_TABLE = 1
 K_MEM = 2
 K_GLOBAL = 3
+K_TAG = 4
 
 
 class Import:
+    addr64 = 0        # an i64-addressed memory or table (memory64)
+
     def __init__(self, module, name, kind, desc):
         self.module = module
         self.name = name
         self.kind = kind
         # func: type index; table: (elem_type, min, max); mem: (min, max);
-        # global: (valtype, mutable)
+        # global: (valtype, mutable); tag: type index
         self.desc = desc
 
 
@@ -67,6 +71,17 @@ class Module:
         self.declared_funcs = None   # set of indices usable by ref.func
         self.data = None         # the module bytes (bodies are decoded lazily)
         self.path = None         # set instead of data when loaded from a file
+        self.feats = None        # per defined function: the 3.0 features it uses
+        if config.WASM_MEMORY64:
+            self.mem64 = []      # 1 for each i64-addressed memory (memory64)
+            self.tab64 = []      # 1 for each i64-addressed table (table64)
+        if config.WASM_TYPED_REFS:
+            self.table_inits = []    # const expr (or None) per defined table
+        if config.WASM_EXCEPTIONS:
+            self.tags = []           # type index of every tag, imports first
+            self.n_tag_imports = 0
+        if config.WASM_TYPES3:
+            self.typed = False       # uses 3.0 reference types (reftypes.py)
 
     def shared_globals(self):
         """Indices of the mutable globals other instances or the host may

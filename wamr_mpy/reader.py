@@ -69,6 +69,31 @@ class Reader:
                 return result
             shift += 7
 
+    if config.WASM_MEMORY64:
+        def u64(self):
+            """Unsigned LEB128 of at most 64 bits (memory64 limits and offsets)."""
+            data = self.data
+            p = self.pos
+            end = self.end
+            result = 0
+            shift = 0
+            while True:
+                if p >= end:
+                    self.pos = p
+                    self._eof()
+                b = data[p]
+                p += 1
+                if shift == 63:
+                    if b & 0x80:
+                        _bad("integer representation too long", p - 1)
+                    if b & 0x7E:
+                        _bad("integer too large", p - 1)
+                result |= (b & 0x7F) << shift
+                if not b & 0x80:
+                    self.pos = p
+                    return result
+                shift += 7
+
     def _sleb(self, bits):
         data = self.data
         p = self.pos
@@ -195,6 +220,10 @@ def valtype(r):
         return t
     if config.WASM_SIMD and t == 0x7B:
         return t
+    if config.WASM_TYPES3:
+        # 3.0 value types (reftypes.py)
+        from .reftypes import valtype3
+        return valtype3(r, t, p)
     _bad("SIMD (v128) is not supported" if t == 0x7B else "malformed value type", p)
 
 
@@ -203,6 +232,10 @@ def reftype(r):
     t = r.u8()
     if t == 0x70 or t == 0x6F:
         return t
+    if config.WASM_TYPES3:
+        r.pos = p
+        from .reftypes import reftype as reftype3
+        return reftype3(r)
     _bad("malformed reference type", p)
 
 

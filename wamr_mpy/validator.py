@@ -5,6 +5,13 @@
 # own) with each instruction, its operand/result types and the control
 # structure, but only for code that is reachable; a NullEmitter is used when
 # only validating.  See docs/internals.md, "Emitters".
+#
+# WebAssembly 3.0 (config.WASM_3): validator3.py validates the instructions
+# whose rules 3.0 changed (memory and table instructions, call_indirect)
+# and the new ones through extension modules (validator_tail, validator_gc,
+# validator_exc; validator_simd for 0xFD).  In a build without the 3.0
+# options those paths fold away (tools/build) and this is the 2.0
+# validator.
 
 from .errors import ValidationError, LoadError
 from .reader import Reader, valtype, reftype
@@ -134,12 +141,22 @@ class NullEmitter:
     def call_indirect(self, typeidx, tableidx, ftype):
         pass
 
+    if config.WASM_3:
+        # the 3.0 events, call_ref, tail_call, br_on, throw and try_table
+        # (docs/internals.md), come only from functions that use them
+        def __getattr__(self, name):
+            return _nothing
+
     def finish(self):
         return None
 
 
 _NULL = NullEmitter()
 _UNREACHABLE = b"\x00\x00\x0b"     # no locals; unreachable; end
+
+
+def _nothing(*args):
+    pass
 
 
 class _Ctrl:
@@ -151,6 +168,9 @@ class _Ctrl:
         self.unreachable = False
         self.live = live          # events of this frame go to the emitter
         self.seen_else = False
+
+    if config.WASM_TYPED_REFS:
+        inits = None      # non-defaultable locals set in this block
 
     def labels(self):
         return self.params if self.op == 0x03 else self.results
@@ -173,10 +193,15 @@ def skip_instr(r, op, pos):
         r.u32()
         r.u32()
     elif op == 0x02 or op == 0x03 or op == 0x04:
+        if config.WASM_TYPES3 and r.pos < r.end and r.data[r.pos] in (0x63, 0x64):
+            r.pos += 1
         r.s33()
     elif config.WASM_SIMD and op == 0xFD:
         from .validator_simd import skip
         skip(r, pos)
+    elif config.WASM_3:
+        from .validator3 import skip_instr3
+        skip_instr3(r, op, pos)
     else:
         _mal(_illegal(op), pos)
 
@@ -210,7 +235,11 @@ def check_const(m, expr, want, pos, nglobals_visible):
         elif op == 0xD2:
             if imm >= len(m.func_types):
                 _inv("unknown function %d" % imm, p)
-            stack.append(FUNCREF)
+            if config.WASM_TYPED_REFS and m.typed:
+                from .validator3 import ref_func_type
+                stack.append(ref_func_type(m, imm))
+            else:
+                stack.append(FUNCREF)
         elif op == 0x23:
             if imm >= nglobals_visible:
                 _inv("unknown global %d" % imm, p)
@@ -218,35 +247,57 @@ def check_const(m, expr, want, pos, nglobals_visible):
             if mut:
                 _inv("constant expression required", p)
             stack.append(t)
+        elif config.WASM_3 and (op in (0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E) or op >= 0xFB00):
+            # extended constant expressions, GC instructions
+            from .validator3 import const_op
+            const_op(m, op, imm, stack, p)
         else:
             _inv("constant expression required", p)
-    if len(stack) != 1 or stack[0] != want:
+    if len(stack) != 1 or (stack[0] != want and not (config.WASM_TYPES3 and matches(stack[0], want))):
         _inv("type mismatch", pos)
 
 
-def validate_module(m):
-    ntypes = len(m.types)
+def validate_module(m, retyped=False):
+    if config.WASM_TYPES3 and not retyped:
+        from .validator3 import Retype
+        try:
+            return validate_module(m, True)
+        except Retype:
+            # a body used 3.0 reference types: ref.func has its precise type
+            m.typed = True
+            return validate_module(m, True)
     nfuncs = len(m.func_types)
-    if len(m.mems) > 1:
-        _inv("multiple memories", 0)
-    for lo, hi in m.mems:
-        if lo > 65536 or (hi is not None and hi > 65536):
-            _inv("memory size must be at most 65536 pages (4GiB)", 0)
-        if hi is not None and lo > hi:
-            _inv("size minimum must not be greater than maximum", 0)
-    for et, lo, hi in m.tables:
-        if hi is not None and lo > hi:
-            _inv("size minimum must not be greater than maximum", 0)
+    if config.WASM_3:
+        from .validator3 import module3
+        module3(m)
+    else:
+        if len(m.mems) > 1:
+            _inv("multiple memories", 0)
+        for lo, hi in m.mems:
+            if lo > 65536 or (hi is not None and hi > 65536):
+                _inv("memory size must be at most 65536 pages (4GiB)", 0)
+            if hi is not None and lo > hi:
+                _inv("size minimum must not be greater than maximum", 0)
+        for et, lo, hi in m.tables:
+            if hi is not None and lo > hi:
+                _inv("size minimum must not be greater than maximum", 0)
     # Functions referable by ref.func: those named in elements, exports and
     # global initialisers ("declared" in the spec's terms).
     declared = set()
     nglob_imp = m.n_global_imports
     for i, expr in enumerate(m.global_inits):
         t = m.globals[nglob_imp + i][0]
-        check_const(m, expr, t, expr[0][2] if expr else 0, nglob_imp)
+        # 3.0 (GC): an initialiser may read the immutable globals before it
+        check_const(m, expr, t, expr[0][2] if expr else 0,
+                    nglob_imp + i if config.WASM_GC else nglob_imp)
         for op, imm, p in expr:
             if op == 0xD2:
                 declared.add(imm)
+    if config.WASM_TYPED_REFS:
+        for expr in m.table_inits:
+            for op, imm, p in expr or ():
+                if op == 0xD2:
+                    declared.add(imm)
     seen = set()
     for name, kind, idx in m.exports:
         if name in seen:
@@ -262,21 +313,27 @@ def validate_module(m):
         elif kind == 2:
             if idx >= len(m.mems):
                 _inv("unknown memory %d" % idx, 0)
-        elif idx >= len(m.globals):
-            _inv("unknown global %d" % idx, 0)
+        elif kind == 3 or not config.WASM_EXCEPTIONS:
+            if idx >= len(m.globals):
+                _inv("unknown global %d" % idx, 0)
+        elif idx >= len(m.tags):
+            _inv("unknown tag %d" % idx, 0)
     if m.start is not None:
         if m.start >= nfuncs:
             _inv("unknown function %d" % m.start, 0)
         ft = m.types[m.func_types[m.start]]
         if ft.params or ft.results:
             _inv("start function must not have parameters or results", 0)
-    nglob = m.n_global_imports   # constant expressions see imported globals only
+    # constant expressions see imported globals (3.0, GC: all of them)
+    nglob = len(m.globals) if config.WASM_GC else m.n_global_imports
     for e in m.elems:
         if e.mode == 0:
             if e.table >= len(m.tables):
                 _inv("unknown table %d" % e.table, 0)
-            check_const(m, e.offset, I32, 0, nglob)
-            if m.tables[e.table][0] != e.elem_type:
+            check_const(m, e.offset, I64 if config.WASM_MEMORY64 and m.tab64[e.table] else I32,
+                        0, nglob)
+            if m.tables[e.table][0] != e.elem_type and \
+                    not (config.WASM_TYPED_REFS and matches(elem_type(e), m.tables[e.table][0])):
                 _inv("type mismatch", 0)
         if e.funcidx:
             for fi in e.inits:
@@ -293,7 +350,8 @@ def validate_module(m):
         if d.mode == 0:
             if d.mem >= len(m.mems):
                 _inv("unknown memory %d" % d.mem, 0)
-            check_const(m, d.offset, I32, 0, nglob)
+            check_const(m, d.offset, I64 if config.WASM_MEMORY64 and m.mem64[d.mem] else I32,
+                        0, nglob)
     # A bitmap: a set of ints costs kilobytes on a board.
     bm = bytearray((nfuncs + 7) >> 3)
     for i in declared:
@@ -305,6 +363,8 @@ def validate_module(m):
         # not compile SIMD import their guard only then (simd_guard.py)
         m.v128 = _has_v128(m)
     data = m.data
+    if config.WASM_3:
+        m.feats = bytearray(m.n_bodies)
     for i in range(m.n_bodies):
         s, e = m.body(i)
         if e - s == 3 and data is not None and data[s:e] == _UNREACHABLE:
@@ -342,6 +402,8 @@ def check_encoding(m, defidx):
     malformed."""
     buf, start, end = m.body_source(defidx)
     r = Reader(buf, start)
+    if config.WASM_TYPES3:
+        r.types = m.types
     r.eof_msg = "unexpected end of section or function"
     for _ in range(r.vec()):
         r.u32()
@@ -350,6 +412,14 @@ def check_encoding(m, defidx):
     while depth:
         pos = r.pos
         op = r.u8()
+        if config.WASM_3:
+            from .validator3 import encoding3
+            k = encoding3(r, op)
+            if k is not None:
+                if k < 0:
+                    return       # past what this check decodes (0xFB, 0xFD)
+                depth += k
+                continue
         k = _imm_kind(op)
         if k == _IMM_U32:
             r.u32()
@@ -411,12 +481,17 @@ def _block_type(m, r):
     if b in (I32, I64, F32, F64, FUNCREF, EXTERNREF) or (config.WASM_SIMD and b == V128):
         r.pos = p + 1
         return b"", bytes((b,))
+    if config.WASM_TYPES3 and (0x63 <= b <= 0x74 or b == 0x7B):
+        from .reftypes import vt_seq
+        return b"", vt_seq((valtype(r),))
     idx = r.s33()
     if idx < 0:
         _mal("malformed value type", p)
     if idx >= len(m.types):
         _inv("unknown type %d" % idx, p)
     ft = m.types[idx]
+    if config.WASM_GC and ft.kind:
+        _inv("non-function type %d" % idx, p)
     return ft.params, ft.results
 
 
@@ -438,8 +513,10 @@ def _walk_body(m, defidx, em):
     buf, start, end = m.body_source(defidx)
     r = Reader(buf, start)
     r.eof_msg = "unexpected end of section or function"
+    if config.WASM_TYPES3:
+        r.types = m.types       # locals may name defined types
     # Locals.
-    locals_ = bytearray(ftype.params)
+    locals_ = bytearray(ftype.params) if isinstance(ftype.params, bytes) else list(ftype.params)
     total = len(locals_)
     for _ in range(r.vec()):
         p = r.pos
@@ -450,8 +527,16 @@ def _walk_body(m, defidx, em):
             # refuse absurd counts early (still 'too many locals').
             _mal("too many locals", p)
         t = valtype(r)
-        locals_.extend(bytes((t,)) * n)
-    locals_ = bytes(locals_)
+        if t > 255:
+            locals_ = list(locals_)
+        locals_.extend(bytes((t,)) * n if isinstance(locals_, bytearray) else [t] * n)
+    locals_ = bytes(locals_) if isinstance(locals_, bytearray) else tuple(locals_)
+    if config.WASM_3:
+        body = None
+        feats = linit = 0
+        if config.WASM_TYPES3:
+            from .validator3 import typed_locals
+            feats, linit = typed_locals(r, m, ftype, locals_)
     em.begin(m, fidx, ftype, locals_)
 
     vals = []
@@ -477,7 +562,7 @@ def _walk_body(m, defidx, em):
                 return expect
             _inv("type mismatch", pos)
         t = vals.pop()
-        if expect and t and t != expect:
+        if expect and t and t != expect and not (config.WASM_TYPES3 and matches(t, expect)):
             _inv("type mismatch", pos)
         return t or expect
 
@@ -491,6 +576,9 @@ def _walk_body(m, defidx, em):
         if len(vals) != c.height:
             _inv("type mismatch", pos)
         ctrls.pop()
+        if config.WASM_TYPED_REFS and c.inits:
+            for x in c.inits:
+                linit[x] = 0
         return c
 
     def set_unreachable():
@@ -535,8 +623,28 @@ def _walk_body(m, defidx, em):
         if r.u8() != 0:
             _mal("zero byte expected", p)
 
-    if config.WASM_SIMD:
-        body = None
+    body = None
+    if config.WASM_3:
+        def make_body():
+            # what an extension validator sees (docs/internals.md)
+            b = Body()
+            b.r = r
+            b.m = m
+            b.em = em
+            b.vals = vals
+            b.ctrls = ctrls
+            b.locals = locals_
+            b.ftype = ftype
+            b.pop = pop_val
+            b.pops = pop_vals
+            b.push_ctrl = push_ctrl
+            b.live = live
+            b.label = label
+            b.unreachable = set_unreachable
+            b.data_index = data_index
+            b.feats = 0
+            return b
+
     push_ctrl(0x02, b"", ftype.results, True)
     while True:
         pos = r.pos
@@ -548,21 +656,34 @@ def _walk_body(m, defidx, em):
             if live():
                 em.op(op, None, pops, push)
             continue
+        if config.WASM_3 and (0x25 <= op <= 0x40 or op == 0x11 or op == 0xFC):
+            # memory, table and bulk instructions, call_indirect: 3.0 rules
+            if body is None:
+                body = make_body()
+            from .validator3 import validate3
+            validate3(op, pos, body)
+            continue
         if op == 0x20 or op == 0x21 or op == 0x22:
             x = r.u32()
             if x >= nlocals:
                 _inv("unknown local %d" % x, pos)
             t = locals_[x]
             if op == 0x20:
+                if config.WASM_TYPED_REFS and linit and not linit[x]:
+                    _inv("uninitialized local %d" % x, pos)
                 vals.append(t)
                 if live():
                     em.op(op, x, (), t)
             elif op == 0x21:
                 pop_val(t)
+                if config.WASM_TYPED_REFS and linit and not linit[x]:
+                    _set_local(linit, ctrls, x)
                 if live():
                     em.op(op, x, (t,), None)
             else:
                 pop_val(t)
+                if config.WASM_TYPED_REFS and linit and not linit[x]:
+                    _set_local(linit, ctrls, x)
                 vals.append(t)
                 if live():
                     em.op(op, x, (t,), t)
@@ -722,7 +843,9 @@ def _walk_body(m, defidx, em):
                 pop_val(I32)
                 t1 = pop_val()
                 t2 = pop_val()
-                if t1 in _REF or t2 in _REF:
+                if t1 in _REF or t2 in _REF or (config.WASM_TYPES3 and (
+                        0x69 <= t1 <= 0x74 or t1 > 255 or 0x69 <= t2 <= 0x74 or t2 > 255)):
+                    # numbers and v128 only, no reference
                     _inv("type mismatch", pos)
                 if t1 and t2 and t1 != t2:
                     _inv("type mismatch", pos)
@@ -744,7 +867,8 @@ def _walk_body(m, defidx, em):
                 _inv("unknown global %d" % x, pos)
             t, mut = m.globals[x]
             if not mut:
-                _inv("global is immutable", pos)
+                # 3.0 changed the wording
+                _inv("immutable global" if config.WASM_TYPES3 else "global is immutable", pos)
             pop_val(t)
             if live():
                 em.op(op, x, (t,), None)
@@ -777,13 +901,19 @@ def _walk_body(m, defidx, em):
             if live():
                 em.op(op, 0, (I32,), I32)
         elif op == 0xD0:
-            t = reftype(r)
+            if config.WASM_TYPED_REFS:
+                from .validator3 import ref_null
+                t = ref_null(r, m)
+                if t > 0x70:
+                    feats |= 16     # validator3.F_TYPED
+            else:
+                t = reftype(r)
             vals.append(t)
             if live():
                 em.op(op, t, (), t)
         elif op == 0xD1:
             t = pop_val()
-            if t and t not in _REF:
+            if t and t not in _REF and not (config.WASM_TYPES3 and (0x69 <= t <= 0x74 or t > 255)):
                 _inv("type mismatch", pos)
             vals.append(I32)
             if live():
@@ -794,9 +924,13 @@ def _walk_body(m, defidx, em):
                 _inv("unknown function %d" % x, pos)
             if not m.declared_funcs[x >> 3] & (1 << (x & 7)):
                 _inv("undeclared function reference", pos)
-            vals.append(FUNCREF)
+            t = FUNCREF
+            if config.WASM_TYPED_REFS and m.typed:
+                from .validator3 import ref_func_type
+                t = ref_func_type(m, x)
+            vals.append(t)
             if live():
-                em.op(op, x, (), FUNCREF)
+                em.op(op, x, (), t)
         elif op == 0xFC:
             sub = r.u32()
             key = 0xFC00 + sub
@@ -890,21 +1024,37 @@ def _walk_body(m, defidx, em):
                 _mal(_illegal(op, sub), pos)
         elif config.WASM_SIMD and op == 0xFD:
             if body is None:
-                body = _Body(r, m, em, vals, pop_val, pop_vals, live)
+                body = make_body() if config.WASM_3 else \
+                    _Body(r, m, em, vals, pop_val, pop_vals, live)
+            m.v128 = True
             from .validator_simd import validate
             validate(op, pos, body)
+        elif config.WASM_3:
+            # 3.0 instructions: their extension validators
+            from .validator3 import ext_validator
+            v = ext_validator(op, pos, m)
+            if body is None:
+                body = make_body()
+            v(op, pos, body)
         else:
             _mal(_illegal(op), pos)
     if r.pos != end:
         _mal("section size mismatch", r.pos)
-    if config.WASM_SIMD and (body is not None or V128 in locals_):
+    if config.WASM_SIMD and V128 in locals_:
         m.v128 = True
+    if config.WASM_3:
+        if body is not None:
+            feats |= body.feats
+        if feats and em is _NULL:
+            m.feats[defidx] = feats
     return em.finish()
 
 
 if config.WASM_SIMD:
     def _has_v128(m):
         for t in m.types:
+            if config.WASM_GC and t.kind:
+                continue        # a struct or array type (its v128 fields show in the code)
             if V128 in t.params or V128 in t.results:
                 return True
         for g in m.globals:
@@ -926,3 +1076,28 @@ if config.WASM_SIMD:
             self.pops = pops
             self.live = live
             self.feats = 0
+
+
+if config.WASM_3:
+    class Body:
+        """What an extension validator sees of the body being walked."""
+
+    def _set_local(linit, ctrls, x):
+        # a non-defaultable local is set until its block ends
+        linit[x] = 1
+        c = ctrls[-1]
+        if c.inits is None:
+            c.inits = []
+        c.inits.append(x)
+
+    def matches(t1, t2):
+        """Value type t1 may stand where t2 is expected (3.0 subtyping)."""
+        if t1 == t2 or not t1:
+            return True
+        from .reftypes import matches
+        return matches(t1, t2)
+
+    def elem_type(e):
+        """An element segment's type: (ref func) for a list of function
+        indices (3.0), else the type it declares."""
+        return FUNCREF | 0x100 if e.funcidx else e.elem_type

@@ -96,7 +96,9 @@ ABBREVIATED = ("uninitialized element", "undefined element", "unknown local",
                "unknown global", "unknown memory", "unknown table", "unknown function",
                "unknown type", "unknown data segment", "unknown elem segment",
                "unknown label", "unknown tag", "unexpected end", "illegal opcode",
-               "type mismatch", "memory size", "unreachable", "start function")
+                "type mismatch", "memory size", "unreachable", "start function",
+                # 3.0
+                "uninitialized local", "table size", "sub type")
 
 
 def msg_matches(got, expected):
@@ -159,7 +161,9 @@ LANES = {"i8": (16, 8), "i16": (8, 16), "i32": (4, 32), "i64": (2, 64),
 NULL_TYPES = ("refnull", "nullref", "nullfuncref", "nullexternref", "nullexnref")
 # Non-null reference results without a value -> the kinds (`ref_kind`) that match.
 REF_KINDS = {
-    "funcref": ("func",), "externref": ("extern", "host"), "exnref": ("exn",),
+    # an externalized i31/struct/array is a non-null extern too
+    "funcref": ("func",), "externref": ("extern", "host", "i31", "struct", "array"),
+    "exnref": ("exn",),
     "i31ref": ("i31",), "structref": ("struct",), "arrayref": ("array",),
     "eqref": ("i31", "struct", "array"),
     "anyref": ("i31", "struct", "array", "host"),
