@@ -224,3 +224,30 @@ def test_an_address_near_the_end_traps_before_anything_is_written(natives, tmp_p
     last = out.splitlines()[-1].split()
     assert last[-2:] == ["bad", "0"], out
     assert int(last[1]) > 300 and int(last[3]) > 100, out
+
+
+def test_a_native_out_of_memory_is_the_documented_trap(tmp_path):
+    """printf with a field 71 million characters wide (tools/fuzz load,
+    seed 45480): the MemoryError inside the native is the documented
+    out-of-memory trap, not a native that failed."""
+    types = _vec([b"\x60\x02\x7f\x7f\x01\x7f", b"\x60\x00\x01\x7f"])
+    imports = _vec([_name("env") + _name("printf") + b"\x00\x00"])
+    fmt = b"%71303168d\x00"
+    data = _vec([b"\x00\x41\x10\x0b" + _leb(len(fmt)) + fmt])
+    body = b"\x00\x41\x10\x41\x00\x10\x00\x0b"
+    wasm = (MAGIC + _section(1, types) + _section(2, imports) + _section(3, _vec([b"\x01"])) +
+            _section(5, _vec([b"\x00\x01"])) + _section(7, _vec([_name("f") + b"\x00\x01"])) +
+            _section(10, _vec([_leb(len(body)) + body])) + _section(11, data))
+    p = tmp_path / "m.wasm"
+    p.write_bytes(wasm)
+    out = check_mp(r"""
+import wamr_mpy
+from wamr_mpy import Trap
+inst = wamr_mpy.load(open(%r, "rb").read()).instantiate()
+try:
+    inst.call("f")
+    print("no trap")
+except Trap as e:
+    print(e.kind, e.where, e.message[:33])
+""" % str(p), heapsize="8M")
+    assert out.strip() == "16 None out of memory: native env.printf:", out

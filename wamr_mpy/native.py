@@ -7,7 +7,7 @@
 # function runs.  See docs/native.md.
 
 import sys
-from .errors import Trap, ProcExit
+from .errors import Trap, ProcExit, out_of_memory
 from .func import HostFunc
 
 _M32 = 0xFFFFFFFF
@@ -274,6 +274,10 @@ def _make_hostfunc(module, name, fn, sig, pass_addr):
                 return fn(inst, *args)
             except (Trap, ProcExit):
                 raise
+            except MemoryError as e:
+                # the documented out-of-memory trap (a printf field of
+                # 71 million characters), not a native that failed
+                raise out_of_memory(Trap, where, e)
             except Exception as e:
                 raise Trap(_error_text(e), where=where)
     else:
@@ -283,6 +287,10 @@ def _make_hostfunc(module, name, fn, sig, pass_addr):
                 return fn(inst, *args)
             except (Trap, ProcExit):
                 raise
+            except MemoryError as e:
+                # the documented out-of-memory trap (a printf field of
+                # 71 million characters), not a native that failed
+                raise out_of_memory(Trap, where, e)
             except Exception as e:
                 raise Trap(_error_text(e), where=where)
 
