@@ -219,7 +219,12 @@ def test_host_tool_ctrl_c():
                           str(dev.getsockname()[1]), "-q", "-t", "60000"], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        conn, _ = dev.accept()          # connected: waiting for the answer
+        conn, _ = dev.accept()
+        # its request read: past connecting, waiting for the answer (a
+        # SIGINT right at accept() could land while it was still connecting;
+        # in one full run it then ran on to its 60 s timeout)
+        conn.settimeout(60)
+        assert conn.recv(64)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=60)
         conn.close()

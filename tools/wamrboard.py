@@ -475,7 +475,8 @@ RUNTIME_MODULES = (
     ("compiler*.py", "TIER_JIT"),
     ("jit*.py", "TIER_JIT"),
     ("aot*.py", "TIER_AOT or TIER_JIT"),
-    ("vfloat.py", "TIER_AOT or TIER_JIT"),      # float code of compiled modules
+    # float code of compiled modules: viper, so only where native code runs
+    ("vfloat.py", "(TIER_AOT or TIER_JIT) and HAS_NATIVE_EMITTER"),
     # libraries
     ("libc.py", "LIBC_BUILTIN"),
     ("libc_string.py", "LIBC_BUILTIN and LIBC_STRING"),
