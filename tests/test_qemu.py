@@ -93,25 +93,6 @@ def test_hello_on_every_tier(board, tier, tmp_path):
     assert r.stdout.decode() == hello_reference()
 
 
-def test_float_arguments_and_results_read_and_print_as_on_unix(board, tmp_path):
-    """f64 in and out through the board's CLI.  The frozen code's "." was
-    "_dot_" (a port C file's MP_QSTR__dot_ took the qstr with its own name
-    as value), so "1.5" was refused and results printed as 2_dot_47..."""
-    wat = tmp_path / "f.wat"
-    wat.write_text('(module (func (export "add") (param f64 f64) (result f64)'
-                   ' (f64.add (local.get 0) (local.get 1)))'
-                   ' (func (export "bits") (param i64) (result f64)'
-                   ' (f64.reinterpret_i64 (local.get 0))))')
-    wasm = tmp_path / "f.wasm"
-    subprocess.run([shutil.which("wat2wasm") or pytest.skip("wat2wasm missing"), str(wat),
-                    "-o", str(wasm)], check=True)
-    for args, want in ((("add", "1.5", "2.25"), "3.75:f64"),
-                       (("bits", "5"), "2.470328e-323:f64")):
-        r = qemu_tool(board, "--", "--tier", "interp", "-f", args[0], wasm, *args[1:])
-        assert r.returncode == 0, (r.stdout + r.stderr).decode(errors="replace")
-        assert r.stdout.decode().split() == [want], r.stdout
-
-
 def test_exit_status_and_traps_come_back(board, tmp_path):
     """A trap prints the CLI's message and gives status 1, as on the unix port."""
     wat = tmp_path / "trap.wat"
@@ -145,28 +126,6 @@ def test_select_polls_the_uart(board):
     assert not err, err
     lines = (first + out).decode().split("\r\n")
     assert lines[:3] == ["idle [] True", "ready [1] x", "empty []"], lines
-
-
-def test_uart_input_is_not_lost_when_the_board_reads_late(board):
-    """More input than the console's ring holds arrives while the board is
-    busy: the ring fills, the UART holds the rest back, and every byte is
-    read later.  (A byte taken from the UART with the ring full was dropped:
-    put_file after a soft reset hung for 300 s in CI.)"""
-    data = bytes(range(256)) * 16
-    with qb.QemuBoard(board) as b:
-        b.exec_start("import micropython, sys, time\n"
-                     "micropython.kbd_intr(-1)\n"
-                     "_b = bytearray(%d)\n"
-                     "print('\\x06go')\n"
-                     "time.sleep_ms(300)\n"
-                     "n = sys.stdin.buffer.readinto(_b)\n"
-                     "micropython.kbd_intr(3)\n"
-                     "print(n, sum(_b), bytes(_b[-3:]))\n" % len(data))
-        b.read_until(b"\x06go\r\n", 30)
-        b.write(data)
-        out, err = b.exec_finish(30)
-    assert not err, err
-    assert out.decode().split() == [str(len(data)), str(sum(data)), repr(data[-3:])], out
 
 
 def test_pytest_target_runs_tests_on_the_board(board):

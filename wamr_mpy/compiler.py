@@ -136,7 +136,8 @@ def _par(e, atom):
 class V:
     """A wasm operand-stack entry: a Python expression.  k: 'i' viper int,
     'p' a pair of viper ints (e the low word, eh the high word: i64 where
-    words are 32 bits), 'o' object.  nrm: an i32 is canonical (not only its
+    words are 32 bits), 'q' a v128 in four word variables e0..e3
+    (compiler_simd), 'o' object.  nrm: an i32 is canonical (not only its
     low 32 bits).  deps: variable names the expression reads.  b: a bool
     expression.  A pair's halves read only their own half's variables (or
     it is stored: see FuncGen.pair_to)."""
@@ -594,6 +595,9 @@ class FuncGen:
         if not force and (v.const is not None or v.e == "NULL" or
                           (v.atom and v.e.startswith("C"))):
             return
+        if v.k == "q":
+            from . import compiler_simd
+            return compiler_simd.materialize(self, i)
         if v.k == "p":
             lo, hi = self.pvars(i)
             self.pair_to(lo, hi, v, i)
@@ -645,6 +649,9 @@ class FuncGen:
     def op(self, op, imm, pops, push):
         if self.dead:
             return
+        if op >= 0xFD000 or (op <= 0x22 and op >= 0x20 and self.ltypes[imm] == V128):
+            from . import compiler_simd
+            return compiler_simd.op(self, op, imm)
         if op == 0x20:
             n = "l%d" % imm
             t = self.ltypes[imm]
@@ -2463,7 +2470,10 @@ class FuncGen:
             out.append(b + "fdp = ptr32(fd)")
         for i in range(self.np, len(lt)):
             t = lt[i]
-            if _kind(t, mc.t) == "p":
+            if t == V128:
+                for j in range(4):
+                    out.append(b + "l%dv%d = 0" % (i, j))
+            elif _kind(t, mc.t) == "p":
                 out.append(b + "l%d = 0" % i)
                 out.append(b + "l%dh = 0" % i)
             elif _kind(t, mc.t) == "i":
@@ -2549,9 +2559,10 @@ def new_gen(mc):
     """The function generator for module context mc."""
     from . import config
     if config.WASM_SIMD and getattr(mc.m, "v128", False):
-        # v128 is not compiled yet: such functions stay on the interpreter
+        # v128 inside a body is compiled (compiler_simd); across calls,
+        # blocks and globals the function stays on the interpreter
         from .simd_guard import guard
-        return guard(FuncGen(mc), CompileError)
+        return guard(FuncGen(mc), CompileError, True)
     return FuncGen(mc)
 
 

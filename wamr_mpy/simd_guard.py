@@ -17,20 +17,25 @@ def _has(ts):
 
 
 class _Guard:
-    def __init__(self, em, exc):
+    def __init__(self, em, exc, body):
         self.em = em
         self.exc = exc
+        self.body = body
 
     def _no(self):
         raise self.exc("v128: this tier leaves the function to the interpreter")
 
     def begin(self, module, fidx, ftype, local_types):
-        if _has(local_types) or _has(ftype.results):
+        if _has(ftype.results) or _has(ftype.params if self.body else local_types):
             self._no()
         self.em.begin(module, fidx, ftype, local_types)
 
     def op(self, op, imm, pops, push):
-        if op >= 0xFD000 or push == V128 or _has(pops):
+        if self.body:
+            if not (op >= 0xFD000 or 0x1A == op or 0x20 <= op <= 0x22) and (
+                    push == V128 or _has(pops)):
+                self._no()
+        elif op >= 0xFD000 or push == V128 or _has(pops):
             self._no()
         self.em.op(op, imm, pops, push)
 
@@ -53,6 +58,6 @@ class _Guard:
         return getattr(self.em, name)
 
 
-def guard(em, exc):
-    """em wrapped so that v128 raises exc."""
-    return _Guard(em, exc)
+def guard(em, exc, body=False):
+    """em wrapped so that v128 raises exc (body: outside function bodies)."""
+    return _Guard(em, exc, body)

@@ -10,10 +10,13 @@ cc=${CC:-clang-14}
 # name:pages of linear memory (data + 4 KiB stack must fit)
 for spec in fib:1 sieve:1 crc32:1 matmul_int:1 matmul_f64:2 sha256:1 \
             quicksort:1 coremark_mix:1 xxhash64:1 mix64:1 iir_f32:1 nbody_f64:1 \
-            calls:1; do
+            calls:1 simd_blend:1 scalar_blend:1; do
     name=${spec%:*}
     pages=${spec#*:}
-    "$cc" --target=wasm32 -O2 -ffreestanding -nostdlib \
+    simd=
+    # the SIMD sample's kernel with WebAssembly SIMD (its twin without)
+    [ "$name" = simd_blend ] && simd=-msimd128
+    "$cc" --target=wasm32 -O2 $simd -ffreestanding -nostdlib \
         -Wl,--no-entry -Wl,-z,stack-size=4096 \
         -Wl,--initial-memory=$((pages * 65536)) \
         -Wl,--max-memory=$((pages * 65536)) \

@@ -37,6 +37,10 @@ WORKLOADS = {
     "iir_f32": (32, 1, "f32 biquad IIR filtering and RMS of n 1024-sample blocks"),
     "nbody_f64": (20, 1, "f64 5-body gravity integration, 100n steps"),
     "calls": (25, 1, "small direct and indirect calls with i32/i64 arguments, 1000n rounds"),
+    "simd_blend": (100, 2, "the SIMD sample's image filter (WebAssembly SIMD) on two 64x64 "
+                   "8-bit images, n times"),
+    "scalar_blend": (100, 2, "the same filter as plain C loops (simd_blend's scalar twin), "
+                     "n times"),
 }
 
 M32 = 0xFFFFFFFF
@@ -370,12 +374,29 @@ def model_calls(n):
     return mix(mix(h, g), lo32(a ^ b))
 
 
+def model_blend(n):
+    x, a, b = 12345, bytearray(4096), bytearray(4096)
+    for i in range(4096):
+        x = (x * 1103515245 + 12345) & M32
+        a[i] = x >> 24
+        b[i] = (x >> 16) & 0xFF
+    out = bytes(4096)
+    for r in range(n):
+        k = (r + 40) & 0xFF
+        out = bytes(min(255, ((p + q + 1) >> 1) + k) for p, q in zip(a, b))
+    h = 2166136261
+    for v in out:
+        h = ((h ^ v) * 16777619) & M32
+    return h
+
+
 MODELS = {
     "fib": model_fib, "sieve": model_sieve, "crc32": model_crc32,
     "sha256": model_sha256, "quicksort": model_quicksort,
     "matmul_int": model_matmul_int, "matmul_f64": model_matmul_f64,
     "xxhash64": model_xxhash64, "mix64": model_mix64, "iir_f32": model_iir_f32,
     "nbody_f64": model_nbody_f64, "calls": model_calls,
+    "simd_blend": model_blend, "scalar_blend": model_blend,
 }
 
 
