@@ -72,8 +72,8 @@ def _compile(args):
     if r.returncode == 0:
         # functions the generator leaves to the interpreter: only for too
         # many locals on Thumb
-        # many locals on Thumb, and functions using v128 (not compiled yet,
-        # docs/aot.md)
+        # many locals on Thumb, and functions using v128 where the generator
+        # does not compile it (docs/aot.md)
         odd = [(i, info["why"].get(i)) for i in info["interp"]
                if not (info["why"].get(i, "").startswith("v128") or
                        (arch.startswith("armv") and "too many locals" in info["why"].get(i, "")))]

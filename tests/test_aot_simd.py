@@ -160,3 +160,35 @@ def test_simd_ops_on_unix32(case):
         _check(case, "x86", {"heapsize": "16M"})
     finally:
         mp.MICROPYTHON = old
+
+
+def test_an_instruction_not_compiled_leaves_its_function_to_the_interpreter(tmp_path):
+    """f32x4.add is not compiled: its function runs on the interpreter (wamrc
+    says which and why), the module's other SIMD function is compiled, and
+    both give wasmtime's results."""
+    wasmtime = pytest.importorskip("wasmtime")
+    wat = ('(module (memory (export "memory") 1)'
+           ' (func (export "f0") (v128.store (i32.const 64) (f32x4.add %s %s)))'
+           ' (func (export "f1") (v128.store (i32.const 64) (i8x16.add %s %s))))'
+           % (LD_A, LD_B, LD_A, LD_B))
+    path = str(tmp_path / "m.wasm")
+    with open(path, "wb") as f:
+        f.write(wasmtime.wat2wasm(wat))
+    mpy = str(tmp_path / "m.mpy")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"), "-v", "-o", mpy,
+                        path], capture_output=True, text=True, timeout=300)
+    said = r.stdout + r.stderr
+    assert r.returncode == 0, said
+    assert "1 function compiled" in said and \
+        "function 0 interpreted: v128: SIMD instruction 0xfd 228 is not compiled" in said, said
+    data = bytes(range(0, 96, 2)) + bytes(4)
+    store = wasmtime.Store()
+    inst = wasmtime.Instance(store, wasmtime.Module.from_file(store.engine, path), [])
+    ex = inst.exports(store)
+    want = []
+    for i in range(2):
+        ex["memory"].write(store, data, 0)
+        ex["f%d" % i](store)
+        want.append(bytes(ex["memory"].read(store, 64, 80)).hex())
+    out = check_mp(RUN % {"mpy": mpy, "inputs": [data], "n": 2})
+    assert out.split() == want

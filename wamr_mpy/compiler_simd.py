@@ -366,5 +366,5 @@ def op(g, op, imm):
         return _bitmask8(g, g.pop())
     if sub in (0xAB, 0xAC, 0xAD):
         return _shift(g, sub)
-    raise CompileError("SIMD instruction 0xfd %d: this tier leaves the function to the "
-                       "interpreter" % sub)
+    raise CompileError("v128: SIMD instruction 0xfd %d is not compiled: this tier leaves "
+                       "the function to the interpreter" % sub)
