@@ -72,10 +72,10 @@ def _compile(args):
     if r.returncode == 0:
         # functions the generator leaves to the interpreter: only for too
         # many locals on Thumb
-        # many locals on Thumb, and functions using v128 where the generator
-        # does not compile it (docs/aot.md)
+        # many locals on Thumb, functions using v128 where the generator
+        # does not compile it and functions using a 3.0 feature (docs/aot.md)
         odd = [(i, info["why"].get(i)) for i in info["interp"]
-               if not (info["why"].get(i, "").startswith("v128") or
+               if not (info["why"].get(i, "").startswith(("v128", "3.0 features")) or
                        (arch.startswith("armv") and "too many locals" in info["why"].get(i, "")))]
         if not odd:
             return path, arch, None, len(info["interp"])

@@ -34,6 +34,7 @@ SAMPLES = {
     "customized": ["customized"],
     "side_module": ["app"],
     "simd": ["simd", "scalar"],
+    "exceptions": ["app"],
 }
 
 # files an app must write: sample -> {path relative to the sample dir:
@@ -65,7 +66,7 @@ def _which(*names):
 PARTS = {"hello": ("c",), "cpp": ("c", "c++"), "customized": ("c",), "wasi_files": ("wasi",),
          "side_module": ("pic",), "rust": ("rust",), "wat": ("wat",),
          "timer": ("c",), "request_response": ("c",), "pubsub": ("c",), "sensor": ("c",),
-         "connection": ("c",), "simd": ("c",)}
+         "connection": ("c",), "simd": ("c",), "exceptions": ("wat3",)}
 
 
 def missing_toolchain(sample):
@@ -124,11 +125,21 @@ def build(sample, tmp_factory):
     return value
 
 
-def is_valid_wasm(path):
+def is_valid_wasm(path, wasm3=False):
+    """wabt's wasm-validate; wasmtime's validator for WebAssembly 3.0 (wasm3),
+    which wabt 1.0.32 does not know."""
     with open(path, "rb") as f:
         head = f.read(8)
     if head != b"\0asm\x01\0\0\0":
         return False
+    if wasm3:
+        import wasmtime
+        with open(path, "rb") as f:
+            try:
+                wasmtime.Module.validate(wasmtime.Engine(), f.read())
+            except wasmtime.WasmtimeError:
+                return False
+        return True
     validate = _which("wasm-validate")
     if validate:
         return subprocess.run([validate, path], capture_output=True).returncode == 0
@@ -141,7 +152,8 @@ def test_build(sample, tmp_path_factory):
     for app in SAMPLES[sample]:
         path = os.path.join(out, app + ".wasm")
         assert os.path.exists(path), "%s: build.sh made no %s.wasm" % (sample, app)
-        assert is_valid_wasm(path), "%s: %s.wasm is not valid" % (sample, app)
+        assert is_valid_wasm(path, "wat3" in PARTS.get(sample, ())), \
+            "%s: %s.wasm is not valid" % (sample, app)
 
 
 def mirror(sample, app, wasm, tmp_path):
@@ -235,6 +247,9 @@ def test_reference_wasmtime(sample, app, tmp_path):
         got[1] = expected[1]
     if sample == "customized":
         expected = [b"customized() returned 41"] * 2
+    if sample == "exceptions":
+        # wasmtime_run.py runs `main` only: the lines its embedder adds are not there
+        expected = expected[:expected.index(b"main returned 0")]
     assert got == expected
     for rel_out, exp in WRITTEN.get(sample, {}).items():
         with open(os.path.join(cwd, "samples", sample, rel_out), "rb") as f, \

@@ -14,6 +14,8 @@ Parts:
   pic   clang-14 + wasm-ld-14 making an emcc-style side module
   rust  Debian's rustc (or $RUSTC), its wasm32 std libraries and rust-lld
   wat   wabt's wat2wasm
+  wat3  wasmtime's wat2wasm (PyPI wasmtime: WebAssembly 3.0 text, which
+        wabt 1.0.32 does not parse), in this Python
 """
 import os
 import shutil
@@ -78,6 +80,11 @@ def _parts_present(part):
                 return "Rust std for %s" % t, "libstd-rust-dev-wasm32"
     if part == "wat" and not which("wat2wasm"):
         return "wat2wasm", "wabt"
+    if part == "wat3":
+        try:
+            import wasmtime  # noqa: F401
+        except ImportError:
+            return "wasmtime (PyPI)", None
     return None
 
 
@@ -115,6 +122,9 @@ def _probe(part, d):
                  "-o", os.path.join(d, "q.wasm")]]
     elif part == "wat":
         cmds = [[which("wat2wasm"), src("p.wat", "(module)"), "-o", out]]
+    elif part == "wat3":
+        cmds = [[sys.executable, "-c", "import wasmtime; wasmtime.wat2wasm("
+                 "'(module (tag) (func (try_table (catch_all 0))))')"]]
     else:
         raise ValueError("unknown toolchain part %r" % part)
     for cmd in cmds:
@@ -131,7 +141,9 @@ def missing(part):
         gone = _parts_present(part)
         if gone:
             what, pkg = gone
-            _cache[part] = "%s not found (%s): %s" % (what, part, APT % pkg)
+            _cache[part] = "%s not found (%s): %s" % (
+                what, part, APT % pkg if pkg else
+                "pip install -r requirements.txt (make test installs it)")
         else:
             with tempfile.TemporaryDirectory(prefix="toolchain-") as d:
                 cmd, r = _probe(part, d)
