@@ -115,21 +115,10 @@ DEFECTS = {
     "heap, and a call of 5000001 runs out of memory where wasmtime traps",
 }
 
-# Defects that hang the board (no answer until the 300 s timeout): not run,
-# as a run would cost CI those minutes; listed so the tier's engineer sees them
-HANGS = {
-    ("QEMU_RPI_PICO", "aot"): "since the aot call ABI of b0d1a0c (values in the W word "
-    "array) the Cortex-M0 gives no answer in 300 s on the generated modules (seen in a "
-    "full run of main at 59b9678)",
-}
-
-
 @pytest.mark.parametrize("tier", ["interp", "fast", "aot"])
 @pytest.mark.parametrize("board", BOARDS)
 def test_generated_modules_agree_with_wasmtime(board, tier, tmp_path, request):
     pytest.importorskip("wasmtime")
-    if (board, tier) in HANGS:
-        pytest.xfail(HANGS[board, tier])
     if (board, tier) in DEFECTS:
         request.applymarker(pytest.mark.xfail(reason=DEFECTS[board, tier], strict=True))
     need_board(board)

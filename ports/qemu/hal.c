@@ -15,21 +15,21 @@ static volatile unsigned rx_head, rx_tail;
 // from the UART interrupt and with interrupts off
 static void poll_rx_locked(void) {
     while (board_uart_rx_ready()) {
+        // room is checked before the byte is taken from the UART: when the
+        // ring is full the byte stays there (its FIFO holds QEMU's input
+        // back) and the interrupt is off until the ring drains
+        if ((rx_head + 1) % RX_SIZE == rx_tail) {
+            board_rx_irq(false);
+            return;
+        }
         int c = board_uart_rx();
         if (c == mp_interrupt_char) {
             rx_head = rx_tail;
             mp_sched_keyboard_interrupt();
             continue;
         }
-        unsigned next = (rx_head + 1) % RX_SIZE;
-        if (next == rx_tail) {
-            // full: the byte waits in the UART (whose FIFO holds QEMU's
-            // input back) and its interrupt is off until the buffer drains
-            board_rx_irq(false);
-            return;
-        }
         rx_buf[rx_head] = c;
-        rx_head = next;
+        rx_head = (rx_head + 1) % RX_SIZE;
     }
 }
 
