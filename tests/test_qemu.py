@@ -93,6 +93,25 @@ def test_hello_on_every_tier(board, tier, tmp_path):
     assert r.stdout.decode() == hello_reference()
 
 
+def test_float_arguments_and_results_read_and_print_as_on_unix(board, tmp_path):
+    """f64 in and out through the board's CLI.  The frozen code's "." was
+    "_dot_" (a port C file's MP_QSTR__dot_ took the qstr with its own name
+    as value), so "1.5" was refused and results printed as 2_dot_47..."""
+    wat = tmp_path / "f.wat"
+    wat.write_text('(module (func (export "add") (param f64 f64) (result f64)'
+                   ' (f64.add (local.get 0) (local.get 1)))'
+                   ' (func (export "bits") (param i64) (result f64)'
+                   ' (f64.reinterpret_i64 (local.get 0))))')
+    wasm = tmp_path / "f.wasm"
+    subprocess.run([shutil.which("wat2wasm") or pytest.skip("wat2wasm missing"), str(wat),
+                    "-o", str(wasm)], check=True)
+    for args, want in ((("add", "1.5", "2.25"), "3.75:f64"),
+                       (("bits", "5"), "2.470328e-323:f64")):
+        r = qemu_tool(board, "--", "--tier", "interp", "-f", args[0], wasm, *args[1:])
+        assert r.returncode == 0, (r.stdout + r.stderr).decode(errors="replace")
+        assert r.stdout.decode().split() == [want], r.stdout
+
+
 def test_exit_status_and_traps_come_back(board, tmp_path):
     """A trap prints the CLI's message and gives status 1, as on the unix port."""
     wat = tmp_path / "trap.wat"

@@ -271,7 +271,9 @@ static mp_obj_t os_getcwd(void) {
 MP_DEFINE_CONST_FUN_OBJ_0(qemu_os_getcwd_obj, os_getcwd);
 
 static mp_obj_t os_ilistdir(size_t n_args, const mp_obj_t *args) {
-    mp_obj_t path = n_args ? args[0] : MP_OBJ_NEW_QSTR(MP_QSTR__dot_);
+    // not MP_QSTR__dot_: a C file's escaped qstr name gets its name as its value
+    // ("_dot_"), and the frozen code's "." would share it
+    mp_obj_t path = n_args ? args[0] : mp_obj_new_str(".", 1);
     return path_method(MP_QSTR_ilistdir, path);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(qemu_os_ilistdir_obj, 0, 1, os_ilistdir);

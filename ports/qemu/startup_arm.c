@@ -15,13 +15,36 @@ void Reset_Handler(void) {
     board_exit(0);
 }
 
-static void Fault_Handler(void) {
-    static const char msg[] = "FATAL: CPU fault\r\n";
+static void put_str(const char *p) {
     extern void board_uart_tx(int c);
-    for (const char *p = msg; *p; p++) {
-        board_uart_tx(*p);
+    while (*p) {
+        board_uart_tx(*p++);
     }
+}
+
+static void put_hex(uint32_t v) {
+    char buf[11] = "0x";
+    for (int i = 0; i < 8; i++) {
+        buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
+    }
+    buf[10] = 0;
+    put_str(buf);
+}
+
+// the exception frame's pc and lr, so that a fault in native code can be
+// found (arm-none-eabi-nm on firmware.elf: frozen viper code is in flash)
+__attribute__((used)) static void Fault_Report(uint32_t *frame) {
+    put_str("FATAL: CPU fault at pc ");
+    put_hex(frame[6]);
+    put_str(" lr ");
+    put_hex(frame[5]);
+    put_str("\r\n");
     board_exit(4);
+}
+
+// the firmware runs on the main stack only: its frame is at msp
+__attribute__((naked)) static void Fault_Handler(void) {
+    __asm volatile ("mrs r0, msp\n b Fault_Report\n");
 }
 
 static void Default_Handler(void) {
