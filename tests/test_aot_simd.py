@@ -15,8 +15,8 @@ from mp import ROOT, check_mp
 
 BIN = ("v128.and v128.andnot v128.or v128.xor i8x16.add i8x16.add_sat_u i8x16.sub "
        "i8x16.sub_sat_u i8x16.avgr_u i16x8.add i16x8.add_sat_u i16x8.sub i16x8.sub_sat_u "
-       "i16x8.avgr_u i32x4.add i32x4.sub i32x4.mul i32x4.dot_i16x8_s").split()
-for _s in ("i8x16", "i16x8"):
+       "i16x8.avgr_u i16x8.mul i32x4.add i32x4.sub i32x4.mul i32x4.dot_i16x8_s").split()
+for _s in ("i8x16", "i16x8", "i32x4"):
     BIN += ["%s.%s" % (_s, c) for c in
             "eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u".split()]
 
@@ -28,6 +28,16 @@ def _funcs():
     f = {}
     for op in BIN:
         f[op] = "(v128.store (i32.const 64) (%s %s %s))" % (op, LD_A, LD_B)
+    for x in ("i16x8.extend_low_i8x16_s", "i16x8.extend_high_i8x16_s",
+              "i16x8.extend_low_i8x16_u", "i16x8.extend_high_i8x16_u",
+              "i32x4.extend_low_i16x8_s", "i32x4.extend_high_i16x8_s",
+              "i32x4.extend_low_i16x8_u", "i32x4.extend_high_i16x8_u"):
+        f[x] = "(v128.store (i32.const 64) (%s %s))" % (x, LD_A)
+    f["i8x16.shuffle"] = ("(v128.store (i32.const 64) (i8x16.shuffle "
+                          "0 17 2 31 4 5 16 7 30 9 10 11 3 3 15 28 %s %s))" % (LD_A, LD_B))
+    f["i8x16.shuffle on itself"] = (
+        "(local $a v128) (local.set $a %s) (v128.store (i32.const 64) (i8x16.shuffle "
+        "15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 (local.get $a) (local.get $a)))" % LD_A)
     f["v128.not"] = "(v128.store (i32.const 64) (v128.not %s))" % LD_A
     f["v128.bitselect"] = ("(v128.store (i32.const 64) (v128.bitselect %s %s "
                            "(v128.load (i32.const 32))))" % (LD_A, LD_B))

@@ -169,6 +169,35 @@ def _dot(g, a, b):
         s16(_srl(g, a, 16)), s16(_srl(g, b, 16))))]
 
 
+def _mul16(g, a, b):
+    return ["vr = " + _m(g, "(((%s & 65535) * (%s & 65535)) & 65535) | (((%s * %s) & 65535) << 16)"
+                     % (a, b, _srl(g, a, 16), _srl(g, b, 16)))]
+
+
+def _s32(g, e):
+    """A word as a signed value (64-bit words: sign-extended)."""
+    return "(%s << 32 >> 32)" % e if g.w64 else e
+
+
+def _u32(g, e):
+    return e if g.w64 else "uint(%s)" % e
+
+
+_CMP32 = ("==", "!=", "<", "<", ">", ">", "<=", "<=", ">=", ">=")
+
+
+def _cmp32(i):
+    def f(g, a, b):
+        if i < 2:
+            c = "%s %s %s" % (a, _CMP32[i], b)
+        elif i % 2 == 0:
+            c = "%s %s %s" % (_s32(g, a), _CMP32[i], _s32(g, b))
+        else:
+            c = "%s %s %s" % (_u32(g, a), _CMP32[i], _u32(g, b))
+        return ["vr = %s if %s else 0" % (_k(g, 0xFFFFFFFF), c)]
+    return f
+
+
 _BIN = {
     0x4E: lambda g, a, b: ["vr = %s & %s" % (a, b)],
     0x4F: lambda g, a, b: ["vr = %s & %s" % (a, _not(g, b))],
@@ -188,11 +217,13 @@ _BIN = {
     0xB1: lambda g, a, b: ["vr = " + _m(g, "%s - %s" % (a, b))],
     0xB5: lambda g, a, b: ["vr = " + _m(g, "%s * %s" % (a, b))],
     0xBA: _dot,
+    0x95: _mul16,
 }
 for _i, _n in enumerate(("eq", "ne", "lt", "lt", "gt", "gt", "le", "le", "ge", "ge")):
     _s = _i >= 2 and _i % 2 == 0
     _BIN[0x23 + _i] = _cmp(_n, _s, 8)
     _BIN[0x2D + _i] = _cmp(_n, _s, 16)
+    _BIN[0x37 + _i] = _cmp32(_i)
 
 
 def _binary(g, sub):
@@ -296,6 +327,58 @@ def _bitmask8(g, v):
     _i32(g, " | ".join(parts), True)
 
 
+def _shuffle(g, lanes):
+    """i8x16.shuffle: each result byte from a constant byte of a or b; the
+    words go through vq0..3 (the result may take an operand's variables)."""
+    b = g.pop()
+    a = g.pop()
+    for j in range(4):
+        parts = []
+        for k in range(4):
+            i = lanes[4 * j + k]
+            src = a if i < 16 else b
+            i &= 15
+            w = "%s%d" % (src.e, i // 4)
+            x = "(%s & 255)" % (_srl(g, w, 8 * (i % 4)) if i % 4 else w)
+            parts.append("(%s << %d)" % (x, 8 * k) if k else x)
+        g.line("vq%d = %s" % (j, " | ".join(parts)))
+    d = _dest(g)
+    for j in range(4):
+        g.line("%s%d = vq%d" % (d, j, j))
+    g.push(qv(d))
+
+
+def _extend(g, sub):
+    """i16x8 from the low/high 8 bytes of i8x16, i32x4 from the low/high
+    4 halves of i16x8, signed or unsigned."""
+    v = g.pop()
+    bits = 8 if sub < 0xA0 else 16
+    high = sub in (0x88, 0x8A, 0xA8, 0xAA)
+    signed = sub in (0x87, 0x88, 0xA7, 0xA8)
+    m = (1 << bits) - 1
+    s = 1 << (bits - 1)
+    per = 32 // (2 * bits)          # input lanes per output word
+    for j in range(4):
+        parts = []
+        for k in range(per):
+            lane = (8 if bits == 8 else 4) * high + per * j + k
+            w = "%s%d" % (v.e, lane * bits // 32)
+            sh = lane * bits % 32
+            x = "(%s & %d)" % (_srl(g, w, sh) if sh else w, m)
+            if signed:
+                x = "((%s ^ %d) - %d)" % (x, s, s)
+                if bits == 8:
+                    x = "(%s & 65535)" % x
+                elif g.w64:
+                    x = "(%s & %s)" % (x, g.mk())
+            parts.append("(%s << %d)" % (x, 2 * bits * k) if k else x)
+        g.line("vq%d = %s" % (j, _m(g, " | ".join(parts)) if g.w64 else " | ".join(parts)))
+    d = _dest(g)
+    for j in range(4):
+        g.line("%s%d = vq%d" % (d, j, j))
+    g.push(qv(d))
+
+
 def _shift(g, sub):
     n = g.pop()
     v = g.pop()
@@ -366,5 +449,9 @@ def op(g, op, imm):
         return _bitmask8(g, g.pop())
     if sub in (0xAB, 0xAC, 0xAD):
         return _shift(g, sub)
+    if sub == 0x0D:
+        return _shuffle(g, imm)
+    if sub in (0x87, 0x88, 0x89, 0x8A, 0xA7, 0xA8, 0xA9, 0xAA):
+        return _extend(g, sub)
     raise CompileError("v128: SIMD instruction 0xfd %d is not compiled: this tier leaves "
                        "the function to the interpreter" % sub)
