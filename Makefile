@@ -8,7 +8,7 @@ PYTEST      := $(VENV)/bin/python -m pytest
 JOBS        ?= auto
 PYTEST_ARGS ?=
 
-.PHONY: help setup setup-test setup-bench run test test-full test-fast test-fleet test-boards-full spec bench fuzz
+.PHONY: help setup setup-test setup-bench run test test-full test-fast test-fleet test-boards-full spec bench fuzz fuzz-wasm3
 
 help:
 	@echo "make run        set up, then run samples/hello on the MicroPython unix port"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
 	@echo "make bench      the benchmarks (tools/bench; BENCH_ARGS=--quick: seconds)"
 	@echo "make fuzz       long fuzz campaigns (tools/fuzz; FUZZ_TIME seconds each, from FUZZ_SEED0)"
+	@echo "make fuzz-wasm3 binaryen modules with Wasm 3.0 features vs wasmtime, 500 per tier (TTF3_SEEDS)"
 	@echo "make test-boards-full  the whole spec suite on the emulated boards and on ARM Linux"
 	@echo "make setup      only the .venv (tools/setup)"
 
@@ -67,3 +68,10 @@ FUZZ_SEED0  ?= 0
 FUZZ_ARGS   ?=
 fuzz: setup-test
 	nice -n 10 tools/fuzz --seeds $(FUZZ_SEED0): --time $(FUZZ_TIME) $(FUZZ_ARGS)
+
+# tools/fuzz ttf --features 3.0: binaryen -ttf modules with SIMD, tail calls,
+# tags, a 64-bit memory and a second memory against wasmtime on every tier
+# (docs/testing-differential.md); seeds TTF3_SEEDS, niced
+TTF3_SEEDS  ?= 0:500
+fuzz-wasm3: setup-test
+	nice -n 10 tools/fuzz ttf --features 3.0 --seeds $(TTF3_SEEDS) $(FUZZ_ARGS)

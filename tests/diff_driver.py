@@ -95,6 +95,11 @@ except ImportError:
 import wamr_mpy
 from wamr_mpy import Trap
 
+# an uncaught wasm exception (Kconfig WASM_EXCEPTIONS) is recorded as a trap
+# with this message, as the reference's "thrown Wasm exception"
+WasmException = getattr(wamr_mpy, "WasmException", None)
+UNCAUGHT = "uncaught wasm exception"
+
 
 def out(d):
     sys.stdout.write(dumps(d))
@@ -106,7 +111,8 @@ def err_text(e):
 
 
 M64 = 0xFFFFFFFFFFFFFFFF
-LETTER = {"i32": "i", "i64": "I", "f32": "f", "f64": "F"}
+LETTER = {"i32": "i", "i64": "I", "f32": "f", "f64": "F", "v128": "v"}
+MASK = {"i32": 0xFFFFFFFF, "f32": 0xFFFFFFFF, "v128": (1 << 128) - 1}
 
 
 def host_results(salt, args, rtypes):
@@ -129,8 +135,7 @@ def make_host(name, params, results, kind, salt):
     def fn(*args):
         if kind == "log":
             # raw values as unsigned bits, as the reference logs them
-            LOG.append([name, [a & (0xFFFFFFFF if t in ("i32", "f32") else M64)
-                               for a, t in zip(args, params)]])
+            LOG.append([name, [a & MASK.get(t, M64) for a, t in zip(args, params)]])
             return None
         if kind == "trap" and (not args or args[0] & 1):
             raise RuntimeError("host trap")
@@ -191,6 +196,8 @@ def instantiate(mod, imports, tier, fuel=None):
             rec["h"] = mem_hash(env["mem"].data)
         return None, rec
     except Exception as e:
+        if WasmException is not None and isinstance(e, WasmException):
+            return None, {"inst": "trap", "msg": UNCAUGHT}
         return None, {"inst": "error", "msg": err_text(e)}
 
 
@@ -268,7 +275,10 @@ def run_module(m, tier, fuel=None):
             if e.where:
                 rec["where"] = e.where
         except Exception as e:
-            rec["error"] = err_text(e)
+            if WasmException is not None and isinstance(e, WasmException):
+                rec["trap"] = UNCAUGHT
+            else:
+                rec["error"] = err_text(e)
         if LOG:
             rec["log"] = LOG[:]
         try:

@@ -54,6 +54,7 @@ TRAP_MESSAGES = {
     "BAD_CONVERSION_TO_INTEGER": ("invalid conversion to integer",),
     "UNREACHABLE": ("unreachable",),
     "HOST": ("host trap",),         # a host function raised (both sides)
+    "EXCEPTION": ("uncaught wasm exception",),  # diff_driver.py: a WasmException
 }
 
 
@@ -102,6 +103,8 @@ def _trap_name(e):
     code = getattr(e, "trap_code", None)
     if code is not None:
         return code.name
+    if "thrown Wasm exception" in str(e):
+        return "EXCEPTION"      # an uncaught wasm exception (no trap code)
     return "OTHER: " + str(e).splitlines()[0]
 
 
@@ -116,6 +119,8 @@ def _unsigned(v, t):
         return None
     if isinstance(v, float):
         return float_bits(v, t)
+    if t == "v128":
+        return v & M128
     w = 32 if t in ("i32", "f32") else 64
     return v & ((1 << w) - 1)
 
@@ -157,6 +162,91 @@ def _ref_arg(v, t):
 
 
 M64 = 0xFFFFFFFFFFFFFFFF
+M128 = (1 << 128) - 1
+
+
+# wasmtime's Python API cannot pass v128 values ("unimplemented v128
+# type"), so a v128 crosses it as two i64 (lane 0 first) through a small
+# wasm module in between: `wide` lists the types as they cross.
+def _wide(types):
+    return [w for t in types for w in (("i64", "i64") if t == "v128" else (t,))]
+
+
+def _v128_shim_wat(params, results, outward):
+    """A module importing "f" and exporting "f".  outward: the import has
+    the v128 signature and the export the wide one (to call a wasm
+    export); else the other way round (a host function wasm calls)."""
+    inner_p, inner_r = (params, results) if outward else (_wide(params), _wide(results))
+    outer_p, outer_r = (_wide(params), _wide(results)) if outward else (params, results)
+    body = []
+    k = 0
+    for t in params:            # outer params -> inner args
+        if t != "v128":
+            body.append("local.get %d" % k)
+        elif outward:
+            body += ["v128.const i64x2 0 0", "local.get %d" % k, "i64x2.replace_lane 0",
+                     "local.get %d" % (k + 1), "i64x2.replace_lane 1"]
+            k += 1
+        else:
+            body += ["local.get %d" % k, "i64x2.extract_lane 0",
+                     "local.get %d" % k, "i64x2.extract_lane 1"]
+        k += 1
+    body.append("call $f")
+    # inner results -> locals (popped last first) -> outer results
+    locs = list(inner_r)
+    first = len(outer_p)
+    body += ["local.set %d" % (first + i) for i in reversed(range(len(locs)))]
+    i = 0
+    for t in results:
+        if t != "v128":
+            body.append("local.get %d" % (first + i))
+        elif outward:
+            body += ["local.get %d" % (first + i), "i64x2.extract_lane 0",
+                     "local.get %d" % (first + i), "i64x2.extract_lane 1"]
+        else:
+            body += ["v128.const i64x2 0 0", "local.get %d" % (first + i),
+                     "i64x2.replace_lane 0", "local.get %d" % (first + i + 1),
+                     "i64x2.replace_lane 1"]
+            i += 1
+        i += 1
+
+    def sig(ps, rs):
+        return "(param %s) (result %s)" % (" ".join(ps), " ".join(rs))
+    return ('(module (import "" "f" (func $f %s)) (func (export "f") %s %s %s))'
+            % (sig(inner_p, inner_r), sig(outer_p, outer_r),
+               "(local %s)" % " ".join(locs) if locs else "", "\n".join(body)))
+
+
+_SHIMS = {}
+
+
+def _v128_shim(store, func, params, results, outward):
+    import wasmtime
+    key = (tuple(params), tuple(results), outward)
+    mod = _SHIMS.get(key)
+    if mod is None:
+        mod = _SHIMS[key] = wasmtime.Module(engine(), _v128_shim_wat(params, results, outward))
+    return wasmtime.Instance(store, mod, [func]).exports(store)["f"]
+
+
+def _v128_join(vals, types):
+    """Wide raw values -> one raw value per type (v128 as a 128-bit int)."""
+    out, k = [], 0
+    for t in types:
+        if t == "v128":
+            out.append((vals[k] & M64) | (vals[k + 1] & M64) << 64)
+            k += 2
+        else:
+            out.append(vals[k])
+            k += 1
+    return out
+
+
+def _v128_split(vals, types):
+    out = []
+    for v, t in zip(vals, types):
+        out += [v & M64, v >> 64 & M64] if t == "v128" else [v]
+    return out
 
 
 def host_results(salt, args, rtypes):
@@ -192,7 +282,9 @@ def _make_imports(store, module, spec, log=None):
     for name, params, results, kind, salt in spec["funcs"]:
         def fn(*args, kind=kind, salt=salt, results=results, name=name, params=params):
             if kind == "log":
-                log.append([name, [_unsigned(a, t) for a, t in zip(args, params)]])
+                args = _v128_join([_unsigned(a, t) for a, t in zip(args, _wide(params))],
+                                  params)
+                log.append([name, args])
                 return None
             if kind == "trap" and (not args or args[0] & 1):
                 raise HostTrap("host trap")
@@ -200,8 +292,11 @@ def _make_imports(store, module, spec, log=None):
             if not r:
                 return None
             return r[0] if len(r) == 1 else r
-        ft = wasmtime.FuncType([_valtype(t) for t in params], [_valtype(t) for t in results])
+        ft = wasmtime.FuncType([_valtype(t) for t in _wide(params)],
+                               [_valtype(t) for t in _wide(results)])
         env[name] = wasmtime.Func(store, ft, fn)
+        if "v128" in params or "v128" in results:
+            env[name] = _v128_shim(store, env[name], params, results, False)
     for name, t, bits, mut in spec.get("globals", ()):
         if t == "f32":
             import struct
@@ -286,13 +381,18 @@ def run_reference(wasm, calls, exports, imports=None, dual=False, link=None):
         params, results = exports[name]
         store.set_fuel(REF_FUEL)
         del log[:]
+        fn = ex[name]
+        if "v128" in params or "v128" in results:
+            fn = _v128_shim(store, fn, params, results, True)
         try:
-            r = ex[name](store, *[_ref_arg(a, t) for a, t in zip(args, params)])
+            r = fn(store, *[_ref_arg(a, t)
+                            for a, t in zip(_v128_split(args, params), _wide(params))])
             if r is None:
                 r = []
             elif not isinstance(r, list):
                 r = [r]
-            rec["r"] = [_unsigned(v, t) for v, t in zip(r, results)]
+            rec["r"] = _v128_join([_unsigned(v, t) for v, t in zip(r, _wide(results))],
+                                  results)
         except wasmtime.Trap as e:
             rec["trap"] = _trap_name(e)
         except HostTrap:

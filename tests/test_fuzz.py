@@ -66,6 +66,23 @@ def test_ttf_modules_agree_with_wasmtime(tmp_path):
     assert c["modules"] == 2 and c["runs"] == 8 and c["calls"] > 20, c
 
 
+def test_ttf_wasm3_modules_agree_with_wasmtime(tmp_path):
+    """--features 3.0 (`make fuzz-wasm3` runs 500 modules per tier): seed
+    146's module has SIMD, tail calls, exceptions thrown and caught (and
+    some not caught), a 64-bit memory 0 and a second memory."""
+    need_wasmtime()
+    if shutil.which("wasm-opt") is None or shutil.which("wasm2wat") is None:
+        pytest.skip("wasm-opt (binaryen) or wasm2wat (wabt) not installed (make test "
+                    "installs them)")
+    r = fuzz("ttf", "--features", "3.0", "--seeds", "146:147", "--out", str(tmp_path))
+    c, found = figures(r, "ttf")
+    assert r.returncode == 0 and found == 0, r.stdout[-4000:]
+    assert c["modules"] == 1 and c["runs"] == 4 and c["calls"] > 20, c
+    for f in ("simd", "return_call", "tag", "throw", "try_table", "memory64", "two memories"):
+        assert c["with " + f] == 1, c
+    assert c["caught exceptions"] > 0 and c["uncaught exceptions"] > 0, c
+
+
 def test_hostile_native_calls(tmp_path):
     r = fuzz("native", "--seeds", "0:24", "--out", str(tmp_path))
     c, found = figures(r, "native")
@@ -240,3 +257,17 @@ def test_ttf_catches_a_wrong_value(tmp_path):
     r = fuzz("ttf", "--seeds", "0:1", "--tier", "interp", "--out", str(tmp_path / "o"),
              env=env)
     _caught(r, tmp_path, "ttf", "logged wasmtime")
+
+
+def test_ttf_wasm3_catches_a_wrong_memory64_address(tmp_path):
+    need_wasmtime()
+    if shutil.which("wasm-opt") is None or shutil.which("wasm2wat") is None:
+        pytest.skip("wasm-opt (binaryen) or wasm2wat (wabt) not installed (make test "
+                    "installs them)")
+    # every i64 address of memory 0 one byte too far
+    env = _planted(tmp_path, "interp.py", "s[fp + code[pc + 1]] = a if a >= 0 else",
+                   "s[fp + code[pc + 1]] = a + 1 if a >= 0 else")
+    r = fuzz("ttf", "--features", "3.0", "--seeds", "7:8", "--tier", "interp",
+             "--out", str(tmp_path / "o"), env=env)
+    out = _caught(r, tmp_path, "ttf", "ttf seed 7 tier interp")
+    assert "--features 3.0" in out

@@ -55,6 +55,9 @@ def main(argv=None):
                          "build/unix32-single/micropython")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "fuzz"),
                     help="where failing inputs are saved (default build/fuzz)")
+    ap.add_argument("--features", default="2.0", choices=("2.0", "3.0"),
+                    help="ttf: the WebAssembly features binaryen may use (default 2.0; "
+                         "3.0: also SIMD, tail calls, tags, memory64, two memories)")
     ap.add_argument("--transport", default="tcp", choices=("tcp", "stdio"),
                     help="frames: the manager's link (default tcp)")
     a = ap.parse_args(argv)
@@ -94,6 +97,8 @@ def campaign(name):
 def extra(name, a):
     if name == "frames":
         return {"transport": a.transport}
+    if name == "ttf":
+        return {"features": a.features}
     return {}
 
 
