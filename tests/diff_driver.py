@@ -217,6 +217,12 @@ def run_module(m, tier, fuel=None):
     imports (memory, table, globals) with some host functions replaced by
     instance 0's exports ("link")."""
     mid = m["id"]
+    # the board's memory policy, as the CLI and any program applies it
+    # (wasm_runtime_init): without its frequent collections on a 128 KiB
+    # heap, long-lived objects were left spread over it and a 2.4 KB module
+    # found no 2.8 KB block with 69 KB free); "reserve": 0 when the
+    # modules have no linear memory (the small boards' generator options)
+    wamr_mpy.init(m.get("reserve"))
     if m["wasm"].endswith(".mpy"):
         data = m["wasm"]        # wamrc output: loaded from its file
     else:

@@ -94,6 +94,39 @@ except wamr_mpy.Trap as e:
     assert lines[5] == "trap call stack exhausted 128", out
 
 
+def test_reserved_linear_memory_gives_way_to_loading_and_instantiating(tmp_path):
+    """init() sets linear memory aside before the heap fragments; a module
+    that does not load or instantiate beside it comes first (on the
+    emulated ESP32-C3 the reservation left no room for an aot module, and
+    the import of the instance code failed as a bare MemoryError)."""
+    wat = tmp_path / "m.wat"
+    wat.write_text("(module (memory 1)" + "".join(
+        '(func (export "f%d") (param i32) (result i32) local.get 0 i32.const %d i32.add)'
+        % (i, i) for i in range(60)) + ")")
+    wasm = tmp_path / "m.wasm"
+    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(wasm)], check=True)
+    out = check_mp(
+        "import gc, wamr_mpy\n"
+        "from wamr_mpy import memory\n"
+        "data = open(%r, 'rb').read()\n"
+        "def squeeze():\n"
+        "    # the largest block the heap has, set aside\n"
+        "    gc.collect()\n"
+        "    n = gc.mem_free()\n"
+        "    while n > 0 and not memory._reserved:\n"
+        "        n -= 2048\n"
+        "        wamr_mpy.init(n)\n"
+        "    return len(memory._reserved)\n"
+        "r1 = squeeze()\n"
+        "m = wamr_mpy.load(data)\n"
+        "r2 = squeeze()\n"
+        "inst = m.instantiate(tier='interp')\n"
+        "print(r1, r2, len(memory._reserved), inst.call('f7', 5))\n" % str(wasm),
+        heapsize="1M", env={"WAMR_CONFIG": "MEMORY_LIMIT=0"})
+    # both reservations were made, and both gave way
+    assert out.split() == ["1", "1", "0", "12"], out
+
+
 def test_a_fresh_memory_after_many_instances_on_a_small_heap(tmp_path):
     """A long-running program (the app manager, a spec run on a board)
     makes and drops instances: each new one still gets its linear memory

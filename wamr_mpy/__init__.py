@@ -45,9 +45,16 @@ class Module:
         gives later calls (what is left stays set on the instance)."""
         if self._m is None:
             raise WasmError("module was unloaded")
-        from .instance import Instance
+        from .memory import release_reserved
+        args = (self._m, imports, stack_size, heap_size, memory_limit, tier, fuel)
         try:
-            return Instance(self._m, imports, stack_size, heap_size, memory_limit, tier, fuel)
+            try:
+                return _instance(args)
+            except MemoryError:
+                # as in load(): init()'s reserved linear memory gives way
+                if not release_reserved():
+                    raise
+            return _instance(args)
         except MemoryError as e:
             raise _oom(Trap, "instantiating a module of %d functions, %d globals"
                        % (len(self._m.func_types), len(self._m.globals)), e)
@@ -56,10 +63,25 @@ class Module:
         self._m = None
 
 
+def _instance(args):
+    # the import too may be what fails on a full heap: it is inside the
+    # caller's handler
+    from .instance import Instance
+    return Instance(*args)
+
+
 def load(data):
     """bytes of a .wasm -> Module.  Raises LoadError / ValidationError
     (LoadError "out of memory: ..." when the heap cannot hold it)."""
+    from .memory import release_reserved
     try:
+        try:
+            return _load_module(data)
+        except MemoryError:
+            # init()'s reserved linear memory took the room: the module
+            # comes first (its memory is allocated when it is made)
+            if not release_reserved():
+                raise
         return _load_module(data)
     except MemoryError as e:
         if isinstance(data, str):
@@ -122,17 +144,18 @@ def _decode_all_and_unload(m):
 
 # --- WAMR-style surface -------------------------------------------------
 
-def init():
+def init(reserve=None):
     """Applies the board's memory policy (like wasm_runtime_init): on a
     small heap, collect garbage every config.GC_THRESHOLD bytes allocated
     (-1: a sixteenth of the heap) so long-lived objects stay packed and
-    large blocks remain available, and reserve config.MEMORY_LIMIT bytes of
-    linear memory before the heap fragments.  A long-running program calls
-    it again between apps: the reservation the last memory took is made
-    again once that memory's instance is gone."""
+    large blocks remain available, and reserve config.MEMORY_LIMIT bytes
+    (or `reserve` bytes: 0 for a program whose modules have no linear
+    memory) of linear memory before the heap fragments.  A long-running
+    program calls it again between apps: the reservation the last memory
+    took is made again once that memory's instance is gone."""
     import gc
     from . import config
-    from .memory import reserve
+    from . import memory
     th = getattr(config, "GC_THRESHOLD", -1)
     if th and hasattr(gc, "threshold"):
         if th < 0:
@@ -140,10 +163,10 @@ def init():
             th = heap // 16 if heap < 4 * 1024 * 1024 else 0
         if th:
             gc.threshold(th)
-    lim = getattr(config, "MEMORY_LIMIT", 0)
+    lim = getattr(config, "MEMORY_LIMIT", 0) if reserve is None else reserve
     if lim:
         gc.collect()
-        reserve(lim)
+        memory.reserve(lim)
     return True
 
 

@@ -66,6 +66,19 @@ def take_back(buf):
             return
 
 
+def release_reserved():
+    """Gives the buffers set aside back to the heap (a module that does not
+    load beside them comes first: they are a bet on the next memory's
+    size, which that memory then allocates itself when it is made).
+    Returns whether there were any."""
+    if not _reserved:
+        return False
+    import gc
+    del _reserved[:]
+    gc.collect()
+    return True
+
+
 def _take_reserved(n):
     for i in range(len(_reserved)):
         if len(_reserved[i]) == n:
@@ -87,12 +100,19 @@ def _alloc(n):
         # 2 GiB or more is no machine word on a 32-bit port
         raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
     # the block may be held by instances that are gone but not yet collected
-    # (a long-running program: the app manager, a spec run)
+    # (a long-running program: the app manager, a spec run), or set aside
+    # for a memory of another size
     gc.collect()
     try:
         return bytearray(n)
     except MemoryError:
-        raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
+        pass
+    if release_reserved():
+        try:
+            return bytearray(n)
+        except MemoryError:
+            pass
+    raise Trap("out of memory: linear memory of %d bytes" % n, OUT_OF_MEMORY)
 
 
 class Memory:
