@@ -52,14 +52,6 @@ print(sys.maxsize, wrap(0x7fffffff), 1.0 + 1e-8 == 1.0, config.SOFT_FLOAT, nativ
     assert r.stdout.split() == ["2147483647", "-2147483648", "True", "1", "armv7emdp"], r.stdout
 
 
-# Failing on ARM only, to be fixed in tools/wamrc (issue 13, point 4): the
-# module of skip-stack-guard-page.wast has a function with more locals than
-# mpy-cross's Thumb emitter takes ("too many locals for native method"), and
-# wamrc does not yet leave such a function to the interpreter, so the module
-# and the assertions on it fail.  Each line must fail: when the fix lands the
-# test says which lines to remove, so the list only says what is true.
-ARM_AOT_PENDING = {"skip-stack-guard-page.wast:%d" % n for n in [2] + list(range(2275, 2285))}
-
 FULL = os.environ.get("WAMR_BOARDS_FULL") == "1"
 
 
@@ -79,10 +71,9 @@ ARM_QUICK = ("i64", "float_misc", "call_indirect")
 def test_spec_suite_on_arm(mparm, tier, tmp_path, spec_json):
     """The spec suite on Thumb-2 code (ARM_QUICK, or the whole suite with
     WAMR_BOARDS_FULL=1), with the known failures of x86 (tests/
-    test_unix32.py) and, on aot, ARM_AOT_PENDING."""
-    pending = ARM_AOT_PENDING if tier == "aot" else ()
+    test_unix32.py)."""
     # QEMU user mode is several times slower than the i386 port, and on aot
     # each module is compiled (mpy-cross) from inside it: longer per file
     check_spec_suite(mparm, tier, tmp_path, spec_json, {"WAMR_AOT_ARCH": "armv7emsp"},
-                     also_known=pending, must_fail=pending, file_timeout=1200,
+                     file_timeout=1200,
                      files=None if FULL else list(ARM_QUICK))
