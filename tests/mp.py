@@ -83,6 +83,19 @@ def need_tool(name):
     return path
 
 
+def wat(tmp_path, text, name="m"):
+    """The path of `text` assembled by wat2wasm (every feature wabt has)
+    into tmp_path/NAME.wasm."""
+    import subprocess
+    src = tmp_path / (name + ".wat")
+    src.write_text(text)
+    out = tmp_path / (name + ".wasm")
+    r = subprocess.run([need_tool("wat2wasm"), "--enable-all", str(src), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return str(out)
+
+
 _ARCH = {}
 
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mp import ROOT, check_mp, run_mp, need_tool, MICROPYTHON
+from mp import ROOT, check_mp, run_mp, need_tool, wat, MICROPYTHON
 
 sys.path.insert(0, ROOT)
 from wamr_mpy import compiler, compiler_mod, compiler_mpy  # noqa: E402
@@ -40,15 +40,6 @@ def build(mpyx, wasm, out, arch="x64", **kw):
     with open(out, "wb") as f:
         f.write(mpy)
     return info
-
-
-def wat(tmp_path, name, text):
-    w2w = need_tool("wat2wasm")
-    src = tmp_path / (name + ".wat")
-    src.write_text(text)
-    out = tmp_path / (name + ".wasm")
-    subprocess.run([w2w, str(src), "-o", str(out)], check=True)
-    return str(out)
 
 
 def _build_workloads(mpyx, d, target=None):
@@ -182,7 +173,7 @@ except Trap as e:
 
 @pytest.mark.parametrize("tier", ["aot", "jit"])
 def test_fuel_stops_infinite_loop(mpyx, tmp_path, tier):
-    w = wat(tmp_path, "fuel", FUEL_WAT)
+    w = wat(tmp_path, name="fuel", text=FUEL_WAT)
     p = w
     if tier == "aot":
         p = str(tmp_path / "fuel.mpy")
@@ -221,7 +212,7 @@ except Trap as e:
 def test_fuel_bounds_the_start_function(mpyx, tmp_path, tier):
     """instantiate(fuel=N): a start function that loops for ever cannot
     hang the embedder (the app manager installs with it)."""
-    w = wat(tmp_path, "start", START_WAT)
+    w = wat(tmp_path, name="start", text=START_WAT)
     p = w
     if tier == "aot":
         p = str(tmp_path / "start.mpy")
@@ -314,7 +305,7 @@ size ok 2""".split("\n")
 
 @pytest.mark.parametrize("tier", ["aot", "jit", "interp", "fast"])
 def test_traps(mpyx, tmp_path, tier):
-    w = wat(tmp_path, "traps", TRAPS_WAT)
+    w = wat(tmp_path, name="traps", text=TRAPS_WAT)
     p = w
     if tier == "aot":
         p = str(tmp_path / "traps.mpy")
@@ -326,7 +317,7 @@ def test_traps(mpyx, tmp_path, tier):
 def test_host_imports_and_shared_memory(mpyx, tmp_path):
     """Imports (host functions, a memory and globals shared with another
     instance) from compiled code; memory grown by the host is seen."""
-    w = wat(tmp_path, "imp", """
+    w = wat(tmp_path, name="imp", text="""
 (module
   (import "env" "mem" (memory 1))
   (import "env" "g" (global $g (mut i32)))
@@ -563,7 +554,7 @@ def test_too_many_locals_stay_interpreted(mpyx, tmp_path):
     on the portable interpreter for armv6m (wamrc says which and why) and
     is compiled for x64; the .mpy builds either way (issue: the whole
     module used to fail with mpy-cross's "too many locals")."""
-    w = wat(tmp_path, "many", _many_locals_wat(300))
+    w = wat(tmp_path, name="many", text=_many_locals_wat(300))
     for arch, interp in (("armv6m", [0]), ("armv7emsp", [0]), ("x64", [])):
         out = tmp_path / ("many_%s.mpy" % arch)
         r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wamrc"),

@@ -11,19 +11,9 @@ import subprocess
 
 import pytest
 
-from mp import ROOT, check_mp, need_tool, MICROPYTHON
+from mp import ROOT, check_mp, need_tool, wat, MICROPYTHON
 
 WORKLOADS = os.path.join(ROOT, "tools", "bench", "workloads")
-
-
-def wat(tmp_path, text, name="m"):
-    src = tmp_path / (name + ".wat")
-    src.write_text(text)
-    out = tmp_path / (name + ".wasm")
-    r = subprocess.run([need_tool("wat2wasm"), "--enable-all", str(src), "-o", str(out)],
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return str(out)
 
 
 # Runs FUNCS (a list of (export, args)) on both tiers; prints one line per

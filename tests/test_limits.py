@@ -1,12 +1,11 @@
 """Sizes a compiler can produce but the spec tests never reach, on the
 MicroPython unix port: a function with far more distinct constants than the
 interpreter keeps in frame slots (interp_code.MAX_KSLOTS)."""
-import subprocess
 import struct
 
 import pytest
 
-from mp import check_mp, need_tool
+from mp import check_mp, wat
 
 N = 20000
 
@@ -31,11 +30,8 @@ def _consts_wat():
 
 @pytest.mark.parametrize("tier", ["interp", "fast"])
 def test_function_with_20000_distinct_constants(tmp_path, tier):
-    wat, expect = _consts_wat()
-    src = tmp_path / "k.wat"
-    src.write_text(wat)
-    wasm = tmp_path / "k.wasm"
-    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
+    text, expect = _consts_wat()
+    wasm = wat(tmp_path, text, "k")
     out = check_mp(
         "import wamr_mpy\n"
         "i = wamr_mpy.load(open(%r, 'rb').read()).instantiate(tier=%r)\n"
@@ -62,10 +58,7 @@ def test_wasm_stack_grows_with_depth_up_to_stack_size(tmp_path):
     them); past that a call traps
     "call stack exhausted" (not MemoryError), and the instance still runs.
     A small STACK_SIZE starts (and stays) below 256."""
-    src = tmp_path / "r.wat"
-    src.write_text(REC_WAT)
-    wasm = tmp_path / "r.wasm"
-    subprocess.run([need_tool("wat2wasm"), str(src), "-o", str(wasm)], check=True)
+    wasm = wat(tmp_path, REC_WAT, "r")
     out = check_mp("""
 import wamr_mpy
 m = wamr_mpy.load(open(%r, 'rb').read())
@@ -99,12 +92,9 @@ def test_reserved_linear_memory_gives_way_to_loading_and_instantiating(tmp_path)
     that does not load or instantiate beside it comes first (on the
     emulated ESP32-C3 the reservation left no room for an aot module, and
     the import of the instance code failed as a bare MemoryError)."""
-    wat = tmp_path / "m.wat"
-    wat.write_text("(module (memory 1)" + "".join(
+    wasm = wat(tmp_path, "(module (memory 1)" + "".join(
         '(func (export "f%d") (param i32) (result i32) local.get 0 i32.const %d i32.add)'
         % (i, i) for i in range(60)) + ")")
-    wasm = tmp_path / "m.wasm"
-    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(wasm)], check=True)
     out = check_mp(
         "import gc, wamr_mpy\n"
         "from wamr_mpy import memory\n"
@@ -133,16 +123,13 @@ def test_a_fresh_memory_after_many_instances_on_a_small_heap(tmp_path):
     and can grow it on a 512 KiB heap (64-bit objects).  The interpreter's bounded record of
     decoded bodies once kept every dead instance (and its memory) alive,
     and memory.grow built a temporary of the whole growth."""
-    wat = tmp_path / "m.wat"
-    wat.write_text("""(module (memory 1 4)
+    wasm = wat(tmp_path, """(module (memory 1 4)
       (func $f (param i32) (result i32) local.get 0 i32.const 3 i32.mul)
       (func $g (param i32) (result i32) local.get 0 call $f i32.const 1 i32.add)
       (func (export "run") (param i32) (result i32)
         (i32.store (i32.const 65532) (call $g (local.get 0)))
         (drop (memory.grow (i32.const 1)))
         (i32.add (memory.size) (i32.load (i32.const 65532)))))""")
-    wasm = tmp_path / "m.wasm"
-    subprocess.run([need_tool("wat2wasm"), str(wat), "-o", str(wasm)], check=True)
     out = check_mp(
         "import gc, wamr_mpy\n"
         "wamr_mpy.init()\n"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mp import ROOT, MICROPYTHON, check_mp, need_tool
+from mp import ROOT, MICROPYTHON, check_mp, need_tool, wat
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -17,15 +17,6 @@ from simd_names import NAMES  # noqa: E402
 from wamr_mpy import simd_ops as S  # noqa: E402
 
 _TN = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128"}
-
-
-def wat2wasm(tmp_path, name, text):
-    tool = need_tool("wat2wasm")
-    src = tmp_path / (name + ".wat")
-    src.write_text(text)
-    out = tmp_path / (name + ".wasm")
-    subprocess.run([tool, "--enable-all", str(src), "-o", str(out)], check=True)
-    return str(out)
 
 
 def _all_ops_wat(subs):
@@ -57,7 +48,7 @@ def test_decoder_matches_wat2wasm(tmp_path):
     sub-opcode, immediates and types here (the module validates, and the
     emitter sees the instructions in order)."""
     subs = [s for s in sorted(NAMES) if s not in _WABT_LACKS]
-    path = wat2wasm(tmp_path, "all", _all_ops_wat(subs))
+    path = wat(tmp_path, name="all", text=_all_ops_wat(subs))
     out = check_mp(r"""
 from wamr_mpy.loader import load
 from wamr_mpy.validator import walk_body, NullEmitter
@@ -252,7 +243,7 @@ def _expected():
 
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory):
-    return wat2wasm(tmp_path_factory.mktemp("simd"), "kernels", KERNELS)
+    return wat(tmp_path_factory.mktemp("simd"), name="kernels", text=KERNELS)
 
 
 @pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
@@ -302,7 +293,7 @@ except TypeError as e:
 def test_cli_v128(tmp_path):
     """`-f` takes a v128 as iwasm does (two u64, low first, joined by a
     backslash) and prints it the same way."""
-    path = wat2wasm(tmp_path, "cli", "(module (func (export \"sel\") (param v128 v128 i32) "
+    path = wat(tmp_path, name="cli", text="(module (func (export \"sel\") (param v128 v128 i32) "
                     "(result v128 i32) (select (local.get 0) (local.get 1) (local.get 2)) "
                     "(local.get 2)))")
     r = subprocess.run([MICROPYTHON, "-m", "wamr_mpy", "-f", "sel", path,
@@ -325,7 +316,7 @@ except wamr_mpy.LoadError as e:
     print(e.message)
 """ % kernels, env={"WAMR_CONFIG": "WASM_SIMD=0"})
     assert out.strip() == "SIMD (v128) is not supported"
-    plain = wat2wasm(tmp_path, "plain", "(module (func (export \"f\") (result i32) "
+    plain = wat(tmp_path, name="plain", text="(module (func (export \"f\") (result i32) "
                      "(i32.const 1)))")
     out = check_mp(r"""
 import sys, wamr_mpy
