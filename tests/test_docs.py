@@ -69,6 +69,9 @@ NOT_RUN = {
     ("README.md", "tools/qemu QEMU_RPI_PICO samples/hello/hello.wasm"):
         "builds three MicroPython firmwares for QEMU (minutes, MicroPython's sources from "
         "PyPI); tests/test_qemu.py runs tools/qemu on each board",
+    ("README.md", "tools/qemu --app-manager QEMU_RPI_PICO2 --link build/pico2.tty"):
+        "builds a MicroPython firmware for QEMU (minutes) and serves until Ctrl-C; "
+        "tests/test_qemu_app.py runs these host_tool commands against the board",
     # fleet.md: a broker with accounts and an ACL at broker:1883; tests/test_fleet.py
     # runs these commands against a local mosquitto set up that way
     ("docs/fleet.md", "micropython -m wamr_mpy.app --mqtt broker.example"): "an MQTT broker",

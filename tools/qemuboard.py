@@ -350,6 +350,63 @@ def start_pty(name, timeout=60):
     raise BoardError("%s: QEMU gave no pseudo-terminal: %r" % (name, got[-300:]))
 
 
+# The app manager on the console UART (wamr_mpy.app.run_from_config: the
+# board's Kconfig picks the UART transport).  Ctrl-C is a byte like any
+# other on the link, so it stops nothing; the manager runs until QEMU ends.
+APP_MANAGER = """\
+import gc, micropython
+micropython.kbd_intr(-1)
+from wamr_mpy import app
+from wamr_mpy.app import __main__, manager, natives, transport_uart  # noqa
+gc.collect()
+print('\\x06app-manager', gc.mem_free(), '\\x06')
+app.run_from_config()
+"""
+
+
+def start_app_manager(name, timeout=60):
+    """The board under QEMU with the app manager serving its UART on a
+    pseudo-terminal, for `tools/host_tool -D PTY`.  Returns (QEMU process,
+    pty path, free heap once the app framework is imported); the caller
+    kills the process.  Requests sent while the manager is still starting
+    wait in the board's UART (it holds QEMU's input back when its buffer is
+    full)."""
+    proc, path = start_pty(name, timeout)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            got = prev = b""
+            deadline = time.monotonic() + timeout
+
+            def until(marker, what):
+                nonlocal got, prev
+                while marker not in got:
+                    left = deadline - time.monotonic()
+                    # \x04: the code ended (an error: it never returns)
+                    if left <= 0 or proc.poll() is not None or b"\x04" in got:
+                        raise BoardError("%s: no %s on %s; last output: %r" % (
+                            name, what, path, got[-300:]))
+                    r, _, _ = select.select([fd], [], [], min(left, 1.0))
+                    if r:
+                        got += os.read(fd, 4096)
+                i = got.index(marker)
+                prev, got = got[:i], got[i + len(marker):]
+            os.write(fd, b"\r\x03\x03\x01")
+            until(b"raw REPL; CTRL-B to exit\r\n>", "raw REPL")
+            os.write(fd, APP_MANAGER.encode() + b"\x04")
+            until(b"OK", "raw REPL answer")
+            until(b"\x06app-manager", "app manager start")
+            until(b"\x06", "free heap figure")
+            free = int(prev.split()[0])
+        finally:
+            os.close(fd)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc, path, free
+
+
 MEASURE = """\
 import gc
 gc.collect()

@@ -266,7 +266,16 @@ def run_from_config():
 
     async def run():
         from . import transport
-        mgr = make_manager(store)
+        try:
+            mgr = make_manager(store)
+        except Exception as e:
+            from .store import StoreError
+            if store is None or not isinstance(e, (OSError, StoreError)):
+                raise
+            # a board without the filesystem the store needs (the emulated
+            # boards): apps live in RAM, and the host can still manage them
+            mgr = make_manager(None)
+            mgr.log("%s: apps live in RAM only" % e)
         mgr.start()
         mgr.boot()
         if (mode == "uart" and not config.TRANSPORT_UART) or \
