@@ -95,6 +95,14 @@ def test_workloads_aot(workloads):
     _check_workloads(workloads, "aot")
 
 
+def test_jit_compiles_for_the_firmware_arch():
+    """The JIT's target is the firmware's native arch (sys.implementation
+    ._mpy), as tools/wamrc -march= of that arch: x64 on the unix port."""
+    out = check_mp("from wamr_mpy import compiler\nt = compiler.host_target()\n"
+                   "print(compiler.native_arch(), t.arch, t.wbits, t.strict)")
+    assert out.split() == ["x64", "x64", "64", "False"], out
+
+
 def test_workloads_jit():
     paths = dict((k, os.path.join(WORK, v["file"])) for k, v in EXPECTED.items())
     _check_workloads(paths, "jit")

@@ -70,6 +70,18 @@ print(sys.maxsize, wrap(0x7fffffff), 1.0 + 1e-8 == 1.0, config.SOFT_FLOAT,
     assert out.split() == ["2147483647", "-2147483648", "True", "1", "1"], out
 
 
+def test_jit_compiles_for_the_firmware_arch(mp32):
+    """The JIT generates the code tools/wamrc -march=x86 would (32-bit
+    words, no byte-wise path for unaligned accesses), not the
+    alignment-safe armv6m code of an unknown 32-bit machine."""
+    out = run32(mp32, """
+from wamr_mpy import compiler
+t = compiler.host_target()
+print(compiler.native_arch(), t.arch, t.wbits, t.strict)
+""")
+    assert out.split() == ["x86", "x86", "32", "False"], out
+
+
 DIV_WAT = """(module
   (func (export "ds") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
   (func (export "rs") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s)

@@ -14,7 +14,7 @@ from array import array
 from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from . import config
 
-ABI = 3              # must match compiler.ABI
+ABI = 4              # must match compiler.ABI
 _BIG = 0x3FFFFFFF    # fuel chunk / "unlimited" (a small int everywhere)
 MAX_REENTRY = 16     # host -> wasm nesting, as in instance.py
 # Wasm call depth (each wasm call is a Python call here; MicroPython's own
@@ -78,6 +78,7 @@ class Ctx:
         self.M = mem.data if mem is not None else bytearray(0)
         self.W = array("i", [0] * nwords)
         self.W[2] = MAX_DEPTH
+        self.A = _address(self.W) >> 2     # compiled code's handle on W (compiler.py)
         self.G = inst.globals
         self.funcs = inst.funcs
         self.tabs = inst.tables
@@ -248,7 +249,7 @@ def run_ctx(X, f, vals):
                 objs.append(vals[i])
             else:
                 k += _put(W, k, t, vals[i])
-        r = X.fns[f.idx](W, *objs)
+        r = X.fns[f.idx](W, X.A, *objs)
         out = []
         k = ARGS
         j = 0
@@ -375,7 +376,7 @@ def _call(k, W, *objs):
 
 
 def _adapter(f):
-    def ad(W, *objs):
+    def ad(W, A, *objs):
         return _invoke(_CUR, f, W, objs)
     return ad
 

@@ -5,11 +5,12 @@
 # plugged into validator.walk_body (so validation and the typed event stream
 # come for free).  See docs/aot.md for the design; in short:
 #
-# - Every compiled function is `f<i>(M, W, X, d, params...)`: M the linear
-#   memory's bytearray (stable across memory.grow: it grows in place), W an
-#   array('i') of context words (0 fuel, 1 memory size in bytes, 2 call depth
-#   limit, 3 memory pages, 4.. globals kept as machine words), X the per-instance context
-#   object (aot.Ctx) and d the wasm call depth.
+# - Every compiled function is `f<i>(W, A, params...)`: W an array('i') of
+#   context words (see ARGS below) and A the address of W's words shifted
+#   right by 2 (a small int on every port: the words are word-aligned).  The
+#   code reaches W through `ptr32(int(A) << 2)`, not `ptr32(W)`: the buffer
+#   protocol behind `ptr32(W)` cost a fifth of a wasm call; W itself only
+#   goes on to helpers.  Params of object kinds follow as Python arguments.
 # - i32 (and i64 where the machine word is 64 bits) live in viper `int`
 #   locals; everything else is a Python object handled by the float module
 #   (fmode) and numeric helpers.  With 64-bit words an i32 expression may be
@@ -34,7 +35,7 @@
 from .func import I32, I64, F32, F64, V128, FUNCREF, EXTERNREF
 from .opnames import helper_name
 
-ABI = 3          # bump when generated code and aot.py stop matching (= aot.ABI)
+ABI = 4          # bump when generated code and aot.py stop matching (= aot.ABI)
 # W words: 0 fuel, 1 memory bytes, 2 depth limit, 3 pages, 4 call depth,
 # 5-6 memory address; from ARGS the arguments and results of calls (values
 # of a kind "i" as one word, two for i64/f64), then globals kept as words.
@@ -100,14 +101,31 @@ class Target:
         self.fastfloat = self.fbits and self.wbits == 64
 
 
+# sys.implementation._mpy >> 10: the native code architecture of this
+# firmware (MicroPython's MP_NATIVE_ARCH_* numbering, as in .mpy headers).
+_MPY_ARCHS = (None, "x86", "x64", None, "armv6m", "armv7m", "armv7em", "armv7emsp",
+              "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
+
+
+def native_arch():
+    """This firmware's native-code arch as an ARCHS name (None: unknown).
+    The JIT then assumes what the machine allows: no byte-wise path for
+    unaligned accesses on x86 or Cortex-M3 and up, as tools/wamrc would."""
+    import sys
+    a = getattr(sys.implementation, "_mpy", 0) >> 10
+    if a < len(_MPY_ARCHS):
+        return _MPY_ARCHS[a]
+    return None
+
+
 def host_target():
     """The Target for code compiled on this machine (the JIT): config.JIT_ARCH
     and config.JIT_FLOATS may choose."""
     import sys
-    if sys.maxsize > 0x7FFFFFFF:
-        arch = "x64"
-    else:
-        arch = "armv6m"      # 32-bit words, alignment-safe: right on any board
+    arch = native_arch()
+    if arch is None:
+        # 32-bit words, alignment-safe: right on any board
+        arch = "x64" if sys.maxsize > 0x7FFFFFFF else "armv6m"
     floats = None
     try:
         from . import config
@@ -166,6 +184,7 @@ class Fr:
         self.results = results
         self.id = fid
         self.pyloop = kind == "l"
+        self.cache = []         # callees loaded into locals c<j> before it
         self.targeted = False
         self.exits = []
         self.else_seen = False
@@ -771,7 +790,11 @@ class FuncGen:
             b = self.pop()
             a = self.pop()
             sym = _I32_CMPU.get(op) or _I64_CMPU[op]
-            if a.t == I32:
+            if a.t == I32 and self.w64:
+                # canonical (sign-extended) i32s order as unsigned words as
+                # they do as u32: no mask (whose constant costs every call)
+                e = "uint(%s) %s uint(%s)" % (self.nexpr(a), sym, self.nexpr(b))
+            elif a.t == I32:
                 e = "%s %s %s" % (self.uexpr(a), sym, self.uexpr(b))
             elif a.k == "i":
                 e = "uint(%s) %s uint(%s)" % (a.e, sym, b.e)
@@ -2047,13 +2070,17 @@ class FuncGen:
         name = "f%d" % j
         for f in self.frames:
             if f.kind == "l":
-                # in a loop: the function in a local, loaded once per call
-                # of this one (a global lookup costs a third of a call)
+                # in a loop: the function in a local, loaded once before
+                # the outermost loop (a global lookup costs a third of a
+                # call; at the loop, not the entry, so calls that return
+                # before it - recursion's leaves - do not pay it)
                 if j not in self.cached:
                     self.cached.append(j)
+                if j not in f.cache:
+                    f.cache.append(j)
                 name = "c%d" % j
                 break
-        e = "%s(%s)" % (name, ", ".join(["W"] + objs))
+        e = "%s(%s)" % (name, ", ".join(["W", "A"] + objs))
         self.get_results(e, ftype.results)
         if mc.grows if mc.fgrows is None else mc.fgrows[fidx - mc.nimp]:
             self.reload()
@@ -2069,7 +2096,7 @@ class FuncGen:
             name = "ci"
         self.line("cfn = %s(%d, %r, %s)" % (name, tableidx, ftype.key, self.nexpr(i)))
         objs = self.put_args(ftype.params)
-        self.get_results("cfn(%s)" % ", ".join(["W"] + objs), ftype.results)
+        self.get_results("cfn(%s)" % ", ".join(["W", "A"] + objs), ftype.results)
         self.reload()
 
     # -- control -------------------------------------------------------------
@@ -2363,6 +2390,8 @@ class FuncGen:
             out.append((self.body_level(f) + xind, data))
         elif kind == "H":
             lv = self.base_level(f)
+            for j in f.cache:
+                out.append((lv, "c%d = f%d" % (j, j)))
             if f.pyloop:
                 out.append((lv, "while True:"))
                 lv += 1
@@ -2421,10 +2450,10 @@ class FuncGen:
 
     def header(self):
         mc = self.mc
-        ps = ["W"]
+        ps = ["W", "A"]
         lt = self.ltypes
         b = " "
-        body = [b + "w = ptr32(W)"]
+        body = [b + "w = ptr32(int(A) << 2)"]
         # parameters: words from W first (anything called later reuses them)
         k = ARGS
         for i in range(self.np):
@@ -2457,8 +2486,6 @@ class FuncGen:
         if self.uses_mem:
             for s in self.mem_lines():
                 out.append(b + s)
-        for j in self.cached:
-            out.append(b + "c%d = f%d" % (j, j))
         if self.uses_ci:
             out.append(b + "ci = _cind")
         if self.uses_M:

@@ -59,7 +59,7 @@ def may_grow_per_function(m):
 def fallback_source(defidx):
     """A function left to the portable interpreter (its body stays in the
     module's wasm bytes)."""
-    return ("def f%d(W, *a):\n return _interp(%d, W, a)\n" % (defidx, defidx))
+    return ("def f%d(W, A, *a):\n return _interp(%d, W, a)\n" % (defidx, defidx))
 
 
 def _leb(n):

@@ -78,7 +78,7 @@ class _State:
         return first_call
 
     def fallback(self, i):
-        def run_interp(W, *a):
+        def run_interp(W, A, *a):
             return aot._interp(i, W, a)
         return run_interp
 
