@@ -510,6 +510,9 @@ ports/unix32.
 """
 
 
+KEPT_AFTER = "\n## Results"    # the generated part; later "## " sections are kept
+
+
 def write_md(results, tiers, path):
     m = results["machine"]
     parts = [MD_HEAD, "\n## Results\n\nMachine: %s (%s cores), `%s`, %s; CPython %s; "
@@ -530,6 +533,17 @@ def write_md(results, tiers, path):
             parts.append("\nSIMD against its scalar twin (the same C without -msimd128, same "
                          "work and checksum; best time per call of `run(n)`):\n\n%s\n"
                          % "\n".join("- " + ln for ln in tw))
+    # hand-written sections after the results (measurements of one change,
+    # run separately) stay
+    try:
+        with open(path) as f:
+            old = f.read()
+        k = old.find(KEPT_AFTER)
+        k = old.find("\n## ", k + 1) if k >= 0 else -1
+        if k >= 0:
+            parts.append(old[k:])
+    except OSError:
+        pass
     with open(path, "w") as f:
         f.write("".join(parts))
 
