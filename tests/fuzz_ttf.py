@@ -93,7 +93,7 @@ def generate(seed, workdir, features="2.0"):
 _MEMOP = re.compile(r"^(\s*)((?:i32|i64|f32|f64|v128)\.(?:load|store)\S*|"
                     r"memory\.(?:size|grow|fill|copy|init))\b(.*)$")
 _SIMD_NAN = re.compile(r"^(\s*)(f32x4|f64x2)\.(?:add|sub|mul|div|min|max|sqrt|ceil|floor|trunc|"
-                       r"nearest|relaxed_\w+|demote_f64x2_zero|promote_low_f32x4)\s*$")
+                       r"nearest|relaxed_\w+|demote_f64x2_zero|promote_low_f32x4)(\)*)\s*$")
 _CALL = re.compile(r"^(\s*)(call (\d+)|call_indirect (?:\d+ )?\(type (\d+)\))(\)?)\s*$")
 CAUGHT = 0x7E5C       # what a try_table's handler logs (log-i32)
 _ZERO = {"i32": "i32.const 0", "i64": "i64.const 0", "f32": "f32.const 0",
@@ -205,9 +205,11 @@ def rewrite3(wat, rnd):
             # binaryen 108's --denan leaves SIMD alone: a NaN lane becomes
             # 0 here, as --denan does with scalars (the spec leaves the
             # sign and payload of an arithmetic NaN open)
-            out += [ln] + [m.group(1) + x for x in (
+            # (before the parens that end the function, where it ends one)
+            end = m.group(3)
+            out += [ln.rstrip()[:len(ln.rstrip()) - len(end)]] + [m.group(1) + x for x in (
                 "local.tee $t_v128", "local.get $t_v128", "local.get $t_v128",
-                m.group(2) + ".eq", "v128.and")]
+                m.group(2) + ".eq", "v128.and" + end)]
             continue
         m = _MEMOP.match(ln)
         if m is None:
