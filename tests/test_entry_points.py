@@ -212,12 +212,29 @@ def test_host_tool_given_a_directory():
     assert r.stderr.count("\n") == 1
 
 
+def _as_a_shell_starts_it():
+    # SIGINT at its default and not blocked, as a shell starts a command: a
+    # child inherits both from the process that starts it, and in two full
+    # runs (not alone, not under load) host_tool took no notice of SIGINT
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
+def _signal_state(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return [l.strip() for l in f if l.startswith(("SigBlk", "SigIgn", "SigCgt"))]
+    except OSError:
+        return []
+
+
 def test_host_tool_ctrl_c():
     dev = _silent_device()
     dev.settimeout(60)
     p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "host_tool.py"), "-P",
                           str(dev.getsockname()[1]), "-q", "-t", "60000"], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=_as_a_shell_starts_it)
     try:
         conn, _ = dev.accept()
         # its request read: past connecting, waiting for the answer (a
@@ -225,8 +242,13 @@ def test_host_tool_ctrl_c():
         # in one full run it then ran on to its 60 s timeout)
         conn.settimeout(60)
         assert conn.recv(64)
+        state = _signal_state(p.pid)
         p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=60)
+        try:
+            out, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("host_tool ran on after SIGINT; its signal state then: %s"
+                        % state)
         conn.close()
     finally:
         dev.close()
