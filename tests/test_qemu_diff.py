@@ -106,8 +106,8 @@ def run_on_board(board, tier, mods):
 
 # Board-only defects found here, for the engineer of that tier: strict, so
 # the test says when the fix has landed and the mark must go
-DEFECTS = {
-}
+DEFECTS = {}
+
 
 @pytest.mark.parametrize("tier", ["interp", "fast", "aot"])
 @pytest.mark.parametrize("board", BOARDS)

@@ -153,6 +153,9 @@ def init(reserve=None):
     memory) of linear memory before the heap fragments.  A long-running
     program calls it again between apps: the reservation the last memory
     took is made again once that memory's instance is gone."""
+    if reserve is not None and (not isinstance(reserve, int) or reserve < 0):
+        raise ValueError("wamr_mpy.init: reserve is a number of bytes >= 0, not %r"
+                         % (reserve,))
     import gc
     from . import config
     from . import memory
