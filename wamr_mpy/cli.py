@@ -171,6 +171,11 @@ def run(o, kw=None):
     finally:
         if ctx is not None:
             ctx.close_all()
+        # A program that runs apps in turn (a board's main.py) needs the
+        # linear memory back now: a stale word on the C stack, which
+        # MicroPython's collector takes for a pointer, could otherwise keep
+        # the instance and its memory, and the next app's memory not fit.
+        inst.deinstantiate()
 
 
 def _init_app(inst):
