@@ -5,6 +5,7 @@ MicroPython unix port connected to it (tests/test_fleet.py)."""
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -20,18 +21,24 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 HOST_TOOL = os.path.join(ROOT, "tools", "host_tool.py")
 
-# The ACL of docs/fleet.md: the operator reads and writes the whole tree; a
-# device (user name = device id) reads its own request topic and writes its
-# own response, event and presence topics, nothing else.
-ACL = """\
-user host
-topic readwrite wamr/#
+def doc_block(first_line):
+    """The fenced block of docs/fleet.md that starts with `first_line`: the
+    tests run the documented broker files, not copies of them."""
+    with open(os.path.join(ROOT, "docs", "fleet.md")) as f:
+        text = f.read()
+    found = [m.group(1) for m in re.finditer(r"^```\w*\n(.*?)^```", text,
+                                             re.M | re.S)
+             if m.group(1).startswith(first_line)]
+    assert len(found) == 1, "docs/fleet.md: %d blocks start with %r" % (
+        len(found), first_line)
+    return found[0]
 
-pattern read wamr/%u/request
-pattern write wamr/%u/response
-pattern write wamr/%u/event/#
-pattern write wamr/%u/presence
-"""
+
+# The ACL of docs/fleet.md: the operator (the "user" line) reads and writes
+# the whole tree; a device (user name = device id) reads its own request
+# topic and writes its own response, event and presence topics, nothing else.
+ACL = doc_block("# mosquitto acl_file")
+OPERATOR = re.search(r"^user (\S+)$", ACL, re.M).group(1)
 
 
 def mosquitto_path():
@@ -40,15 +47,15 @@ def mosquitto_path():
 
 
 class Broker:
-    """mosquitto with authentication and the fleet ACL; users are "host"
-    and one per device id."""
+    """mosquitto with authentication and the fleet ACL; users are the
+    operator and one per device id."""
 
     def __init__(self, workdir, devices, tls=False):
         self.dir = str(workdir)
         self.port = free_port()
         self.tls = tls
         self.proc = None
-        self.passwords = {"host": "host-secret"}
+        self.passwords = {OPERATOR: OPERATOR + "-secret"}
         for d in devices:
             self.passwords[d] = "pw-" + d
         self.pwfile = os.path.join(self.dir, "passwd")
@@ -135,11 +142,11 @@ class Broker:
         self.proc = None
 
     def host_args(self):
-        return ["--mqtt", self.address, "--user", "host", "--password-file",
-                self.secret("host")] + (["--tls", "--cafile", self.cafile]
+        return ["--mqtt", self.address, "--user", OPERATOR,
+                "--password-file", self.secret(OPERATOR)] + (["--tls", "--cafile", self.cafile]
                                         if self.tls else [])
 
-    def client(self, user="host", password=None):
+    def client(self, user=OPERATOR, password=None):
         """A connected paho client (for checks the host tool does not do);
         messages collect in client.got as (topic, payload, retain)."""
         import paho.mqtt.client as mqtt
@@ -160,6 +167,8 @@ class Broker:
             c.result.append(rc)
         c.on_message = on_message
         c.on_connect = on_connect
+        if self.tls:
+            c.tls_set(ca_certs=self.cafile)
         c.connect("127.0.0.1", self.port)
         c.loop_start()
         end = time.monotonic() + 10
@@ -225,8 +234,8 @@ def presence(broker, wait=3.0):
 
     class A:
         prefix = "wamr"
-        user = "host"
-        password_file = broker.secret("host")
+        user = OPERATOR
+        password_file = broker.secret(OPERATOR)
         tls = broker.tls
         cafile = getattr(broker, "cafile", None)
         mqtt = broker.address

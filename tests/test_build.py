@@ -87,6 +87,11 @@ def test_build_board(name, tmp_path):
     assert ("softfloat.py" in info["modules"]) == bool(cfg["SOFT_FLOAT"])
     if not board.native_emitter:
         assert not cfg["TIER_FAST"] and not cfg["TIER_JIT"]
+    # the MQTT client is the unix port's by default; a board pays for it
+    # only when configured (tests/test_fleet.py builds ESP32 with it)
+    mqtt = {"app/mqtt.py", "app/transport_mqtt.py", "app/presence.py"}
+    assert (mqtt <= set(info["modules"])) == (board.port == "unix")
+    assert (mqtt & set(info["modules"])) in (set(), mqtt)
     src = os.path.join(out, "src", "wamr_mpy")
     on_disk = set(wb._source_files(src))
     assert on_disk == set(info["modules"])

@@ -72,8 +72,9 @@ NOT_RUN = {
     ("README.md", "tools/qemu --app-manager QEMU_RPI_PICO2 --link build/pico2.tty"):
         "builds a MicroPython firmware for QEMU (minutes) and serves until Ctrl-C; "
         "tests/test_qemu_app.py runs these host_tool commands against the board",
-    # fleet.md: a broker with accounts and an ACL at broker:1883; tests/test_fleet.py
-    # runs these commands against a local mosquitto set up that way
+    # fleet.md: a broker with accounts and an ACL at broker:1883; fleet.md's "A fleet
+    # on one machine" block runs the same commands against a local mosquitto, and
+    # tests/test_fleet.py runs them against brokers set up that way
     ("docs/fleet.md", "micropython -m wamr_mpy.app --mqtt broker.example"): "an MQTT broker",
     ("docs/fleet.md", "tools/host_tool --mqtt broker:1883 --user ops --password-file ops.pw "
                       "--device pump-17 -q"): "an MQTT broker",

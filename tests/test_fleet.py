@@ -194,7 +194,7 @@ def test_acl_and_addressing(fleet):
     assert not spy.result[0].is_failure
     _, mid = spy.subscribe([("wamr/alice/request", 1), ("wamr/#", 1)])
     time.sleep(0.5)
-    op = b.client("host")
+    op = b.client()
     op.subscribe([("wamr/alice/response", 1), ("wamr/alice/presence", 1)])
     time.sleep(0.5)
     r = F.host_tool(b, "--device", "alice", "-q")
@@ -223,7 +223,7 @@ def test_acl_and_addressing(fleet):
     from wamr_mpy.app import protocol as P
     req = P.Request("/applet?name=stale", P.PUT, P.FMT_RAW,
                     open(HANDLER, "rb").read(), 77)
-    op = b.client("host")
+    op = b.client()
     op.publish("wamr/bob/request", P.pack_request(req), qos=1,
                retain=True).wait_for_publish(5)
     op.disconnect()
@@ -439,3 +439,140 @@ def test_replace_and_rollback_over_tcp(tmp_path):
     finally:
         dev.kill()
         dev.wait(10)
+
+
+# ---- the documented production broker, the board configuration --------------
+
+def test_production_broker_config(fleet, tmp_path):
+    """docs/fleet.md's production mosquitto file (its paths moved here, its
+    port a free one) loads and serves: a device over TLS with its own
+    password, the operator over TLS, the documented ACL, and the retained
+    presence kept across a broker restart (persistence)."""
+    need_tool("openssl")
+    b, fl = fleet(["pump-17"], tls=True)
+    b.stop()
+    conf = F.doc_block("# /etc/mosquitto/conf.d/wamr.conf")
+    d = str(tmp_path)
+    for old, new in (("/etc/mosquitto/wamr.passwd", b.pwfile),
+                     ("/etc/mosquitto/wamr.acl", b.aclfile),
+                     ("/etc/mosquitto/certs/", d + "/"),
+                     ("/var/lib/mosquitto/", d + "/"),
+                     ("listener 8883\n", "listener %d 127.0.0.1\n" % b.port)):
+        assert old in conf, "docs/fleet.md's wamr.conf has no %r" % old
+        conf = conf.replace(old, new)
+    with open(b.conf, "w") as f:
+        # started as root mosquitto would switch to user mosquitto, who
+        # cannot read the test's private folder
+        f.write(conf + "user %s\n" % __import__("pwd").getpwuid(
+            os.getuid()).pw_name)
+    b.start()
+    fl.start("pump-17", groups=["field"])
+    F.wait_online(b, ["pump-17"])
+    ok(F.host_tool(b, "--group", "field", "-i", "handler", "-f", HANDLER))
+    r = F.host_tool(b, "--device", "pump-17", "-r", "/app/handler/url1",
+                    "-A", "GET")
+    assert r.returncode == 69 and '"key1":\t"value1"' in r.stdout
+    spy = b.client("pump-17")      # the device's credentials: its own only
+    spy.publish("wamr/other/presence", b'{"id":"other","online":true}',
+                qos=1, retain=True).wait_for_publish(5)
+    spy.disconnect()
+    fl.kill("pump-17")              # the last will: offline, retained
+    deadline = time.monotonic() + 60
+    while F.presence(b).get("pump-17", {}).get("online"):
+        assert time.monotonic() < deadline, "no last will"
+        time.sleep(0.2)
+    b.stop()
+    b.start()
+    p = F.presence(b)
+    assert p.get("pump-17") == {"id": "pump-17", "online": False,
+                                "groups": ["field"]}, p
+    assert "other" not in p
+
+
+def test_device_from_board_config(fleet, tmp_path):
+    """A board's MQTT settings (Kconfig APP_MQTT_*, tools/build) start the
+    device through main.py's run_from_config(); an ESP32 build with the
+    MQTT transport holds its modules for the board's arch (boards leave
+    them out by default: tests/test_build.py)."""
+    from boardtest import build
+    from mp import MICROPYTHON
+    b, fl = fleet(["board1"])
+    opts = ["-D", "APP_MANAGER=y", "-D", "TRANSPORT_MQTT=y",
+            "-D", "APP_TRANSPORT_IS_MQTT=y"]
+    dev = ["-D", "APP_MQTT_HOST=127.0.0.1", "-D", "APP_MQTT_PORT=%d" % b.port,
+           "-D", "APP_MQTT_DEVICE_ID=board1", "-D", "APP_MQTT_USER=board1",
+           "-D", "APP_MQTT_PASSWORD_FILE=" + b.secret("board1"),
+           "-D", "APP_MQTT_GROUPS=field,lab",
+           "-D", "APP_STORE_DIR=" + str(tmp_path / "apps")]
+    out = str(tmp_path / "unix")
+    build("UNIX", out, *(opts + dev))
+    log = open(str(tmp_path / "board1.log"), "wb")
+    p = subprocess.Popen([MICROPYTHON, "-X", "heapsize=512K", "-c",
+                          "from wamr_mpy import app; app.run_from_config()"],
+                         cwd=str(tmp_path), stdout=log, stderr=log, env=dict(
+                             os.environ, MICROPYPATH=os.pathsep.join(
+                                 [os.path.join(out, "src"), ".frozen"])))
+    log.close()
+    try:
+        pr, _ = F.wait_online(b, ["board1"], timeout=60)
+        assert pr["board1"]["groups"] == ["field", "lab"]
+        ok(F.host_tool(b, "--group", "lab", "-i", "handler", "-f", HANDLER))
+        r = F.host_tool(b, "--device", "board1", "-r", "/app/handler/url1",
+                        "-A", "GET")
+        assert r.returncode == 69, r.stdout + r.stderr
+        assert os.listdir(str(tmp_path / "apps"))
+    finally:
+        p.kill()
+        p.wait(10)
+    mods = ("app/mqtt.py", "app/transport_mqtt.py", "app/presence.py")
+    info = build("ESP32_GENERIC", str(tmp_path / "esp32"),
+                 *(opts + ["-D", "APP_MQTT_TLS=y"]))
+    assert set(mods) <= set(info["modules"])
+    assert info["config"]["APP_TRANSPORT"] == "mqtt"
+    for m in mods:
+        with open(os.path.join(str(tmp_path / "esp32"), "mpy", "lib",
+                               "wamr_mpy", m[:-3] + ".mpy"), "rb") as f:
+            assert f.read(1) == b"M"
+
+
+ADDRESSING = r"""
+from wamr_mpy.app import transport_mqtt as T
+
+class Mgr:
+    frames = []
+    def log(self, msg):
+        print(msg)
+    def on_frame(self, link, t, payload):
+        self.frames.append(bytes(payload))
+        return True
+    def _open_stream(self, *args):
+        print("stream opened")
+
+m = Mgr()
+d = T.Device(m, "127.0.0.1", device_id="me")
+d._on_message("wamr/other/request", b"A", False, False)
+d._on_message("wamr/me/request/x", b"B", False, False)
+d._on_message("wamr/me/request", b"C", True, False)
+print(d._on_stream("wamr/other/request", False, b"D" * 40, 99999) is T._DROP)
+print(d._on_stream("wamr/me/request", True, b"E" * 40, 99999) is T._DROP)
+d._on_oversize("wamr/other/request", b"F" * 40, 99999)
+d._on_message("wamr/me/request", b"G", False, False)
+print(m.frames, d.ignored)
+"""
+
+
+def test_device_acts_on_its_own_live_requests_only():
+    """What the broker delivers on another topic (a broker without the
+    ACL, a wildcard someone added) or retained is dropped, whole or
+    streamed; only a live message on the device's request topic reaches
+    the manager.  (Over a real broker: test_acl_and_addressing.)"""
+    from mp import check_mp
+    out = check_mp(ADDRESSING).split("\n")
+    assert out[:7] == [
+        "mqtt me: ignoring a message on wamr/other/request",
+        "mqtt me: ignoring a message on wamr/me/request/x",
+        "mqtt me: ignoring a retained request",
+        "mqtt me: ignoring a message on wamr/other/request", "True",
+        "mqtt me: ignoring a retained request", "True"], out
+    assert out[7:9] == ["mqtt me: ignoring a message on wamr/other/request",
+                        "[b'G'] 6"], out
