@@ -13,6 +13,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if os.path.dirname(HERE) not in sys.path:
+    sys.path.insert(0, os.path.dirname(HERE))
+
+import toolchain  # noqa: E402  (tests/toolchain.py)
+
 CC = "clang-14"
 WASM_LD = "wasm-ld-14"
 WAT2WASM = "wat2wasm"
@@ -53,22 +58,37 @@ def _run(cmd):
         raise RuntimeError("%s failed:\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
 
 
+def _missing(kind, flags):
+    """Why this machine cannot build a fixture of `kind`, or None."""
+    if kind == "wat":
+        return None if shutil.which(WAT2WASM) else "%s not found" % WAT2WASM
+    for prog in (CC, WASM_LD):
+        if not shutil.which(prog):
+            return "%s not found" % prog
+    parts = {"side": ["pic"], "cc": ["c"] + (["wasi"] if "--target=wasm32-wasi" in flags
+                                             else [])}[kind]
+    for part in parts:
+        why = toolchain.missing(part)
+        if why:
+            return why
+    return None
+
+
 def build(name, outdir):
     """Build fixture `name` into outdir; returns its path."""
     kind, src, flags = RECIPES[name]
     src = os.path.join(HERE, src)
     out = os.path.join(outdir, name)
+    # every part the build needs, not only the compiler: clang-14 without
+    # wasm-ld-14 or wasi-libc fails to link, and the committed .wasm serves
+    why = _missing(kind, flags)
+    if why:
+        raise ToolMissing(why)
     if kind == "wat":
-        if not shutil.which(WAT2WASM):
-            raise ToolMissing(WAT2WASM)
         _run([WAT2WASM, src, "-o", out])
     elif kind == "cc":
-        if not shutil.which(CC):
-            raise ToolMissing(CC)
         _run([CC] + flags + [src, "-o", out])
     elif kind == "side":
-        if not (shutil.which(CC) and shutil.which(WASM_LD)):
-            raise ToolMissing(CC)
         obj = out + ".o"
         _run([CC, "--target=wasm32-unknown-emscripten", "-fPIC", "-O2",
               "-Wno-format", "-c", src, "-o", obj])
