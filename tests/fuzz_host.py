@@ -17,6 +17,23 @@ if HERE not in sys.path:
 
 from mp import ROOT  # noqa: E402
 
+_SOFT = []
+
+
+def port_soft():
+    """Whether the MicroPython in use has single-precision floats (such a
+    port runs in soft-float mode, as wamr_mpy/config.py decides), e.g.
+    ports/unix32: the campaigns' drivers and their aot code must be
+    soft-float there."""
+    if not _SOFT:
+        import subprocess
+        import mp
+        r = subprocess.run([mp.MICROPYTHON, "-c", "print(float('1.00000001') == 1.0)"],
+                           capture_output=True, text=True, timeout=60)
+        _SOFT.append(r.stdout.strip() == "True")
+    return _SOFT[0]
+
+
 # Exceptions the embedding API documents (docs/embedding.md); anything else
 # reaching the embedder is a defect.
 DOCUMENTED = ("LoadError", "ValidationError", "LinkError", "Trap", "WasmError", "ProcExit")

@@ -97,8 +97,9 @@ def problems(inst, recs):
 
 
 def _run(mods, tier, workdir, limit):
-    errs = td.compile_aot(mods, limit=limit) if tier == "aot" else {}
-    res = td.run_ours([m for m in mods if m["id"] not in errs], tier, False, workdir,
+    soft = H.port_soft()
+    errs = td.compile_aot(mods, soft=soft, limit=limit) if tier == "aot" else {}
+    res = td.run_ours([m for m in mods if m["id"] not in errs], tier, soft, workdir,
                       fuel=FUEL, per_module=limit)
     for i, msg in errs.items():
         res[i] = ({"inst": "error", "msg": msg}, [])

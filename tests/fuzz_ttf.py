@@ -336,26 +336,11 @@ class _G:
     pass
 
 
-_SOFT = []
-
-
-def port_soft():
-    """Whether the MicroPython in use has single-precision floats (such a
-    port runs in soft-float mode, as wamr_mpy/config.py decides), e.g.
-    ports/unix32: its driver and its aot code must be soft-float."""
-    if not _SOFT:
-        import mp
-        r = subprocess.run([mp.MICROPYTHON, "-c", "print(float('1.00000001') == 1.0)"],
-                           capture_output=True, text=True, timeout=60)
-        _SOFT.append(r.stdout.strip() == "True")
-    return _SOFT[0]
-
-
 def check(mods, tier, workdir, limit):
     """Runs `mods` (prepared modules) on `tier`; {seed: [differences]}."""
     drv = [{"id": m["id"], "wasm": m["path"], "calls": m["calls"], "imports": m["imports"]}
            for m in mods]
-    soft = port_soft()
+    soft = H.port_soft()
     errs = td.compile_aot(drv, soft=soft, limit=limit) if tier == "aot" else {}
     ours = td.run_ours([d for d in drv if d["id"] not in errs], tier, soft, workdir,
                        per_module=limit)

@@ -570,6 +570,44 @@ def test_malformed_modules_only_raise_wasm_errors(mp32):
     assert int(line[0].split()[1]) > 1000
 
 
+def test_fuzz_command_on_a_32_bit_port(mp32, tmp_path):
+    """tools/fuzz --micropython on this port, as its --help suggests: the
+    load campaign on every tier (the aot mutants compiled soft-float, as
+    the port runs) and the hostile libc/WASI calls, with no finding.  (The
+    frames campaign needs sockets or select, which this port lacks.)"""
+    for camp, seeds in (("load", "0:16"), ("native", "0:8")):
+        r = subprocess.run([os.path.join(ROOT, "tools", "fuzz"), camp, "--seeds", seeds,
+                            "--micropython", mp32, "--out", str(tmp_path)],
+                           capture_output=True, text=True, timeout=600)
+        out = r.stdout + r.stderr
+        assert r.returncode == 0, out[-3000:]
+        last = out.strip().splitlines()[-1]
+        print(last)
+        assert " 0 findings (0 unconfirmed)" in last, out[-3000:]
+        if camp == "load":
+            assert all("on %s 4" % t in last for t in ("interp", "fast", "jit", "aot")), last
+
+
+def test_python_values_keep_zero_signs_on_a_32_bit_port(mp32, tmp_path):
+    """tests/test_python_values.py on this port: -0.0 stays negative through
+    Instance.call, non-raw host functions, Global(...) and Global.value
+    (memory.from_py's `float(x or 0.0)` made it +0.0 on every port).  Only
+    the values a single-precision Python float holds exactly: an f64 beyond
+    binary32 cannot be one (docs/embedding.md), and i386's C ABI returns
+    floats through x87 registers, which quiet a signalling NaN."""
+    import test_python_values as pv
+    wat2wasm = need_tool("wat2wasm")
+    (tmp_path / "m.wat").write_text(pv.WAT)
+    subprocess.run([wat2wasm, str(tmp_path / "m.wat"), "-o", str(tmp_path / "m.wasm")],
+                   check=True)
+    cases = [(0x80000000, 0x8000000000000000), (0x00000000, 0x0000000000000000),
+             (0x7FC00000, 0x7FF8000000000000), (0xFF800000, 0xFFF0000000000000)]
+    assert all(c in pv.CASES for c in cases)
+    for tier in ("interp", "fast", "jit"):
+        out = run32(mp32, pv.RUN % (str(tmp_path / "m.wasm"), tier, cases, len(cases)))
+        assert out.splitlines()[-1] == "checked %d bad 0" % (14 * len(cases)), out
+
+
 def test_libc_lengths_near_2_32_as_on_the_64_bit_port(mp32, tmp_path):
     """Built-in libc natives called with lengths and sizes near 2**32 give
     the same results and traps on the 32-bit port as on the unix port
