@@ -608,6 +608,46 @@ def test_python_values_keep_zero_signs_on_a_32_bit_port(mp32, tmp_path):
         assert out.splitlines()[-1] == "checked %d bad 0" % (14 * len(cases)), out
 
 
+@pytest.mark.parametrize("tier", ["interp", "jit"])
+def test_hostile_addresses_trap_on_a_32_bit_port(mp32, tmp_path, tier):
+    """tests/test_native_addrs.py on this port, where 0x80000000 and up are
+    not small ints: every native listed by the registries, called with
+    0x80000000, 0xFFFFFFF0 and 0xFFFFFFFF for each address, traps "out of
+    bounds memory access" with the memory unchanged."""
+    import test_native_addrs as na
+    lines = run32(mp32, na.LIST).splitlines()
+    nat, app = [tuple(x) for x in eval(lines[0])], eval(lines[1])
+    assert len(nat) > 100 and {"env", "wasi_snapshot_preview1"} <= {m for m, _n, _s in nat}
+    path = tmp_path / "natives.wasm"
+    path.write_bytes(na.build_module(nat))
+    out = run32(mp32, na.RUN % (nat, app, na.HOSTILE, na.SCRATCH, na.SCRATCH_LEN, str(path),
+                                tier), timeout=600)
+    lines = out.splitlines()
+    assert lines[-2] == "strlen 2", out
+    assert lines[-1].endswith(" bad 0"), out
+    assert int(lines[-1].split()[1]) > 600, out
+
+
+@pytest.mark.parametrize("hold", [True, False])
+def test_stale_directory_fd_cannot_escape_on_a_32_bit_port(mp32, tmp_path, hold):
+    """tests/test_wasi.py's rename dance on this port: a directory fd opened
+    on box/d, d renamed away and a link to outside put in its place, then
+    used: nothing outside is read, written, created or removed."""
+    import test_wasi as tw
+    tw._make_escape_box(tmp_path)
+    wasm = os.path.join(ROOT, "tests", "wasm", "wasi_escape.wasm")
+    out = run32(mp32, "import sys\nfrom wamr_mpy import wasi_fs\nwasi_fs.HOLD = %r\n"
+                "from wamr_mpy.cli import main\nsys.exit(main(%r))"
+                % (hold, ["--dir=box", wasm]), cwd=str(tmp_path))
+    if hold:
+        assert out == tw.ESCAPE_HELD
+    else:
+        lines = out.splitlines()
+        assert lines[:4] == tw.ESCAPE_HELD.splitlines()[:4], out
+        assert all(ln.split(": ")[1].startswith("76") for ln in lines[4:]), out
+    tw._outside_untouched(tmp_path)
+
+
 def test_libc_lengths_near_2_32_as_on_the_64_bit_port(mp32, tmp_path):
     """Built-in libc natives called with lengths and sizes near 2**32 give
     the same results and traps on the 32-bit port as on the unix port
