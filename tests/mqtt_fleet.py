@@ -189,7 +189,10 @@ class Fleet:
     def store(self, dev):
         return os.path.join(self.dir, "store-" + dev)
 
-    def start(self, dev, groups=(), env=None, cafile=None):
+    def start(self, dev, groups=(), env=None, cafile=None, name=None):
+        """Device `dev`; `name` (default: dev) names its process and log,
+        for a second device with the same id."""
+        name = name or dev
         cmd = [MICROPYTHON, "-X", "heapsize=" + self.heapsize, "-m",
                "wamr_mpy.app", "--mqtt", self.broker.address, "--device", dev,
                "--user", dev, "--password-file", self.broker.secret(dev),
@@ -203,8 +206,8 @@ class Fleet:
         # the test's sockets and pids are not the only ones on the machine:
         # keep the devices' logs for the failure message
         e.update(env or {})
-        log = open(os.path.join(self.dir, "dev-%s.log" % dev), "ab")
-        self.procs[dev] = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=log,
+        log = open(os.path.join(self.dir, "dev-%s.log" % name), "ab")
+        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=log,
                                            stderr=log)
         log.close()
 

@@ -13,6 +13,7 @@ import pytest
 
 from mp import ROOT, need_tool
 import mqtt_fleet as F
+from test_unix32 import mp32, run32  # noqa: F401 (a fixture)
 from host_mqtt import short
 
 HANDLER = os.path.join(ROOT, "samples", "request_response",
@@ -199,10 +200,15 @@ def test_acl_and_addressing(fleet):
     time.sleep(0.5)
     r = F.host_tool(b, "--device", "alice", "-q")
     assert r.returncode == 69
-    # publishing as alice: a fake response and a fake presence
+    # publishing as alice: a fake response and a fake presence; and as the
+    # operator: an install on alice
+    from wamr_mpy.app import protocol as P
     spy.publish("wamr/alice/response", b"forged", qos=1).wait_for_publish(5)
     spy.publish("wamr/alice/presence", b'{"id":"alice","online":false}',
                 qos=1, retain=True).wait_for_publish(5)
+    spy.publish("wamr/alice/request", P.pack_request(P.Request(
+        "/applet?name=evil", P.PUT, P.FMT_RAW, open(HANDLER, "rb").read(),
+        78)), qos=1).wait_for_publish(5)
     time.sleep(1.0)
     with spy.lock:
         seen = [t for t, _, _ in spy.got]
@@ -210,7 +216,8 @@ def test_acl_and_addressing(fleet):
     with op.lock:
         payloads = [p for t, p, _ in op.got]
     assert b"forged" not in payloads
-    assert F.presence(b)["alice"]["online"] is True
+    assert F.presence(b)["alice"] == dict(F.presence(b)["alice"], online=True,
+                                          apps=[])
     spy.disconnect()
     op.disconnect()
     for user, pw in (("alice", "wrong"), ("mallory", "x")):
@@ -220,7 +227,6 @@ def test_acl_and_addressing(fleet):
 
     # a retained install waiting on bob's request topic is not acted on
     # when bob connects
-    from wamr_mpy.app import protocol as P
     req = P.Request("/applet?name=stale", P.PUT, P.FMT_RAW,
                     open(HANDLER, "rb").read(), 77)
     op = b.client()
@@ -347,6 +353,38 @@ def test_broker_restart(fleet):
         assert len(waits) >= 2, fl.log(d)
         assert max(waits) <= config.APP_MQTT_BACKOFF_MAX_MS
         assert fl.log(d).count("connected to 127.0.0.1") == 2
+
+
+def test_dropped_sessions_back_off(fleet):
+    """Two devices with one id (a cloned board configuration): the broker
+    drops each one when the other connects.  A session that ends at once
+    is a failed attempt, so each device's delay keeps doubling up to
+    APP_MQTT_BACKOFF_MAX_MS (it was a reconnect every 250-500 ms, for
+    ever: 11 connections a device in 8 s)."""
+    from wamr_mpy import config
+    b, fl = fleet(["twin"])
+    fl.start("twin", name="twin-a")
+    fl.start("twin", name="twin-b")
+
+    def waits(name):
+        return [int(ln.rsplit(" ", 2)[-2]) for ln in
+                fl.log(name).splitlines() if "retrying in" in ln]
+    deadline = time.monotonic() + 60
+    while min(len(waits("twin-a")), len(waits("twin-b"))) < 4:
+        assert time.monotonic() < deadline, (fl.log("twin-a"),
+                                             fl.log("twin-b"))
+        time.sleep(0.5)
+    for name in ("twin-a", "twin-b"):
+        log = fl.log(name)
+        print("%s: %d connections, waits %s" % (
+            name, log.count("connected to"), waits(name)))
+        assert "the broker closed the connection; retrying in" in log, log
+        w = waits(name)[:4]
+        # the k-th wait is a random time in [d/2, d], d = MIN * 2**k
+        for k, ms in enumerate(w):
+            d = min(config.APP_MQTT_BACKOFF_MIN_MS << k,
+                    config.APP_MQTT_BACKOFF_MAX_MS)
+            assert d // 2 <= ms <= d, (k, w, log)
 
 
 def test_tls(fleet, tmp_path):
@@ -576,3 +614,126 @@ def test_device_acts_on_its_own_live_requests_only():
         "mqtt me: ignoring a retained request", "True"], out
     assert out[7:9] == ["mqtt me: ignoring a message on wamr/other/request",
                         "[b'G'] 6"], out
+
+
+# The device's MQTT client reading a broker's packets (fed in pieces of at
+# most 100 bytes, as a socket hands them over; the coroutines driven by
+# hand, so no socket or asyncio is needed): a streamed 2.2 MB message (a
+# 4-byte remaining length), a retained small one, one over max_size, the
+# PUBACKs of the QoS 1 ones, remaining lengths at each size boundary.
+CLIENT_PACKETS = r"""from wamr_mpy.app import mqtt as M
+
+
+class Reader:
+    # at most 100 bytes a read, as a socket hands them over
+    def __init__(self, data):
+        self.d = memoryview(data)
+        self.i = 0
+
+    async def readexactly(self, n):
+        b = bytes(self.d[self.i:self.i + n])
+        self.i += n
+        return b
+
+    async def readinto(self, mv):
+        k = min(len(mv), len(self.d) - self.i, 100)
+        mv[:k] = self.d[self.i:self.i + k]
+        self.i += k
+        return k
+
+
+class Writer:
+    def __init__(self):
+        self.out = bytearray()
+
+    def write(self, b):
+        self.out += b
+
+
+class Wake:
+    def set(self):
+        pass
+
+
+class Sink:
+    def __init__(self, head):
+        self.n = len(head)
+        self.s = sum(head)
+
+    def write(self, mv):
+        self.n += len(mv)
+        self.s += sum(mv)
+
+    def end(self):
+        print("streamed", self.n, self.s)
+
+    def abort(self):
+        print("aborted")
+
+
+def drive(coro):
+    try:
+        while True:
+            coro.send(None)
+    except StopIteration as e:
+        return e.value
+
+
+def publish(topic, payload, qos=0, retain=False):
+    t = M._utf8(topic)
+    pid = b"\x12\x34" if qos else b""
+    body = t + pid + payload
+    return bytes([M.PUBLISH | (qos << 1) | retain]) + M._varlen(len(body)) + body
+
+
+big = (bytes(range(251)) * 8765)[:2200000]   # a 4-byte remaining length
+data = publish("wamr/me/request", big, qos=1) + \
+    publish("wamr/me/request", b"small", retain=True) + \
+    publish("wamr/me/request", bytes(300), qos=1)
+c = M.Client("me", "broker", max_size=256)
+c.reader = Reader(data)
+c.writer = Writer()
+c._wake = Wake()
+c.on_stream = lambda topic, retain, head, n: Sink(head) if n > 1000000 else None
+c.on_message = lambda topic, p, retain, dup: print("message", topic, bytes(p), retain)
+c.on_oversize = lambda topic, head, n: print("oversize", topic, len(head), n)
+for _ in range(3):
+    first, n = drive(c._read_packet())
+    print("packet", hex(first), n)
+    drive(c._on_publish(first, n))
+print("acks", bytes(c.writer.out))
+print("sum", sum(big))
+print("varlen", [bytes(M._varlen(n)) for n in (0, 127, 128, 16383, 16384, 2097151, 2097152, 268435455)])
+try:
+    c.reader = Reader(b"\x30\xff\xff\xff\xff\x01")
+    drive(c._read_packet())
+except M.MqttError as e:
+    print(e)
+"""
+
+
+def client_packets_expected():
+    big = (bytes(range(251)) * 8765)[:2200000]
+    return [
+        "packet 0x32 2200019", "streamed 2200000 %d" % sum(big),
+        "packet 0x31 22", "message wamr/me/request b'small' True",
+        "packet 0x32 319", "oversize wamr/me/request 300 300",
+        r"acks b'@\x02\x124@\x02\x124'", "sum %d" % sum(big),
+        r"varlen [b'\x00', b'\x7f', b'\x80\x01', b'\xff\x7f', "
+        r"b'\x80\x80\x01', b'\xff\xff\x7f', b'\x80\x80\x80\x01', "
+        r"b'\xff\xff\xff\x7f']",
+        "mqtt: malformed remaining length"]
+
+
+def test_client_packets():
+    from mp import check_mp
+    out = check_mp(CLIENT_PACKETS, heapsize="16M").splitlines()
+    assert out == client_packets_expected()
+
+
+def test_client_packets_on_unix32(mp32):
+    """The same on a 32-bit single-float port (31-bit small ints).  The
+    unix32 port has no socket or asyncio, so the transport itself runs on
+    the 64-bit unix port only (the tests above)."""
+    out = run32(mp32, CLIENT_PACKETS, heapsize="16M").splitlines()
+    assert out == client_packets_expected()

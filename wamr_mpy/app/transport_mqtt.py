@@ -24,7 +24,7 @@ from .. import config
 from . import protocol as P
 from . import presence
 from .mqtt import Client, MqttError
-from .clock import sleep_ms
+from .clock import sleep_ms, ticks_ms, ticks_diff
 
 
 def cfg(name, default):
@@ -249,25 +249,31 @@ class Device:
                     await c.connect()
                 except Exception as e:     # MqttError, or a TLS failure
                     c.close()
-                    wait = _jitter(delay)
-                    # (TLS errors come with line breaks)
-                    self.log("%s; retrying in %d ms" % (
-                        " ".join(str(e).split()), wait))
-                    await sleep_ms(wait)
-                    delay = min(delay * 2, self.backoff_max)
-                    continue
-                delay = self.backoff_min
-                self.connects += 1
-                c.subscribe(self.t_request, 1)
-                self.publish_presence()
-                self.log("connected to %s:%d" % (c.host, c.port))
-                try:
-                    await c.run()
-                except Exception as e:
-                    self.log(str(e))
-                # a short pause even after a long session: a broker that
-                # accepts and drops at once must not be hammered
-                await sleep_ms(_jitter(self.backoff_min))
+                    why = str(e)
+                else:
+                    self.connects += 1
+                    began = ticks_ms()
+                    c.subscribe(self.t_request, 1)
+                    self.publish_presence()
+                    self.log("connected to %s:%d" % (c.host, c.port))
+                    why = "mqtt: connection ended"
+                    try:
+                        await c.run()
+                    except Exception as e:
+                        why = str(e)
+                    # only a session that lasted a keep-alive period starts
+                    # the back-off again: one the broker ends at once
+                    # (another device with this id, a refused subscription)
+                    # is a failed attempt, or such devices would reconnect
+                    # twice a second for ever
+                    if ticks_diff(ticks_ms(), began) >= c.keepalive * 1000:
+                        delay = self.backoff_min
+                wait = _jitter(delay)
+                # (TLS errors come with line breaks)
+                self.log("%s; retrying in %d ms" % (" ".join(why.split()),
+                                                    wait))
+                await sleep_ms(wait)
+                delay = min(delay * 2, self.backoff_max)
         finally:
             # no DISCONNECT: the socket's end makes the broker publish the
             # last will (offline presence)
