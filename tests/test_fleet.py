@@ -110,6 +110,15 @@ def test_fifty_devices_install_request_query(fleet):
     online = [d for d in p if p[d]["online"]]
     assert len(online) == 50
     assert all(app_sums(p, d) == {"handler": sha(HANDLER)} for d in online)
+    # the presence list as an operator sees it
+    out = ok(subprocess.run([sys.executable, FLEET] + b.host_args() +
+                            ["list"], capture_output=True, text=True,
+                            timeout=120))
+    listed = [ln for ln in out.splitlines() if ln.startswith("dev")]
+    assert len(listed) == 50 and all(
+        " online " in ln and "handler@" + short(sha(HANDLER)) in ln
+        for ln in listed), out
+    assert out.rstrip().endswith("50 devices: 50 online, 0 offline"), out
 
     r = F.host_tool(b, "--devices", "dev*", "-q", "--progress")
     out = ok(r)
