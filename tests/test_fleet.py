@@ -568,6 +568,10 @@ def test_device_from_board_config(fleet, tmp_path):
                         "-A", "GET")
         assert r.returncode == 69, r.stdout + r.stderr
         assert os.listdir(str(tmp_path / "apps"))
+        # uninstall on a group, as install, query and request
+        out = ok(F.host_tool(b, "--group", "field", "-u", "handler"))
+        assert F.table(out) == {"board1": ("66 2.02", "")}, out
+        assert F.presence(b)["board1"]["apps"] == []
     finally:
         p.kill()
         p.wait(10)

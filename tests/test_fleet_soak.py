@@ -2,7 +2,8 @@
 WAMR_FLEET_SOAK_DEVICES devices (default 100) go through rounds of staged
 replaces with devices killed at random moments (no pause hooks), broker
 restarts and rollbacks.  After every round each device runs one of the two
-versions, never none, and answers a request."""
+versions, never none, and answers a request.  Also here: a broker that
+goes silent without closing the connection."""
 
 import os
 import random
@@ -60,3 +61,58 @@ def test_fleet_soak(fleet, tmp_path):
     out = ok(F.host_tool(b, "--group", "soak", "--rollback", "handler",
                          "-t", "120000"))
     assert all(st == "68 2.04" for st, _ in F.table(out).values())
+
+
+@pytest.mark.skipif(not os.environ.get("WAMR_FLEET_SOAK"),
+                    reason="runs with `make test-fleet`")
+def test_silent_broker(fleet, tmp_path):
+    """A broker that goes silent without closing the connection (NAT, a
+    frozen host: SIGSTOP here) is given up after 1.5 keep-alive periods
+    (APP_MQTT_KEEPALIVE=5: 7.5 s) and the device reconnects once it
+    answers again."""
+    import signal
+    import subprocess
+    from boardtest import build
+    from mp import MICROPYTHON
+    b, fl = fleet(["board1"])
+    out = str(tmp_path / "unix")
+    build("UNIX", out, "-D", "APP_MANAGER=y", "-D", "TRANSPORT_MQTT=y",
+          "-D", "APP_TRANSPORT_IS_MQTT=y", "-D", "APP_MQTT_HOST=127.0.0.1",
+          "-D", "APP_MQTT_PORT=%d" % b.port, "-D", "APP_MQTT_DEVICE_ID=board1",
+          "-D", "APP_MQTT_USER=board1",
+          "-D", "APP_MQTT_PASSWORD_FILE=" + b.secret("board1"),
+          "-D", "APP_MQTT_KEEPALIVE=5",
+          "-D", "APP_STORE_DIR=" + str(tmp_path / "apps"))
+    logpath = str(tmp_path / "board1.log")
+    log = open(logpath, "wb")
+    p = subprocess.Popen([MICROPYTHON, "-X", "heapsize=512K", "-c",
+                          "from wamr_mpy import app; app.run_from_config()"],
+                         cwd=str(tmp_path), stdout=log, stderr=log, env=dict(
+                             os.environ, MICROPYPATH=os.pathsep.join(
+                                 [os.path.join(out, "src"), ".frozen"])))
+    log.close()
+
+    def text():
+        with open(logpath) as f:
+            return f.read()
+    try:
+        F.wait_online(b, ["board1"], timeout=60)
+        t0 = time.monotonic()
+        b.proc.send_signal(signal.SIGSTOP)
+        try:
+            while "no answer from the broker for 7 s" not in text():
+                assert time.monotonic() - t0 < 60, text()
+                time.sleep(0.2)
+            print("silent broker given up after %.1f s" % (
+                time.monotonic() - t0))
+        finally:
+            b.proc.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + 60
+        while text().count("connected to 127.0.0.1") < 2:
+            assert time.monotonic() < deadline, text()
+            time.sleep(0.2)
+        r = F.host_tool(b, "--device", "board1", "-q")
+        assert r.returncode == 69, r.stdout + r.stderr
+    finally:
+        p.kill()
+        p.wait(10)
