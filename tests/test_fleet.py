@@ -188,6 +188,12 @@ def test_one_device_like_tcp(fleet, tmp_path):
     assert rows["solo"][0] == "69 2.05"
     assert rows["gone"] == ("-", "offline")
     assert rows["nobody"] == ("-", "timeout (1500 ms)")
+    # an id that is no device id (a topic wildcard or level in it) is
+    # refused before anything is sent
+    for bad in ("x#", "x+", "a/b", "a.b"):
+        r = F.host_tool(b, "--devices", "solo," + bad, "-q")
+        assert r.returncode == 255 and r.stdout == "" and \
+            "--devices: %r is no device id" % bad in r.stderr, r.stderr
 
 
 # ---- security ---------------------------------------------------------------------

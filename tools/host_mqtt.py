@@ -244,7 +244,7 @@ class DeviceConn:
     messages come back wrapped in link frames."""
 
     def __init__(self, a):
-        if not P.valid_name(a.device) or "." in a.device:
+        if not is_device_id(a.device):
             raise ToolError("--device %r: ids are letters, digits, _ and -"
                             % a.device)
         self.b = Broker(a, max(a.timeout / 1000.0, 1.0))
@@ -290,6 +290,12 @@ class DeviceConn:
 
 # ---- many devices ---------------------------------------------------------------
 
+def is_device_id(s):
+    """A device id as devices take it (transport_mqtt.Device): one topic
+    level without MQTT wildcards."""
+    return P.valid_name(s) and "." not in s
+
+
 def select(presence, patterns=None, group=None):
     """Sorted device ids: matching `patterns` (comma-separated globs; a
     plain id counts even without presence) and in `group`."""
@@ -298,8 +304,12 @@ def select(presence, patterns=None, group=None):
         for p in [x for x in patterns.split(",") if x]:
             if any(c in p for c in "*?["):
                 ids.update(d for d in presence if fnmatch.fnmatchcase(d, p))
-            else:
+            elif is_device_id(p):
                 ids.add(p)
+            else:
+                # it would become a topic with a wildcard or another level
+                raise ToolError("--devices: %r is no device id (letters, "
+                                "digits, _ and -)" % p)
     else:
         ids.update(presence)
     if group:
