@@ -189,3 +189,27 @@ st = Store("/lfs/apps")
 assert [(e.name, data == a) for e, data in loaded(st)] == [("one", True)]
 st.save("two", a, 8192, 4, None)             # the space came back
 """, tmp_path)
+
+
+def test_failed_rename_leaves_no_tmp(tmp_path):
+    """A save whose last step fails (the rename of NAME.wasm.tmp: a
+    filesystem error) raises and leaves the store as it was, no
+    NAME.wasm.tmp until the next start."""
+    run(r"""
+st = fresh(D)
+st.save("one", b"\0asm\1\0\0\0", 8192, 4, None)
+before = ls(D)
+real = st._replace
+def failing(src, dst):
+    if src.endswith(".wasm.tmp"):
+        raise OSError(5)
+    real(src, dst)
+st._replace = failing
+try:
+    st.save("two", b"\0asm\1\0\0\0" + bytes(100), 8192, 4, None)
+    raise SystemExit("saved with a failing rename")
+except OSError as e:
+    assert e.args[0] == 5, e
+assert ls(D) == before, ls(D)
+assert names(Store(D)) == ["one"]
+""", tmp_path)

@@ -158,7 +158,7 @@ class Writer:
     finish() renames it to NAME.wasm (not yet installed: only the index
     says that) and returns (size, checksum); discard() removes what was
     written.  Errors of the filesystem (a full flash: OSError 28) raise
-    from write() with the temporary file already removed."""
+    from write() or finish() with the temporary file already removed."""
 
     def __init__(self, store, name, file=None):
         self.store = store
@@ -192,7 +192,11 @@ class Writer:
             raise
         self.f = None
         _pause("app-written")
-        self.store._replace(self.tmp, self.dst)
+        try:
+            self.store._replace(self.tmp, self.dst)
+        except BaseException:
+            self.discard()
+            raise
         _pause("app-renamed")
         return self.size, self.sum.result()
 
