@@ -615,6 +615,19 @@ print(d._on_stream("wamr/me/request", True, b"E" * 40, 99999) is T._DROP)
 d._on_oversize("wamr/other/request", b"F" * 40, 99999)
 d._on_message("wamr/me/request", b"G", False, False)
 print(m.frames, d.ignored)
+
+# what the manager sends: a response to the response topic, an event to
+# event/<url> with the characters a topic cannot hold made '_'
+from wamr_mpy.app import protocol as P
+sent = []
+d.client.publish = lambda topic, body, retain=False: sent.append(
+    (topic, bytes(body))) or True
+resp = P.pack_response(P.Response(P.CONTENT, P.FMT_RAW, b"ok", 7))
+d.link.send(P.encode_frame(P.TYPE_RESPONSE, resp))
+ev = P.pack_request(P.Request("/alert/over+heat#1", 6, P.FMT_RAW, b"hot", 8))
+d.link.send(P.encode_frame(P.TYPE_REQUEST, ev))
+print(sent == [("wamr/me/response", resp), ("wamr/me/event/alert/over_heat_1",
+                                            ev)], d.link.dropped)
 """
 
 
@@ -622,17 +635,25 @@ def test_device_acts_on_its_own_live_requests_only():
     """What the broker delivers on another topic (a broker without the
     ACL, a wildcard someone added) or retained is dropped, whole or
     streamed; only a live message on the device's request topic reaches
-    the manager.  (Over a real broker: test_acl_and_addressing.)"""
+    the manager.  What the manager sends goes to the device's response and
+    event topics.  (Over a real broker: test_acl_and_addressing.)"""
     from mp import check_mp
-    out = check_mp(ADDRESSING).split("\n")
+    check_addressing(check_mp(ADDRESSING).split("\n"))
+
+
+def test_device_acts_on_its_own_live_requests_only_on_unix32(mp32):
+    check_addressing(run32(mp32, ADDRESSING).split("\n"))
+
+
+def check_addressing(out):
     assert out[:7] == [
         "mqtt me: ignoring a message on wamr/other/request",
         "mqtt me: ignoring a message on wamr/me/request/x",
         "mqtt me: ignoring a retained request",
         "mqtt me: ignoring a message on wamr/other/request", "True",
         "mqtt me: ignoring a retained request", "True"], out
-    assert out[7:9] == ["mqtt me: ignoring a message on wamr/other/request",
-                        "[b'G'] 6"], out
+    assert out[7:10] == ["mqtt me: ignoring a message on wamr/other/request",
+                         "[b'G'] 6", "True 0"], out
 
 
 # The device's MQTT client reading a broker's packets (fed in pieces of at
