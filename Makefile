@@ -17,7 +17,7 @@ help:
 	@echo "make test-fast  the test suite without the spec tests (all that read the spec data)"
 	@echo "make spec       only the WebAssembly spec tests, 2.0 and 3.0 (tools/spectest --suite all)"
 	@echo "make test-fleet the MQTT fleet soak (100 devices; docs/fleet.md)"
-	@echo "make bench      the benchmarks (tools/bench; BENCH_ARGS=--quick: seconds)"
+	@echo "make bench      the benchmarks (tools/bench; BENCH_ARGS=--quick: minutes)"
 	@echo "make fuzz       long fuzz campaigns (tools/fuzz; FUZZ_TIME seconds each, from FUZZ_SEED0)"
 	@echo "make fuzz-wasm3 binaryen modules with Wasm 3.0 features vs wasmtime, 500 per tier (TTF3_SEEDS)"
 	@echo "make test-boards-full  the whole spec suite on the emulated boards and on ARM Linux"

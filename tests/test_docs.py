@@ -93,6 +93,10 @@ RUN_AS = [
      "the suite this test is part of: only that the target exists and what it runs"),
     ("README.md", r"^make bench\s*(#.*)?$", "make -n bench",
      "minutes of benchmarks; the BENCH_ARGS=--quick line runs the same path"),
+    ("README.md", r"^make bench BENCH_ARGS=--quick\b[^#\n]*", 'make bench BENCH_ARGS="--quick '
+     '--workloads fib --reps 1" ',
+     "minutes of benchmarks (tests/test_bench.py runs --quick): one workload, every tier, "
+     "through the make target"),
     ("README.md", r"^tools/spectest\s*(#.*)?$", "tools/spectest -q i32 f32",
      "the whole suite runs in tests/spec/test_spec.py; here two files"),
     ("docs/testing-differential.md", r"^make test\b", "make -n test",

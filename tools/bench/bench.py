@@ -561,7 +561,8 @@ def main(argv=None):
     ap.add_argument("--runtime", metavar="DIR", default=ROOT,
                     help="the wamr_mpy checkout to measure (default: this one), e.g. an "
                          "older commit's worktree for before/after figures")
-    ap.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes (minutes, not tens of minutes)")
     ap.add_argument("--reps", type=int, default=7, help="calls per measurement (best is kept)")
     ap.add_argument("--budget", type=float, default=3.0,
                     help="stop repeating a measurement after this many seconds")
