@@ -103,6 +103,9 @@ def test_mip_install_from_package_json(tmp_path):
         r = run_mpremote(b.link, "mip", "install", "package.json", cwd=ROOT, timeout=900)
         assert r.returncode == 0, r.stdout + r.stderr
         assert os.path.isfile(os.path.join(b.flash, "lib", "wamr_mpy", "__init__.py"))
+        # the app framework's MQTT client comes with it (docs/fleet.md)
+        for m in ("mqtt.py", "transport_mqtt.py", "presence.py"):
+            assert os.path.isfile(os.path.join(b.flash, "lib", "wamr_mpy", "app", m)), m
         r = mprun("-p", b.link, "--runtime", "installed", HELLO)
         assert r.returncode == 0, r.stderr
         assert r.stdout == hello_reference()
