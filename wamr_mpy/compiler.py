@@ -143,6 +143,39 @@ def host_target():
 
 # --- helpers -------------------------------------------------------------
 
+def _is_name(e):
+    """e is a plain variable name (not an expression or a literal)."""
+    return e.replace("_", "a").isalnum() and not e[0].isdigit()
+
+
+def _operands(line, fa, fb):
+    """A line of the inline f64 code with the operands' own names."""
+    if fa != "fa":
+        line = _word_sub(line, "fa", fa)
+    if fb != "fb":
+        line = _word_sub(line, "fb", fb)
+    return line
+
+
+def _word_sub(s, old, new):
+    out = []
+    i = 0
+    n = len(old)
+    while True:
+        j = s.find(old, i)
+        if j < 0:
+            out.append(s[i:])
+            return "".join(out)
+        k = j + n
+        if (j and (s[j - 1].isalnum() or s[j - 1] == "_")) or \
+                (k < len(s) and (s[k].isalnum() or s[k] == "_")):
+            out.append(s[i:k])
+        else:
+            out.append(s[i:j])
+            out.append(new)
+        i = k
+
+
 def _lit(v):
     return str(v) if v >= 0 else "(%d)" % v
 
@@ -867,7 +900,7 @@ class FuncGen:
         if op in _FSIGN:
             self.fsign(op)
             return True
-        if op in (0xA0, 0xA1, 0xA2) and self.w64 and self.t.fastfloat:
+        if op in (0xA0, 0xA1, 0xA2, 0xA3) and self.w64 and self.t.fastfloat:
             self.f64fast(op)
             return True
         if op in (0x92, 0x93, 0x94) and self.w64 and self.t.fastfloat:
@@ -901,61 +934,88 @@ class FuncGen:
         return False
 
     def f64fast(self, op):
-        """f64 add, sub, mul in 64-bit words: inline when the operands and
-        the result are normal numbers (the common case), else vfloat."""
+        """f64 add, sub, mul, div in 64-bit words: inline when the operands
+        and the result are normal numbers (the common case), else vfloat.
+        Straight-line code: the helper's call is written out on both ways
+        to it, rather than a flag tested after the fast path."""
         b = self.pop()
         a = self.pop()
         L = self.line
         M52 = self.kconst((1 << 52) - 1, 64)
         H52 = self.kconst(1 << 52, 64)
         SG = self.kconst(-(1 << 63), 64)
-        L("fa = " + a.e)
-        L("fb = " + b.e)
-        L("fe = (fa >> 52) & 2047")
-        L("fg = (fb >> 52) & 2047")
-        L("fk = 0")
+        # operands that are variables are read where they are (nothing
+        # below assigns them: the result is assigned last)
+        fa = a.e if _is_name(a.e) else "fa"
+        fb = b.e if _is_name(b.e) else "fb"
+        if fa == "fa":
+            L("fa = " + a.e)
+        if fb == "fb":
+            L("fb = " + b.e)
+        L("fe = (%s >> 52) & 2047" % fa)
+        L("fg = (%s >> 52) & 2047" % fb)
         L("if uint(fe - 1) < uint(2046) and uint(fg - 1) < uint(2046):")
-        if op == 0xA2:
+        if op == 0xA3:
+            # q0 = fx * 2**55 // fy (55 or 56 bits) by hardware divisions of
+            # 10 bits (the remainder < fy < 2**53: fx << 10 fits a word)
+            code = ["fx = (fa & %s) | %s" % (M52, H52), "fy = (fb & %s) | %s" % (M52, H52),
+                    "q0 = fx // fy", "fx = fx - q0 * fy"]
+            for k in (10, 10, 10, 10, 10, 5):
+                code += ["fx = fx << %d" % k, "q1 = fx // fy", "fx = fx - q1 * fy",
+                         "q0 = (q0 << %d) | q1" % k]
+            code += ["fe = fe - fg + 1022", "if q0 >> 55:", " q1 = q0 & 7", " q0 = q0 >> 3",
+                     " fe += 1", " q2 = 4", "else:", " q1 = q0 & 3", " q0 = q0 >> 2",
+                     " q2 = 2",
+                     "if q1 > q2 or (q1 == q2 and (fx or (q0 & 1))):", " q0 += 1",
+                     "if uint(fe - 1) < uint(2046):",
+                     " fr = ((fa ^ fb) & %s) | (((fe - 1) << 52) + q0)" % SG]
+        elif op == 0xA2:
             M51 = self.kconst((1 << 51) - 1, 64)
-            for x in ("fx = (fa & %s) | %s" % (M52, H52), "fy = (fb & %s) | %s" % (M52, H52),
-                      # the 106-bit product from 26/27-bit limbs: fx = its
-                      # top 53 or 54 bits, q6 the 52 below
-                      "q0 = fx & 67108863", "q1 = fx >> 26", "q2 = fy & 67108863",
-                      "q3 = fy >> 26", "q5 = q0 * q3 + q1 * q2",
-                      "q6 = q0 * q2 + ((q5 & 67108863) << 26)",
-                      "fx = q1 * q3 + (q5 >> 26) + (q6 >> 52)", "q6 = q6 & " + M52,
-                      "fe = fe + fg - 1023", "if fx >> 53:", " fy = fx & 1", " fx = fx >> 1",
-                      " fe += 1", " if fy and (q6 or (fx & 1)):", "  fx += 1", "else:",
-                      " fy = q6 >> 51", " if fy and ((q6 & %s) or (fx & 1)):" % M51,
-                      "  fx += 1", "if uint(fe - 1) < uint(2046):",
-                      # the rounding carry, if any, goes into the exponent
-                      " fr = ((fa ^ fb) & %s) | (((fe - 1) << 52) + fx)" % SG, " fk = 1"):
-                L(" " + x)
+            code = ["fx = (fa & %s) | %s" % (M52, H52), "fy = (fb & %s) | %s" % (M52, H52),
+                    # the 106-bit product from 26/27-bit limbs: fx = its
+                    # top 53 or 54 bits, q6 the 52 below
+                    "q0 = fx & 67108863", "q1 = fx >> 26", "q2 = fy & 67108863",
+                    "q3 = fy >> 26", "q5 = q0 * q3 + q1 * q2",
+                    "q6 = q0 * q2 + ((q5 & 67108863) << 26)",
+                    "fx = q1 * q3 + (q5 >> 26) + (q6 >> 52)", "q6 = q6 & " + M52,
+                    "fe = fe + fg - 1023", "if fx >> 53:", " fy = fx & 1", " fx = fx >> 1",
+                    " fe += 1", " if fy and (q6 or (fx & 1)):", "  fx += 1", "else:",
+                    " fy = q6 >> 51", " if fy and ((q6 & %s) or (fx & 1)):" % M51,
+                    "  fx += 1", "if uint(fe - 1) < uint(2046):",
+                    # the rounding carry, if any, goes into the exponent
+                    " fr = ((fa ^ fb) & %s) | (((fe - 1) << 52) + fx)" % SG]
         else:
             M63 = self.kconst((1 << 63) - 1, 64)
-            for x in ("fc = fa", "fd = fb" if op == 0xA0 else "fd = fb ^ " + SG,
-                      "fx = fc & " + M63, "fy = fd & " + M63,
-                      "if fx < fy:", " q0 = fc", " fc = fd", " fd = q0", " q0 = fx",
-                      " fx = fy", " fy = q0", " q0 = fe", " fe = fg", " fg = q0",
-                      "q1 = fe - fg",
-                      # 3 guard bits; the smaller operand aligned, a sticky bit
-                      "fx = ((fx & %s) | %s) << 3" % (M52, H52),
-                      "fy = ((fy & %s) | %s) << 3" % (M52, H52),
-                      "if q1 > 56:", " fy = 1", "elif q1:", " q0 = fy >> q1",
-                      " if (q0 << q1) != fy:", "  q0 |= 1", " fy = q0",
-                      "if (fc ^ fd) >= 0:", " fx = fx + fy", " if fx >> 56:",
-                      "  fx = (fx >> 1) | (fx & 1)", "  fe += 1", "else:", " fx = fx - fy",
-                      " if fx >> 55 == 0 and fx >> 54:", "  fx = fx << 1", "  fe -= 1",
-                      # more cancellation, overflow, subnormal: vfloat
-                      "if fx >> 55 and uint(fe - 1) < uint(2046):", " q0 = fx & 7",
-                      " fx = fx >> 3", " if q0 > 4 or (q0 == 4 and (fx & 1)):", "  fx += 1",
-                      " fr = (fc & %s) | (((fe - 1) << 52) + fx)" % SG, " fk = 1"):
-                L(" " + x)
-        L("if fk == 0:")
-        for x in ("w[8] = fa", "w[9] = fa >> 32", "w[10] = fb", "w[11] = fb >> 32",
-                  "w[%d] = %d" % (OPW, _FHELP[op][1]), "%s(W)" % self.mc.vf("f64op"),
-                  "fr = int(w[8]) | (int(w[9]) << 32)"):
-            L(" " + x)
+            # fc: the operand of the larger magnitude (the result's sign),
+            # fe its exponent, q1 how far the other is shifted
+            code = ["fd = fb" if op == 0xA0 else "fd = fb ^ " + SG,
+                    "fx = fa & " + M63, "fy = fd & " + M63, "fc = fa",
+                    "if fx < fy:", " fc = fd", " q0 = fx", " fx = fy", " fy = q0",
+                    " q1 = fg - fe", " fe = fg", "else:", " q1 = fe - fg",
+                    # 3 guard bits; the smaller operand aligned, a sticky bit
+                    "fx = ((fx & %s) | %s) << 3" % (M52, H52),
+                    "fy = ((fy & %s) | %s) << 3" % (M52, H52),
+                    "if q1 > 56:", " fy = 1", "elif q1:", " q0 = fy >> q1",
+                    " if (q0 << q1) != fy:", "  q0 |= 1", " fy = q0",
+                    "if (fa ^ fd) >= 0:", " fx = fx + fy", " if fx >> 56:",
+                    "  fx = (fx >> 1) | (fx & 1)", "  fe += 1", "else:", " fx = fx - fy",
+                    # cancellation: exact (at most one bit went into the
+                    # guard bits when it can be more than one)
+                    " if fx:", "  while fx >> 55 == 0:", "   fx = fx << 1", "   fe -= 1",
+                    # a zero, overflow, subnormal: vfloat
+                    "if fx >> 55 and uint(fe - 1) < uint(2046):", " q0 = fx & 7",
+                    " fx = fx >> 3", " if q0 > 4 or (q0 == 4 and (fx & 1)):", "  fx += 1",
+                    " fr = (fc & %s) | (((fe - 1) << 52) + fx)" % SG]
+        slow = ("w[8] = fa", "w[9] = fa >> 32", "w[10] = fb", "w[11] = fb >> 32",
+                "w[%d] = %d" % (OPW, _FHELP[op][1]), "%s(W)" % self.mc.vf("f64op"),
+                "fr = int(w[8]) | (int(w[9]) << 32)")
+        code.append("else:")
+        code += [" " + x for x in slow]
+        for x in code:
+            L(" " + _operands(x, fa, fb))
+        L("else:")
+        for x in slow:
+            L(" " + _operands(x, fa, fb))
         h = len(self.stack)
         var = self.svar(h, "i")
         self.assign(var, "fr")

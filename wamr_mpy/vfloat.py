@@ -608,15 +608,21 @@ def _f64op_w64(W):
                 while my < H52:
                     my = my << 1
                     ey -= 1
-            q = 0
+            # q = mx * 2**55 // my, 10 bits a hardware division (rem < my
+            # < 2**53: rem << 10 fits a word); mx keeps the remainder
+            q = mx // my
+            mx = mx - q * my
             i = 0
-            while i < 56:
-                q = q << 1
-                if mx >= my:
-                    mx -= my
-                    q |= 1
-                mx = mx << 1
+            while i < 5:
+                mx = mx << 10
+                t = mx // my
+                mx = mx - t * my
+                q = (q << 10) | t
                 i += 1
+            mx = mx << 5
+            t = mx // my
+            mx = mx - t * my
+            q = (q << 5) | t
             m = q
             if mx:
                 m |= 1
@@ -650,22 +656,31 @@ def _f64op_w64(W):
             if e & 1:
                 mx = mx << 1
                 e -= 1
-            # 56 root bits of mx * 2**56, two radicand bits a step
-            rem = 0
-            q = 0
+            # q = isqrt(mx * 2**56) = isqrt(A * 2**48), A = mx * 2**8 in
+            # [2**60, 2**62): isqrt(A) by Newton's method from above (the
+            # tangent of sqrt at 2**61, 6% high: 4 steps), then one tangent
+            # step for the 24 bits below it, where the remainder
+            # mx * 2**56 - q*q is exact in a word (the step is at most one
+            # or two too high)
+            A = mx << 8
+            t = 1
+            q = (((A >> 30) + (t << 31)) * 23171) >> 16
             i = 0
-            while i < 56:
-                p = 54 - 2 * i
-                if p >= 0:
-                    rem = (rem << 2) | ((mx >> p) & 3)
-                else:
-                    rem = rem << 2
-                t = (q << 2) | 1
-                q = q << 1
-                if rem >= t:
-                    rem -= t
-                    q |= 1
+            while i < 4:
+                q = (q + A // q) >> 1
                 i += 1
+            while q * q > A:
+                q -= 1
+            while (q + 1) * (q + 1) <= A:
+                q += 1
+            r0 = A - q * q
+            d = (r0 << 23) // q
+            rem = ((r0 << 24) - ((q * d) << 1)) << 24
+            rem = rem - d * d
+            q = (q << 24) + d
+            while rem < 0:
+                q -= 1
+                rem = rem + (q << 1) + 1
             m = q
             if rem:
                 m |= 1
