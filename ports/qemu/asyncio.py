@@ -5,8 +5,9 @@
 # real asyncio.  It holds only what wamr_mpy.app calls on a board: run,
 # create_task, current_task, Task (await, cancel, done), Event, sleep,
 # sleep_ms, wait_for, TimeoutError, CancelledError, and StreamReader /
-# StreamWriter over a stream that answers select.poll (machine.UART, files).  No sockets (start_server,
-# open_connection): these boards have no network.
+# StreamWriter over a stream that answers select.poll (machine.UART, files).
+# start_server and open_connection live in asyncio_tcp.py, which only a
+# port with sockets carries (ports/unix32); these boards have no network.
 #
 # Coroutines are generators.  A task runs until its coroutine yields:
 # None means "run me again" (sleep(0)), _PARK means the task has put itself
@@ -305,6 +306,16 @@ class Stream:
 
 StreamReader = Stream
 StreamWriter = Stream
+
+
+def start_server(cb, host, port, backlog=5):
+    from asyncio_tcp import start_server
+    return start_server(cb, host, port, backlog)
+
+
+def open_connection(host, port, ssl=None):
+    from asyncio_tcp import open_connection
+    return open_connection(host, port, ssl)
 
 
 _main = None

@@ -81,7 +81,10 @@
 #define MICROPY_PY_COLLECTIONS_DEQUE    (1)
 #define MICROPY_PY_COLLECTIONS_ORDEREDDICT (1)
 #define MICROPY_PY_THREAD               (0)
-#define MICROPY_PY_SELECT               (0)
+// socket and select.poll: ours (modsocket.c, modselect.c), on BSD sockets
+// and poll(2), for the app manager's TCP transport and asyncio streams
+#define MICROPY_PY_SOCKET               (1)
+#define MICROPY_PY_SELECT               (1)
 
 // Modules that live in extmod/ upstream (absent from the sdist): off here;
 // os, time, random, json and uctypes (addressof, bytes_at, bytearray_at
