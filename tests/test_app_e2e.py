@@ -273,14 +273,14 @@ class Device:
     count = 0
 
     def __init__(self, tmp, transport="tcp", store=None, env=None,
-                 heapsize=None):
+                 heapsize=None, exe=None):
         self.tmp = tmp
         self.transport = transport
         Device.count += 1
         self.store = store if store is not None else \
             str(tmp / ("store%d" % Device.count))
         self.pty = None
-        cmd = [MICROPYTHON]
+        cmd = [exe or MICROPYTHON]
         if heapsize:
             cmd += ["-X", "heapsize=%s" % heapsize]
         cmd += ["-m", "wamr_mpy.app", "--store", self.store]
@@ -878,7 +878,13 @@ def test_connection_flood_is_refused_and_service_goes_on(device_factory):
     heap out inside select.poll): links beyond APP_MAX_LINKS are closed at
     once, the manager keeps serving, and its memory returns to its level
     before the flood."""
-    dev = device_factory()
+    flood_and_check(device_factory(), 3000, 3.0)
+
+
+def flood_and_check(dev, attempts, hold_s):
+    """`attempts` connections at once at a running device, then
+    install/request/uninstall; checks the link cap held, the fds went back
+    and the RSS stayed (tests/test_unix32_app.py runs it on unix32 too)."""
     pid = dev.proc.pid
     _install_request_uninstall(dev)         # the steady state
     rss0, fds0 = _rss_kib(pid), _open_fds(pid)
@@ -894,7 +900,7 @@ def test_connection_flood_is_refused_and_service_goes_on(device_factory):
             time.sleep(0.01)
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    connected, refused, failed = _flood(dev.port, 3000, 3.0, 60.0)
+    connected, refused, failed = _flood(dev.port, attempts, hold_s, 60.0)
     flooding[0] = False
     watcher.join()
     assert dev.proc.poll() is None, dev.stderr()

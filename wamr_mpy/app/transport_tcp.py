@@ -27,4 +27,7 @@ async def serve_tcp(mgr, host="127.0.0.1", port=8888):
         except Exception:
             pass
 
-    return await asyncio.start_server(client, host, port)
+    # a backlog of the link cap: host tools connecting in a burst are
+    # queued, not dropped by the kernel and retried a second later
+    return await asyncio.start_server(client, host, port,
+                                      backlog=mgr.max_links)
