@@ -10,7 +10,7 @@ import time
 
 from mp import ROOT
 from test_unix32 import mp32  # noqa: F401  (the fixture)
-from test_app_e2e import (Device, _install_request_uninstall,
+from test_app_e2e import (device_factory, _install_request_uninstall,  # noqa: F401
                           flood_and_check, json_of, prebuilt)
 import pytest
 
@@ -19,16 +19,8 @@ PATH = {"MICROPYPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "ports", "qemu"
 
 
 @pytest.fixture
-def dev32(mp32, tmp_path):  # noqa: F811
-    made = []
-
-    def make(**kw):
-        d = Device(tmp_path, exe=mp32, env=PATH, heapsize="2M", **kw)
-        made.append(d)
-        return d
-    yield make
-    for d in made:
-        d.stop()
+def dev32(mp32, device_factory):  # noqa: F811
+    return lambda: device_factory(exe=mp32, env=PATH, heapsize="2M")
 
 
 def test_host_tool_manages_apps_over_tcp(dev32):
