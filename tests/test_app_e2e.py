@@ -753,6 +753,8 @@ def test_samples_run_unchanged(device_factory, apps, which):
     dev.wait_out(r"seq, type: int, value: 0x2\n\n")
     rc, out = dev.tool("-u", "sensor")
     assert rc == 66, out
+    # the device's last line may reach our reader after the response
+    dev.wait_out(r"closed after 2 events")
     assert dev.stdout() == _expected("sensor", "sensor")
 
 
@@ -963,7 +965,7 @@ def test_one_mib_app_installs_on_the_default_heap(device_factory, tmp_path):
     store = str(tmp_path / "apps")
     dev = device_factory(store=store)
     rss0 = _rss_kib(dev.proc.pid)
-    rc, out = dev.tool("-i", "big", "-f", str(wasm))
+    rc, out = dev.tool("-i", "big", "-f", str(wasm), timeout_ms=180000)
     assert rc == 65, out + dev.stderr()
     rss1 = _rss_kib(dev.proc.pid)
     with open(os.path.join(store, "big.wasm"), "rb") as f:
@@ -988,7 +990,7 @@ def test_app_larger_than_the_heap_installs(device_factory, tmp_path):
     wasm = tmp_path / "big.wasm"
     wasm.write_bytes(big_module(1024 * 1024))
     dev = device_factory(heapsize="512K")
-    rc, out = dev.tool("-i", "big", "-f", str(wasm))
+    rc, out = dev.tool("-i", "big", "-f", str(wasm), timeout_ms=180000)
     assert rc == 65, out + dev.stderr()
     rc, out = dev.tool("-q")
     assert rc == 69 and json_of(out)["applet1"] == "big", out
