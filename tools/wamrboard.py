@@ -476,6 +476,8 @@ RUNTIME_MODULES = (
     ("jit*.py", "TIER_JIT"),
     ("aot*.py", "TIER_AOT or TIER_JIT"),
     # float code of compiled modules: viper, so only where native code runs
+    ("vfloat_w64.py", "(TIER_AOT or TIER_JIT) and HAS_NATIVE_EMITTER and ARCH in ('x64', 'rv64imc')"),
+    ("vfloat_w32.py", "(TIER_AOT or TIER_JIT) and HAS_NATIVE_EMITTER and ARCH not in ('x64', 'rv64imc')"),
     ("vfloat.py", "(TIER_AOT or TIER_JIT) and HAS_NATIVE_EMITTER"),
     # libraries
     ("libc.py", "LIBC_BUILTIN"),

@@ -315,6 +315,15 @@ class ModCtx:
         self.vnames.add(name)
         return name
 
+    def vf_imports(self):
+        """(module, names) of the vfloat names the code uses: f64op from
+        the module for the target's word size."""
+        out = {}
+        for k in sorted(self.vnames):
+            m = "vfloat_w%d" % self.t.wbits if k == "f64op" else "vfloat"
+            out.setdefault(m, []).append(k)
+        return sorted(out.items())
+
     def objconst(self, tag, v):
         key = (tag, v)
         n = self.consts.get(key)

@@ -136,11 +136,11 @@ class _State:
         for k in mc.helpers:
             if k not in ns:
                 ns[k] = getattr(aot, k)
-        if mc.vnames:
-            from . import vfloat
-            for k in mc.vnames:
+        for m, names in mc.vf_imports():
+            mod = __import__("wamr_mpy." + m, None, None, names)
+            for k in names:
                 if k not in ns:
-                    ns[k] = getattr(vfloat, k)
+                    ns[k] = getattr(mod, k)
 
     def install(self, i, fn):
         self.ns["f%d" % i] = fn
