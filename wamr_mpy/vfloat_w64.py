@@ -31,6 +31,27 @@ def f64op(W):
     sg = 0
     m = 0
     e = 0
+    # mul, div and sqrt take their operands as significand and exponent,
+    # subnormals normalised (zeros, infinities and NaNs go other ways)
+    ex = x >> 52
+    mx = x & M52
+    ey = y >> 52
+    my = y & M52
+    if op >= 2 and op <= 4:
+        if ex:
+            mx |= H52
+        elif mx:
+            ex = 1
+            while mx < H52:
+                mx = mx << 1
+                ex -= 1
+        if ey:
+            my |= H52
+        elif my:
+            ey = 1
+            while my < H52:
+                my = my << 1
+                ey -= 1
     if op <= 1:                                        # add, sub
         if op == 1:
             sb ^= 1
@@ -104,24 +125,6 @@ def f64op(W):
             else:
                 r = (sa ^ sb) << 63
         else:
-            ex = x >> 52
-            mx = x & M52
-            if ex:
-                mx |= H52
-            else:
-                ex = 1
-                while mx < H52:
-                    mx = mx << 1
-                    ex -= 1
-            ey = y >> 52
-            my = y & M52
-            if ey:
-                my |= H52
-            else:
-                ey = 1
-                while my < H52:
-                    my = my << 1
-                    ey -= 1
             # the 106-bit product from 26/27-bit limbs: its top 62 bits and
             # a sticky bit
             L26 = (1 << 26) - 1
@@ -153,24 +156,6 @@ def f64op(W):
             else:
                 r = (sa ^ sb) << 63
         else:
-            ex = x >> 52
-            mx = x & M52
-            if ex:
-                mx |= H52
-            else:
-                ex = 1
-                while mx < H52:
-                    mx = mx << 1
-                    ex -= 1
-            ey = y >> 52
-            my = y & M52
-            if ey:
-                my |= H52
-            else:
-                ey = 1
-                while my < H52:
-                    my = my << 1
-                    ey -= 1
             # q = mx * 2**55 // my, 10 bits a hardware division (rem < my
             # < 2**53: rem << 10 fits a word); mx keeps the remainder
             q = mx // my
@@ -206,15 +191,6 @@ def f64op(W):
             else:
                 r = a
         else:
-            ex = x >> 52
-            mx = x & M52
-            if ex:
-                mx |= H52
-            else:
-                ex = 1
-                while mx < H52:
-                    mx = mx << 1
-                    ex -= 1
             e = ex - 1075
             if e & 1:
                 mx = mx << 1
