@@ -143,9 +143,17 @@ def host_target():
 
 # --- helpers -------------------------------------------------------------
 
+def _idc(c):
+    # MicroPython's str has no isalnum()
+    return c.isalpha() or c.isdigit() or c == "_"
+
+
 def _is_name(e):
     """e is a plain variable name (not an expression or a literal)."""
-    return e.replace("_", "a").isalnum() and not e[0].isdigit()
+    for c in e:
+        if not _idc(c):
+            return False
+    return bool(e) and not e[0].isdigit()
 
 
 def _operands(line, fa, fb):
@@ -167,8 +175,7 @@ def _word_sub(s, old, new):
             out.append(s[i:])
             return "".join(out)
         k = j + n
-        if (j and (s[j - 1].isalnum() or s[j - 1] == "_")) or \
-                (k < len(s) and (s[k].isalnum() or s[k] == "_")):
+        if (j and _idc(s[j - 1])) or (k < len(s) and _idc(s[k])):
             out.append(s[i:k])
         else:
             out.append(s[i:j])
@@ -980,11 +987,12 @@ class FuncGen:
                      " fr = ((fa ^ fb) & %s) | (((fe - 1) << 52) + q0)" % SG]
         elif op == 0xA2:
             M51 = self.kconst((1 << 51) - 1, 64)
-            code = ["fx = (fa & %s) | %s" % (M52, H52), "fy = (fb & %s) | %s" % (M52, H52),
-                    # the 106-bit product from 26/27-bit limbs: fx = its
-                    # top 53 or 54 bits, q6 the 52 below
-                    "q0 = fx & 67108863", "q1 = fx >> 26", "q2 = fy & 67108863",
-                    "q3 = fy >> 26", "q5 = q0 * q3 + q1 * q2",
+            code = [# the 106-bit product from 26/27-bit limbs of the
+                    # significands (the high ones with the hidden bit): fx =
+                    # its top 53 or 54 bits, q6 the 52 below
+                    "q0 = fa & 67108863", "q1 = ((fa >> 26) & 67108863) | 67108864",
+                    "q2 = fb & 67108863", "q3 = ((fb >> 26) & 67108863) | 67108864",
+                    "q5 = q0 * q3 + q1 * q2",
                     "q6 = q0 * q2 + ((q5 & 67108863) << 26)",
                     "fx = q1 * q3 + (q5 >> 26) + (q6 >> 52)", "q6 = q6 & " + M52,
                     "fe = fe + fg - 1023", "if fx >> 53:", " fy = fx & 1", " fx = fx >> 1",
