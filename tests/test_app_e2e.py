@@ -273,7 +273,7 @@ class Device:
     count = 0
 
     def __init__(self, tmp, transport="tcp", store=None, env=None,
-                 heapsize=None, exe=None):
+                 heapsize=None, exe=None, module="wamr_mpy.app", cwd=ROOT):
         self.tmp = tmp
         self.transport = transport
         Device.count += 1
@@ -283,7 +283,7 @@ class Device:
         cmd = [exe or MICROPYTHON]
         if heapsize:
             cmd += ["-X", "heapsize=%s" % heapsize]
-        cmd += ["-m", "wamr_mpy.app", "--store", self.store]
+        cmd += ["-m", module, "--store", self.store]
         if transport == "tcp":
             self.port = free_port()
             cmd += ["--tcp", "127.0.0.1:%d" % self.port]
@@ -296,7 +296,7 @@ class Device:
         e["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen",
                                             "~/.micropython/lib"])
         e.update(env or {})
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=e,
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=e,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self.out = []

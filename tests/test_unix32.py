@@ -376,14 +376,7 @@ def test_sample_app_in_a_real_32_bit_heap(mp32, tmp_path, name):
     assert board.fs_runtime, "%s freezes its runtime: test it frozen" % name
     info = build(name, tmp_path / "b")
     kib = int(board.heap) // 1024
-    lib = tmp_path / "lib"
-    src = tmp_path / "b" / "src"
-    jobs = []
-    for rel in ["wamr_mpy/" + m for m in info["modules"]]:
-        out = lib / (rel[:-3] + ".mpy")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        jobs.append((str(src / rel), str(out), rel))
-    wb.mpy_cross_many(jobs, "x86", info["config"].get("MPY_OPT", 0))
+    lib = mpy_lib(info, tmp_path / "b" / "src", tmp_path / "lib")
     out = run32(mp32, r"""
 import gc, os, sys
 sys.path[:] = [%r]
@@ -402,6 +395,35 @@ print("board", config.BOARD, "rc", rc, "free", gc.mem_free(),
     assert "\n".join(lines[:-1]) + "\n" == hello_reference()
 
 
+def mpy_lib(info, src, lib):
+    """A build's runtime modules (build.json `info`, sources in `src`)
+    compiled as tools/build does, for this port's arch, into `lib`."""
+    jobs = []
+    for rel in ["wamr_mpy/" + m for m in info["modules"]]:
+        out = lib / (rel[:-3] + ".mpy")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        jobs.append((str(src / rel), str(out), rel))
+    wb.mpy_cross_many(jobs, "x86", info["config"].get("MPY_OPT", 0))
+    return lib
+
+
+def frozen_firmware(tmp_path, lines):
+    """ports/unix32 with the manifest `lines` frozen in (core 1.23, the
+    one with tools/makemanifest.py); returns the executable's path."""
+    core = _core_with_tools()
+    manifest = tmp_path / "manifest.py"
+    manifest.write_text("\n".join(lines) + "\n")
+    fw = tmp_path / "fw"
+    r = subprocess.run(["make", "-C", os.path.join(ROOT, "ports", "unix32"), "-j2",
+                        "MPY_DIR=" + core, "FLOAT=single", "BUILD=" + str(fw),
+                        "FROZEN_MANIFEST=" + str(manifest),
+                        "MPY_CROSS=" + need_tool("mpy-cross")],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "frozen_content.c" in r.stdout
+    return str(fw / "micropython")
+
+
 def _core_with_tools():
     """The MicroPython core that ships tools/ (makemanifest.py, mpy-tool.py):
     the 1.23 one of the mpy-cross-v6.3 sdist, fetched by build.sh."""
@@ -417,6 +439,18 @@ def _core_with_tools():
     return core
 
 
+def board_manifest(out):
+    """The manifest lines tools/build wrote in `out`, without its include()
+    of the port's own manifest (in MicroPython's tree; the unix port has
+    none)."""
+    with open(str(out / "manifest.py")) as f:
+        lines = f.read().splitlines()
+    assert sum(1 for l in lines if l.startswith("include(")) == 1
+    lines = [l for l in lines if not l.startswith("include(")]
+    assert any(l.startswith('package("wamr_mpy"') for l in lines), lines
+    return lines
+
+
 @pytest.mark.parametrize("name", ["ESP32_GENERIC", "PYBV11", "NRF52840DK"])
 def test_frozen_runtime_in_a_real_32_bit_heap(mp32, tmp_path, name):
     """The manifest.py tools/build writes for a board, frozen into a 32-bit
@@ -426,25 +460,11 @@ def test_frozen_runtime_in_a_real_32_bit_heap(mp32, tmp_path, name):
     with the runtime's code in ROM.  The manifest's include() of the port's
     own manifest (MicroPython's ports/<port>/boards/manifest.py) is left
     out: the unix port has none."""
-    core = _core_with_tools()
     build(name, tmp_path / "b")
-    with open(str(tmp_path / "b" / "manifest.py")) as f:
-        lines = f.read().splitlines()
-    assert sum(1 for l in lines if l.startswith("include(")) == 1
-    lines = [l for l in lines if not l.startswith("include(")]
-    assert any(l.startswith('package("wamr_mpy"') for l in lines), lines
-    manifest = tmp_path / "manifest.py"
-    manifest.write_text("\n".join(lines) + "\n")
-    fw = tmp_path / "fw"
-    r = subprocess.run(["make", "-C", os.path.join(ROOT, "ports", "unix32"), "-j2",
-                        "MPY_DIR=" + core, "FLOAT=single", "BUILD=" + str(fw),
-                        "FROZEN_MANIFEST=" + str(manifest),
-                        "MPY_CROSS=" + need_tool("mpy-cross")],
-                       capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    assert "frozen_content.c" in r.stdout
+    lines = board_manifest(tmp_path / "b")
+    fw = frozen_firmware(tmp_path, lines)
     kib = int(wb.load_board(name).heap) // 1024
-    out = run32(str(fw / "micropython"), r"""
+    out = run32(fw, r"""
 import gc, os
 try:
     os.stat("wamr_mpy")

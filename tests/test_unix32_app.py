@@ -86,3 +86,93 @@ def test_connection_flood_on_unix32(dev32):
     """tests/test_app_e2e.py's 3,000 connection attempts at once, then
     install/request/uninstall: links capped, fds back, RSS back."""
     flood_and_check(dev32(), 3000, 3.0)
+
+
+# Started instead of wamr_mpy.app (Device(module=...)): the manager with a
+# task that writes the heap after a collection to stderr every 250 ms.
+HEAP_REPORT = r"""import gc, sys, asyncio
+import wamr_mpy.app.__main__ as M
+serve = M.serve
+
+
+async def report():
+    while True:
+        gc.collect()
+        sys.stderr.write("heap in use %d free %d\n" % (gc.mem_alloc(), gc.mem_free()))
+        await asyncio.sleep_ms(250)
+
+
+async def serve_reporting(o):
+    asyncio.create_task(report())
+    await serve(o)
+M.serve = serve_reporting
+sys.exit(M.main(sys.argv[1:] + ["--no-port"]))
+"""
+
+SAMPLES = (("timer", "timer"), ("rh", "request_handler"), ("pub", "event_publisher"))
+
+
+def _three_apps(dev):
+    """Installs the three samples; returns the heap in use after each step
+    (idle, then each install) and what the apps answered."""
+    import re
+
+    def in_use():
+        time.sleep(0.6)         # two reports after the step
+        return int(re.findall(r"heap in use (\d+)", dev.stderr())[-1])
+    steps = [("idle", in_use())]
+    for name, sample in SAMPLES:
+        rc, out = dev.tool("-i", name, "-f", prebuilt(sample))
+        steps.append((name, in_use() if rc == 65 else None))
+    rc, out = dev.tool("-r", "/app/rh/url1", "-A", "GET")
+    answered = {"rh": rc == 69 and json_of(out).get("key1") == "value1"}
+    rc, out = dev.tool("-s", "alert/overheat", "-a", "2500")
+    answered["pub"] = out.count("alert/overheat") >= 2
+    answered["timer"] = "Timer update" in dev.stdout() + dev.stderr()
+    return steps, answered
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("runtime", ["frozen", "mpy"])
+def test_manager_and_three_samples_on_esp32_generic(mp32, tmp_path, device_factory,  # noqa: F811
+                                                    runtime):
+    """Issue 15's ESP32_GENERIC point on this port: the app manager (TCP)
+    with the timer, request_handler and event_publisher samples, the
+    board's build (APP_MAX_APPS raised to 3) with the runtime frozen or as
+    .mpy files in RAM (asyncio frozen, as in MicroPython's esp32
+    firmware).  Prints the heap in use at each step, in a heap big enough
+    for all three, and how far the board's own 110 KiB heap gets.  Figures:
+    docs/boards.md."""
+    from boardtest import build
+    from test_unix32 import board_manifest, frozen_firmware, mpy_lib
+    info = build("ESP32_GENERIC", tmp_path / "b", "-D", "APP_MAX_APPS=3")
+    qemu = os.path.join(ROOT, "ports", "qemu")
+    lines = ["module(%r, base_path=%r)" % (m, qemu) for m in ("asyncio.py", "asyncio_tcp.py")]
+    if runtime == "frozen":
+        lines += [l for l in board_manifest(tmp_path / "b") if "app_port" not in l]
+        path = [".frozen"]
+    else:
+        path = [str(mpy_lib(info, tmp_path / "b" / "src", tmp_path / "lib")), ".frozen"]
+    exe = frozen_firmware(tmp_path, lines)
+    (tmp_path / "heap_report.py").write_text(HEAP_REPORT)
+    env = {"MICROPYPATH": os.pathsep.join(path + [str(tmp_path)])}
+    board = 110 * 1024
+    big = "256K" if runtime == "frozen" else "400K"
+    # cwd: not the repository, whose wamr_mpy/ sys.path's "" would find
+    dev = device_factory(exe=exe, env=env, heapsize=big, module="heap_report",
+                         cwd=str(tmp_path))
+    steps, answered = _three_apps(dev)
+    print("%s runtime, %s heap: in use %s; answered %s" % (runtime, big, steps, answered))
+    assert all(v is not None for _, v in steps) and all(answered.values()), dev.stderr()
+    print("%s runtime: %d bytes over the board's 110 KiB heap with three apps" % (
+        runtime, steps[-1][1] - board))
+    try:
+        small = device_factory(exe=exe, env=env, heapsize="110K", module="heap_report",
+                         cwd=str(tmp_path))
+    except AssertionError as e:
+        print("%s runtime, 110 KiB: the manager does not start: %s" % (
+            runtime, str(e).strip().splitlines()[-1]))
+    else:
+        steps, answered = _three_apps(small)
+        print("%s runtime, 110 KiB heap: in use %s; answered %s" % (runtime, steps, answered))
+        assert small.proc.poll() is None, small.stderr()
