@@ -60,68 +60,71 @@ static int stream_fd(mp_obj_t obj) {
     int err = 0;
     mp_uint_t fd = p->ioctl(obj, MP_STREAM_GET_FILENO, 0, &err);
     if (fd == MP_STREAM_ERROR) {
-        return -2;
+        // a closed socket or file answers fd -1, which is MP_STREAM_ERROR
+        // too: only a real error (no fileno) sets an error code
+        return err ? -2 : -1;
     }
     return (int)fd;
 }
 
 // One pass: poll(2) over the streams with fds for up to `timeout` ms (0
-// when some stream has no fd: those are asked by ioctl); appends the
-// ready (stream, events) pairs to `out`, returns how many.
+// when some stream is ready without it: closed, or answered by ioctl; at
+// most 1 when a stream without fd must be asked again); appends the ready
+// (stream, events) pairs to `out`, returns how many.  poll(2) gives no
+// events for the fd -1 those entries have, so theirs are kept apart.
 static size_t poll_once(poll_obj_t *self, int timeout, mp_obj_t out, int oneshot) {
-    size_t n = self->map.alloc;
-    struct pollfd *pfd = m_new(struct pollfd, n ? n : 1);
-    for (size_t i = 0; i < n; i++) {
+    size_t n = self->map.alloc ? self->map.alloc : 1;
+    struct pollfd *pfd = m_new(struct pollfd, n);
+    int16_t *pre = m_new(int16_t, n);  // events found without poll(2), -1: ask poll(2)
+    for (size_t i = 0; i < self->map.alloc; i++) {
         mp_map_elem_t *e = &self->map.table[i];
         pfd[i].fd = -1;
         pfd[i].events = 0;
         pfd[i].revents = 0;
+        pre[i] = 0;
         if (!mp_map_slot_is_filled(&self->map, i)) {
             continue;
         }
         mp_int_t want = MP_OBJ_SMALL_INT_VALUE(e->value);
         int fd = stream_fd(e->key);
         if (fd == -1) {
-            pfd[i].revents = POLLNVAL;
+            pre[i] = EV_ERR | EV_HUP;
             timeout = 0;
         } else if (fd == -2) {
             const mp_stream_p_t *p = mp_get_stream(e->key);
             int err = 0;
             mp_uint_t got = p->ioctl(e->key, MP_STREAM_POLL, want, &err);
             got = got == MP_STREAM_ERROR ? EV_ERR : got;
-            // kept in revents in the stream protocol's bits
-            pfd[i].revents = got & (want | EV_ERR | EV_HUP);
-            pfd[i].events = -1;
-            if (pfd[i].revents) {
+            pre[i] = got & (want | EV_ERR | EV_HUP);
+            if (pre[i]) {
                 timeout = 0;
             } else if (timeout < 0 || timeout > 1) {
                 timeout = 1;
             }
         } else {
+            pre[i] = -1;
             pfd[i].fd = fd;
             pfd[i].events = (want & EV_IN ? POLLIN : 0) | (want & EV_OUT ? POLLOUT : 0);
         }
     }
-    int r = poll(pfd, n, timeout);
+    int r = poll(pfd, self->map.alloc, timeout);
     if (r < 0 && errno != EINTR) {
         int e = errno;
-        m_del(struct pollfd, pfd, n ? n : 1);
+        m_del(int16_t, pre, n);
+        m_del(struct pollfd, pfd, n);
         mp_raise_OSError(e);
     }
     size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        short rv = pfd[i].revents;
-        mp_uint_t ev;
-        if (!rv) {
-            continue;
-        }
-        if (pfd[i].events == -1) {
-            ev = rv;
-        } else if (rv & POLLNVAL) {
-            ev = EV_ERR | EV_HUP;
-        } else {
+    for (size_t i = 0; i < self->map.alloc; i++) {
+        mp_uint_t ev = pre[i];
+        if (pre[i] < 0) {
+            short rv = pfd[i].revents;
             ev = (rv & POLLIN ? EV_IN : 0) | (rv & POLLOUT ? EV_OUT : 0)
-                | (rv & POLLERR ? EV_ERR : 0) | (rv & POLLHUP ? EV_HUP : 0);
+                | (rv & POLLERR ? EV_ERR : 0) | (rv & POLLHUP ? EV_HUP : 0)
+                | (rv & POLLNVAL ? EV_ERR | EV_HUP : 0);
+        }
+        if (!ev) {
+            continue;
         }
         mp_map_elem_t *e = &self->map.table[i];
         mp_obj_t pair[2] = {e->key, MP_OBJ_NEW_SMALL_INT(ev)};
@@ -131,7 +134,8 @@ static size_t poll_once(poll_obj_t *self, int timeout, mp_obj_t out, int oneshot
         }
         count++;
     }
-    m_del(struct pollfd, pfd, n ? n : 1);
+    m_del(int16_t, pre, n);
+    m_del(struct pollfd, pfd, n);
     return count;
 }
 

@@ -3,9 +3,9 @@
 // for asyncio's start_server/open_connection and wamr_mpy.app's TCP and UDP
 // connections.  A socket is a stream (read, readinto, write, close, and the
 // ioctls select.poll asks: fileno, poll), plus bind/listen/accept/connect,
-// send/recv/sendto/recvfrom, setsockopt and setblocking.  Addresses are
-// what a board's socket takes: the raw sockaddr bytes getaddrinfo() returns,
-// or a (host, port) tuple of a numeric IPv4 address.
+// getsockname, send/recv/sendto/recvfrom, setsockopt and setblocking.
+// Addresses are what a board's socket takes: the raw sockaddr bytes
+// getaddrinfo() returns, or a (host, port) tuple of a numeric IPv4 address.
 #define _GNU_SOURCE         // accept4
 #include <errno.h>
 #include <stdio.h>
@@ -214,6 +214,16 @@ static mp_obj_t sock_accept(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sock_accept_obj, sock_accept);
 
+// getsockname() -> sockaddr bytes (socket.sockaddr() splits them): the
+// port the OS chose for bind(("127.0.0.1", 0))
+static mp_obj_t sock_getsockname(mp_obj_t self_in) {
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof(sa);
+    check_errno(getsockname(sock_fd(self_in), (struct sockaddr *)&sa, &len));
+    return mp_obj_new_bytes((const byte *)&sa, len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(sock_getsockname_obj, sock_getsockname);
+
 static mp_obj_t sock_recv_common(size_t n_args, const mp_obj_t *args, bool from) {
     int fd = sock_fd(args[0]);
     mp_int_t n = mp_obj_get_int(args[1]);
@@ -340,6 +350,7 @@ static const mp_rom_map_elem_t sock_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_listen), MP_ROM_PTR(&sock_listen_obj) },
     { MP_ROM_QSTR(MP_QSTR_accept), MP_ROM_PTR(&sock_accept_obj) },
     { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&sock_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR_getsockname), MP_ROM_PTR(&sock_getsockname_obj) },
     { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&sock_send_obj) },
     { MP_ROM_QSTR(MP_QSTR_sendto), MP_ROM_PTR(&sock_sendto_obj) },
     { MP_ROM_QSTR(MP_QSTR_recv), MP_ROM_PTR(&sock_recv_obj) },
