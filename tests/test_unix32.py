@@ -25,17 +25,30 @@ if not os.path.exists(PY):
     PY = sys.executable
 
 
+def _built(exe):
+    """`exe` exists and is newer than the port's sources (a checkout that
+    brings new port files, e.g. a module, rebuilds it)."""
+    if not os.path.exists(exe):
+        return False
+    port = os.path.join(ROOT, "ports", "unix32")
+    t = os.path.getmtime(exe)
+    return all(os.path.getmtime(os.path.join(port, f)) <= t for f in os.listdir(port)
+               if f.endswith((".c", ".h")) or f == "Makefile")
+
+
 @pytest.fixture(scope="module")
 def mp32():
-    exe = os.environ.get("WAMR_MICROPYTHON32") or \
-        os.path.join(ROOT, "build", "unix32-single", "micropython")
-    if not os.path.exists(exe):
+    exe = os.environ.get("WAMR_MICROPYTHON32")
+    if exe:
+        return exe
+    exe = os.path.join(ROOT, "build", "unix32-single", "micropython")
+    if not _built(exe):
         # pytest-xdist workers may get here together: one builds
         import fcntl
         os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
         with open(os.path.join(ROOT, "build", ".unix32.lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if os.path.exists(exe):
+            if _built(exe):
                 return exe
             r = subprocess.run([os.path.join(ROOT, "ports", "unix32", "build.sh"), "single"],
                                capture_output=True, text=True, timeout=900)
