@@ -21,6 +21,20 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 HOST_TOOL = os.path.join(ROOT, "tools", "host_tool.py")
 
+def start_configured_device(build_out, cwd, logpath):
+    """A device as a board starts it: main.py's run_from_config() with the
+    configuration tools/build wrote into build_out (output in logpath)."""
+    log = open(logpath, "wb")
+    try:
+        return subprocess.Popen([MICROPYTHON, "-X", "heapsize=512K", "-c",
+                                 "from wamr_mpy import app; app.run_from_config()"],
+                                cwd=cwd, stdout=log, stderr=log, env=dict(
+                                    os.environ, MICROPYPATH=os.pathsep.join(
+                                        [os.path.join(build_out, "src"), ".frozen"])))
+    finally:
+        log.close()
+
+
 def doc_block(first_line):
     """The fenced block of docs/fleet.md that starts with `first_line`: the
     tests run the documented broker files, not copies of them."""

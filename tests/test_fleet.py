@@ -548,7 +548,6 @@ def test_device_from_board_config(fleet, tmp_path):
     MQTT transport holds its modules for the board's arch (boards leave
     them out by default: tests/test_build.py)."""
     from boardtest import build
-    from mp import MICROPYTHON
     b, fl = fleet(["board1"])
     opts = ["-D", "APP_MANAGER=y", "-D", "TRANSPORT_MQTT=y",
             "-D", "APP_TRANSPORT_IS_MQTT=y"]
@@ -559,13 +558,7 @@ def test_device_from_board_config(fleet, tmp_path):
            "-D", "APP_STORE_DIR=" + str(tmp_path / "apps")]
     out = str(tmp_path / "unix")
     build("UNIX", out, *(opts + dev))
-    log = open(str(tmp_path / "board1.log"), "wb")
-    p = subprocess.Popen([MICROPYTHON, "-X", "heapsize=512K", "-c",
-                          "from wamr_mpy import app; app.run_from_config()"],
-                         cwd=str(tmp_path), stdout=log, stderr=log, env=dict(
-                             os.environ, MICROPYPATH=os.pathsep.join(
-                                 [os.path.join(out, "src"), ".frozen"])))
-    log.close()
+    p = F.start_configured_device(out, str(tmp_path), str(tmp_path / "board1.log"))
     try:
         pr, _ = F.wait_online(b, ["board1"], timeout=60)
         assert pr["board1"]["groups"] == ["field", "lab"]

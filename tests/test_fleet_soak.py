@@ -71,9 +71,7 @@ def test_silent_broker(fleet, tmp_path):
     (APP_MQTT_KEEPALIVE=5: 7.5 s) and the device reconnects once it
     answers again."""
     import signal
-    import subprocess
     from boardtest import build
-    from mp import MICROPYTHON
     b, fl = fleet(["board1"])
     out = str(tmp_path / "unix")
     build("UNIX", out, "-D", "APP_MANAGER=y", "-D", "TRANSPORT_MQTT=y",
@@ -84,13 +82,7 @@ def test_silent_broker(fleet, tmp_path):
           "-D", "APP_MQTT_KEEPALIVE=5",
           "-D", "APP_STORE_DIR=" + str(tmp_path / "apps"))
     logpath = str(tmp_path / "board1.log")
-    log = open(logpath, "wb")
-    p = subprocess.Popen([MICROPYTHON, "-X", "heapsize=512K", "-c",
-                          "from wamr_mpy import app; app.run_from_config()"],
-                         cwd=str(tmp_path), stdout=log, stderr=log, env=dict(
-                             os.environ, MICROPYPATH=os.pathsep.join(
-                                 [os.path.join(out, "src"), ".frozen"])))
-    log.close()
+    p = F.start_configured_device(out, str(tmp_path), logpath)
 
     def text():
         with open(logpath) as f:
