@@ -391,6 +391,43 @@ print(m.instantiate(tier="aot").call("run", 10))
     assert lines[5] == "55"
 
 
+def test_old_abi_is_a_load_error(mpyx, tmp_path, monkeypatch):
+    """A .mpy of an older ABI (its functions take other arguments) is
+    refused at load with the ABI the runtime wants, never run."""
+    monkeypatch.setattr(compiler_mod, "ABI", compiler.ABI - 1)
+    old = str(tmp_path / "fib_old.mpy")
+    build(mpyx, os.path.join(WORK, "fib.wasm"), old)
+    out = check_mp("""
+import wamr_mpy
+try:
+    wamr_mpy.load(%r)
+    print("loaded")
+except wamr_mpy.LoadError as e:
+    print(e.message)
+""" % old)
+    assert out.strip() == "not a wamrc module of ABI %d" % compiler.ABI
+
+
+@pytest.mark.parametrize("arch", ["x64", "armv6m"])
+def test_generated_functions_read_no_globals(arch):
+    """Compiled functions reach callees, helpers and constants through
+    their table argument C: a viper function that reads a module global
+    swaps the module's globals in and out on every call (compiler.py)."""
+    import symtable
+    casts = {"int", "uint", "ptr", "ptr8", "ptr16", "ptr32"}
+    for name in ("fib", "calls", "nbody_f64", "xxhash64", "quicksort", "iir_f32"):
+        data = open(os.path.join(WORK, name + ".wasm"), "rb").read()
+        src, info = compiler_mod.compile_module(data, compiler.Target(arch))
+        top = symtable.symtable(src, name, "exec")
+        funcs = [t for t in top.get_children() if t.get_type() == "function"]
+        assert len(funcs) == info["functions"]
+        for t in funcs:
+            if int(t.get_name()[1:]) in info["interp"]:
+                continue
+            read = set(t.get_globals()) - casts
+            assert not read, (name, arch, t.get_name(), sorted(read))
+
+
 def test_thumb_sub_arches_load_on_later_thumb_ports():
     """MicroPython imports Thumb code on any later Thumb core (an armv7emsp
     .mpy on a Cortex-M7, armv7emdp); the loader's check follows that rule."""

@@ -14,7 +14,7 @@ from array import array
 from .errors import Trap, ProcExit, LoadError, WasmError, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from . import config
 
-ABI = 4              # must match compiler.ABI
+ABI = 5              # must match compiler.ABI
 _BIG = 0x3FFFFFFF    # fuel chunk / "unlimited" (a small int everywhere)
 MAX_REENTRY = 16     # host -> wasm nesting, as in instance.py
 # Wasm call depth (each wasm call is a Python call here; MicroPython's own
@@ -66,7 +66,8 @@ def _address(b):
 
 class Ctx:
     """What compiled functions of one instance share: M memory bytes, W
-    context words (see ARGS), fns the callables by defined-function index,
+    context words (see ARGS), fns the module's table C (compiler.py): the
+    callables by defined-function index, then what the code reads by C[k],
     objt the value types the code passes as Python objects (the others go
     through W as one or two words)."""
 
@@ -249,7 +250,8 @@ def run_ctx(X, f, vals):
                 objs.append(vals[i])
             else:
                 k += _put(W, k, t, vals[i])
-        r = X.fns[f.idx](W, X.A, *objs)
+        fn = X.fns[f.idx]
+        r = fn(W, X.A, fn, X.fns, *objs)
         out = []
         k = ARGS
         j = 0
@@ -284,7 +286,7 @@ def _ctx(inst):
     pm = getattr(m, "aot", None)
     if pm is None:
         raise WasmError("aot: module was not compiled by wamrc (load its .mpy)")
-    X = Ctx(inst, pm.FUNCS, pm.GWORDS, pm.NWORDS, pm.OBJT)
+    X = Ctx(inst, pm.C, pm.GWORDS, pm.NWORDS, pm.OBJT)
     inst._aotx = X
     return X
 
@@ -376,7 +378,7 @@ def _call(k, W, *objs):
 
 
 def _adapter(f):
-    def ad(W, A, *objs):
+    def ad(W, A, S, C, *objs):
         return _invoke(_CUR, f, W, objs)
     return ad
 
@@ -824,11 +826,17 @@ def load_module(pm, parts=None):
         if fmode.SOFT_FLOAT:
             raise LoadError("compiled for native double floats; this port uses soft "
                             "floats", 0, "aot")
+    src = pm
     if getattr(pm, "NPARTS", 0):
         if parts is None or len(parts) != pm.NPARTS:
             raise LoadError("a module compiled in %d parts loads from its wamrc file "
                             "(wamr_mpy.load(path or bytes))" % pm.NPARTS, 0, "aot")
-        _join_parts(pm, parts)
+        src = _join_parts(pm, parts)
+    if getattr(pm, "C", None) is None:
+        # the table compiled code gets as C: the functions, then the
+        # helpers and constants GNAMES names (each part imports them all)
+        pm.C = tuple(pm.FUNCS) + tuple(getattr(src, k) for k in pm.GNAMES)
+        pm.FUNCS = None
     from .loader import load as _wload
     m = _wload(pm.WASM)
     m.aot = pm
@@ -839,8 +847,8 @@ def load_module(pm, parts=None):
 
 def _join_parts(pm, blobs):
     """A big module compiled in parts (compiler_mod.CHUNK_BYTES): import
-    each part, give each the other parts' functions it calls (EXT) and the
-    module the whole function table."""
+    each part and give the module the whole function table; returns the
+    first part (it holds the helpers and constants the code reads)."""
     parts = []
     for i in range(len(blobs)):
         parts.append(import_mpy(blobs[i]))
@@ -848,10 +856,9 @@ def _join_parts(pm, blobs):
     fns = []
     for p in parts:
         fns.extend(p.FUNCS)
-    for p in parts:
-        for j in p.EXT:
-            setattr(p, "f%d" % j, fns[j])
+        p.FUNCS = None
     pm.FUNCS = tuple(fns)
+    return parts[0]
 
 
 def _unload_loader():

@@ -5,12 +5,19 @@
 # plugged into validator.walk_body (so validation and the typed event stream
 # come for free).  See docs/aot.md for the design; in short:
 #
-# - Every compiled function is `f<i>(W, A, params...)`: W an array('i') of
-#   context words (see ARGS below) and A the address of W's words shifted
-#   right by 2 (a small int on every port: the words are word-aligned).  The
-#   code reaches W through `ptr32(int(A) << 2)`, not `ptr32(W)`: the buffer
-#   protocol behind `ptr32(W)` cost a fifth of a wasm call; W itself only
-#   goes on to helpers.  Params of object kinds follow as Python arguments.
+# - Every compiled function is `f<i>(W, A, S, C, params...)`: W an
+#   array('i') of context words (see ARGS below) and A the address of W's
+#   words shifted right by 2 (a small int on every port: the words are
+#   word-aligned).  The code reaches W through `ptr32(int(A) << 2)`, not
+#   `ptr32(W)`: the buffer protocol behind `ptr32(W)` cost a fifth of a wasm
+#   call; W itself only goes on to helpers.  S is the function object being
+#   called (recursion calls S: no lookup at all) and C the module's table:
+#   C[i] defined function i, after those the helpers, float functions and
+#   object constants (ModCtx.gref).  The generated code reads no module
+#   global: a viper function that does swaps the module's globals in and
+#   out on every call, and each lookup is a hashed dict probe - together a
+#   fifth of a recursive call's host instructions.  Params of object kinds
+#   follow as Python arguments.
 # - i32 (and i64 where the machine word is 64 bits) live in viper `int`
 #   locals; everything else is a Python object handled by the float module
 #   (fmode) and numeric helpers.  With 64-bit words an i32 expression may be
@@ -35,7 +42,7 @@
 from .func import I32, I64, F32, F64, V128, FUNCREF, EXTERNREF
 from .opnames import helper_name
 
-ABI = 4          # bump when generated code and aot.py stop matching (= aot.ABI)
+ABI = 5          # bump when generated code and aot.py stop matching (= aot.ABI)
 # W words: 0 fuel, 1 memory bytes, 2 depth limit, 3 pages, 4 call depth,
 # 5-6 memory address; from ARGS the arguments and results of calls (values
 # of a kind "i" as one word, two for i64/f64), then globals kept as words.
@@ -274,6 +281,9 @@ class ModCtx:
         self.helpers = set()      # names from wamr_mpy.aot
         self.fnames = set()       # names from wamr_mpy.fmode
         self.vnames = set()       # names from wamr_mpy.vfloat
+        self.n = m.n_bodies
+        self.gnames = []          # what C[n + k] holds (gref)
+        self.gidx = {}
         self.grows = _may_grow(m)
         self.fgrows = None        # per-function answer, when analyze() ran
         # Globals kept as machine words in W: ints that no one else can
@@ -310,17 +320,27 @@ class ModCtx:
         self.objt = bytes(t for t in (I32, I64, F32, F64, V128, FUNCREF, EXTERNREF)
                           if _kind(t, target) == "o")
 
+    def gref(self, name):
+        """The expression generated code reads module-level `name` by: an
+        entry of its table argument C, after the functions."""
+        k = self.gidx.get(name)
+        if k is None:
+            k = self.n + len(self.gnames)
+            self.gidx[name] = k
+            self.gnames.append(name)
+        return "C[%d]" % k
+
     def helper(self, name):
         self.helpers.add(name)
-        return name
+        return self.gref(name)
 
     def fm(self, name):
         self.fnames.add(name)
-        return name
+        return self.gref(name)
 
     def vf(self, name):
         self.vnames.add(name)
-        return name
+        return self.gref(name)
 
     def vf_imports(self):
         """(module, names) of the vfloat names the code uses: f64op from
@@ -341,11 +361,12 @@ class ModCtx:
                 self.const_defs.append("%s = %d" % (n, v))
             elif tag == "B":
                 self.const_defs.append("%s = %s" % (n, _bytes_literal(v)))
-            elif tag == "f":
-                self.const_defs.append("%s = %s(%d)" % (n, self.fm("f32_from_bits"), v))
             else:
-                self.const_defs.append("%s = %s(%d)" % (n, self.fm("f64_from_bits"), v))
-        return n
+                # module-level code: the function by its imported name
+                f = "f32_from_bits" if tag == "f" else "f64_from_bits"
+                self.fnames.add(f)
+                self.const_defs.append("%s = %s(%d)" % (n, f, v))
+        return self.gref(n)
 
 
 def _may_grow(m):
@@ -495,7 +516,43 @@ class FuncGen:
 
     # -- emitting --------------------------------------------------------
     def line(self, text):
+        if "C[" in text:
+            text = self.loop_names(text)
         self.items.append(["L", self.frames[-1], self.xind, text])
+
+    def loop_names(self, text):
+        """In a loop, the table's names (helpers, constants: entries that
+        never change) read from locals c<k> loaded before the outermost
+        loop: a tuple subscript per use would cost float-heavy loops a
+        twentieth of their time."""
+        for f in self.frames:
+            if f.kind == "l":
+                break
+        else:
+            return text
+        n = self.mc.n
+        out = []
+        i = 0
+        while True:
+            j = text.find("C[", i)
+            if j < 0 or (j and (text[j - 1].isalpha() or text[j - 1].isdigit() or
+                                text[j - 1] == "_")):
+                if j < 0:
+                    out.append(text[i:])
+                    return "".join(out)
+                out.append(text[i:j + 2])
+                i = j + 2
+                continue
+            e = text.find("]", j)
+            k = int(text[j + 2:e])
+            if k < n:           # a function: call() decides
+                out.append(text[i:e + 1])
+            else:
+                if k not in f.cache:
+                    f.cache.append(k)
+                out.append(text[i:j])
+                out.append("c%d" % k)
+            i = e + 1
 
     def temp(self):
         self.ntemp += 1
@@ -660,8 +717,8 @@ class FuncGen:
         """Stores stack entry i in its height variable (constants only when
         forced: at control-flow joins every entry must be in its variable)."""
         v = self.stack[i]
-        if not force and (v.const is not None or v.e == "NULL" or
-                          (v.atom and v.e.startswith("C"))):
+        if not force and (v.const is not None or
+                          (v.atom and v.e.startswith("C["))):   # table entries: NULL, constants
             return
         if v.k == "q":
             from . import compiler_simd
@@ -756,7 +813,7 @@ class FuncGen:
                         True, (), True))
             return
         if op == 0xD0:
-            self.push(V("NULL", "o", push, True, (), True))
+            self.push(V(self.mc.gref("NULL"), "o", push, True, (), True))
             return
         if op == 0x1A:
             self.pop()
@@ -800,7 +857,7 @@ class FuncGen:
             return
         if op == 0xD1:       # ref.is_null
             a = self.pop()
-            self.push(self.mkv("%s is NULL" % _par(a.e, a.atom), I32, True, a.deps, True,
+            self.push(self.mkv("%s is %s" % (_par(a.e, a.atom), self.mc.gref("NULL")), I32, True, a.deps, True,
                                a.depth + 1))
             return
         if op == 0x50 and self.stack[-1].k == "p":
@@ -818,7 +875,7 @@ class FuncGen:
                 else:
                     e = "%s == 0" % self.npar(a)
             else:
-                e = "%s == ZERO" % _par(a.e, a.atom)
+                e = "%s == %s" % (_par(a.e, a.atom), self.mc.gref("ZERO"))
             self.push(self.mkv(e, I32, True, a.deps, True, a.depth + 1))
             return
         if op in _I32_CMP or op in _I64_CMP:
@@ -2144,20 +2201,24 @@ class FuncGen:
             return
         j = fidx - mc.nimp
         self.callees.add(j)
-        name = "f%d" % j
-        for f in self.frames:
-            if f.kind == "l":
-                # in a loop: the function in a local, loaded once before
-                # the outermost loop (a global lookup costs a third of a
-                # call; at the loop, not the entry, so calls that return
-                # before it - recursion's leaves - do not pay it)
-                if j not in self.cached:
-                    self.cached.append(j)
-                if j not in f.cache:
-                    f.cache.append(j)
-                name = "c%d" % j
-                break
-        e = "%s(%s)" % (name, ", ".join(["W", "A"] + objs))
+        name = "c%d" % j
+        if j == self.didx:
+            name = "S"          # recursion: the function object it was called as
+        else:
+            for f in self.frames:
+                if f.kind == "l":
+                    # in a loop: the function in a local, loaded once before
+                    # the outermost loop (at the loop, not the entry, so
+                    # calls that return before it - recursion's leaves - do
+                    # not pay for it)
+                    if j not in self.cached:
+                        self.cached.append(j)
+                    if j not in f.cache:
+                        f.cache.append(j)
+                    break
+            else:
+                self.line("%s = C[%d]" % (name, j))
+        e = "%s(%s)" % (name, ", ".join(["W", "A", name, "C"] + objs))
         self.get_results(e, ftype.results)
         if mc.grows if mc.fgrows is None else mc.fgrows[fidx - mc.nimp]:
             self.reload()
@@ -2173,7 +2234,7 @@ class FuncGen:
             name = "ci"
         self.line("cfn = %s(%d, %r, %s)" % (name, tableidx, ftype.key, self.nexpr(i)))
         objs = self.put_args(ftype.params)
-        self.get_results("cfn(%s)" % ", ".join(["W", "A"] + objs), ftype.results)
+        self.get_results("cfn(%s)" % ", ".join(["W", "A", "cfn", "C"] + objs), ftype.results)
         self.reload()
 
     # -- control -------------------------------------------------------------
@@ -2468,7 +2529,7 @@ class FuncGen:
         elif kind == "H":
             lv = self.base_level(f)
             for j in f.cache:
-                out.append((lv, "c%d = f%d" % (j, j)))
+                out.append((lv, "c%d = C[%d]" % (j, j)))
             if f.pyloop:
                 out.append((lv, "while True:"))
                 lv += 1
@@ -2527,7 +2588,7 @@ class FuncGen:
 
     def header(self):
         mc = self.mc
-        ps = ["W", "A"]
+        ps = ["W", "A", "S", "C"]
         lt = self.ltypes
         b = " "
         body = [b + "w = ptr32(int(A) << 2)"]
@@ -2564,7 +2625,7 @@ class FuncGen:
             for s in self.mem_lines():
                 out.append(b + s)
         if self.uses_ci:
-            out.append(b + "ci = _cind")
+            out.append(b + "ci = %s" % mc.helper("_cind"))
         if self.uses_M:
             out.append(b + "M = %s()" % mc.helper("_mem"))
         if self.uses_G:
@@ -2583,7 +2644,7 @@ class FuncGen:
             elif _kind(t, mc.t) == "i":
                 out.append(b + "l%d = 0" % i)
             else:
-                out.append(b + "l%d = %s" % (i, _zero_name(t)))
+                out.append(b + "l%d = %s" % (i, _zero_name(t, mc)))
         if self.uses_flag:
             out.append(b + "br_ = 0")
         return "\n".join(out) + "\n"
@@ -2593,14 +2654,14 @@ def N_wrap32(v):
     return ((v + 0x80000000) & 0xFFFFFFFF) - 0x80000000
 
 
-def _zero_name(t):
+def _zero_name(t, mc):
     if t == F32:
-        return "ZF32"
+        return mc.gref("ZF32")
     if t == F64:
-        return "ZF64"
+        return mc.gref("ZF64")
     if t == I64:
-        return "ZERO"
-    return "NULL"
+        return mc.gref("ZERO")
+    return mc.gref("NULL")
 
 
 def _deps(*vals):

@@ -59,7 +59,7 @@ def may_grow_per_function(m):
 def fallback_source(defidx):
     """A function left to the portable interpreter (its body stays in the
     module's wasm bytes)."""
-    return ("def f%d(W, A, *a):\n return _interp(%d, W, a)\n" % (defidx, defidx))
+    return ("def f%d(W, A, S, C, *a):\n return _interp(%d, W, a)\n" % (defidx, defidx))
 
 
 def _leb(n):
@@ -155,16 +155,13 @@ def compile_module(data, target=None, name="module.wasm", interp=(), progress=No
     fallback = set(interp)
     info_why = {}
     funcs = []
-    callees = []
     n = m.n_bodies
     for i in range(n):
         src = None
-        called = ()
         if i not in fallback:
             try:
                 g = new_gen(mc)
                 src = compile_function(mc, i, g)
-                called = g.callees
             except MemoryError:
                 raise
             except Exception as e:
@@ -178,7 +175,6 @@ def compile_module(data, target=None, name="module.wasm", interp=(), progress=No
             fallback.add(i)
             src = fallback_source(i)
         funcs.append(src)
-        callees.append(called)
         if progress is not None and (i & 1023) == 1023:
             progress(i + 1, n)
     if fallback:
@@ -203,6 +199,8 @@ def compile_module(data, target=None, name="module.wasm", interp=(), progress=No
         "NWORDS = %d" % mc.nwords,
         "GWORDS = (%s)" % "".join("(%d, %d, %d), " % g for g in mc.gwords),
         "OBJT = %r" % mc.objt,
+        # what the table C holds after the functions (aot.load_module)
+        "GNAMES = (%s)" % "".join("%r, " % k for k in mc.gnames),
     ]
     info = {"functions": n, "interp": sorted(fallback), "why": info_why, "lines": {},
             "chunks": None, "src": funcs,
@@ -217,8 +215,8 @@ def compile_module(data, target=None, name="module.wasm", interp=(), progress=No
         parts.append("FUNCS = (%s)\n" % "".join("f%d, " % i for i in range(n)))
         parts.append(wasm)
         return "".join(parts), info
-    # in pieces: each a module of consecutive functions; calls to functions
-    # of other pieces go through names the loader adds (EXT)
+    # in pieces: each a module of consecutive functions (calls go through
+    # the table C the loader makes of all of them)
     chunks = []
     lo = 0
     while lo < n:
@@ -227,21 +225,10 @@ def compile_module(data, target=None, name="module.wasm", interp=(), progress=No
         while hi < n and (hi == lo or size + len(funcs[hi]) <= chunk_bytes):
             size += len(funcs[hi])
             hi += 1
-        ext = set()
-        for i in range(lo, hi):
-            for j in callees[i]:
-                if j < lo or j >= hi:
-                    ext.add(j)
         parts = ["# wamr_mpy AOT module part (functions %d-%d)\n" % (lo, hi - 1),
                  "\n".join(imports + mc.const_defs) + "\n"]
         _place(parts, funcs, lo, hi, info["lines"])
         parts.append("FUNCS = (%s)\n" % "".join("f%d, " % i for i in range(lo, hi)))
-        ext = sorted(ext)
-        # module names for the other parts' functions, set at load (names
-        # made here are interned: fast global lookups)
-        for j in ext:
-            parts.append("f%d = None\n" % j)
-        parts.append("EXT = (%s)\n" % "".join("%d, " % j for j in ext))
         chunks.append(("".join(parts), lo, hi))
         lo = hi
     info["chunks"] = chunks

@@ -46,8 +46,9 @@ class _State:
         self.m = m
         self.mc = compiler.ModCtx(m, compiler.host_target())
         self.nconst = 0
-        # Only the names the generated code uses (bind()): a global lookup
-        # in a big dict costs the compiled code's calls a quarter more.
+        # The namespace the generated source runs in (its constants'
+        # definitions); the code itself reads everything through the table
+        # self.fns (compiler.ModCtx.gref), not through globals.
         ns = {}
         import micropython
         ns["micropython"] = micropython
@@ -55,30 +56,23 @@ class _State:
             ns[k] = getattr(aot, k)
         self.ns = ns
         self.stubs = [self.stub(i) for i in range(m.n_bodies)]
+        # the table C of the generated code: the functions by index, then
+        # what mc.gnames lists (table())
         self.fns = list(self.stubs)
         self.busy = set()         # functions being compiled (call cycles)
-        # The names go in as identifiers of source code (interned qstrs): one
-        # key made from a formatted string would send every global lookup
-        # of the compiled code (calls: `f3(W)`) down MicroPython's slow,
-        # string-comparing path of mp_map_lookup.
-        for lo in range(0, m.n_bodies, 256):
-            exec("\n".join("f%d = None" % i for i in range(lo, min(lo + 256, m.n_bodies))),
-                 ns)
-        for i in range(m.n_bodies):
-            ns["f%d" % i] = self.fns[i]
         self.compiled = 0
         self.interp = 0
 
     def stub(self, i):
-        def first_call(W, *a):
+        def first_call(W, A, S, C, *a):
             fn = self.fns[i]
             if fn is self.stubs[i]:
                 fn = self.compile(i)
-            return fn(W, *a)
+            return fn(W, A, fn, C, *a)
         return first_call
 
     def fallback(self, i):
-        def run_interp(W, A, *a):
+        def run_interp(W, A, S, C, *a):
             return aot._interp(i, W, a)
         return run_interp
 
@@ -102,9 +96,10 @@ class _State:
                 if self.nconst < len(defs):
                     exec("\n".join(defs[self.nconst:]), self.ns)
                     self.nconst = len(defs)
+                self.table()
                 if used + len(src) <= budget():
                     exec(src, self.ns)
-                    fn = self.ns["f%d" % i]
+                    fn = self.ns.pop("f%d" % i)
                     used += len(src)
                     self.compiled += 1
                     # the functions it calls in loops it holds in locals from
@@ -142,8 +137,15 @@ class _State:
                 if k not in ns:
                     ns[k] = getattr(mod, k)
 
+    def table(self):
+        """Appends to the table what the generated code added to
+        mc.gnames since (helpers and constants, bound in ns)."""
+        C = self.fns
+        names = self.mc.gnames
+        for k in range(len(C) - self.mc.n, len(names)):
+            C.append(self.ns[names[k]])
+
     def install(self, i, fn):
-        self.ns["f%d" % i] = fn
         self.fns[i] = fn
 
 
