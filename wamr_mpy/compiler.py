@@ -1062,7 +1062,8 @@ class FuncGen:
             M63 = self.kconst((1 << 63) - 1, 64)
             # fc: the operand of the larger magnitude (the result's sign),
             # fe its exponent, q1 how far the other is shifted
-            code = ["fd = fb" if op == 0xA0 else "fd = fb ^ " + SG,
+            fd = "fb" if op == 0xA0 else "fd"
+            code = ([] if op == 0xA0 else ["fd = fb ^ " + SG]) + [
                     "fx = fa & " + M63, "fy = fd & " + M63, "fc = fa",
                     "if fx < fy:", " fc = fd", " q0 = fx", " fx = fy", " fy = q0",
                     " q1 = fg - fe", " fe = fg", "else:", " q1 = fe - fg",
@@ -1077,9 +1078,12 @@ class FuncGen:
                     # guard bits when it can be more than one)
                     " if fx:", "  while fx >> 55 == 0:", "   fx = fx << 1", "   fe -= 1",
                     # a zero, overflow, subnormal: vfloat
-                    "if fx >> 55 and uint(fe - 1) < uint(2046):", " q0 = fx & 7",
-                    " fx = fx >> 3", " if q0 > 4 or (q0 == 4 and (fx & 1)):", "  fx += 1",
+                    # round to nearest even: 3 + the kept lsb carries out of
+                    # the guard bits from 5 up, or from 4 when the lsb is 1
+                    "if fx >> 55 and uint(fe - 1) < uint(2046):",
+                    " fx = (fx + 3 + ((fx >> 3) & 1)) >> 3",
                     " fr = (fc & %s) | (((fe - 1) << 52) + fx)" % SG]
+            code = [_word_sub(x, "fd", fd) for x in code]
         slow = ("w[8] = fa", "w[9] = fa >> 32", "w[10] = fb", "w[11] = fb >> 32",
                 "w[%d] = %d" % (OPW, _FHELP[op][1]), "%s(W)" % self.mc.vf("f64op"),
                 "fr = int(w[8]) | (int(w[9]) << 32)")
