@@ -197,7 +197,8 @@ def f64op(W):
                 e -= 1
             # q = isqrt(mx * 2**56) = isqrt(A * 2**48), A = mx * 2**8 in
             # [2**60, 2**62): isqrt(A) by Newton's method from above (the
-            # tangent of sqrt at 2**61, 6% high: 4 steps), then one tangent
+            # tangent of sqrt at 2**61, at most 6% high: after 3 steps less
+            # than one too high, which the loops below mend), then one tangent
             # step for the 24 bits below it, where the remainder
             # mx * 2**56 - q*q is exact in a word (the step is at most one
             # or two too high)
@@ -205,7 +206,7 @@ def f64op(W):
             t = 1
             q = (((A >> 30) + (t << 31)) * 23171) >> 16
             i = 0
-            while i < 4:
+            while i < 3:
                 q = (q + A // q) >> 1
                 i += 1
             while q * q > A:
