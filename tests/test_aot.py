@@ -732,6 +732,20 @@ def test_jit_compiles_f64_arithmetic_exactly(tmp_path):
         row.append(bits(x / y) if y else None)
         row.append(bits(math.sqrt(abs(x))))
         want.append(row)
+    # sqrt's other ways: zeros, subnormals, infinities, NaNs (quieted),
+    # negative numbers (the positive canonical NaN)
+    sq_in = [0, 1 << 63, 1, (1 << 52) - 1, 0x7FF << 52, 0xFFF << 52, 0x7FF4 << 48,
+             (0x7FF << 52) - 1, 0xBFF << 52, (1 << 63) | 1, 0x3FF << 52]
+    sq_in = [struct.unpack("<q", struct.pack("<Q", u))[0] for u in sq_in]
+    sq_want = []
+    for u in sq_in:
+        x = num(u)
+        if x != x:
+            sq_want.append(u | (1 << 51))
+        elif x < 0:
+            sq_want.append(0x7FF8 << 48)
+        else:
+            sq_want.append(bits(math.sqrt(x)))
     path = wat(tmp_path, F64_OPS_WAT)
     out = check_mp(
         "import wamr_mpy\n"
@@ -746,7 +760,11 @@ def test_jit_compiles_f64_arithmetic_exactly(tmp_path):
         "    if got != w:\n"
         "        bad += 1\n"
         "        print('BAD', a, b, got, w)\n"
+        "for a, w in zip(%r, %r):\n"
+        "    if inst.call('sqrt', a) != w:\n"
+        "        bad += 1\n"
+        "        print('BAD sqrt', a, w)\n"
         "st = jit.state(m._m)\n"
         "print('compiled', st.compiled, 'interp', st.interp, 'bad', bad)\n"
-        % (path, cases, want))
+        % (path, cases, want, sq_in, sq_want))
     assert out.strip().splitlines()[-1] == "compiled 5 interp 0 bad 0", out[-2000:]
