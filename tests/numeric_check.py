@@ -4,7 +4,8 @@
 #     micropython tests/numeric_check.py MODE TABLE [MAXFAIL]
 #
 # MODE: "native" or "soft" (sets wamr_mpy.config.SOFT_FLOAT before importing
-# wamr_mpy.fmode, so it also exercises the mode switch), or "fast" (the fast
+# wamr_mpy.fmode, so it also exercises the mode switch), "softv" (soft, with
+# the arithmetic on the viper routines: SOFT_FLOAT_VIPER), or "fast" (the fast
 # tier's viper float operations, through tests/fast_float_view.py) or
 # "fastloop" (the same, each one a wasm function run by the fast tier).  TABLE lines
 # (hex numbers without 0x; written by tests/numeric_ref.py):
@@ -25,7 +26,8 @@ table = sys.argv[2]
 maxfail = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 
 import wamr_mpy.config as _cfg
-_cfg.SOFT_FLOAT = 1 if mode in ("soft", "fast", "fastloop") else 0
+_cfg.SOFT_FLOAT = 1 if mode in ("soft", "softv", "fast", "fastloop") else 0
+_cfg.SOFT_FLOAT_VIPER = mode == "softv"
 from wamr_mpy import fmode as M
 from wamr_mpy.errors import Trap
 if mode in ("fast", "fastloop"):

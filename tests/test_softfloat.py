@@ -12,7 +12,8 @@ import numeric_ref as R
 from mp import ROOT, check_mp
 from numeric_ref import checked_count, run_checker
 
-SOFT = os.path.join(ROOT, "wamr_mpy", "softfloat.py")
+SOFTS = [os.path.join(ROOT, "wamr_mpy", m + ".py")
+         for m in ("softfloat", "softfloat_int", "softfloat_viper")]
 sys.path.insert(0, ROOT)
 
 
@@ -32,10 +33,26 @@ def test_soft_spec_json(interp, spec_json):
     assert checked_count(out) > 5000, out
 
 
+def test_soft_viper_spec_json(spec_json):
+    """softfloat_viper.py (SOFT_FLOAT_VIPER: the arithmetic on vfloat's
+    viper routines, 64-bit words here; tests/test_unix32.py runs the 32-bit
+    ones) gives the same bits as the spec."""
+    ok, out = run_checker("micropython", "softv", R.table("spec", spec_json))
+    assert ok, out
+    assert checked_count(out) > 5000, out
+
+
+@pytest.mark.full
+def test_soft_viper_against_wasmtime():
+    pytest.importorskip("wasmtime")
+    ok, out = run_checker("micropython", "softv", R.table("ref"))
+    assert ok, out
+    assert checked_count(out) > 100000, out
+
+
 def test_no_float_arithmetic_in_softfloat():
     """Outside the *_from_py/*_to_py boundary the module has no float
     literals, no true division, no float()/math calls."""
-    tree = ast.parse(open(SOFT).read())
     boundary = {"f32_from_py", "f32_to_py", "f64_from_py", "f64_to_py"}
     bad = []
 
@@ -54,7 +71,8 @@ def test_no_float_arithmetic_in_softfloat():
         for child in ast.iter_child_nodes(node):
             walk(child, fn)
 
-    walk(tree, None)
+    for path in SOFTS:
+        walk(ast.parse(open(path).read()), None)
     # the import-time width probe is the one allowed float use
     bad = [b for b in bad if b[0] is not None]
     assert bad == []
@@ -149,7 +167,8 @@ def frame_sizes(path):
     return sizes
 
 
-@pytest.mark.parametrize("module", ["numeric", "hardfloat", "softfloat"])
+@pytest.mark.parametrize("module", ["numeric", "hardfloat", "softfloat", "softfloat_int",
+                                    "softfloat_viper"])
 def test_frames_fit_on_the_c_stack(module):
     """MicroPython allocates a call's frame (locals + value stack) on the
     heap when it needs more than 11 slots or has try blocks; with the bigint
@@ -158,7 +177,7 @@ def test_frames_fit_on_the_c_stack(module):
     sizes = frame_sizes(os.path.join(ROOT, "wamr_mpy", module + ".py"))
     if not sizes:
         pytest.skip("this micropython build prints no bytecode dump")
-    assert "i32_div_s" in sizes or "f32_add" in sizes
+    assert "i32_div_s" in sizes or "f32_add" in sizes or "f32_abs" in sizes
     big = dict((n, s) for n, s in sizes.items()
                if n != "<module>" and (s[0] > 11 or s[1] > 0))
     assert big == {}

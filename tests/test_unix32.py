@@ -271,6 +271,31 @@ def test_fast_tier_float_ops_against_wasmtime(mp32):
     assert R.checked_count(r.stdout) > 100000, r.stdout
 
 
+def _soft_viper_check(mp32, table):
+    import numeric_ref as R
+    r = subprocess.run([mp32, "-X", "heapsize=32M", R.CHECKER, "softv", table, "30"],
+                       capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, MICROPYPATH=ROOT))
+    assert r.returncode == 0, r.stdout + r.stderr
+    return R.checked_count(r.stdout)
+
+
+def test_soft_float_on_the_viper_routines(mp32, spec_json):
+    """SOFT_FLOAT_VIPER (the interpreters' soft float on vfloat.py and
+    vfloat_w32.py, as RPI_PICO's build has it) on 32-bit words: the spec's
+    float operations (tests/numeric_ref.py's table)."""
+    import numeric_ref as R
+    assert _soft_viper_check(mp32, R.table("spec", spec_json)) > 5000
+
+
+@pytest.mark.full
+def test_soft_float_on_the_viper_routines_against_wasmtime(mp32):
+    """The same against wasmtime's results for every float operation."""
+    pytest.importorskip("wasmtime")
+    import numeric_ref as R
+    assert _soft_viper_check(mp32, R.table("ref")) > 100000
+
+
 def test_fast_tier_i64_loops_allocate_nothing(mp32, tmp_path):
     """The fast tier keeps an i64 in two 32-bit cells: a loop of i64
     arithmetic, division, bit counts, shifts, rotates, compares, loads and

@@ -454,6 +454,8 @@ RUNTIME_MODULES = (
     ("numeric.py", None),
     ("fmode.py", None),
     ("softfloat.py", "SOFT_FLOAT"),
+    ("softfloat_viper.py", "SOFT_FLOAT and SOFT_FLOAT_VIPER"),
+    ("softfloat_int.py", "SOFT_FLOAT and not SOFT_FLOAT_VIPER"),
     ("hardfloat.py", "not SOFT_FLOAT"),
     ("native.py", None),
     ("heap.py", None),
@@ -577,7 +579,8 @@ def module_imports(source, rel):
     def value(expr):
         # the value of a constant expression (after folding), else raise
         code = compile(ast.Expression(expr), "<cond>", "eval")
-        v = eval(code, {"__builtins__": {}}, dict(consts))
+        # const() is MicroPython's marker for a folded constant (`_W64`)
+        v = eval(code, {"__builtins__": {}, "const": lambda v: v}, dict(consts))
         if not isinstance(v, (bool, int, str, type(None))):
             raise ValueError
         return v

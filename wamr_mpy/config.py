@@ -40,6 +40,7 @@ WASM_3 = True               # Some WebAssembly 3.0 feature group is on: the deco
 
 # Floating point
 SOFT_FLOAT = 0              # 0: Python floats (numeric.py), 1: bit patterns (softfloat.py)
+SOFT_FLOAT_VIPER = False    # Soft float on the viper routines of compiled code
 FAST_VIPER_FLOAT = True     # Fast interpreter: f32/f64 in viper on bit patterns
 
 # WebAssembly SIMD
