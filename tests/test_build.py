@@ -4,6 +4,7 @@ the freezing manifest, and the module selection."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 
@@ -389,6 +390,22 @@ def test_fold_config():
                    "y = wamr_mpy.config.BOARD\n"
                    "s = 'config.BOARD'  # config.BOARD\n")
 
+
+
+def test_fast_tier_opcode_numbers_are_folded_in():
+    """A board never imports interp_fast_ops (~150 names, a dictionary in
+    RAM): its `O.NAME` uses become the numbers, and the import goes."""
+    ops = wb.module_consts("interp_fast_ops")
+    assert len(ops) > 100 and ops["CALLX"] != ops["CALL"]
+    for name in ("interp_fast_emit", "interp_fast_run"):
+        with open(os.path.join(ROOT, "wamr_mpy", name + ".py")) as f:
+            src = f.read()
+        got = wb.fold_config(src, {"ARCH": "armv6m"})
+        assert "interp_fast_ops" not in got and not re.search(r"\bO\.", got), name
+        assert got.count("\n") == src.count("\n")
+    src = "from . import interp_fast_ops as O\nx = O.CALLX + O.NOPE\ny = a.O.CALL\n"
+    assert wb.fold_config(src, {}) == (
+        "from . import interp_fast_ops as O\nx = %d + O.NOPE\ny = a.O.CALL\n" % ops["CALLX"])
 
 def test_module_imports_closure():
     src = ("from . import config\nfrom .a import x\nif False:\n    from . import b\n"

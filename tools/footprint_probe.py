@@ -105,7 +105,7 @@ _phase("import", 0)
 wamr_mpy.init()
 from wamr_mpy import memory as _memory
 _phase("init", sum(len(b) for b in _memory._reserved))
-mod = wamr_mpy.load(app)       # by path, as the CLI loads
+mod = wamr_mpy.load(app, None if tier == "default" else tier)   # by path, as the CLI loads
 _phase("load", sum(len(b) for b in _memory._reserved))
 ctx = None
 for m, n, k in mod.imports:

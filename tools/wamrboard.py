@@ -724,9 +724,36 @@ def fold_config(source, values):
                                 if isinstance(v, (bool, int, str)))))
     out = _FOLD_CACHE.get(key)
     if out is None:
-        out = _FOLD_CACHE[key] = _fold_word_size(_drop_unused_config(_fold_config(source, vals)),
-                                                 vals.get("ARCH"))
+        out = _FOLD_CACHE[key] = _fold_word_size(_fold_const_modules(
+            _drop_unused_config(_fold_config(source, vals))), vals.get("ARCH"))
     return out
+
+
+# Modules of const() names only (the fast tier's opcode numbers): in a
+# board's build `X.NAME`, X from `from . import MODULE as X`, becomes the
+# number and the import goes, so a board never imports MODULE (its ~150
+# names would be a dictionary in RAM: 1.7 KB with the runtime frozen on a
+# 32-bit port).
+CONST_MODULES = ("interp_fast_ops",)
+_MODULE_CONSTS = {}
+
+
+def module_consts(name):
+    """{NAME: int} of a CONST_MODULES module's `NAME = const(N)` lines."""
+    v = _MODULE_CONSTS.get(name)
+    if v is None:
+        with open(os.path.join(RUNTIME_DIR, name + ".py")) as f:
+            v = _MODULE_CONSTS[name] = dict(
+                (n, int(x, 0)) for n, x in
+                re.findall(r"^([A-Z]\w*) = const\((\w+)\)", f.read(), flags=re.M))
+    return v
+
+
+def _fold_const_modules(source):
+    for name in CONST_MODULES:
+        if re.search(r"^from\s+\.\s+import\s+%s\s+as\s+\w+" % name, source, flags=re.M):
+            source = _drop_unused_config(_fold_config(source, module_consts(name), name), name)
+    return source
 
 
 # mpy-cross -march names whose machine word (viper's int) has 64 bits
@@ -751,20 +778,21 @@ def ast_literal(text):
     return v
 
 
-_CONFIG_IMPORT = re.compile(r"^([ \t]*)from\s+\.+\s+import\s+config(?:\s+as\s+(\w+))?[ \t]*(#.*)?$")
+_IMPORT = r"^([ \t]*)from\s+\.+\s+import\s+%s(?:\s+as\s+(\w+))?[ \t]*(#.*)?$"
 
 
-def _drop_unused_config(source):
+def _drop_unused_config(source, module="config"):
     """`from . import config [as X]` lines whose name nothing else uses
     once the values are folded in become `pass`: the board then never
     imports config.py (a .mpy module in RAM, 4.5 KB on a 32-bit port).
     Line numbers do not change."""
     lines = source.splitlines(True)
     found = []
+    pat = re.compile(_IMPORT % module)
     for n, line in enumerate(lines):
-        mo = _CONFIG_IMPORT.match(line.rstrip("\r\n"))
+        mo = pat.match(line.rstrip("\r\n"))
         if mo:
-            found.append((n, mo.group(1), mo.group(2) or "config"))
+            found.append((n, mo.group(1), mo.group(2) or module))
     if not found:
         return source
     try:
@@ -783,7 +811,7 @@ def _drop_unused_config(source):
     return "".join(lines)
 
 
-def _fold_config(source, values):
+def _fold_config(source, values, module="config"):
     """Replace `config.NAME` (and aliases such as `_config.NAME`) by the
     literal value, so that `if config.X:` becomes `if False:` and
     MicroPython's compiler drops the block.  `getattr(config, "NAME", d)`
@@ -791,9 +819,10 @@ def _fold_config(source, values):
     have.  Assignments to config names and dotted forms like
     `wamr_mpy.config.NAME` are left alone.  Line numbers do not change."""
     vals = dict(values)
-    aliases = {"config"}
-    aliases.update(re.findall(r"from\s+(?:\.|wamr_mpy)\s+import\s+config\s+as\s+(\w+)", source))
-    aliases.update(re.findall(r"import\s+wamr_mpy\.config\s+as\s+(\w+)", source))
+    aliases = {module}
+    aliases.update(re.findall(r"from\s+(?:\.|wamr_mpy)\s+import\s+%s\s+as\s+(\w+)" % module,
+                              source))
+    aliases.update(re.findall(r"import\s+wamr_mpy\.%s\s+as\s+(\w+)" % module, source))
     if not re.search(r"\b(?:%s)\s*[.,]" % "|".join(sorted(aliases)), source):
         return source
     try:

@@ -70,19 +70,24 @@ def _instance(args):
     return Instance(*args)
 
 
-def load(data):
+def load(data, tier=None):
     """bytes of a .wasm -> Module.  Raises LoadError / ValidationError
-    (LoadError "out of memory: ..." when the heap cannot hold it)."""
+    (LoadError "out of memory: ..." when the heap cannot hold it).
+    `tier`: the tier the module will run on, if known (default: the
+    board's DEFAULT_TIER); with config.UNLOAD_LOADER only a module for the
+    portable interpreter has its bodies decoded for it at load (the other
+    tiers compile from the bodies on first call, and the interpreter's
+    modules then stay out of RAM)."""
     from .memory import release_reserved
     try:
         try:
-            return _load_module(data)
+            return _load_module(data, tier)
         except MemoryError:
             # init()'s reserved linear memory took the room: the module
             # comes first (its memory is allocated when it is made)
             if not release_reserved():
                 raise
-        return _load_module(data)
+        return _load_module(data, tier)
     except MemoryError as e:
         if isinstance(data, str):
             what = "loading " + data
@@ -91,7 +96,7 @@ def load(data):
         raise _oom(LoadError, what, e)
 
 
-def _load_module(data):
+def _load_module(data, tier=None):
     """bytes of a .wasm -> Module.  Raises LoadError / ValidationError.
     `data` may also be the path of a .wasm file: then only the module's
     metadata stays in RAM and function bodies are read back from the file
@@ -110,7 +115,10 @@ def _load_module(data):
     if getattr(config, "UNLOAD_LOADER", False):
         _load = None
         _unload(("loader",))      # before the decoder comes in: a lower peak
-        _decode_all_and_unload(m)
+        if (tier or config.DEFAULT_TIER) == "interp":
+            _decode_all_and_unload(m)
+        else:
+            _unload(_LOAD_TIME)
     return Module(m)
 
 
@@ -139,7 +147,11 @@ def _decode_all_and_unload(m):
                 em = Emitter3()
             m.codes[i] = walk_body(m, i, em)
     walk_body = Emitter = None
-    _unload(("validator", "reader", "interp_code", "interp_code3", "opnames"))
+    _unload(_LOAD_TIME)
+
+
+# modules a load needs and a run (on the interpreter: once decoded) does not
+_LOAD_TIME = ("validator", "reader", "interp_code", "interp_code3", "opnames")
 
 
 # --- WAMR-style surface -------------------------------------------------

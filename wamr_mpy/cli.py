@@ -60,7 +60,7 @@ def _main(argv):
     return run(o, kw)
 
 
-def _load(path):
+def _load(path, tier=None):
     import wamr_mpy
     from .errors import os_error_text as _oserr
     try:
@@ -70,7 +70,7 @@ def _load(path):
         return None
     try:
         # By path: function bodies stay in the file until first called.
-        return wamr_mpy.load(path)
+        return wamr_mpy.load(path, tier)
     except OSError as e:
         # opens but does not read: a directory
         _err("cannot read %s: %s" % (path, _oserr(e)))
@@ -108,7 +108,7 @@ def run(o, kw=None):
     from . import config
     if not getattr(config, "UNLOAD_LOADER", False):
         from . import instance, native  # noqa: F401
-    mod = _load(path)
+    mod = _load(path, (kw or {}).get("tier"))
     if mod is not None:
         from . import instance, native  # noqa: F401,F811
     if mod is None:

@@ -6,7 +6,6 @@ from .func import Func, HostFunc, FuncType, I32, I64, F32, F64, FUNCREF, EXTERNR
 from .memory import Memory, Table, Global, from_py, to_py, from_raw, to_raw
 from .module import K_FUNC, K_TABLE, K_MEM, K_GLOBAL
 from . import config
-from . import interp
 
 _KIND_NAMES = ("function", "table", "memory", "global", "tag")
 MAX_REENTRY = 16     # host -> wasm -> host nesting (each level costs Python stack)
@@ -317,6 +316,7 @@ class Instance:
 def get_env(inst):
     env = inst.env
     if env is None:
+        from . import interp
         env = interp.ExecEnv(inst.stack_size)
         inst.env = env
     return env
@@ -368,6 +368,9 @@ def _findex(f):
 
 def run_interp(inst, f, vals):
     """The portable interpreter's entry (the "interp" tier)."""
+    # imported here: the other tiers need the interpreter only for what they
+    # do not compile, and on a small heap every module counts
+    from . import interp
     env = get_env(f.inst)
     tc = f.tc
     if tc is None:

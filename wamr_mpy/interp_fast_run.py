@@ -9,7 +9,7 @@ from array import array
 
 from .errors import Trap, ProcExit, STACK_EXHAUSTED, OUT_OF_FUEL, element_trap
 from .func import I32, I64, F32, F64
-from .interp_fast_ops import CALLX
+from . import interp_fast_ops as O
 from . import interp_fast_ext
 from .interp_fast_ext import read, write, Unsupported
 from . import config
@@ -18,7 +18,10 @@ FUEL_CHUNK = 0x3FFFFFFF      # largest fuel the loop holds at once (small int on
 INTERP = -2                  # ent[] of a function the portable interpreter runs
 _EMPTY = object()            # an empty call_indirect cache slot
 MAX_REENTRY = 16             # host -> wasm nesting on one env (Python stack)
-INITIAL_CELLS = 512
+# first sizes of the cell and frame stacks, doubled as calls need (an app's
+# peak heap on a small board)
+INITIAL_CELLS = 128
+INITIAL_FRAMES = 16
 
 # st words shared with the viper loop
 ST_FUEL = 0
@@ -171,7 +174,7 @@ class Env:
         self.maxcells = max(ss // 4, 256)
         self.cells = _zeros(min(INITIAL_CELLS, self.maxcells))
         self.maxframes = max(ss // 64, 16)
-        self.frames = _zeros(2 * min(64, self.maxframes) + 2)
+        self.frames = _zeros(2 * min(INITIAL_FRAMES, self.maxframes) + 2)
         self.R = None
         self.st = _zeros(8)
         self.xa = [0, 0, 0]
@@ -278,7 +281,7 @@ def compile_fn(env, defidx, pc):
     which runs it from Python."""
     prog = env.prog
     if prog.compile(defidx) == INTERP and pc >= 0:
-        env.code[pc] = CALLX
+        env.code[pc] = O.CALLX
         env.code[pc + 1] = prog.module.n_func_imports + defidx
     env.sync()
     return 0
