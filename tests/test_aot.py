@@ -768,3 +768,34 @@ def test_jit_compiles_f64_arithmetic_exactly(tmp_path):
         "print('compiled', st.compiled, 'interp', st.interp, 'bad', bad)\n"
         % (path, cases, want, sq_in, sq_want))
     assert out.strip().splitlines()[-1] == "compiled 5 interp 0 bad 0", out[-2000:]
+
+
+def test_jit_records_unexpected_compiler_errors(tmp_path):
+    """A compiler exception other than CompileError (a bug) still leaves
+    the function to the interpreter, with the right result, but is kept in
+    jit.errors, which the spec runner on jit counts as a failure; a
+    CompileError (a function left there on purpose) is not."""
+    path = wat(tmp_path, F64_OPS_WAT)
+    out = check_mp(
+        "import wamr_mpy\n"
+        "from wamr_mpy import jit, compiler\n"
+        "real = compiler.compile_function\n"
+        "def broken(mc, i, g):\n"
+        "    raise TypeError('injected')\n"
+        "def refused(mc, i, g):\n"
+        "    raise compiler.CompileError('left to the interpreter')\n"
+        "m = wamr_mpy.load(open(%r, 'rb').read())\n"
+        "inst = m.instantiate(tier='jit')\n"
+        "compiler.compile_function = refused\n"
+        "print(inst.call('add', 4607182418800017408, 4607182418800017408), jit.errors)\n"
+        "compiler.compile_function = broken\n"
+        "print(inst.call('mul', 4611686018427387904, 4611686018427387904), jit.errors)\n"
+        "compiler.compile_function = real\n"
+        "print(inst.call('sub', 4611686018427387904, 4607182418800017408), jit.errors)\n"
+        "st = jit.state(m._m)\n"
+        "print('compiled', st.compiled, 'interp', st.interp)\n" % path)
+    lines = out.strip().splitlines()
+    assert lines[-4] == "4611686018427387904 []", out         # 1.0 + 1.0
+    assert lines[-3].startswith("4616189618054758400 ['f2: TypeError: injected']"), out  # 2.0 * 2.0
+    assert lines[-2].startswith("4607182418800017408 ['f2: TypeError"), out   # 2.0 - 1.0
+    assert lines[-1] == "compiled 1 interp 2", out

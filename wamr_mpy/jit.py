@@ -14,6 +14,10 @@ import sys as _sys
 DEFAULT_BUDGET = (4 << 20) if _sys.maxsize > 0x7FFFFFFF else (64 << 10)
 
 used = 0            # generated source bytes compiled so far (all modules)
+# Unexpected compiler failures ("f<i>: <exception>", the first few): the
+# function still runs, on the interpreter, so only this list tells a bug in
+# the compiler from a function it leaves there on purpose (CompileError).
+errors = []
 
 
 def budget():
@@ -109,9 +113,13 @@ class _State:
                             self.compile(j)
             except MemoryError:
                 fn = None
+            except compiler.CompileError:
+                fn = None
             except Exception as e:
                 if isinstance(e, aot.WasmError):
                     raise
+                if len(errors) < 8:
+                    errors.append("f%d: %s: %s" % (i, type(e).__name__, e))
                 fn = None
         if fn is None:
             fn = self.fallback(i)

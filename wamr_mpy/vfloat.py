@@ -112,67 +112,34 @@ def f32op(W):
                 sg = sa
                 e = ex - 153
                 pk = 1
-    elif op == 2:                                      # mul
-        if x >= INF or y >= INF or x == 0 or y == 0:
-            if x > INF:
-                r = a | QN
-            elif y > INF:
-                r = b | QN
-            elif x == INF or y == INF:
+    elif op <= 4:                                      # mul, div, sqrt
+        sp = 1                                         # a special case: r is set
+        if x > INF:
+            r = a | QN
+        elif op == 4:
+            if sa and x:
+                r = CNAN                               # sqrt of a negative
+            elif x == 0 or x >= INF:
+                r = a
+            else:
+                sp = 0
+        elif y > INF:
+            r = b | QN
+        elif x >= INF or y >= INF or x == 0 or y == 0:
+            if op == 2 and (x == INF or y == INF):
                 if x == 0 or y == 0:
                     r = CNAN                           # inf * 0
                 else:
                     r = ((sa ^ sb) << 31) | INF
-            else:
-                r = (sa ^ sb) << 31
-        else:
-            ex = x >> 23
-            mx = x & 0x7FFFFF
-            if ex:
-                mx |= 0x800000
-            else:
-                ex = 1
-                while mx < 0x800000:
-                    mx = mx << 1
-                    ex -= 1
-            ey = y >> 23
-            my = y & 0x7FFFFF
-            if ey:
-                my |= 0x800000
-            else:
-                ey = 1
-                while my < 0x800000:
-                    my = my << 1
-                    ey -= 1
-            # the 48-bit product from 12-bit limbs (no partial product
-            # reaches 2**26): its top 30 bits and a sticky bit
-            xl = mx & 0xFFF
-            xh = mx >> 12
-            yl = my & 0xFFF
-            yh = my >> 12
-            p1 = xh * yl + xl * yh
-            c0 = xl * yl + ((p1 & 0xFFF) << 12)
-            top = xh * yh + (p1 >> 12) + (c0 >> 24)
-            c0 = c0 & 0xFFFFFF
-            m = (top << 6) | (c0 >> 18)
-            if c0 & 0x3FFFF:
-                m |= 1
-            sg = sa ^ sb
-            e = ex + ey - 282
-            pk = 1
-    elif op == 3:                                      # div
-        if x >= INF or y >= INF or x == 0 or y == 0:
-            if x > INF:
-                r = a | QN
-            elif y > INF:
-                r = b | QN
-            elif x == y:
+            elif op == 3 and x == y:
                 r = CNAN                               # inf / inf, 0 / 0
-            elif x == INF or y == 0:
+            elif op == 3 and (x == INF or y == 0):
                 r = ((sa ^ sb) << 31) | INF
             else:
                 r = (sa ^ sb) << 31
         else:
+            sp = 0
+        if sp == 0:
             ex = x >> 23
             mx = x & 0x7FFFFF
             if ex:
@@ -182,80 +149,74 @@ def f32op(W):
                 while mx < 0x800000:
                     mx = mx << 1
                     ex -= 1
-            ey = y >> 23
-            my = y & 0x7FFFFF
-            if ey:
-                my |= 0x800000
-            else:
-                ey = 1
-                while my < 0x800000:
-                    my = my << 1
-                    ey -= 1
-            # 27 quotient bits of mx * 2**26 / my, shift and subtract
-            q = 0
-            i = 0
-            while i < 27:
-                q = q << 1
-                if mx >= my:
-                    mx -= my
-                    q |= 1
-                mx = mx << 1
-                i += 1
-            m = q
-            if mx:
-                m |= 1
-            sg = sa ^ sb
-            e = ex - ey - 26
             pk = 1
-    elif op == 4:                                      # sqrt
-        if sa and x:
-            if x > INF:
-                r = a | QN
-            else:
-                r = CNAN
-        elif x == 0:
-            r = a
-        elif x >= INF:
-            if x > INF:
-                r = a | QN
-            else:
-                r = a
-        else:
-            ex = x >> 23
-            mx = x & 0x7FFFFF
-            if ex:
-                mx |= 0x800000
-            else:
-                ex = 1
-                while mx < 0x800000:
+            if op == 4:
+                e = ex - 150
+                if e & 1:
                     mx = mx << 1
-                    ex -= 1
-            e = ex - 150
-            if e & 1:
-                mx = mx << 1
-                e -= 1
-            # digit by digit: 27 root bits of mx * 2**28, two radicand bits
-            # a step
-            rem = 0
-            q = 0
-            i = 0
-            while i < 27:
-                p = 24 - 2 * i
-                if p >= 0:
-                    rem = (rem << 2) | ((mx >> p) & 3)
+                    e -= 1
+                # digit by digit: 27 root bits of mx * 2**28, two radicand bits
+                # a step
+                rem = 0
+                q = 0
+                i = 0
+                while i < 27:
+                    p = 24 - 2 * i
+                    if p >= 0:
+                        rem = (rem << 2) | ((mx >> p) & 3)
+                    else:
+                        rem = rem << 2
+                    t = (q << 2) | 1
+                    q = q << 1
+                    if rem >= t:
+                        rem -= t
+                        q |= 1
+                    i += 1
+                m = q
+                if rem:
+                    m |= 1
+                e = (e - 28) >> 1
+            else:
+                ey = y >> 23
+                my = y & 0x7FFFFF
+                if ey:
+                    my |= 0x800000
                 else:
-                    rem = rem << 2
-                t = (q << 2) | 1
-                q = q << 1
-                if rem >= t:
-                    rem -= t
-                    q |= 1
-                i += 1
-            m = q
-            if rem:
-                m |= 1
-            e = (e - 28) >> 1
-            pk = 1
+                    ey = 1
+                    while my < 0x800000:
+                        my = my << 1
+                        ey -= 1
+                sg = sa ^ sb
+                if op == 2:
+                    # the 48-bit product from 12-bit limbs (no partial product
+                    # reaches 2**26): its top 30 bits and a sticky bit
+                    xl = mx & 0xFFF
+                    xh = mx >> 12
+                    yl = my & 0xFFF
+                    yh = my >> 12
+                    p1 = xh * yl + xl * yh
+                    c0 = xl * yl + ((p1 & 0xFFF) << 12)
+                    top = xh * yh + (p1 >> 12) + (c0 >> 24)
+                    c0 = c0 & 0xFFFFFF
+                    m = (top << 6) | (c0 >> 18)
+                    if c0 & 0x3FFFF:
+                        m |= 1
+                    e = ex + ey - 282
+                else:
+                    # 27 quotient bits of mx * 2**26 / my, shift and subtract
+                    q = 0
+                    i = 0
+                    while i < 27:
+                        q = q << 1
+                        if mx >= my:
+                            mx -= my
+                            q |= 1
+                        mx = mx << 1
+                        i += 1
+                    m = q
+                    if mx:
+                        m |= 1
+                    e = ex - ey - 26
     elif op <= 6:                                      # min, max
         if x > INF:
             r = a | QN

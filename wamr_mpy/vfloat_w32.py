@@ -114,15 +114,24 @@ def f64op(W):
                 sg = sa
                 e = ex - 1078
                 pk = 1
-    elif op == 2 or op == 3:                           # mul, div
-        if xh >= INF or yh >= INF or (xh | xl) == 0 or (yh | yl) == 0:
-            if xnan:
-                rh = ah | QN
+    elif op <= 4:                                      # mul, div, sqrt
+        sp = 1                                         # a special case: rh:rl is set
+        if xnan:
+            rh = ah | QN
+            rl = al
+        elif op == 4:
+            if sa and (xh | xl):
+                rh = CNAN                              # sqrt of a negative
+            elif (xh | xl) == 0 or xh >= INF:
+                rh = ah
                 rl = al
-            elif ynan:
-                rh = bh | QN
-                rl = bl
-            elif op == 2 and (xh == INF or yh == INF):
+            else:
+                sp = 0
+        elif ynan:
+            rh = bh | QN
+            rl = bl
+        elif xh >= INF or yh >= INF or (xh | xl) == 0 or (yh | yl) == 0:
+            if op == 2 and (xh == INF or yh == INF):
                 if (xh | xl) == 0 or (yh | yl) == 0:
                     rh = CNAN                          # inf * 0
                 else:
@@ -134,6 +143,8 @@ def f64op(W):
             else:
                 rh = (sa ^ sb) << 31
         else:
+            sp = 0
+        if sp == 0:
             ex = xh >> 20
             xh = xh & 0xFFFFF
             if ex:
@@ -144,140 +155,115 @@ def f64op(W):
                     xh = (xh << 1) | int(uint(xl) >> 31)
                     xl = xl << 1
                     ex -= 1
-            ey = yh >> 20
-            yh = yh & 0xFFFFF
-            if ey:
-                yh |= 0x100000
-            else:
-                ey = 1
-                while yh < 0x100000:
-                    yh = (yh << 1) | int(uint(yl) >> 31)
-                    yl = yl << 1
-                    ey -= 1
-            sg = sa ^ sb
             pk = 1
-            if op == 2:
-                # the 106-bit product in 13-bit limbs (column sums stay
-                # below 2**30): its top 62 bits and a sticky bit
-                x0 = xl & 0x1FFF
-                x1 = (xl >> 13) & 0x1FFF
-                x2 = (int(uint(xl) >> 26) | (xh << 6)) & 0x1FFF
-                x3 = (xh >> 7) & 0x1FFF
-                x4 = xh >> 20
-                y0 = yl & 0x1FFF
-                y1 = (yl >> 13) & 0x1FFF
-                y2 = (int(uint(yl) >> 26) | (yh << 6)) & 0x1FFF
-                y3 = (yh >> 7) & 0x1FFF
-                y4 = yh >> 20
-                c = x0 * y0
-                st = c & 0x1FFF
-                c = (c >> 13) + x0 * y1 + x1 * y0
-                st |= c & 0x1FFF
-                c = (c >> 13) + x0 * y2 + x1 * y1 + x2 * y0
-                st |= c & 0x1FFF
-                c = (c >> 13) + x0 * y3 + x1 * y2 + x2 * y1 + x3 * y0
-                r3 = c & 0x1FFF
-                st |= r3 & 0x1F
-                c = (c >> 13) + x0 * y4 + x1 * y3 + x2 * y2 + x3 * y1 + x4 * y0
-                r4 = c & 0x1FFF
-                c = (c >> 13) + x1 * y4 + x2 * y3 + x3 * y2 + x4 * y1
-                r5 = c & 0x1FFF
-                c = (c >> 13) + x2 * y4 + x3 * y3 + x4 * y2
-                r6 = c & 0x1FFF
-                c = (c >> 13) + x3 * y4 + x4 * y3
-                r7 = c & 0x1FFF
-                c = (c >> 13) + x4 * y4
-                # m = the limbs 8 .. 3, the last without its low 5 bits
-                ml = c
-                mh = 0
-                mh = (mh << 13) | int(uint(ml) >> 19)
-                ml = (ml << 13) | r7
-                mh = (mh << 13) | int(uint(ml) >> 19)
-                ml = (ml << 13) | r6
-                mh = (mh << 13) | int(uint(ml) >> 19)
-                ml = (ml << 13) | r5
-                mh = (mh << 13) | int(uint(ml) >> 19)
-                ml = (ml << 13) | r4
-                mh = (mh << 8) | int(uint(ml) >> 24)
-                ml = (ml << 8) | (r3 >> 5)
-                if st:
-                    ml |= 1
-                e = ex + ey - 2106
-            else:
-                # 56 quotient bits of mx * 2**55 / my, shift and subtract
+            if op == 4:
+                e = ex - 1075
+                if e & 1:
+                    xh = (xh << 1) | int(uint(xl) >> 31)
+                    xl = xl << 1
+                    e -= 1
+                # 56 root bits of mx * 2**56 (rem, root and t below 2**57)
+                remh = 0
+                reml = 0
                 i = 0
                 while i < 56:
+                    p = 54 - 2 * i
+                    two = 0
+                    if p >= 32:
+                        two = (xh >> (p - 32)) & 3
+                    elif p == 31:
+                        two = (int(uint(xl) >> 31) | (xh << 1)) & 3
+                    elif p >= 0:
+                        two = int(uint(xl) >> p) & 3
+                    remh = (remh << 2) | int(uint(reml) >> 30)
+                    reml = (reml << 2) | two
+                    th = (mh << 2) | int(uint(ml) >> 30)
+                    tl = (ml << 2) | 1
                     mh = (mh << 1) | int(uint(ml) >> 31)
                     ml = ml << 1
-                    if xh > yh or (xh == yh and uint(xl) >= uint(yl)):
-                        xh = xh - yh - int(uint(xl) < uint(yl))
-                        xl = xl - yl
+                    if remh > th or (remh == th and uint(reml) >= uint(tl)):
+                        remh = remh - th - int(uint(reml) < uint(tl))
+                        reml = reml - tl
                         ml |= 1
-                    xh = (xh << 1) | int(uint(xl) >> 31)
-                    xl = xl << 1
                     i += 1
-                if xh | xl:
+                if remh | reml:
                     ml |= 1
-                e = ex - ey - 55
-    elif op == 4:                                      # sqrt
-        if sa and (xh | xl):
-            if xnan:
-                rh = ah | QN
-                rl = al
+                e = (e - 56) >> 1
             else:
-                rh = CNAN
-        elif (xh | xl) == 0:
-            rh = ah
-            rl = al
-        elif xh >= INF:
-            rh = ah
-            rl = al
-            if xnan:
-                rh = ah | QN
-        else:
-            ex = xh >> 20
-            xh = xh & 0xFFFFF
-            if ex:
-                xh |= 0x100000
-            else:
-                ex = 1
-                while xh < 0x100000:
-                    xh = (xh << 1) | int(uint(xl) >> 31)
-                    xl = xl << 1
-                    ex -= 1
-            e = ex - 1075
-            if e & 1:
-                xh = (xh << 1) | int(uint(xl) >> 31)
-                xl = xl << 1
-                e -= 1
-            # 56 root bits of mx * 2**56 (rem, root and t below 2**57)
-            remh = 0
-            reml = 0
-            i = 0
-            while i < 56:
-                p = 54 - 2 * i
-                two = 0
-                if p >= 32:
-                    two = (xh >> (p - 32)) & 3
-                elif p == 31:
-                    two = (int(uint(xl) >> 31) | (xh << 1)) & 3
-                elif p >= 0:
-                    two = int(uint(xl) >> p) & 3
-                remh = (remh << 2) | int(uint(reml) >> 30)
-                reml = (reml << 2) | two
-                th = (mh << 2) | int(uint(ml) >> 30)
-                tl = (ml << 2) | 1
-                mh = (mh << 1) | int(uint(ml) >> 31)
-                ml = ml << 1
-                if remh > th or (remh == th and uint(reml) >= uint(tl)):
-                    remh = remh - th - int(uint(reml) < uint(tl))
-                    reml = reml - tl
-                    ml |= 1
-                i += 1
-            if remh | reml:
-                ml |= 1
-            e = (e - 56) >> 1
-            pk = 1
+                ey = yh >> 20
+                yh = yh & 0xFFFFF
+                if ey:
+                    yh |= 0x100000
+                else:
+                    ey = 1
+                    while yh < 0x100000:
+                        yh = (yh << 1) | int(uint(yl) >> 31)
+                        yl = yl << 1
+                        ey -= 1
+                sg = sa ^ sb
+                if op == 2:
+                    # the 106-bit product in 13-bit limbs (column sums stay
+                    # below 2**30): its top 62 bits and a sticky bit
+                    x0 = xl & 0x1FFF
+                    x1 = (xl >> 13) & 0x1FFF
+                    x2 = (int(uint(xl) >> 26) | (xh << 6)) & 0x1FFF
+                    x3 = (xh >> 7) & 0x1FFF
+                    x4 = xh >> 20
+                    y0 = yl & 0x1FFF
+                    y1 = (yl >> 13) & 0x1FFF
+                    y2 = (int(uint(yl) >> 26) | (yh << 6)) & 0x1FFF
+                    y3 = (yh >> 7) & 0x1FFF
+                    y4 = yh >> 20
+                    c = x0 * y0
+                    st = c & 0x1FFF
+                    c = (c >> 13) + x0 * y1 + x1 * y0
+                    st |= c & 0x1FFF
+                    c = (c >> 13) + x0 * y2 + x1 * y1 + x2 * y0
+                    st |= c & 0x1FFF
+                    c = (c >> 13) + x0 * y3 + x1 * y2 + x2 * y1 + x3 * y0
+                    r3 = c & 0x1FFF
+                    st |= r3 & 0x1F
+                    c = (c >> 13) + x0 * y4 + x1 * y3 + x2 * y2 + x3 * y1 + x4 * y0
+                    r4 = c & 0x1FFF
+                    c = (c >> 13) + x1 * y4 + x2 * y3 + x3 * y2 + x4 * y1
+                    r5 = c & 0x1FFF
+                    c = (c >> 13) + x2 * y4 + x3 * y3 + x4 * y2
+                    r6 = c & 0x1FFF
+                    c = (c >> 13) + x3 * y4 + x4 * y3
+                    r7 = c & 0x1FFF
+                    c = (c >> 13) + x4 * y4
+                    # m = the limbs 8 .. 3, the last without its low 5 bits
+                    ml = c
+                    mh = 0
+                    mh = (mh << 13) | int(uint(ml) >> 19)
+                    ml = (ml << 13) | r7
+                    mh = (mh << 13) | int(uint(ml) >> 19)
+                    ml = (ml << 13) | r6
+                    mh = (mh << 13) | int(uint(ml) >> 19)
+                    ml = (ml << 13) | r5
+                    mh = (mh << 13) | int(uint(ml) >> 19)
+                    ml = (ml << 13) | r4
+                    mh = (mh << 8) | int(uint(ml) >> 24)
+                    ml = (ml << 8) | (r3 >> 5)
+                    if st:
+                        ml |= 1
+                    e = ex + ey - 2106
+                else:
+                    # 56 quotient bits of mx * 2**55 / my, shift and subtract
+                    i = 0
+                    while i < 56:
+                        mh = (mh << 1) | int(uint(ml) >> 31)
+                        ml = ml << 1
+                        if xh > yh or (xh == yh and uint(xl) >= uint(yl)):
+                            xh = xh - yh - int(uint(xl) < uint(yl))
+                            xl = xl - yl
+                            ml |= 1
+                        xh = (xh << 1) | int(uint(xl) >> 31)
+                        xl = xl << 1
+                        i += 1
+                    if xh | xl:
+                        ml |= 1
+                    e = ex - ey - 55
     elif op <= 6:                                      # min, max
         if xnan:
             rh = ah | QN

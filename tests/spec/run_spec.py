@@ -898,6 +898,11 @@ class SpecFile:
                 # a bug in the runner or an API misuse it did not foresee
                 self._record(line, kind, "runner error: " + describe_exc(e))
                 continue
+            if TIER == "jit" and _jit_errors():
+                # right results, but a function fell back to the interpreter
+                # because the compiler failed: a compiler bug
+                self._record(line, kind, "jit compiler error: " + _jit_errors(True))
+                continue
             self._record(line, kind)
         data = None
         res.seconds = _now() - t0
@@ -905,6 +910,15 @@ class SpecFile:
             self.emit("%s T %.3f" % (STREAM_PREFIX, res.seconds))
             self.emit("%s END" % STREAM_PREFIX)
         return res
+
+
+def _jit_errors(take=False):
+    from wamr_mpy import jit
+    if not take:
+        return jit.errors
+    e = "; ".join(jit.errors)
+    del jit.errors[:]
+    return e
 
 
 def run_file(path, wamr, emit=None):

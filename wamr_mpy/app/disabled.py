@@ -1,143 +1,151 @@
 # Stand-ins for the parts of the app framework a board leaves out
-# (APP_MESSAGING, APP_TIMERS, APP_SENSORS off in its configuration).  They
-# have the methods the manager and the port drivers call on the real
-# registries and refuse everything the way the real ones refuse when a
-# limit is hit (False, None, INVALID), so the manager runs unchanged.  The
-# app-facing natives report the refusal (natives.py); these stay quiet
-# except for what a port registers at start.
+# (APP_MESSAGING, APP_TIMERS, APP_SENSORS, APP_CONNECTIONS off in its
+# configuration).  They have the methods the manager and the port drivers
+# call on the real registries and refuse everything the way the real ones
+# refuse when a limit is hit (False, None, INVALID), so the manager runs
+# unchanged.  The app-facing natives report the refusal (natives.py); these
+# stay quiet except for what a port registers at start.  Each is defined
+# only when its part is off, so a board's build carries only the stand-ins
+# it uses.
+from .. import config
 
 INVALID = 0xFFFFFFFF
 
 
-class NoResources:
-    """messaging.Resources without messaging: nothing is registered, every
-    lookup misses."""
+if not config.APP_MESSAGING:
+    class NoResources:
+        """messaging.Resources without messaging: nothing is registered, every
+        lookup misses."""
 
-    def register(self, url, owner, handler=None):
-        return False
+        def register(self, url, owner, handler=None):
+            return False
 
-    def lookup(self, url):
-        return None
+        def lookup(self, url):
+            return None
 
-    def unregister_owner(self, owner):
-        pass
+        def unregister_owner(self, owner):
+            pass
 
-    def owned_by(self, owner):
-        return []
+        def owned_by(self, owner):
+            return []
 
-    def __len__(self):
-        return 0
-
-
-class NoEvents:
-    """messaging.Events without messaging: nobody is subscribed."""
-
-    def subscribe(self, url, sub):
-        return False
-
-    def unsubscribe(self, url, sub):
-        return True
-
-    def subscribers(self, url):
-        return []
-
-    def is_registered(self, url):
-        return False
-
-    def subscriptions_of(self, sub):
-        return []
+        def __len__(self):
+            return 0
 
 
-class NoTimers:
-    """timers.TimerSet without timers: an app gets no timer."""
+if not config.APP_MESSAGING:
+    class NoEvents:
+        """messaging.Events without messaging: nobody is subscribed."""
 
-    limit = 0
+        def subscribe(self, url, sub):
+            return False
 
-    def create(self, interval, periodic, auto_start):
-        return INVALID
+        def unsubscribe(self, url, sub):
+            return True
 
-    def get(self, tid):
-        return None
+        def subscribers(self, url):
+            return []
 
-    def active(self, tid):
-        return False
+        def is_registered(self, url):
+            return False
 
-    def cancel(self, tid):
-        return False
-
-    def restart(self, tid, interval):
-        return False
-
-    def destroy(self, tid):
-        return False
-
-    def close(self):
-        pass
-
-    def __len__(self):
-        return 0
+        def subscriptions_of(self, sub):
+            return []
 
 
-class NoConnections:
-    """connections.Connections without connections: nothing opens."""
+if not config.APP_TIMERS:
+    class NoTimers:
+        """timers.TimerSet without timers: an app gets no timer."""
 
-    def open(self, owner, kind, args):
-        return INVALID
+        limit = 0
 
-    def close(self, owner, handle):
-        return False
+        def create(self, interval, periodic, auto_start):
+            return INVALID
 
-    def send(self, owner, handle, data):
-        return -1
+        def get(self, tid):
+            return None
 
-    def config(self, owner, handle, args):
-        return False
+        def active(self, tid):
+            return False
 
-    def close_all(self, owner):
-        pass
+        def cancel(self, tid):
+            return False
 
-    def stop(self):
-        pass
+        def restart(self, tid, interval):
+            return False
 
-    def owned_by(self, owner):
-        return []
+        def destroy(self, tid):
+            return False
+
+        def close(self):
+            pass
+
+        def __len__(self):
+            return 0
 
 
-class NoSensors:
-    """sensors.Sensors without the sensor framework: a port's sensors are
-    not registered (one log line each), apps open none."""
+if not config.APP_CONNECTIONS:
+    class NoConnections:
+        """connections.Connections without connections: nothing opens."""
 
-    def __init__(self, log):
-        self.log = log
+        def open(self, owner, kind, args):
+            return INVALID
 
-    def add(self, sensor):
-        self.log("sensors are off in this build (APP_SENSORS): %s/%d not "
-                 "registered" % (sensor.name, sensor.instance))
-        return sensor
+        def close(self, owner, handle):
+            return False
 
-    def all(self):
-        return []
+        def send(self, owner, handle, data):
+            return -1
 
-    def find(self, name, instance=0):
-        return None
+        def config(self, owner, handle, args):
+            return False
 
-    def by_id(self, sid):
-        return None
+        def close_all(self, owner):
+            pass
 
-    def open(self, owner, name, instance):
-        return INVALID
+        def stop(self):
+            pass
 
-    def config(self, owner, sid, interval, bit_cfg, delay):
-        return False
+        def owned_by(self, owner):
+            return []
 
-    def config_attr(self, owner, sid, payload):
-        return False
 
-    def close(self, owner, sid):
-        return False
+if not config.APP_SENSORS:
+    class NoSensors:
+        """sensors.Sensors without the sensor framework: a port's sensors are
+        not registered (one log line each), apps open none."""
 
-    def close_all(self, owner):
-        pass
+        def __init__(self, log):
+            self.log = log
 
-    def stop(self):
-        pass
+        def add(self, sensor):
+            self.log("sensors are off in this build (APP_SENSORS): %s/%d not "
+                     "registered" % (sensor.name, sensor.instance))
+            return sensor
+
+        def all(self):
+            return []
+
+        def find(self, name, instance=0):
+            return None
+
+        def by_id(self, sid):
+            return None
+
+        def open(self, owner, name, instance):
+            return INVALID
+
+        def config(self, owner, sid, interval, bit_cfg, delay):
+            return False
+
+        def config_attr(self, owner, sid, payload):
+            return False
+
+        def close(self, owner, sid):
+            return False
+
+        def close_all(self, owner):
+            pass
+
+        def stop(self):
+            pass
