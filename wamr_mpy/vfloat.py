@@ -23,12 +23,15 @@
 # that big are objects).
 import micropython
 
-OP = 7
-SCR = 8
+# Word indexes (compiler.py's OPW and SCR), and the operation codes below,
+# are written as comments: names here would cost a board's build bytes
+# for nothing, the routines and the code calling them use the numbers.
+#   OP = 7, SCR = 8
 
-# f32op codes (compiler.py uses these numbers)
-ADD, SUB, MUL, DIV, SQRT, MIN, MAX, CEIL, FLOOR, TRUNC, NEAREST = range(11)
-CONV_I32_S, CONV_I32_U, CONV_I64_S, CONV_I64_U, DEMOTE = 20, 21, 22, 23, 24
+# f32op codes (compiler.py and softfloat_viper.py use these numbers):
+#   0 add, 1 sub, 2 mul, 3 div, 4 sqrt, 5 min, 6 max, 7 ceil, 8 floor,
+#   9 trunc, 10 nearest, 20 .. 23 convert_i32_s, i32_u, i64_s, i64_u,
+#   24 demote_f64
 
 
 @micropython.viper
@@ -399,14 +402,11 @@ def f32op(W):
 
 # f64op codes: those of f32op; 25 promote_f32, 26 .. 29 convert_i32_s,
 # i32_u, i64_s, i64_u (same order as f32op's 20 .. 23)
-PROMOTE = 25
-F64_CONV = 26
 
 
 
 
 # ftrunc codes: bit 0 signed, bit 1 to i64, bit 2 from f64, bit 3 saturating
-TRUNC_S, TRUNC_I64, TRUNC_F64, TRUNC_SAT = 1, 2, 4, 8
 
 
 def _invc():
