@@ -328,6 +328,9 @@ _TIERS = {"fast": "interp_fast", "jit": "jit", "aot": "aot"}
 
 def tier_runner(name):
     if name == "interp":
+        # the tier's code now, before the instance's allocations (fewer
+        # holes on a small heap than importing it at the first call)
+        from . import interp  # noqa: F401
         return run_interp
     mod = _TIERS.get(name)
     if mod is None:
