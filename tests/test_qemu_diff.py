@@ -77,7 +77,7 @@ def run_on_board(board, tier, mods):
             if GEN_OPTS[board].get("memory") == 0:
                 job["reserve"] = 0     # no module has a linear memory
             try:
-                out, err = b.exec("diff_driver.run_module(%r, %r)\n"
+                out, err = b.exec_file("diff_driver.run_module(%r, %r)\n"
                                   "_hostfs.files.clear()\ngc.collect()\n"
                                   % (job, None if tier == "aot" else tier), 300)
             except qb.BoardError as e:

@@ -8,7 +8,10 @@ under QEMU and talks to MicroPython's raw REPL on its UART (CPython).
 The UART is QEMU's `-serial stdio` on pipes (8-bit clean).  Files the host
 hands over live in RAM on the board, in a filesystem mounted at /host (the
 firmware's VFS imports and opens from it), so `put_file` costs the board
-their size in heap.  A run that outlives its timeout kills QEMU (the board
+their size in heap.  They go through QEMU's semihosting (the firmware's
+_semihost.load reads a host file in one call), and so does the code of a
+long exec_file(): over the UART each byte costs 20-50 us of QEMU's CPU
+(an interrupt per byte), 0.2-0.7 s for a 14 KB module.  A run that outlives its timeout kills QEMU (the board
 is rebooted by the next QemuBoard).
 """
 import json
@@ -112,7 +115,7 @@ def build_firmware(name, timeout=1800):
 # The board side of put_file: RAM files under /host, with the methods the
 # firmware's VFS calls (stat, open, ilistdir, ...).
 HOSTFS = """\
-import io, vfs, os
+import io, vfs, os, _semihost
 class _HostFile(io.IOBase):
     def __init__(self, fs, name, data):
         self.fs = fs; self.name = name; self.data = data; self.off = 0
@@ -186,14 +189,19 @@ class QemuBoard:
         self.proc = None
         self.buf = b""
         self.hostfs = False
+        # the files put_file and exec_file hand over through semihosting
+        import tempfile
+        self.xfer = tempfile.mkdtemp(prefix="qemuboard-")
+        self.nxfer = 0
         self.boot(timeout)
 
     # ------------------------------------------------------------ process
     def command(self):
         cmd = list(self.info["qemu"]) + ["-nographic", "-monitor", "none", "-serial", "stdio",
                                          "-kernel", self.fw]
-        if cmd[0] == "qemu-system-arm":
-            cmd.append("-semihosting")
+        # semihosting: SYS_EXIT on ARM, and _semihost.load's host files
+        # (put_file) on every board
+        cmd.append("-semihosting")
         return cmd
 
     def boot(self, timeout=60):
@@ -207,6 +215,10 @@ class QemuBoard:
         self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout)
 
     def close(self):
+        if getattr(self, "xfer", None):
+            import shutil
+            shutil.rmtree(self.xfer, ignore_errors=True)
+            self.xfer = None
         if self.proc is not None:
             try:
                 self.proc.stdin.close()
@@ -279,9 +291,31 @@ class QemuBoard:
         self.exec_start(code)
         return self.exec_finish(timeout)
 
+    def host_file(self, data):
+        """`data` in a host file the board's _semihost.load reads; its path."""
+        if self.xfer is None:
+            raise BoardError("%s: the board is closed" % self.name)
+        self.nxfer += 1
+        path = os.path.join(self.xfer, "x%d" % self.nxfer)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def exec_file(self, code, timeout=120):
+        """exec() of code the board reads through semihosting (a long code:
+        the UART takes 20-50 us of QEMU CPU a byte)."""
+        if isinstance(code, str):
+            code = code.encode()
+        path = self.host_file(code)
+        try:
+            return self.exec("import _semihost\nexec(str(_semihost.load(%r), 'utf-8'))" % path,
+                             timeout)
+        finally:
+            os.remove(path)
+
     def check(self, code, timeout=120):
         """exec(); raises BoardError with the board's traceback on an error."""
-        out, err = self.exec(code, timeout)
+        out, err = self.exec_file(code, timeout) if len(code) > 256 else self.exec(code, timeout)
         if err:
             raise BoardError("%s: %s" % (self.name, (out + err).decode("utf-8", "replace")))
         return out.decode("utf-8", "replace")
@@ -294,24 +328,18 @@ class QemuBoard:
         self.hostfs = False
 
     def put_file(self, name, data, timeout=300):
-        """`data` as the RAM file /host/NAME on the board."""
+        """`data` as the RAM file /host/NAME on the board (read through
+        semihosting)."""
         if not self.hostfs:
             self.check(HOSTFS)
             self.hostfs = True
-        # The UART's bytes are checked for Ctrl-C as they arrive: the data
-        # goes out once the board has turned that off and says so
-        self.exec_start("import micropython, sys\n"
-                        "micropython.kbd_intr(-1)\n"
-                        "_b = bytearray(%d)\n"
-                        "print('\\x06put')\n"
-                        "sys.stdin.buffer.readinto(_b)\n"
-                        "micropython.kbd_intr(3)\n"
-                        "_hostfs.files[%r] = _b\n"
-                        "del _b\n" % (len(data), name.strip("/")))
-        # a board error (no room for the data) ends the exec instead
-        self.read_until(b"\x06put\r\n", timeout, fail=b"\x04>")
-        self.write(bytes(data))
-        out, err = self.exec_finish(timeout)
+        path = self.host_file(bytes(data))
+        try:
+            # a board error (no room for the data) is the exec's traceback
+            out, err = self.exec("_hostfs.files[%r] = _semihost.load(%r)" % (
+                name.strip("/"), path), timeout)
+        finally:
+            os.remove(path)
         if err:
             raise BoardError("%s: put_file %s: %s" % (self.name, name, err.decode("utf-8", "replace")))
         return "/host/" + name.strip("/")
@@ -324,9 +352,7 @@ def start_pty(name, timeout=60):
     info = board_json(name)
     fw = build_firmware(name)
     cmd = list(info["qemu"]) + ["-nographic", "-monitor", "none", "-serial", "pty",
-                                "-kernel", fw]
-    if cmd[0] == "qemu-system-arm":
-        cmd.append("-semihosting")
+                                "-kernel", fw, "-semihosting"]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, bufsize=0,
                             preexec_fn=_die_with_parent)

@@ -12,4 +12,5 @@ void board_wait(void);          // until an interrupt (UART byte, clock tick)
 void board_irq_off(void);
 void board_rx_irq(bool on);     // the UART's receive interrupt on or off
 void board_irq_on(void);
+intptr_t board_semihost(int op, uintptr_t *args);  // QEMU semihosting call (-semihosting)
 __attribute__((noreturn)) void board_exit(int code);  // ends QEMU (semihosting, test device)

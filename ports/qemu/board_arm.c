@@ -137,6 +137,13 @@ void board_irq_on(void) {
     __asm volatile ("cpsie i" ::: "memory");
 }
 
+intptr_t board_semihost(int op, uintptr_t *args) {
+    register intptr_t r0 __asm__ ("r0") = op;
+    register uintptr_t *r1 __asm__ ("r1") = args;
+    __asm volatile ("bkpt 0xab" : "+r" (r0) : "r" (r1) : "memory");
+    return r0;
+}
+
 void board_exit(int code) {
     // ARM semihosting SYS_EXIT_EXTENDED (QEMU runs with -semihosting)
     uint32_t block[2] = {0x20026, (uint32_t)code};

@@ -87,6 +87,23 @@ void board_irq_off(void) {
 void board_irq_on(void) {
 }
 
+intptr_t board_semihost(int op, uintptr_t *args) {
+    // the RISC-V semihosting sequence: uncompressed, and in one page (the
+    // alignment keeps its three words together)
+    register intptr_t a0 __asm__ ("a0") = op;
+    register uintptr_t *a1 __asm__ ("a1") = args;
+    __asm volatile (
+        ".option push\n"
+        ".option norvc\n"
+        ".balign 16\n"
+        "slli x0, x0, 0x1f\n"
+        "ebreak\n"
+        "srai x0, x0, 7\n"
+        ".option pop\n"
+        : "+r" (a0) : "r" (a1) : "memory");
+    return a0;
+}
+
 void board_exit(int code) {
     // QEMU virt's test device (sifive_test): 0x5555 passes, code << 16 | 0x3333 fails
     REG32(0x100000) = code ? ((uint32_t)code << 16) | 0x3333 : 0x5555;
