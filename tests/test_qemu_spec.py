@@ -1,9 +1,8 @@
 """The spec suite on the emulated boards (ports/qemu, tools/qemuboard.py):
 tests/spec/board_driver.py sends one command at a time to the board's
-frozen runtime.  `make test` runs board_driver.QUICK (24 files, every
+frozen runtime.  `make test` runs board_driver.QUICK (29 files, every
 instruction class, a sample of the assertions of the files that do not build
-state) on each board, each file on one of interp, fast and aot in turn (over
-the three boards every file runs on every tier; aot modules are compiled on
+state) on each board and tier, one test each (aot modules are compiled on
 the host for the board's arch); `make test-boards-full` (WAMR_BOARDS_FULL=1)
 the whole suite on every board and tier, its results in
 build/boards-full/BOARD-TIER.json (docs/boards.md).
@@ -30,16 +29,6 @@ import driver  # noqa: E402
 
 FULL = os.environ.get("WAMR_BOARDS_FULL") == "1"
 TIERS = ("interp", "fast", "aot")
-
-
-def quick_tiers(board):
-    """{file: tier} for `make test`: QUICK's files take the three tiers in
-    turn, shifted by one on each board, so that each board runs every file
-    (every instruction class) and, over the three boards, every file runs on
-    every tier.  All files on all tiers would be three times as long (4.7
-    CPU-minutes measured at load 20), beyond what `make test` can add."""
-    k = BOARDS.index(board)
-    return {n: TIERS[(i + k) % 3] for i, n in enumerate(sorted(board_driver.QUICK))}
 
 
 def check(board, tier, results):
@@ -101,18 +90,13 @@ def board_results(board, tier, spec_json):
 
 
 @pytest.mark.skipif(FULL, reason="make test-boards-full runs test_whole_suite_on_the_board")
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("board", BOARDS)
-def test_spec_on_the_board(board, spec_json):
-    """board_driver.QUICK, each file on one tier (quick_tiers)."""
+def test_spec_on_the_board(board, tier, spec_json):
+    """board_driver.QUICK on one board and tier."""
     need_board(board)
-    results = board_results(board, quick_tiers(board), spec_json)
-    bad = []
-    total = 0
-    for tier in TIERS:
-        b, t = check(board, tier, [r for r in results if r.tier == tier])
-        bad += b
-        total += t
-        assert t > 0, (board, tier)
+    results = board_results(board, tier, spec_json)
+    bad, total = check(board, tier, results)
     assert not bad, "\n".join(bad)
     assert len(results) >= 20 and total > 300, (len(results), total)
 
