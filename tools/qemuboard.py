@@ -142,8 +142,30 @@ class _HostFile(io.IOBase):
     def flush(self): pass
     def __enter__(self): return self
     def __exit__(self, *a): pass
+class _SemiFile(io.IOBase):
+    def __init__(self, path):
+        self.fd = _semihost.open(path); self.off = 0; self.n = _semihost.size(self.fd)
+    def readinto(self, buf):
+        n = _semihost.readinto(self.fd, buf); self.off += n
+        return n
+    def read(self, n=-1):
+        if n < 0: n = self.n - self.off
+        b = bytearray(n); k = self.readinto(b)
+        return bytes(b[:k])
+    def seek(self, off, whence=0):
+        self.off = off if whence == 0 else (self.off + off if whence == 1 else self.n + off)
+        _semihost.seek(self.fd, self.off)
+        return self.off
+    def tell(self): return self.off
+    def ioctl(self, req, arg):
+        if req == 4: self.close()
+        return 0
+    def close(self):
+        if self.fd is not None: _semihost.close(self.fd); self.fd = None
+    def __enter__(self): return self
+    def __exit__(self, *a): self.close()
 class _HostFS:
-    def __init__(self): self.files = {}
+    def __init__(self): self.files = {}; self.host = {}
     def mount(self, ro, mkfs): pass
     def umount(self): pass
     def chdir(self, p): pass
@@ -151,11 +173,12 @@ class _HostFS:
         p = p.strip('/')
         if p == '' or any(k.startswith(p + '/') for k in self.files): return (0x4000,0,0,0,0,0,0,0,0,0)
         if p in self.files: return (0x8000,0,0,0,0,0,len(self.files[p]),0,0,0)
+        if p in self.host: return (0x8000,0,0,0,0,0,self.host[p][1],0,0,0)
         raise OSError(2)
     def ilistdir(self, p):
         p = p.strip('/'); pre = p + '/' if p else ''
         seen = []
-        for k in self.files:
+        for k in list(self.files) + list(self.host):
             if k.startswith(pre):
                 n = k[len(pre):].split('/')[0]
                 if n not in seen:
@@ -164,9 +187,13 @@ class _HostFS:
     def open(self, p, mode):
         p = p.strip('/')
         if 'w' in mode: self.files[p] = bytearray()
+        elif p in self.host: return _SemiFile(self.host[p][0])
         elif p not in self.files: raise OSError(2)
         return _HostFile(self, p, self.files[p])
-    def remove(self, p): del self.files[p.strip('/')]
+    def remove(self, p):
+        p = p.strip('/')
+        if p in self.host: del self.host[p]
+        else: del self.files[p]
     def mkdir(self, p): pass
 _hostfs = _HostFS()
 vfs.mount(_hostfs, '/host')
@@ -327,13 +354,18 @@ class QemuBoard:
         self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout)
         self.hostfs = False
 
-    def put_file(self, name, data, timeout=300):
+    def put_file(self, name, data, timeout=300, ram=True):
         """`data` as the RAM file /host/NAME on the board (read through
-        semihosting)."""
+        semihosting); ram=False: a file the board reads from the host as it
+        goes (until close()), which costs its heap nothing (a module's .mpy:
+        the loader keeps its code, not the file)."""
         if not self.hostfs:
             self.check(HOSTFS)
             self.hostfs = True
         path = self.host_file(bytes(data))
+        if not ram:
+            self.check("_hostfs.host[%r] = (%r, %d)" % (name.strip("/"), path, len(data)))
+            return "/host/" + name.strip("/")
         try:
             # a board error (no room for the data) is the exec's traceback
             out, err = self.exec("_hostfs.files[%r] = _semihost.load(%r)" % (
