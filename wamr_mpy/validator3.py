@@ -142,28 +142,29 @@ def matches_results(ts1, ts2):
 # --- bodies -------------------------------------------------------------
 
 # Validators of instruction groups in modules of their own, by opcode (or
-# prefix): module name, config option.  v128/SIMD plugs in at 0xFD.
+# prefix): module name, whether its option is on (config names, not read by
+# name at run time: a board's build folds them in).  v128/SIMD plugs in at 0xFD.
 _EXT_OPS = {
-    0x12: ("validator_tail", "WASM_TAIL_CALL"),   # return_call
-    0x13: ("validator_tail", "WASM_TAIL_CALL"),   # return_call_indirect
-    0x14: ("validator_gc", "WASM_TYPED_REFS"),    # call_ref
-    0x15: ("validator_gc", "WASM_TYPED_REFS"),    # return_call_ref
-    0xD3: ("validator_gc", "WASM_GC"),            # ref.eq
-    0xD4: ("validator_gc", "WASM_TYPED_REFS"),    # ref.as_non_null
-    0xD5: ("validator_gc", "WASM_TYPED_REFS"),    # br_on_null
-    0xD6: ("validator_gc", "WASM_TYPED_REFS"),    # br_on_non_null
-    0xFB: ("validator_gc", "WASM_GC"),
-    0x08: ("validator_exc", "WASM_EXCEPTIONS"),   # throw
-    0x0A: ("validator_exc", "WASM_EXCEPTIONS"),   # throw_ref
-    0x1F: ("validator_exc", "WASM_EXCEPTIONS"),   # try_table
-    0xFD: ("validator_simd", "WASM_SIMD"),
+    0x12: ("validator_tail", config.WASM_TAIL_CALL),   # return_call
+    0x13: ("validator_tail", config.WASM_TAIL_CALL),   # return_call_indirect
+    0x14: ("validator_gc", config.WASM_TYPED_REFS),    # call_ref
+    0x15: ("validator_gc", config.WASM_TYPED_REFS),    # return_call_ref
+    0xD3: ("validator_gc", config.WASM_GC),            # ref.eq
+    0xD4: ("validator_gc", config.WASM_TYPED_REFS),    # ref.as_non_null
+    0xD5: ("validator_gc", config.WASM_TYPED_REFS),    # br_on_null
+    0xD6: ("validator_gc", config.WASM_TYPED_REFS),    # br_on_non_null
+    0xFB: ("validator_gc", config.WASM_GC),
+    0x08: ("validator_exc", config.WASM_EXCEPTIONS),   # throw
+    0x0A: ("validator_exc", config.WASM_EXCEPTIONS),   # throw_ref
+    0x1F: ("validator_exc", config.WASM_EXCEPTIONS),   # try_table
+    0xFD: ("validator_simd", config.WASM_SIMD),
 }
 
 
 def ext_validator(op, pos, m):
     """validate(op, pos, body) of the extension module for opcode op."""
     e = _EXT_OPS.get(op)
-    if e is None or not getattr(config, e[1], False):
+    if e is None or not e[1]:
         _mal(_illegal(op), pos)
     if e[0] == "validator_gc" and not m.typed:
         # ref.func before this had the 2.0 type funcref
