@@ -198,9 +198,17 @@ class BoardSpec:
                 fn = cmd.get("filename")
                 if cmd.get("type") in MODULE_KINDS and fn:
                     chunks.append(self.flush(batch, timeout))
-                    self.b.put_file("m/" + fn, self.binary(folder, fn))
+                    data = self.binary(folder, fn)
+                    if data[:4] != b"\0asm" and fn.endswith(".wasm"):
+                        # an aot .mpy: read from the host as it loads (in a
+                        # RAM file its bytes took the heap its code needs)
+                        fn = fn[:-5] + ".mpy"
+                        cmd = dict(cmd, filename=fn)
+                        self.b.put_file("m/" + fn, data, ram=False)
+                    else:
+                        self.b.put_file("m/" + fn, data)
                     chunks.append(self.flush([cmd], timeout))
-                    self.b.check("_hostfs.files.pop(%r, None)" % ("m/" + fn))
+                    self.b.check("_hostfs.remove(%r)" % ("m/" + fn))
                 else:
                     batch.append(cmd)
                     if len(batch) >= self.batch:
