@@ -191,6 +191,10 @@ def _word_sub(s, old, new):
 
 
 def _lit(v):
+    if v == -_SMALL:
+        # on a 32-bit port the parser reads "-1073741824" as the negation
+        # of 2**30, a big int object (a ViperTypeError in an int local)
+        return "(%d - 1)" % (v + 1)
     return str(v) if v >= 0 else "(%d)" % v
 
 
