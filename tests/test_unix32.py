@@ -288,6 +288,74 @@ def test_soft_float_on_the_viper_routines(mp32, spec_json):
     assert _soft_viper_check(mp32, R.table("spec", spec_json)) > 5000
 
 
+SQRT_CHECK = """
+import sys
+from array import array
+from wamr_mpy.vfloat_w32 import f64op
+W = array('i', [0] * 16)
+def s32(v):
+    v &= 0xffffffff
+    return v - (1 << 32) if v >> 31 else v
+bad = n = 0
+for ln in open(sys.argv[1]):
+    x, r = [int(t) for t in ln.split()]
+    W[7] = 4; W[8] = s32(x); W[9] = s32(x >> 32)
+    f64op(W)
+    got = (W[8] & 0xffffffff) | ((W[9] & 0xffffffff) << 32)
+    n += 1
+    if got != r:
+        bad += 1
+        if bad < 10:
+            print('BAD', hex(x), hex(r), hex(got))
+print('checked', n, 'bad', bad)
+"""
+
+
+def test_f64_sqrt_on_32_bit_words_is_exact(mp32, tmp_path):
+    """vfloat_w32's f64.sqrt (a root of 28 bits bit by bit, the rest by
+    shift-and-subtract division, mended by the exact remainder) gives
+    CPython's bits: normal numbers of every exponent parity, subnormals,
+    perfect squares, values next to them, zeros, infinities, NaNs and
+    negative numbers (the positive canonical NaN)."""
+    import math
+    import random
+    import struct
+    rnd = random.Random(11)
+
+    def num(u):
+        return struct.unpack("<d", struct.pack("<Q", u))[0]
+
+    def bits(x):
+        return struct.unpack("<Q", struct.pack("<d", x))[0]
+    xs = [0, 1 << 63, 1, 2, (1 << 52) - 1, 1 << 52, (0x7FE << 52) | ((1 << 52) - 1),
+          0x7FF << 52, 0xFFF << 52, (0x7FF << 52) | 1, 0x7FF8 << 48, (1 << 63) | 1,
+          bits(-1.0), bits(2.0), bits(0.25)]
+    for k in range(1, 3000, 7):
+        sq = bits(float(k * k))
+        xs += [sq, sq - 1, sq + 1]
+    for _ in range(6000):
+        e = rnd.choice((0, rnd.randint(1, 2046), rnd.randint(1010, 1040)))
+        xs.append((e << 52) | rnd.getrandbits(52))
+    lines = []
+    for x in xs:
+        f = num(x)
+        if f != f:
+            r = x | (1 << 51)
+        elif f < 0:
+            r = 0x7FF8 << 48
+        else:
+            r = bits(math.sqrt(f))
+        lines.append("%d %d\n" % (x, r))
+    cases = tmp_path / "sqrt.txt"
+    cases.write_text("".join(lines))
+    script = tmp_path / "sqrt_check.py"
+    script.write_text(SQRT_CHECK)
+    r = subprocess.run([mp32, str(script), str(cases)], capture_output=True, text=True,
+                       timeout=300, env=dict(os.environ, MICROPYPATH=ROOT))
+    assert r.stdout.strip().splitlines()[-1] == "checked %d bad 0" % len(xs), \
+        r.stdout[-2000:] + r.stderr[-2000:]
+
+
 @pytest.mark.full
 def test_soft_float_on_the_viper_routines_against_wasmtime(mp32):
     """The same against wasmtime's results for every float operation."""
