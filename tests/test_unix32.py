@@ -422,18 +422,19 @@ def test_spec_suite(mp32, tier, tmp_path, spec_json):
 
 
 def check_spec_suite(exe, tier, tmp_path, spec_json, env=None, jobs=None, also_known=(),
-                     file_timeout=None, files=None, must_fail=()):
+                     file_timeout=None, files=None, must_fail=(), options=()):
     """tools/spectest on MicroPython `exe` (all files, or `files`): no
     failure beyond the known ones (and AOT_DEPTH on aot, and `also_known`);
     every line of `must_fail` fails (a list of pending fixes that shrinks
-    when they land); `env` adds environment (WAMR_AOT_ARCH...)."""
+    when they land); `env` adds environment (WAMR_AOT_ARCH...), `options`
+    tools/spectest options."""
     js = tmp_path / "spec.json"
     e = dict(os.environ, WAMR_MICROPYTHON=exe, WAMR_TIER=tier, WASM_SPEC_DIR=spec_json)
     e.update(env or {})
     r = subprocess.run([PY, os.path.join(ROOT, "tools", "spectest"), "-q", "-v",
                         "--json", str(js)] + (["-j", str(jobs)] if jobs else [])
                        + (["--timeout", str(file_timeout)] if file_timeout else [])
-                       + list(files or ()),
+                       + list(options) + list(files or ()),
                        capture_output=True, text=True, timeout=2400, env=e)
     out = r.stdout + r.stderr
     if "not found" in out and "spec" in out.lower() and not js.exists():

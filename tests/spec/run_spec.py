@@ -48,12 +48,16 @@ STREAM_PREFIX = "@@"
 # config's).  "aot" compiles every module to a native .mpy first.
 # $WAMR_AOT_ARCH: mpy-cross -march for "aot" when not the port's own (a
 # compatible sub-arch, e.g. armv7emsp code on an armv7emdp port).
+# $WAMR_AOT_CACHE: a folder where another process (tools/spectest
+# --aot-compiler) compiled this run's modules already, as DIR/FILE/NAME.wasm.mpy;
+# a module not there (one that does not compile) is compiled here.
 try:
     from os import getenv as _getenv
     TIER = _getenv("WAMR_TIER")
     AOT_ARCH = _getenv("WAMR_AOT_ARCH")
+    AOT_CACHE = _getenv("WAMR_AOT_CACHE")
 except ImportError:
-    TIER = AOT_ARCH = None
+    TIER = AOT_ARCH = AOT_CACHE = None
 
 # $WAMR_SPEC_VALUES=python (tools/spectest --python-values): drive the
 # suite through the Python-value API (Instance.call, Global.value, non-raw
@@ -690,15 +694,27 @@ class SpecFile:
             raise _Fail("message: expected %r, got %r" % (text, got), True)
 
     def _load(self, filename):
-        data = self._read(filename)
         if TIER == "aot":
-            # compile with wamrc's generator + mpy-cross, load the .mpy
-            from wamr_mpy.compiler_mpy import wasm_to_mpy
-            data = wasm_to_mpy(data, AOT_ARCH)
+            data = self._cached_mpy(filename)
+            if data is None:
+                # compile with wamrc's generator + mpy-cross, load the .mpy
+                from wamr_mpy.compiler_mpy import wasm_to_mpy
+                data = wasm_to_mpy(self._read(filename), AOT_ARCH)
             from wamr_mpy.aot import can_import_bytes
             if not can_import_bytes():
                 return self._load_file(data)
+        else:
+            data = self._read(filename)
         return self.w.load(data)
+
+    def _cached_mpy(self, filename):
+        if not AOT_CACHE:
+            return None
+        try:
+            with open("%s/%s/%s.mpy" % (AOT_CACHE, path_stem(self.path), filename), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
 
     def _load_file(self, data):
         # A port without vfs.mount (ports/unix32) imports a .mpy only from a
@@ -929,11 +945,72 @@ def _out(s):
     sys.stdout.write(s + "\n")
 
 
+# The commands whose module the runner loads and expects to load (the
+# others' modules are invalid or malformed).
+LOADED = ("module", "assert_unlinkable", "assert_uninstantiable")
+
+
+def compile_file(path, out):
+    """--compile OUT: compiles the modules of spec file `path` for tier aot
+    ($WAMR_AOT_ARCH) into OUT/FILE/NAME.wasm.mpy, where a runner with
+    $WAMR_AOT_CACHE=OUT takes them.  A module that does not compile is
+    left out: the runner compiles it itself and reports its error."""
+    import os
+    from wamr_mpy.compiler_mpy import wasm_to_mpy
+    d = "%s/%s" % (out, path_stem(path))
+    try:
+        os.mkdir(d)
+    except OSError:
+        pass
+    with open(path) as f:
+        data = json.loads(f.read())
+    src = path_dir(path)
+    n = 0
+    for cmd in data["commands"]:
+        fn = cmd.get("filename")
+        if cmd.get("type") not in LOADED or not fn or cmd.get("module_type") == "text":
+            continue
+        with open(src + "/" + fn, "rb") as f:
+            wasm = f.read()
+        try:
+            mpy = wasm_to_mpy(wasm, AOT_ARCH)
+        except Exception:
+            continue
+        wasm = None
+        with open("%s/%s.mpy" % (d, fn), "wb") as f:
+            f.write(mpy)
+        n += 1
+    return n
+
+
+def _serve(wamr):
+    """--serve: stream file after file, one path a line from stdin, each
+    closed by `@@ DONE` (also after a file that could not be read), until
+    stdin ends.  One process for many files: under emulation (qemu-arm)
+    starting the VM and importing the runtime costs as much as a small
+    file.  tools/spectest starts a new process after one that crashed."""
+    import gc
+    while True:
+        p = sys.stdin.readline()
+        if not p:
+            return 0
+        p = p.strip()
+        if p:
+            run_file(p, wamr, _out)
+            _out("%s DONE" % STREAM_PREFIX)
+            if hasattr(sys.stdout, "flush"):
+                sys.stdout.flush()
+        # what one file left behind is not the next one's heap
+        gc.collect()
+
+
 def main(argv):
     usage = ("usage: run_spec.py [--stream] [--verbose] [--json FILE] FILE.json...\n"
+             "       run_spec.py --serve (paths from stdin, streamed)\n"
+             "       run_spec.py --compile DIR FILE.json... (aot: modules to DIR)\n"
              "(tools/spectest runs each file in its own process)")
-    stream = verbose = False
-    json_out = None
+    stream = verbose = serve = False
+    json_out = compile_to = None
     files = []
     i = 0
     while i < len(argv):
@@ -942,6 +1019,14 @@ def main(argv):
             stream = True
         elif a in ("-v", "--verbose"):
             verbose = True
+        elif a == "--serve":
+            serve = True
+        elif a == "--compile":
+            i += 1
+            if i >= len(argv):
+                _out(usage)
+                return 2
+            compile_to = argv[i]
         elif a == "--json":
             i += 1
             if i >= len(argv):
@@ -957,13 +1042,19 @@ def main(argv):
         else:
             files.append(a)
         i += 1
-    if not files:
+    if not files and not serve:
         _out(usage)
         return 2
     import wamr_mpy
     if TIER and TIER != "aot":
         import wamr_mpy.config
         wamr_mpy.config.DEFAULT_TIER = TIER
+    if serve:
+        return _serve(wamr_mpy)
+    if compile_to:
+        for p in files:
+            compile_file(p, compile_to)
+        return 0
     results = []
     for p in files:
         r = run_file(p, wamr_mpy, _out if stream else None)

@@ -508,3 +508,43 @@ def test_run_one_timeout_kills_the_runner(sample, monkeypatch):
     assert r.error.startswith("timeout after 2s")
     assert (r.passed, r.failed) == (1, 4)
     assert seen and seen[0].poll() is not None      # the runner was killed
+
+
+def test_serve_runs_file_after_file_in_one_process(sample):
+    """run_spec.py --serve (tools/spectest --serve): the same results as a
+    process per file, file after file in one process, and a runner that
+    dies is replaced for the next file."""
+    sv = driver.Server(python=True)
+    try:
+        got = [sv.run(sample, timeout=60) for _ in range(2)]
+        first = sv.proc
+        assert first is not None and first.poll() is None
+        first.kill()                        # dies between files
+        first.wait()
+        got.append(sv.run(sample, timeout=60))
+        assert sv.proc is not first and sv.proc.poll() is None
+    finally:
+        sv.close()
+    one = driver.run_one(sample, python=True, timeout=60)
+    assert one.total == 5 and one.failures
+    for r in got:
+        assert (r.passed, r.total, r.failures, r.error) == \
+            (one.passed, one.total, one.failures, one.error)
+
+
+def test_retry_heapsize_reruns_only_the_failing_files(sample, spec_json):
+    """--retry-heapsize: a file with a failure on the small heap runs again
+    on the large one and that run is its result; the others run once."""
+    nop = os.path.join(spec_json, "nop", "nop.json")
+    seen = []
+    real = driver._run_suite
+
+    def spy(files, python, jobs, heapsize, *a):
+        seen.append((heapsize, [os.path.basename(f) for f in files]))
+        return real(files, python, jobs, heapsize, *a)
+    import unittest.mock
+    with unittest.mock.patch.object(driver, "_run_suite", spy):
+        rs_ = driver.run_suite([nop, sample], jobs=2, heapsize="16M", serve=True,
+                               retry_heapsize="32M")
+    assert seen == [("16M", ["nop.json", "demo.json"]), ("32M", ["demo.json"])]
+    assert rs_[0].passed == rs_[0].total > 50 and rs_[1].failures
