@@ -48,8 +48,9 @@ test-fleet: setup-test
 	WAMR_FLEET_SOAK=1 $(PYTEST) -n 0 -s $(PYTEST_ARGS) tests/test_fleet.py tests/test_fleet_soak.py
 
 # the whole spec suite on each emulated board and tier (tests/test_qemu_spec.py)
-# and on 32-bit ARM Linux (tests/test_unix32_arm.py), 100 generated modules per
-# board and tier (tests/test_qemu_diff.py); `make test` runs a part of each
+# and on 32-bit ARM Linux (tests/test_unix32_arm.py, as x86 runs it), 100 generated
+# modules per board and tier (tests/test_qemu_diff.py); `make test` runs a part of each
+# (on ARM Linux the whole suite, the cheap way: docs/boards.md)
 test-boards-full: setup-test
 	WAMR_BOARDS_FULL=1 $(PYTEST) -n $(JOBS) -s $(PYTEST_ARGS) tests/test_qemu_spec.py tests/test_qemu_diff.py tests/test_unix32_arm.py
 
