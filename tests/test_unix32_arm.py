@@ -80,14 +80,5 @@ def test_spec_suite_on_arm(mparm, tier, tmp_path, spec_json, request):
                 options += ["--aot-compiler", request.getfixturevalue("mp32")]
             except pytest.skip.Exception:
                 pass            # no i386 build here: the runner compiles
-    pending = JIT_PENDING if tier == "jit" else ()
     check_spec_suite(mparm, tier, tmp_path, spec_json, {"WAMR_AOT_ARCH": "armv7emsp"},
-                     file_timeout=1200, options=options, also_known=pending,
-                     must_fail=pending)
-
-
-# Fails on jit on x86 too (tests/test_unix32.py) since main 47efb51 or
-# earlier: "jit compiler error: f37: ViperTypeError: local 's0i' has type
-# 'int' but source is 'object'".  Listed until the fix lands (the test
-# then says to remove it).
-JIT_PENDING = ("if.wast:639",)
+                     file_timeout=1200, options=options)
