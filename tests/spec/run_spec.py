@@ -1021,18 +1021,15 @@ def main(argv):
             verbose = True
         elif a == "--serve":
             serve = True
-        elif a == "--compile":
+        elif a in ("--compile", "--json"):
             i += 1
             if i >= len(argv):
                 _out(usage)
                 return 2
-            compile_to = argv[i]
-        elif a == "--json":
-            i += 1
-            if i >= len(argv):
-                _out(usage)
-                return 2
-            json_out = argv[i]
+            if a == "--json":
+                json_out = argv[i]
+            else:
+                compile_to = argv[i]
         elif a in ("-h", "--help"):
             _out(usage)
             return 0
