@@ -112,6 +112,72 @@ def harness_mpy(name):
     return _HARNESS[name]
 
 
+# The host's compile of a module for the board runs with the board's
+# configuration (its WASM_* options): this process has the unix port's, where
+# the 3.0 options are on and bytes the board refuses (a memory index in
+# place of memory.size's reserved byte, memory64's wider LEB128 fields) make a
+# valid module.  One server process per board and tier, fed module by module.
+_COMPILE_SERVER = r"""
+import sys
+from wamr_mpy.compiler_mpy import build
+from wamr_mpy.errors import LoadError, ValidationError
+arch = sys.argv[1]
+inp = sys.stdin.buffer
+out = sys.stdout.buffer
+while True:
+    head = inp.read(4)
+    if len(head) < 4:
+        break
+    data = inp.read(int.from_bytes(head, "little"))
+    try:
+        r = b"M" + build(data, arch)[0]
+    except (LoadError, ValidationError):
+        r = b"W"
+    except Exception as e:
+        r = b"E" + ("%s: %s" % (type(e).__name__, e)).encode()
+    out.write(len(r).to_bytes(4, "little") + r)
+    out.flush()
+"""
+
+
+def board_options(board):
+    """WAMR_CONFIG items of the board's WebAssembly options, from the
+    config.py its firmware's build generated."""
+    path = os.path.join(qb.BUILD, board, "runtime", "src", "wamr_mpy", "config.py")
+    items = []
+    with open(path) as f:
+        for line in f:
+            name, eq, value = line.partition("#")[0].partition("=")
+            name = name.strip()
+            if eq and name.startswith("WASM_"):
+                items.append("%s=%d" % (name, value.strip() in ("True", "1")))
+    return ",".join(items)
+
+
+class _Compiler:
+    def __init__(self, board, arch):
+        import subprocess
+        env = dict(os.environ, WAMR_CONFIG=board_options(board))
+        self.p = subprocess.Popen([sys.executable, "-c", _COMPILE_SERVER, arch], cwd=ROOT,
+                                  env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def build(self, data):
+        """The .mpy, or None for a module the board's loader refuses."""
+        self.p.stdin.write(len(data).to_bytes(4, "little") + data)
+        self.p.stdin.flush()
+        head = self.p.stdout.read(4)
+        if len(head) < 4:
+            raise RuntimeError("board_driver: the compile server stopped")
+        r = self.p.stdout.read(int.from_bytes(head, "little"))
+        if r[:1] == b"E":
+            raise RuntimeError("board_driver: compiling for the board: " + r[1:].decode())
+        return r[1:] if r[:1] == b"M" else None
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
 class BoardSpec:
     def __init__(self, board, tier):
         self.board = board
@@ -122,6 +188,7 @@ class BoardSpec:
         # its compiled code take the heap the modules need
         self.batch = BATCH if int(info["heap"].rstrip("K")) >= 256 else 4
         self.b = None
+        self.compiler = None
 
     def start(self):
         self.b = qb.QemuBoard(self.board)
@@ -147,19 +214,18 @@ class BoardSpec:
         if self.b is not None:
             self.b.close()
             self.b = None
+        if self.compiler is not None:
+            self.compiler.close()
+            self.compiler = None
 
     def binary(self, folder, filename):
         with open(os.path.join(folder, filename), "rb") as f:
             data = f.read()
         if self.tier != "aot" or not filename.endswith(".wasm"):
             return data
-        from wamr_mpy.compiler_mpy import build
-        from wamr_mpy.errors import LoadError, ValidationError
-        try:
-            mpy, _ = build(data, self.arch)
-            return mpy
-        except (LoadError, ValidationError):
-            return data
+        if self.compiler is None:
+            self.compiler = _Compiler(self.board, self.arch)
+        return self.compiler.build(data) or data
 
     def run_file(self, path, timeout=600, stride=1):
         """run_spec's result for the file; with `stride` N, of every Nth
