@@ -135,8 +135,14 @@ def test_a_slow_host_loses_no_output(vb):
         buf = b""
         s.write(b"\r\x03\r\x01")
         end = time.monotonic() + 30
+        again = time.monotonic() + 3
         while b"raw REPL; CTRL-B to exit\r\n>" not in buf and time.monotonic() < end:
             buf += s.read(256)
+            if time.monotonic() > again:
+                # a Ctrl-A that came while the board still booted (a soft
+                # reboot after the first banner, seen once in CI) is lost
+                s.write(b"\r\x03\r\x01")
+                again = time.monotonic() + 3
         assert b"raw REPL; CTRL-B to exit\r\n>" in buf, buf
         s.write(b"for i in range(4000):\n    print('%05d' % i + 'x' * 44)\n\x04")
         time.sleep(4)                   # the host is busy elsewhere
